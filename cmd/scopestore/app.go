@@ -1,0 +1,184 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+func appCommand() *command {
+	return &command{
+		name:  "app",
+		short: "Register applications, rotate their API keys, set their scope settings",
+		subs: []*command{
+			{name: "create", usage: "NAME [flags]", args: 1, short: "Register an app and print its API key, alone, on stdout",
+				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
+				run:  withServices(appCreate)},
+			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
+			{name: "delete", usage: "NAME [flags]", args: 1, short: "Delete an app with its keys and settings (its scopes are left to expire)", run: withServices(appDelete)},
+			{name: "key", short: "Manage an app's API keys", subs: []*command{
+				{name: "rotate", usage: "NAME [flags]", args: 1, short: "Revoke every key of the app and print a new one on stdout", run: withServices(appKeyRotate)},
+			}},
+			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1,
+				short: "Show an app's effective settings, or set them as an administrator",
+				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
+					"A setting given the value 'inherit' goes back to the server default.",
+				flags: settingFlags, run: withServices(appSettings)},
+		},
+	}
+}
+
+// settingFlags adds one flag per scope setting: --session-storage for sessionStorage.
+func settingFlags(fs *flag.FlagSet) {
+	help := map[string]string{
+		scopes.SessionManagement: "true or false: whether the app may use sessions",
+		scopes.SessionType:       "cfml or j2ee (j2ee sessions stay in memory; storage needs cfml)",
+		scopes.SessionStorage:    "memory, file, or a connection flagged for storage",
+		scopes.SessionCluster:    "true: every load reads the storage; false: this instance keeps the primary copy",
+		scopes.SessionTimeout:    "idle timeout, e.g. 30m, 2h, 1d12h",
+		scopes.ClientManagement:  "true or false: whether the app may use client scopes",
+		scopes.ClientStorage:     "file, memory, or a connection flagged for storage",
+		scopes.ClientCluster:     "true or false, as for sessions",
+		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
+	}
+	for _, name := range scopes.SettingNames() {
+		fs.String(flagOfSetting(name), "", help[name]+" ('inherit' to unset)")
+	}
+}
+
+// flagOfSetting turns sessionStorage into session-storage.
+func flagOfSetting(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('-')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// settingValues returns the settings given as flags, by setting name.
+func settingValues(fs *flag.FlagSet) map[string]string {
+	values := map[string]string{}
+	for _, name := range scopes.SettingNames() {
+		fl := flagOfSetting(name)
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == fl {
+				values[name] = f.Value.String()
+			}
+		})
+	}
+	return values
+}
+
+func appCreate(rc *runContext, svc *services, args []string) error {
+	key, err := svc.directory.CreateApp(rc.ctx, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(rc.stdout, key)
+	fmt.Fprintf(rc.stderr, "Created app %s. This is its API key; it is shown once and stored only as a hash.\n", args[0])
+	return nil
+}
+
+func appList(rc *runContext, svc *services, _ []string) error {
+	apps, err := svc.directory.Apps(rc.ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tCREATED\tKEYS\tSETTINGS")
+	for _, a := range apps {
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", a.Name, a.Created.UTC().Format(time.RFC3339), a.Keys, layerSummary(a.Layer))
+	}
+	return w.Flush()
+}
+
+func layerSummary(l scopes.Layer) string {
+	if len(l) == 0 {
+		return "(inherited)"
+	}
+	parts := make([]string, 0, len(l))
+	for name, e := range l {
+		parts = append(parts, fmt.Sprintf("%s=%s (%s)", name, e.Value, e.By))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+func appDelete(rc *runContext, svc *services, args []string) error {
+	if err := svc.directory.DeleteApp(rc.ctx, args[0]); err != nil {
+		return err
+	}
+	fmt.Fprintf(rc.stderr, "Deleted app %s; its API keys no longer work.\n", args[0])
+	return nil
+}
+
+func appKeyRotate(rc *runContext, svc *services, args []string) error {
+	key, err := svc.directory.RotateKey(rc.ctx, args[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(rc.stdout, key)
+	fmt.Fprintf(rc.stderr, "Rotated the API key of %s: the old keys no longer work (a running server may accept them for up to --cache-ttl).\n", args[0])
+	return nil
+}
+
+func appSettings(rc *runContext, svc *services, args []string) error {
+	values := settingValues(rc.flags)
+	var eff scopes.Effective
+	var err error
+	if len(values) == 0 {
+		eff, err = svc.directory.Effective(rc.ctx, args[0])
+	} else {
+		eff, err = svc.directory.SetAppSettings(rc.ctx, args[0], values)
+	}
+	if err != nil {
+		return err
+	}
+	return printEffective(rc.stdout, eff)
+}
+
+// printEffective prints each setting, its value and where it comes from.
+func printEffective(out io.Writer, eff scopes.Effective) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SETTING\tVALUE\tFROM")
+	for _, name := range scopes.SettingNames() {
+		fmt.Fprintf(w, "%s\t%s\t%s\n", name, eff.Values[name], describeSource(eff.From[name]))
+	}
+	return w.Flush()
+}
+
+func describeSource(from string) string {
+	switch from {
+	case scopes.FromDefault:
+		return "built-in default"
+	case scopes.FromServer:
+		return "server default"
+	case scopes.FromApp:
+		return "declared by the application"
+	case scopes.FromAdmin:
+		return "set by an administrator"
+	}
+	return from
+}
+
+// withServices opens the services for a command and closes them after.
+func withServices(fn func(rc *runContext, svc *services, args []string) error) func(*runContext, []string) error {
+	return func(rc *runContext, args []string) error {
+		svc, err := open(rc.ctx, rc.cfg, newLogger(rc.cfg, rc.stderr))
+		if err != nil {
+			return err
+		}
+		defer svc.Close()
+		return fn(rc, svc, args)
+	}
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scopestore/scopestore/connections"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// connectionParams are the flags of connection create, one per parameter.
+var connectionParams = []struct{ name, help string }{
+	{"url", "redis://, rediss://, postgres:// or couchbase:// URL"},
+	{"dsn", "MySQL DSN, e.g. 'user@tcp(127.0.0.1:3306)/db'"},
+	{"host", "server host"},
+	{"port", "server port"},
+	{"database", "database name (Redis: database number)"},
+	{"username", "user name"},
+	{"file", "SQLite database file"},
+	{"servers", "memcached servers, comma-separated host:port"},
+	{"bucket", "Couchbase bucket"},
+	{"tls", "true to connect with TLS"},
+	{"mode", "Redis: standalone, sentinel or cluster"},
+	{"master", "Redis Sentinel master name"},
+	{"strict", "MySQL: throw an error upon data truncation (strict SQL mode), default true"},
+	{"pool-size", "largest number of open connections"},
+	{"timeout", "dial and I/O timeout, e.g. 5s"},
+}
+
+func connectionCommand() *command {
+	return &command{
+		name:  "connection",
+		short: "Named cache and datasource connections that can hold scopes",
+		subs: []*command{
+			{name: "create", usage: "--name NAME --type TYPE [--storage] [parameters] [flags]",
+				short: "Define a connection",
+				long: "Types: " + strings.Join(connections.Types(), ", ") + ".\n" +
+					"--storage allows the connection to hold session and client scopes. The password is read from\n" +
+					"--password-stdin (preferred) or --password, and stored encrypted.",
+				flags: connectionCreateFlags, run: withServices(connectionCreate)},
+			{name: "list", usage: "[flags]", short: "List the connections", run: withServices(connectionList)},
+			{name: "delete", usage: "NAME [flags]", args: 1, short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
+			{name: "verify", usage: "NAME [flags]", args: 1, short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
+		},
+	}
+}
+
+func connectionCreateFlags(fs *flag.FlagSet) {
+	fs.String("name", "", "connection name (required; case-insensitive)")
+	fs.String("type", "", "connection type: "+strings.Join(connections.Types(), ", ")+" (required)")
+	fs.Bool("storage", false, "allow this connection to hold session and client scopes")
+	fs.String("password", "", "password (visible in the process list: prefer --password-stdin)")
+	fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	for _, p := range connectionParams {
+		fs.String(p.name, "", p.help)
+	}
+}
+
+func connectionCreate(rc *runContext, svc *services, _ []string) error {
+	fs := rc.flags
+	get := func(name string) string { return fs.Lookup(name).Value.String() }
+	c := scopes.Connection{
+		Name:    get("name"),
+		Type:    strings.ToLower(get("type")),
+		Storage: get("storage") == "true",
+		Params:  map[string]string{},
+		Secret:  get("password"),
+	}
+	if get("password-stdin") == "true" {
+		line, err := bufio.NewReader(rc.stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return usageErrorf("--password-stdin: no password on standard input")
+		}
+		c.Secret = strings.TrimRight(line, "\r\n")
+	}
+	for _, p := range connectionParams {
+		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
+	}
+	if err := connections.Validate(&c); err != nil {
+		return usageErrorf("connection create: %s", scopes.ErrorMessage(err))
+	}
+	now := time.Now()
+	c.Created, c.Updated = now, now
+	if err := svc.config.CreateConnection(rc.ctx, c); err != nil {
+		return err
+	}
+	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", c.Kind, c.Name, c.Type, c.Storage)
+	return nil
+}
+
+func connectionList(rc *runContext, svc *services, _ []string) error {
+	conns, err := svc.config.Connections(rc.ctx)
+	if err != nil {
+		return scopes.Unavailable("the config store", err)
+	}
+	sort.Slice(conns, func(i, j int) bool { return strings.ToLower(conns[i].Name) < strings.ToLower(conns[j].Name) })
+	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tKIND\tTYPE\tSTORAGE\tPARAMETERS")
+	for _, c := range conns {
+		keys := make([]string, 0, len(c.Params))
+		for k, v := range c.Params {
+			keys = append(keys, k+"="+v)
+		}
+		sort.Strings(keys)
+		if c.Secret != "" {
+			keys = append(keys, "password=(set)")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", c.Name, c.Kind, c.Type, c.Storage, strings.Join(keys, " "))
+	}
+	return w.Flush()
+}
+
+func connectionDelete(rc *runContext, svc *services, args []string) error {
+	use, err := svc.directory.StoragesInUse(rc.ctx)
+	if err != nil {
+		return err
+	}
+	if users := use[strings.ToLower(args[0])]; len(users) > 0 {
+		return scopes.Errorf(scopes.EConflict, "connection %s holds scopes of %s; change their storage first", args[0], describeUsers(users))
+	}
+	found, err := svc.config.DeleteConnection(rc.ctx, args[0])
+	if err != nil {
+		return scopes.Unavailable("the config store", err)
+	}
+	if !found {
+		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
+	}
+	fmt.Fprintf(rc.stderr, "Deleted connection %s.\n", args[0])
+	return nil
+}
+
+func describeUsers(users []string) string {
+	out := make([]string, len(users))
+	for i, u := range users {
+		if u == "" {
+			out[i] = "the server defaults"
+		} else {
+			out[i] = "app " + u
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func connectionVerify(rc *runContext, svc *services, args []string) error {
+	c, found, err := svc.config.Connection(rc.ctx, args[0])
+	if err != nil {
+		return scopes.Unavailable("the config store", err)
+	}
+	if !found {
+		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
+	}
+	fmt.Fprintf(rc.stdout, "FAIL  open: this version of scopestore cannot connect to a %s connection yet\n", c.Type)
+	return &checkFailed{}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/scopestore/scopestore/connections"
+	"github.com/scopestore/scopestore/connections/configstore"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// services are the parts a command works with, wired from the config.
+type services struct {
+	config    *configstore.Store
+	storages  *connections.Registry
+	directory *scopes.Directory
+	engine    *scopes.Engine
+	logger    *slog.Logger
+}
+
+// open wires the config store, the storages, the directory and the engine.
+func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, error) {
+	key, err := secretKey(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := configstore.Open(ctx, cfg.ConfigDSN, cfg.DataDir, key)
+	if err != nil {
+		return nil, scopes.Unavailable("the config store", err)
+	}
+	reg := connections.NewRegistry(cfg.DataDir, cs)
+	dir := scopes.NewDirectory(cs, reg)
+	dir.CacheTTL = cfg.CacheTTL
+	eng := scopes.NewEngine(reg)
+	eng.IdleTime = cfg.IdleTime
+	eng.MaxScopeSize = int(cfg.MaxScopeSize)
+	eng.Logger = logger
+	return &services{config: cs, storages: reg, directory: dir, engine: eng, logger: logger}, nil
+}
+
+// Close closes the storages, then the config store.
+func (s *services) Close() error {
+	return errors.Join(s.storages.Close(), s.config.Close())
+}
+
+// secretKey returns the key that encrypts connection passwords: from
+// --secret-key, or from <data-dir>/secret.key, created on first use.
+func secretKey(cfg *Config, logger *slog.Logger) ([]byte, error) {
+	if cfg.SecretKey != "" {
+		return decodeKey(cfg.SecretKey, "--secret-key (SCOPESTORE_SECRET_KEY)")
+	}
+	path := filepath.Join(cfg.DataDir, "secret.key")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return decodeKey(strings.TrimSpace(string(b)), path)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read secret key: %w", err)
+	}
+	if cfg.ConfigDSN != "" {
+		logger.Warn("no --secret-key given with a shared config store: every instance must use the same key, set SCOPESTORE_SECRET_KEY", "generated", path)
+	}
+	var k [32]byte
+	_, _ = rand.Read(k[:])
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k[:])+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write secret key: %w", err)
+	}
+	return k[:], nil
+}
+
+func decodeKey(s, from string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
+		return b, nil
+	}
+	return nil, usageErrorf("%s must be 32 bytes in base64 or hex (make one with: openssl rand -base64 32)", from)
+}

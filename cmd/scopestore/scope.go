@@ -1,0 +1,32 @@
+package main
+
+func scopeCommand() *command {
+	return &command{
+		name:  "scope",
+		short: "Server defaults for the session and client scopes",
+		subs: []*command{
+			{name: "defaults", usage: "[--session-storage NAME] [--client-timeout 90d] [… flags]",
+				short: "Show the server defaults, or change them",
+				long: "Apps inherit these settings unless they declare their own. With no setting flags it prints them;\n" +
+					"'inherit' puts a setting back to its built-in default. A change that would leave an app unable to\n" +
+					"work is refused with the names of those apps.",
+				flags: settingFlags, run: withServices(scopeDefaults)},
+		},
+	}
+}
+
+func scopeDefaults(rc *runContext, svc *services, _ []string) error {
+	values := settingValues(rc.flags)
+	if len(values) == 0 {
+		eff, err := svc.directory.ServerSettings(rc.ctx)
+		if err != nil {
+			return err
+		}
+		return printEffective(rc.stdout, eff)
+	}
+	eff, err := svc.directory.SetServerSettings(rc.ctx, values)
+	if err != nil {
+		return err
+	}
+	return printEffective(rc.stdout, eff)
+}

@@ -1,0 +1,75 @@
+package configstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// checkKeyHash checks that h is the SHA-256 hex of a key and returns it in
+// lower case, the form in which hashes are stored and looked up.
+func checkKeyHash(h string) (string, error) {
+	h = strings.ToLower(h)
+	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+		return "", scopes.Errorf(scopes.EInvalid, "an API key hash must be 64 hex digits (SHA-256)")
+	}
+	return h, nil
+}
+
+// insertKey adds a key hash to an app. A hash that another key has already
+// is an EConflict: keys are random, so it means a key was reused.
+func (s *Store) insertKey(ctx context.Context, tx *sqlx.Tx, app, keyHash string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO api_keys (app, key_hash, created_at) VALUES (?, ?, ?)`),
+		app, keyHash, dbTime(now))
+	if duplicate(err) {
+		return scopes.Errorf(scopes.EConflict, "this API key is already in use; generate a new one")
+	}
+	return err
+}
+
+// ReplaceKeys revokes every API key of the app and adds one, given as the
+// SHA-256 hex of the key; found is false when there is no such app.
+func (s *Store) ReplaceKeys(ctx context.Context, app, keyHash string, now time.Time) (bool, error) {
+	keyHash, err := checkKeyHash(keyHash)
+	if err != nil {
+		return false, err
+	}
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, s.wrap("replace keys", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if ok, err := s.appExists(ctx, tx, app); err != nil {
+		return false, s.wrap("replace keys", err)
+	} else if !ok {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE app = ?`), app); err != nil {
+		return false, s.wrap("replace keys", err)
+	}
+	if err := s.insertKey(ctx, tx, app, keyHash, now); err != nil {
+		return false, s.wrap("replace keys", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, s.wrap("replace keys", err)
+	}
+	return true, nil
+}
+
+// AppForKey returns the app that owns the key with this SHA-256 hex hash.
+func (s *Store) AppForKey(ctx context.Context, keyHash string) (string, bool, error) {
+	var app string
+	err := sqlx.GetContext(ctx, s.db, &app, s.q(`SELECT app FROM api_keys WHERE key_hash = ?`), strings.ToLower(keyHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	} else if err != nil {
+		return "", false, s.wrap("find the app of a key", err)
+	}
+	return app, true, nil
+}

@@ -1,0 +1,124 @@
+// Package connections holds the registry of storages: the built-in memory
+// and file storages and the named connections whose Storage flag is set,
+// opened on first use. Each backend type lives in a package of its own.
+package connections
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/scopestore/scopestore/connections/memory"
+	"github.com/scopestore/scopestore/connections/sqlstore"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// FileStoreName is the file, under the data directory, that holds the file storage.
+const FileStoreName = "scopes.db"
+
+// Registry resolves storage names to open stores. It implements scopes.Storages.
+type Registry struct {
+	dataDir string
+	config  scopes.ConfigStore
+
+	mu   sync.Mutex
+	open map[string]scopes.Store
+}
+
+var _ scopes.Storages = (*Registry)(nil)
+
+// NewRegistry returns a registry whose file storage lives in dataDir and
+// whose connections are read from config.
+func NewRegistry(dataDir string, config scopes.ConfigStore) *Registry {
+	return &Registry{dataDir: dataDir, config: config, open: map[string]scopes.Store{}}
+}
+
+// Store returns the open store of a storage, opening it on first use.
+func (r *Registry) Store(ctx context.Context, name string) (scopes.Store, error) {
+	name = scopes.NormalizeStorage(name)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st, ok := r.open[name]; ok {
+		return st, nil
+	}
+	st, err := r.openStore(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	r.open[name] = st
+	return st, nil
+}
+
+func (r *Registry) openStore(ctx context.Context, name string) (scopes.Store, error) {
+	switch name {
+	case scopes.StorageMemory:
+		return memory.New(), nil
+	case scopes.StorageFile:
+		st, err := sqlstore.OpenSQLite(filepath.Join(r.dataDir, FileStoreName))
+		if err != nil {
+			return nil, fmt.Errorf("connections: open file storage: %w", err)
+		}
+		return st, nil
+	}
+	c, found, err := r.config.Connection(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, scopes.Errorf(scopes.EInvalidSettings, "unknown storage %q: it is neither memory, file nor a connection", name)
+	}
+	if !c.Storage {
+		return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q is not flagged for storage; set its Storage flag to keep scopes in it", c.Name)
+	}
+	return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q has type %s, which this version of scopestore cannot use as a storage yet", c.Name, c.Type)
+}
+
+// Names lists the storages a scope of kind k may use: memory, file, and the
+// connections flagged for storage whose type scopestore can open.
+func (r *Registry) Names(ctx context.Context, k scopes.Kind) ([]string, error) {
+	names := []string{scopes.StorageMemory, scopes.StorageFile}
+	conns, err := r.config.Connections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	for _, c := range conns {
+		if c.Storage && storageTypes[c.Type] {
+			extra = append(extra, strings.ToLower(c.Name))
+		}
+	}
+	sort.Strings(extra)
+	return append(names, extra...), nil
+}
+
+// storageTypes are the connection types that can hold scopes in this version.
+var storageTypes = map[string]bool{}
+
+// Open returns the stores opened so far, by name.
+func (r *Registry) Open() map[string]scopes.Store {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]scopes.Store, len(r.open))
+	for k, v := range r.open {
+		out[k] = v
+	}
+	return out
+}
+
+// Close closes every open store.
+func (r *Registry) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for name, st := range r.open {
+		if err := st.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("connections: close %s: %w", name, err))
+		}
+		delete(r.open, name)
+	}
+	return errors.Join(errs...)
+}

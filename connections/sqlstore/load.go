@@ -1,0 +1,42 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// Load returns the record under key unless it is missing or expired at now.
+// A row that is not in scopestore's format (one written by Lucee, say) is an
+// *scopes.Error with code ECorrupt.
+func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
+	st, err := s.table(key.Kind)
+	if err != nil {
+		return scopes.Record{}, false, err
+	}
+	var r row
+	if err := s.reader.GetContext(ctx, &r, st.get, key.CFID, key.App); errors.Is(err, sql.ErrNoRows) {
+		return scopes.Record{}, false, nil
+	} else if err != nil {
+		return scopes.Record{}, false, fmt.Errorf("sqlstore: load %s: %w", st.table, err)
+	}
+	return decode(key, r, now)
+}
+
+// decode reads a row of key as of now: an expired row is no record.
+func decode(key scopes.Key, r row, now time.Time) (scopes.Record, bool, error) {
+	// The column decides, as it does for List and DeleteExpired; both are
+	// 13-digit strings (see millis).
+	if r.Expires <= millis(now) {
+		return scopes.Record{}, false, nil
+	}
+	rec, err := scopes.DecodeRecord(key, r.Data)
+	if err != nil {
+		return scopes.Record{}, false, err
+	}
+	return rec, true, nil
+}

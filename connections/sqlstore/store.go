@@ -1,0 +1,100 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// The Lucee table of each scope kind.
+const (
+	sessionTable = "cf_session_data"
+	clientTable  = "cf_client_data"
+)
+
+// Store keeps scopes in the cf_session_data and cf_client_data tables of a
+// database. It is safe for concurrent use.
+type Store struct {
+	// writer runs every write and Update's read; reader runs Load and List.
+	// On SQLite they are separate pools (see OpenSQLite); elsewhere they are
+	// the same pool.
+	writer *sqlx.DB
+	reader *sqlx.DB
+	d      dialect
+	// session and client hold the statements of each kind's table.
+	session, client statements
+	log             *slog.Logger
+}
+
+var _ scopes.Store = (*Store)(nil)
+
+func newStore(d dialect, writer, reader *sqlx.DB) *Store {
+	return &Store{
+		writer:  writer,
+		reader:  reader,
+		d:       d,
+		session: d.statements(sessionTable),
+		client:  d.statements(clientTable),
+		log:     slog.Default().With("store", "sqlstore", "dialect", d.name),
+	}
+}
+
+// table returns the statements of the table that holds scopes of kind k.
+func (s *Store) table(k scopes.Kind) (*statements, error) {
+	switch k {
+	case scopes.Session:
+		return &s.session, nil
+	case scopes.Client:
+		return &s.client, nil
+	}
+	return nil, scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
+}
+
+// Ping checks that the database answers and holds the session table.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	err := s.reader.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM `+sessionTable+` LIMIT 1) t`)
+	if err != nil {
+		return fmt.Errorf("sqlstore: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	err := s.reader.Close()
+	if s.writer != s.reader {
+		err = errors.Join(err, s.writer.Close())
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: close: %w", err)
+	}
+	return nil
+}
+
+// row is a scope's row as Load and Update read it.
+type row struct {
+	Expires string `db:"expires"`
+	Data    []byte `db:"data"`
+}
+
+// encode returns the record as the store writes it and the row's values.
+// Times are kept in milliseconds, so the record returned is cut to them.
+func encode(rec scopes.Record) (scopes.Record, string, string) {
+	rec.TimeCreated = time.UnixMilli(rec.TimeCreated.UnixMilli())
+	rec.LastVisit = time.UnixMilli(rec.LastVisit.UnixMilli())
+	rec.Expires = time.UnixMilli(rec.Expires.UnixMilli())
+	data := scopes.EncodeRecord(rec)
+	if len(rec.Data) == 0 {
+		rec.Data = []byte("{}")
+	}
+	// data is bound as a string: SQLite would store []byte as a BLOB, which
+	// Lucee's statements and text comparisons do not expect.
+	return rec, millis(rec.Expires), string(data)
+}

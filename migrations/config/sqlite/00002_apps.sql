@@ -1,0 +1,6 @@
+-- The applications allowed to call the runtime API.
+-- +goose Up
+CREATE TABLE apps (
+    name       VARCHAR(64) NOT NULL PRIMARY KEY,
+    created_at DATETIME    NOT NULL
+);

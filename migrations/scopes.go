@@ -1,0 +1,20 @@
+package migrations
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed scopes/sqlite/*.sql
+var scopesSQLiteFiles embed.FS
+
+// ScopesSQLite holds the SQLite migrations of cf_session_data and
+// cf_client_data at its root, as goose.NewProvider reads them.
+var ScopesSQLite fs.FS = func() fs.FS {
+	sub, err := fs.Sub(scopesSQLiteFiles, "scopes/sqlite")
+	if err != nil {
+		// fs.Sub fails only on an invalid path, which the line above is not.
+		panic(err)
+	}
+	return sub
+}()

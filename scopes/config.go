@@ -1,0 +1,63 @@
+package scopes
+
+import (
+	"context"
+	"time"
+)
+
+// App is an application allowed to call the runtime API.
+type App struct {
+	Name    string
+	Created time.Time
+	// Keys counts the app's API keys.
+	Keys int
+	// Layer holds the settings set for this app; the rest are inherited.
+	Layer Layer
+}
+
+// Connection is a named cache or datasource definition.
+type Connection struct {
+	Name string
+	// Kind is "cache" or "datasource".
+	Kind string
+	// Type is the backend: redis, memcached, couchbase, ram, mysql, postgres or sqlite.
+	Type string
+	// Storage tells whether scopes may be stored in this connection.
+	Storage bool
+	// Params holds the type's settings (url, host, port, database, …) except the secret.
+	Params map[string]string
+	// Secret is the password; the config store encrypts it at rest and it is never shown back.
+	Secret  string
+	Created time.Time
+	Updated time.Time
+}
+
+// ConfigStore keeps scopestore's own configuration: server defaults, apps,
+// API key hashes and connections. "Not found" is a value (found false);
+// creating what exists is an *Error with EConflict.
+type ConfigStore interface {
+	Ping(ctx context.Context) error
+
+	ServerLayer(ctx context.Context) (Layer, error)
+	// SetServerLayer replaces the server defaults.
+	SetServerLayer(ctx context.Context, l Layer) error
+
+	// CreateApp adds an app with one API key, given as its hash.
+	CreateApp(ctx context.Context, name, keyHash string, now time.Time) error
+	App(ctx context.Context, name string) (app App, found bool, err error)
+	Apps(ctx context.Context) ([]App, error)
+	DeleteApp(ctx context.Context, name string) (found bool, err error)
+	// ReplaceKeys revokes every key of the app and adds one, given as its hash.
+	ReplaceKeys(ctx context.Context, app, keyHash string, now time.Time) (found bool, err error)
+	// AppForKey returns the app that owns the key with this hash.
+	AppForKey(ctx context.Context, keyHash string) (app string, found bool, err error)
+	// SetAppLayer replaces the settings set for an app.
+	SetAppLayer(ctx context.Context, app string, l Layer) (found bool, err error)
+
+	CreateConnection(ctx context.Context, c Connection) error
+	Connection(ctx context.Context, name string) (c Connection, found bool, err error)
+	Connections(ctx context.Context) ([]Connection, error)
+	DeleteConnection(ctx context.Context, name string) (found bool, err error)
+
+	Close() error
+}

@@ -1,0 +1,371 @@
+package scopes
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultCacheTTL is how long a Directory trusts what it read from the config
+// store; changes made by another process show up within this time.
+const DefaultCacheTTL = 5 * time.Second
+
+// Directory is the registry of apps: their API keys and their effective
+// settings, on top of a ConfigStore, with a short cache so that an API
+// request does not cost a config read.
+type Directory struct {
+	config   ConfigStore
+	storages Storages
+	// CacheTTL bounds how stale the cache may be; 0 turns it off.
+	CacheTTL time.Duration
+	// Now returns the current time.
+	Now func() time.Time
+
+	mu        sync.Mutex
+	keys      map[string]cached[string]
+	effective map[string]cached[Effective]
+}
+
+type cached[T any] struct {
+	value   T
+	expires time.Time
+}
+
+// NewDirectory returns a Directory over a config store and the storages.
+func NewDirectory(config ConfigStore, storages Storages) *Directory {
+	d := &Directory{config: config, storages: storages, CacheTTL: DefaultCacheTTL, Now: time.Now}
+	d.forget()
+	return d
+}
+
+// forget empties the cache after a change made through this directory.
+func (d *Directory) forget() {
+	d.mu.Lock()
+	d.keys = map[string]cached[string]{}
+	d.effective = map[string]cached[Effective]{}
+	d.mu.Unlock()
+}
+
+func configError(err error) error {
+	if err == nil || ErrorCode(err) != EInternal {
+		return err
+	}
+	return Unavailable("the config store", err)
+}
+
+// Authenticate returns the app that owns an API key.
+func (d *Directory) Authenticate(ctx context.Context, key string) (string, error) {
+	if key == "" {
+		return "", Errorf(EUnauthorized, "an API key is required: send Authorization: Bearer <key>")
+	}
+	hash := HashAPIKey(key)
+	now := d.Now()
+	d.mu.Lock()
+	c, ok := d.keys[hash]
+	d.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.value, nil
+	}
+	app, found, err := d.config.AppForKey(ctx, hash)
+	if err != nil {
+		return "", configError(err)
+	}
+	if !found {
+		return "", Errorf(EUnauthorized, "the API key is not valid: it was revoked or mistyped; create one with `scopestore app key rotate APP`")
+	}
+	if d.CacheTTL > 0 {
+		d.mu.Lock()
+		d.keys[hash] = cached[string]{app, now.Add(d.CacheTTL)}
+		d.mu.Unlock()
+	}
+	return app, nil
+}
+
+// CreateApp registers an app and returns its first API key, which is shown
+// once and never stored.
+func (d *Directory) CreateApp(ctx context.Context, name string) (string, error) {
+	if err := ValidateAppName(name); err != nil {
+		return "", err
+	}
+	key, hash := NewAPIKey()
+	if err := d.config.CreateApp(ctx, name, hash, d.Now()); err != nil {
+		return "", configError(err)
+	}
+	d.forget()
+	return key, nil
+}
+
+// RotateKey revokes every key of an app and returns a new one.
+func (d *Directory) RotateKey(ctx context.Context, name string) (string, error) {
+	key, hash := NewAPIKey()
+	found, err := d.config.ReplaceKeys(ctx, name, hash, d.Now())
+	if err != nil {
+		return "", configError(err)
+	}
+	if !found {
+		return "", appNotFound(name)
+	}
+	d.forget()
+	return key, nil
+}
+
+// DeleteApp removes an app, its keys and its settings. Its stored scopes are
+// left to expire.
+func (d *Directory) DeleteApp(ctx context.Context, name string) error {
+	found, err := d.config.DeleteApp(ctx, name)
+	if err != nil {
+		return configError(err)
+	}
+	if !found {
+		return appNotFound(name)
+	}
+	d.forget()
+	return nil
+}
+
+// Apps lists the apps by name.
+func (d *Directory) Apps(ctx context.Context) ([]App, error) {
+	apps, err := d.config.Apps(ctx)
+	if err != nil {
+		return nil, configError(err)
+	}
+	sort.Slice(apps, func(i, j int) bool { return apps[i].Name < apps[j].Name })
+	return apps, nil
+}
+
+func appNotFound(name string) error {
+	return Errorf(ENotFound, "no app named %q; create it with `scopestore app create %s`", name, name)
+}
+
+// Effective returns an app's effective settings.
+func (d *Directory) Effective(ctx context.Context, app string) (Effective, error) {
+	now := d.Now()
+	d.mu.Lock()
+	c, ok := d.effective[app]
+	d.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.value, nil
+	}
+	a, found, err := d.config.App(ctx, app)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	if !found {
+		return Effective{}, appNotFound(app)
+	}
+	server, err := d.config.ServerLayer(ctx)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	eff := Resolve(server, a.Layer)
+	if d.CacheTTL > 0 {
+		d.mu.Lock()
+		d.effective[app] = cached[Effective]{eff, now.Add(d.CacheTTL)}
+		d.mu.Unlock()
+	}
+	return eff, nil
+}
+
+// ServerSettings returns the server defaults resolved over the built-in ones.
+func (d *Directory) ServerSettings(ctx context.Context) (Effective, error) {
+	server, err := d.config.ServerLayer(ctx)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	return Resolve(server, nil), nil
+}
+
+// StorageNames lists the storages a scope of kind k may use.
+func (d *Directory) StorageNames(ctx context.Context, k Kind) ([]string, error) {
+	names, err := d.storages.Names(ctx, k)
+	return names, configError(err)
+}
+
+// Inherit, given as a setting's value to SetAppSettings or
+// SetServerSettings, removes the setting so that it is inherited again.
+const Inherit = "inherit"
+
+// DeclareSettings is the app's own declaration, like Application.cfc: it
+// replaces whatever the app declared before. Settings that an administrator
+// set for the app stay unless the app declares them too.
+func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
+	return d.changeApp(ctx, app, func(l Layer) error {
+		for name, e := range l {
+			if e.By == FromApp {
+				delete(l, name)
+			}
+		}
+		return apply(l, values, FromApp)
+	})
+}
+
+// SetAppSettings sets settings for an app as an administrator; the value
+// Inherit removes a setting.
+func (d *Directory) SetAppSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
+	return d.changeApp(ctx, app, func(l Layer) error { return apply(l, values, FromAdmin) })
+}
+
+func (d *Directory) changeApp(ctx context.Context, app string, edit func(Layer) error) (Effective, error) {
+	a, found, err := d.config.App(ctx, app)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	if !found {
+		return Effective{}, appNotFound(app)
+	}
+	server, err := d.config.ServerLayer(ctx)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	layer := Layer{}
+	for k, v := range a.Layer {
+		layer[k] = v
+	}
+	if err := edit(layer); err != nil {
+		return Effective{}, err
+	}
+	eff := Resolve(server, layer)
+	if err := d.validate(ctx, eff.Settings); err != nil {
+		return Effective{}, err
+	}
+	if _, err := d.config.SetAppLayer(ctx, app, layer); err != nil {
+		return Effective{}, configError(err)
+	}
+	d.forget()
+	return eff, nil
+}
+
+// SetServerSettings changes the server defaults; the value Inherit puts a
+// setting back to its built-in default. A change that would leave an app
+// with settings that cannot work is refused with the names of those apps.
+func (d *Directory) SetServerSettings(ctx context.Context, values map[string]string) (Effective, error) {
+	server, err := d.config.ServerLayer(ctx)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	layer := Layer{}
+	for k, v := range server {
+		layer[k] = v
+	}
+	if err := apply(layer, values, FromAdmin); err != nil {
+		return Effective{}, err
+	}
+	eff := Resolve(layer, nil)
+	if err := d.validate(ctx, eff.Settings); err != nil {
+		return Effective{}, err
+	}
+	apps, err := d.config.Apps(ctx)
+	if err != nil {
+		return Effective{}, configError(err)
+	}
+	var broken []string
+	for _, a := range apps {
+		if d.validate(ctx, Resolve(layer, a.Layer).Settings) != nil {
+			broken = append(broken, a.Name)
+		}
+	}
+	if len(broken) > 0 {
+		sort.Strings(broken)
+		return Effective{}, Errorf(EInvalidSettings, "these apps would be left with settings that cannot work: %s; change their settings first", strings.Join(broken, ", "))
+	}
+	if err := d.config.SetServerLayer(ctx, layer); err != nil {
+		return Effective{}, configError(err)
+	}
+	d.forget()
+	return eff, nil
+}
+
+func apply(l Layer, values map[string]string, by string) error {
+	for name, value := range values {
+		if strings.EqualFold(strings.TrimSpace(value), Inherit) {
+			def, ok := lookupSetting(name)
+			if !ok {
+				return unknownSetting(name)
+			}
+			delete(l, def.name)
+			continue
+		}
+		canon, v, err := CanonicalSetting(name, value)
+		if err != nil {
+			return err
+		}
+		l[canon] = Entry{Value: v, By: by}
+	}
+	return nil
+}
+
+func (d *Directory) validate(ctx context.Context, s Settings) error {
+	var names = map[Kind][]string{}
+	for _, k := range Kinds {
+		n, err := d.storages.Names(ctx, k)
+		if err != nil {
+			return configError(err)
+		}
+		names[k] = n
+	}
+	return s.Validate(func(k Kind) []string { return names[k] })
+}
+
+// Health is the state of one dependency: the config store or a storage.
+type Health struct {
+	Name string
+	Err  error
+}
+
+// StoragesInUse maps each storage named by the server defaults or an app's
+// effective settings to the apps that use it ("" stands for the server
+// defaults).
+func (d *Directory) StoragesInUse(ctx context.Context) (map[string][]string, error) {
+	server, err := d.config.ServerLayer(ctx)
+	if err != nil {
+		return nil, configError(err)
+	}
+	apps, err := d.config.Apps(ctx)
+	if err != nil {
+		return nil, configError(err)
+	}
+	use := map[string][]string{}
+	add := func(s Settings, who string) {
+		for _, k := range Kinds {
+			name := s.Of(k).Storage
+			if !slices.Contains(use[name], who) {
+				use[name] = append(use[name], who)
+			}
+		}
+	}
+	add(Resolve(server, nil).Settings, "")
+	for _, a := range apps {
+		add(Resolve(server, a.Layer).Settings, a.Name)
+	}
+	return use, nil
+}
+
+// Check pings the config store and every storage in use, in name order.
+func (d *Directory) Check(ctx context.Context) []Health {
+	out := []Health{{Name: "config", Err: configError(d.config.Ping(ctx))}}
+	use, err := d.StoragesInUse(ctx)
+	if err != nil {
+		return out
+	}
+	names := make([]string, 0, len(use))
+	for name := range use {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		h := Health{Name: "storage " + name}
+		st, err := d.storages.Store(ctx, name)
+		if err == nil {
+			err = st.Ping(ctx)
+		}
+		if err != nil && ErrorCode(err) == EInternal {
+			err = Unavailable("storage "+quote(name), err)
+		}
+		h.Err = err
+		out = append(out, h)
+	}
+	return out
+}

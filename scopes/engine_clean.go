@@ -1,0 +1,55 @@
+package scopes
+
+import (
+	"context"
+	"errors"
+)
+
+// CleanBatch bounds each delete the cleaner sends to a storage.
+const CleanBatch = 1000
+
+// Sweep drops idle and expired scopes from memory: the cluster = false copies
+// and the memory storage. It is cheap and meant to run every minute or so.
+func (e *Engine) Sweep(ctx context.Context) (int, error) {
+	e.tier.sweep(e.now(), e.IdleTime)
+	st, ok := e.storages.Open()[StorageMemory]
+	if !ok {
+		return 0, nil
+	}
+	return e.deleteExpired(ctx, StorageMemory, st)
+}
+
+// Clean deletes expired scopes from every open storage but memory (which
+// Sweep cleans), in batches of CleanBatch. It returns the deletions by
+// storage name and the failures joined.
+func (e *Engine) Clean(ctx context.Context) (map[string]int, error) {
+	deleted := map[string]int{}
+	var errs []error
+	for name, st := range e.storages.Open() {
+		if name == StorageMemory {
+			continue
+		}
+		n, err := e.deleteExpired(ctx, name, st)
+		deleted[name] = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return deleted, errors.Join(errs...)
+}
+
+func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (int, error) {
+	now := e.now()
+	total := 0
+	for ctx.Err() == nil {
+		n, err := st.DeleteExpired(ctx, now, CleanBatch)
+		total += n
+		if err != nil {
+			return total, e.storageError(name, err)
+		}
+		if n < CleanBatch {
+			break
+		}
+	}
+	return total, ctx.Err()
+}

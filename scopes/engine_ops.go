@@ -1,0 +1,212 @@
+package scopes
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// emptyData is the data of a new scope.
+var emptyData = json.RawMessage("{}")
+
+// Create starts a new scope instance of kind k for app, with data (nil for
+// an empty object), written to storage before it returns.
+func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, data json.RawMessage) (*Scope, error) {
+	t, err := e.target(ctx, set, k)
+	if err != nil {
+		return nil, err
+	}
+	if data == nil {
+		data = emptyData
+	}
+	if err := e.checkSize(data); err != nil {
+		return nil, err
+	}
+	now := e.now()
+	key := Key{App: app, Kind: k, CFID: NewCFID()}
+	rec, err := e.update(ctx, t, key, now, func(_ Record, found bool) (Record, error) {
+		if found {
+			return Record{}, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
+		}
+		r := Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}
+		r = visit(r, t.ss, now)
+		return r, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
+}
+
+// Load returns a scope instance; loading is a visit that extends its expiry.
+func (e *Engine) Load(ctx context.Context, set Settings, key Key) (*Scope, error) {
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	var rec Record
+	if t.tiered {
+		rec, err = e.loadTiered(ctx, t, key, now)
+	} else {
+		rec, err = e.loadStored(ctx, t, key, now)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
+}
+
+func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
+	rec, found, err := t.store.Load(ctx, key, now)
+	if err != nil {
+		return Record{}, e.storageError(t.name, err)
+	}
+	if !found || rec.Expired(now) {
+		return Record{}, notFound(key)
+	}
+	if !visitDue(rec, t.ss, now) {
+		return rec, nil
+	}
+	return e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+		if !found {
+			return Record{}, notFound(key)
+		}
+		return visit(cur, t.ss, now), nil
+	})
+}
+
+func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	defer e.tier.release(tk, ent, now)
+	rec, found, err := e.tierRead(ctx, t, ent, key, now)
+	if err != nil {
+		return Record{}, err
+	}
+	if !found {
+		return Record{}, notFound(key)
+	}
+	if !visitDue(rec, t.ss, now) {
+		return rec, nil
+	}
+	rec = visit(rec, t.ss, now)
+	if err := t.store.Save(ctx, rec); err != nil {
+		ent.ok = false
+		return Record{}, e.storageError(t.name, err)
+	}
+	ent.rec = rec
+	return rec, nil
+}
+
+// Save replaces a scope's data and bumps its version. ifVersion > 0 makes
+// the save conditional: it fails with EPreconditionFailed when the stored
+// version differs, and changes nothing.
+func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersion int64) (*Scope, error) {
+	if err := e.checkSize(data); err != nil {
+		return nil, err
+	}
+	return e.change(ctx, set, key, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil })
+}
+
+// Patch applies p to a scope's data atomically in its storage and bumps its
+// version; ifVersion works as in Save.
+func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersion int64) (*Scope, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return e.change(ctx, set, key, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
+		out, err := p.Apply(data)
+		if err != nil {
+			return nil, err
+		}
+		return out, e.checkSize(out)
+	})
+}
+
+func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion int64, edit func(json.RawMessage) (json.RawMessage, error)) (*Scope, error) {
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	rec, err := e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+		if !found {
+			return Record{}, notFound(key)
+		}
+		if ifVersion > 0 && cur.Version != ifVersion {
+			return Record{}, Errorf(EPreconditionFailed, "the scope is at version %d, not %d: load it again and reapply the change", cur.Version, ifVersion)
+		}
+		data, err := edit(cur.Data)
+		if err != nil {
+			return Record{}, err
+		}
+		cur.Data = data
+		cur.Version++
+		return visit(cur, t.ss, now), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
+}
+
+// Touch extends a scope's expiry as a visit would, without returning it.
+func (e *Engine) Touch(ctx context.Context, set Settings, key Key) error {
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	_, err = e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+		if !found {
+			return Record{}, notFound(key)
+		}
+		return visit(cur, t.ss, now), nil
+	})
+	return err
+}
+
+// Delete invalidates a scope instance.
+func (e *Engine) Delete(ctx context.Context, set Settings, key Key) error {
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	if t.tiered {
+		tk := tierKey{t.name, key}
+		ent := e.tier.acquire(tk)
+		defer e.tier.release(tk, ent, now)
+		ent.ok = false
+	}
+	found, err := t.store.Delete(ctx, key)
+	if err != nil {
+		return e.storageError(t.name, err)
+	}
+	if !found {
+		return notFound(key)
+	}
+	return nil
+}
+
+// ParseVersion reads an If-Match value: a quoted ETag ("3", W/"3") or a bare
+// version number. "" and "*" mean no condition (0).
+func ParseVersion(s string) (int64, error) {
+	if s == "" || s == "*" {
+		return 0, nil
+	}
+	v := s
+	if len(v) > 2 && v[:2] == "W/" {
+		v = v[2:]
+	}
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, Errorf(EInvalid, "If-Match %q is not a scope version: send the ETag of the loaded scope, like \"3\"", s)
+	}
+	return n, nil
+}

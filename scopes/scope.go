@@ -1,0 +1,74 @@
+package scopes
+
+import (
+	"encoding/json"
+	"net/url"
+	"time"
+)
+
+// Key names one scope instance: an app's session or client scope for a cfid.
+type Key struct {
+	App  string
+	Kind Kind
+	CFID string
+}
+
+// Record is a scope instance as a storage holds it.
+type Record struct {
+	Key
+	CFToken     string
+	TimeCreated time.Time
+	LastVisit   time.Time
+	// HitCount counts the visits of a client scope; it stays 0 for sessions.
+	HitCount int64
+	Expires  time.Time
+	// Version starts at 1 and is bumped by every save; a mere visit keeps it.
+	Version int64
+	// Data is the scope's JSON object, compact, never nil once loaded.
+	Data json.RawMessage
+}
+
+// Expired reports whether the record's idle timeout has passed at now.
+func (r *Record) Expired(now time.Time) bool { return !now.Before(r.Expires) }
+
+// Scope is a scope instance as the API shows it, with its built-ins.
+type Scope struct {
+	CFID        string          `json:"cfid"`
+	CFToken     string          `json:"cftoken"`
+	URLToken    string          `json:"urltoken"`
+	SessionID   string          `json:"sessionid,omitempty"`
+	TimeCreated time.Time       `json:"timecreated"`
+	LastVisit   time.Time       `json:"lastvisit"`
+	HitCount    *int64          `json:"hitcount,omitempty"`
+	Expires     time.Time       `json:"expires"`
+	Version     int64           `json:"version"`
+	Storage     string          `json:"storage"`
+	Data        json.RawMessage `json:"data"`
+}
+
+// NewScope builds the API view of a record kept in the named storage.
+func NewScope(r *Record, storage string) *Scope {
+	s := &Scope{
+		CFID:        r.CFID,
+		CFToken:     r.CFToken,
+		URLToken:    URLToken(r.CFID, r.CFToken),
+		TimeCreated: r.TimeCreated.UTC(),
+		LastVisit:   r.LastVisit.UTC(),
+		Expires:     r.Expires.UTC(),
+		Version:     r.Version,
+		Storage:     storage,
+		Data:        r.Data,
+	}
+	if r.Kind == Session {
+		s.SessionID = r.App + "_" + r.CFID + "_" + r.CFToken
+	} else {
+		hits := r.HitCount
+		s.HitCount = &hits
+	}
+	return s
+}
+
+// URLToken returns the CFML urltoken built-in, "CFID=…&CFTOKEN=…".
+func URLToken(cfid, cftoken string) string {
+	return "CFID=" + url.QueryEscape(cfid) + "&CFTOKEN=" + url.QueryEscape(cftoken)
+}

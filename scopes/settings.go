@@ -1,0 +1,241 @@
+package scopes
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Setting names, as the API, the CLI and the config store write them.
+const (
+	SessionManagement = "sessionManagement"
+	SessionType       = "sessionType"
+	SessionStorage    = "sessionStorage"
+	SessionCluster    = "sessionCluster"
+	SessionTimeout    = "sessionTimeout"
+	ClientManagement  = "clientManagement"
+	ClientStorage     = "clientStorage"
+	ClientCluster     = "clientCluster"
+	ClientTimeout     = "clientTimeout"
+)
+
+// Session types: only cfml sessions can live in a storage; j2ee sessions stay
+// in memory, as in Lucee.
+const (
+	SessionTypeCFML = "cfml"
+	SessionTypeJ2EE = "j2ee"
+)
+
+// Where an effective setting comes from.
+const (
+	FromDefault = "default" // scopestore's built-in default
+	FromServer  = "server"  // the server defaults set by an administrator
+	FromApp     = "app"     // declared by the application through the API
+	FromAdmin   = "admin"   // set for this app by an administrator
+)
+
+type settingKind int
+
+const (
+	boolSetting settingKind = iota
+	timeoutSetting
+	storageSetting
+	sessionTypeSetting
+)
+
+type settingDef struct {
+	name string
+	kind settingKind
+	def  string
+}
+
+// settingDefs lists every setting with its built-in default, in display order.
+var settingDefs = []settingDef{
+	{SessionManagement, boolSetting, "true"},
+	{SessionType, sessionTypeSetting, SessionTypeCFML},
+	{SessionStorage, storageSetting, StorageMemory},
+	{SessionCluster, boolSetting, "false"},
+	{SessionTimeout, timeoutSetting, "30m"},
+	{ClientManagement, boolSetting, "true"},
+	{ClientStorage, storageSetting, StorageFile},
+	{ClientCluster, boolSetting, "false"},
+	{ClientTimeout, timeoutSetting, "90d"},
+}
+
+// SettingNames lists every setting name in display order.
+func SettingNames() []string {
+	names := make([]string, len(settingDefs))
+	for i, d := range settingDefs {
+		names[i] = d.name
+	}
+	return names
+}
+
+func lookupSetting(name string) (settingDef, bool) {
+	for _, d := range settingDefs {
+		if strings.EqualFold(d.name, name) {
+			return d, true
+		}
+	}
+	return settingDef{}, false
+}
+
+// CanonicalSetting checks one setting's value and returns the setting's
+// canonical name and value as the config store keeps them. It knows the
+// shape of each value, not which storages exist: Settings.Validate does that.
+func CanonicalSetting(name, value string) (string, string, error) {
+	d, ok := lookupSetting(name)
+	if !ok {
+		return "", "", unknownSetting(name)
+	}
+	value = strings.TrimSpace(value)
+	switch d.kind {
+	case boolSetting:
+		b, err := parseBool(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %q is not true or false", d.name, value)
+		}
+		return d.name, strconv.FormatBool(b), nil
+	case timeoutSetting:
+		t, err := ParseTimeout(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %v", d.name, err)
+		}
+		return d.name, FormatTimeout(t), nil
+	case storageSetting:
+		s := NormalizeStorage(value)
+		if s == "" {
+			return "", "", Errorf(EInvalidSettings, "%s: a storage name is required", d.name)
+		}
+		return d.name, s, nil
+	case sessionTypeSetting:
+		t := strings.ToLower(value)
+		if t != SessionTypeCFML && t != SessionTypeJ2EE {
+			return "", "", Errorf(EInvalidSettings, "%s: %q is neither cfml nor j2ee", d.name, value)
+		}
+		return d.name, t, nil
+	}
+	return "", "", Errorf(EInternal, "setting %s has no parser", d.name)
+}
+
+func unknownSetting(name string) error {
+	return Errorf(EInvalid, "unknown setting %q; the settings are %s", name, strings.Join(SettingNames(), ", "))
+}
+
+// parseBool accepts CFML's yes/no besides true/false.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "1", "on":
+		return true, nil
+	case "false", "no", "0", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean")
+}
+
+// Entry is one setting set in a layer, with who set it (FromApp or FromAdmin).
+type Entry struct {
+	Value string
+	By    string
+}
+
+// Layer holds the settings set at one level, server or app, by canonical name.
+// A setting absent from a layer is inherited from the level below.
+type Layer map[string]Entry
+
+// ScopeSettings are the effective settings of one scope kind of an app.
+type ScopeSettings struct {
+	Management bool
+	Storage    string
+	Cluster    bool
+	Timeout    time.Duration
+}
+
+// Settings are an app's effective scope settings.
+type Settings struct {
+	SessionType string
+	Session     ScopeSettings
+	Client      ScopeSettings
+}
+
+// Of returns the settings of one scope kind.
+func (s Settings) Of(k Kind) ScopeSettings {
+	if k == Client {
+		return s.Client
+	}
+	return s.Session
+}
+
+// Effective are an app's settings with, for each setting name, where its value
+// comes from (FromDefault, FromServer, FromApp or FromAdmin).
+type Effective struct {
+	Settings Settings
+	Values   map[string]string
+	From     map[string]string
+}
+
+// Resolve applies the app layer over the server layer over the built-in
+// defaults. Values in the layers are canonical (see CanonicalSetting).
+func Resolve(server, app Layer) Effective {
+	eff := Effective{Values: map[string]string{}, From: map[string]string{}}
+	for _, d := range settingDefs {
+		value, from := d.def, FromDefault
+		if e, ok := server[d.name]; ok {
+			value, from = e.Value, FromServer
+		}
+		if e, ok := app[d.name]; ok {
+			value, from = e.Value, e.By
+		}
+		eff.Values[d.name], eff.From[d.name] = value, from
+	}
+	v := eff.Values
+	eff.Settings = Settings{
+		SessionType: v[SessionType],
+		Session: ScopeSettings{
+			Management: v[SessionManagement] == "true",
+			Storage:    v[SessionStorage],
+			Cluster:    v[SessionCluster] == "true",
+			Timeout:    mustTimeout(v[SessionTimeout]),
+		},
+		Client: ScopeSettings{
+			Management: v[ClientManagement] == "true",
+			Storage:    v[ClientStorage],
+			Cluster:    v[ClientCluster] == "true",
+			Timeout:    mustTimeout(v[ClientTimeout]),
+		},
+	}
+	return eff
+}
+
+// mustTimeout reads a canonical timeout; a value that does not parse (a
+// hand-edited config row) falls back to the smallest timeout rather than
+// keeping scopes forever.
+func mustTimeout(s string) time.Duration {
+	d, err := ParseTimeout(s)
+	if err != nil {
+		return MinTimeout
+	}
+	return d
+}
+
+// Validate checks that the settings can be applied: each storage must be one
+// that validNames returns for its scope kind, and a j2ee session cannot live
+// in a storage.
+func (s Settings) Validate(validNames func(Kind) []string) error {
+	for _, k := range Kinds {
+		name := s.Of(k).Storage
+		valid := validNames(k)
+		if !slices.Contains(valid, name) {
+			return Errorf(EInvalidSettings, "%sStorage: unknown storage %q; valid storages for the %s scope are %s",
+				k, name, k, strings.Join(valid, ", "))
+		}
+	}
+	if s.SessionType == SessionTypeJ2EE && s.Session.Storage != StorageMemory {
+		return Errorf(EInvalidSettings,
+			"sessionType j2ee keeps sessions in memory and cannot use storage %q: set sessionType to cfml, or sessionStorage to memory",
+			s.Session.Storage)
+	}
+	return nil
+}

@@ -1,0 +1,48 @@
+package scopes
+
+import (
+	"context"
+	"time"
+)
+
+// Store is a storage of scope instances: memory, file, or a connection.
+// Implementations are safe for concurrent use. "Not found" is a value (found
+// false), never an error; a stored value that cannot be decoded is an *Error
+// with code ECorrupt; any other error means the storage failed.
+type Store interface {
+	// Load returns the record under key; found is false when there is none
+	// or when it expired at now.
+	Load(ctx context.Context, key Key, now time.Time) (rec Record, found bool, err error)
+	// Save writes rec under its key unconditionally.
+	Save(ctx context.Context, rec Record) error
+	// Update atomically reads the record under key (found is false when there
+	// is none or it expired at now), calls fn with it, and writes the record fn
+	// returns; no other write to key can come between the read and the write.
+	// An error from fn aborts the update and is returned unchanged.
+	Update(ctx context.Context, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error)
+	// Delete removes the record under key; found is false when there was none.
+	Delete(ctx context.Context, key Key) (found bool, err error)
+	// List returns up to limit unexpired records of an app's scopes of one
+	// kind, in cfid order, starting after the cfid after ("" for the first
+	// page), without reading the others.
+	List(ctx context.Context, app string, kind Kind, after string, limit int, now time.Time) ([]Record, error)
+	// DeleteExpired deletes up to limit records that expired at now and
+	// returns how many it deleted.
+	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	// Ping checks that the storage answers.
+	Ping(ctx context.Context) error
+	// Close releases the storage's resources.
+	Close() error
+}
+
+// Storages resolves storage names to stores.
+type Storages interface {
+	// Store returns the store of a storage name (canonical, see
+	// NormalizeStorage); an unknown name is an *Error with EInvalidSettings.
+	Store(ctx context.Context, name string) (Store, error)
+	// Names lists the storages a scope of kind k may use.
+	Names(ctx context.Context, k Kind) ([]string, error)
+	// Open returns the stores opened so far, by name, for health checks and
+	// the cleaner.
+	Open() map[string]Store
+}

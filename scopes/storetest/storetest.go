@@ -1,0 +1,122 @@
+// Package storetest is the conformance suite that every scopes.Store passes:
+// memory, file and each connection type run the same cases, so that the
+// engine can rely on one behaviour whatever the storage.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// Run runs every conformance case against stores made by open. Each case
+// calls open once and needs a new, empty store from it; Run closes the store
+// when the case ends.
+func Run(t *testing.T, open func(t *testing.T) scopes.Store) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.run(t, s)
+		})
+	}
+}
+
+var cases = []struct {
+	name string
+	run  func(t *testing.T, s scopes.Store)
+}{
+	{"SaveLoadRoundTrip", testSaveLoadRoundTrip},
+	{"EmptyDataLoadsAsObject", testEmptyData},
+	{"SaveCopiesData", testSaveCopiesData},
+	{"SaveOverwrites", testSaveOverwrites},
+	{"LoadMissing", testLoadMissing},
+	{"Expired", testExpired},
+	{"UpdateMissingCreates", testUpdateMissing},
+	{"UpdateExisting", testUpdateExisting},
+	{"UpdateExpiredIsMissing", testUpdateExpired},
+	{"UpdateErrorWritesNothing", testUpdateError},
+	{"Delete", testDelete},
+	{"KeysIsolated", testKeysIsolated},
+	{"InvalidKind", testInvalidKind},
+	{"List", testList},
+	{"ListLimitZero", testListLimitZero},
+	{"DeleteExpiredLimit", testDeleteExpired},
+	{"ConcurrentUpdateSameKey", testConcurrentSameKey},
+	{"ConcurrentUpdateDifferentKeys", testConcurrentDifferentKeys},
+	{"Ping", testPing},
+}
+
+// newRecord returns a record of app's kind scope for a new cfid, expiring
+// an hour after now.
+func newRecord(app string, kind scopes.Kind, now time.Time, data string) scopes.Record {
+	return scopes.Record{
+		Key:         scopes.Key{App: app, Kind: kind, CFID: scopes.NewCFID()},
+		CFToken:     "0",
+		TimeCreated: now,
+		LastVisit:   now,
+		Expires:     now.Add(time.Hour),
+		Version:     1,
+		Data:        json.RawMessage(data),
+	}
+}
+
+func mustSave(t *testing.T, s scopes.Store, rec scopes.Record) {
+	t.Helper()
+	if err := s.Save(context.Background(), rec); err != nil {
+		t.Fatalf("Save %v: %v", rec.Key, err)
+	}
+}
+
+func mustLoad(t *testing.T, s scopes.Store, key scopes.Key, now time.Time) (scopes.Record, bool) {
+	t.Helper()
+	rec, found, err := s.Load(context.Background(), key, now)
+	if err != nil {
+		t.Fatalf("Load %v: %v", key, err)
+	}
+	return rec, found
+}
+
+// equalRecords reports how got differs from want, comparing times at the
+// millisecond precision that stored layouts keep.
+func equalRecords(got, want scopes.Record) error {
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	switch {
+	case got.Key != want.Key:
+		return fmt.Errorf("key %v, want %v", got.Key, want.Key)
+	case got.CFToken != want.CFToken:
+		return fmt.Errorf("cftoken %q, want %q", got.CFToken, want.CFToken)
+	case ms(got.TimeCreated) != ms(want.TimeCreated):
+		return fmt.Errorf("timecreated %v, want %v", got.TimeCreated, want.TimeCreated)
+	case ms(got.LastVisit) != ms(want.LastVisit):
+		return fmt.Errorf("lastvisit %v, want %v", got.LastVisit, want.LastVisit)
+	case got.HitCount != want.HitCount:
+		return fmt.Errorf("hitcount %d, want %d", got.HitCount, want.HitCount)
+	case ms(got.Expires) != ms(want.Expires):
+		return fmt.Errorf("expires %v, want %v", got.Expires, want.Expires)
+	case got.Version != want.Version:
+		return fmt.Errorf("version %d, want %d", got.Version, want.Version)
+	case !bytes.Equal(got.Data, want.Data):
+		return fmt.Errorf("data %s, want %s", got.Data, want.Data)
+	}
+	return nil
+}
+
+// counter reads the "n" member of a record's data.
+func counter(t *testing.T, rec scopes.Record) int {
+	t.Helper()
+	var d struct{ N int }
+	if err := json.Unmarshal(rec.Data, &d); err != nil {
+		t.Fatalf("data %s: %v", rec.Data, err)
+	}
+	return d.N
+}

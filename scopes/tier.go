@@ -1,0 +1,99 @@
+package scopes
+
+import (
+	"hash/maphash"
+	"sync"
+	"time"
+)
+
+// tier is the in-process copy of scopes whose settings say cluster = false:
+// the primary copy, read instead of the storage, written through to the
+// storage on every change, and dropped after an idle time.
+type tier struct {
+	seed   maphash.Seed
+	shards [64]tierShard
+}
+
+type tierShard struct {
+	mu sync.Mutex
+	m  map[tierKey]*tierEntry
+}
+
+type tierKey struct {
+	storage string
+	Key
+}
+
+// tierEntry holds one scope. mu serializes every operation on the scope, so a
+// read-modify-write on the primary copy is atomic within this instance.
+type tierEntry struct {
+	mu sync.Mutex
+	// rec mirrors the stored record when ok is true.
+	rec      Record
+	ok       bool
+	lastUsed time.Time
+	// refs counts holders and waiters; guarded by the shard's mutex.
+	refs int
+}
+
+func newTier() *tier {
+	t := &tier{seed: maphash.MakeSeed()}
+	for i := range t.shards {
+		t.shards[i].m = map[tierKey]*tierEntry{}
+	}
+	return t
+}
+
+func (t *tier) shard(k tierKey) *tierShard {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteString(k.CFID)
+	h.WriteString(k.App)
+	return &t.shards[h.Sum64()%uint64(len(t.shards))]
+}
+
+// acquire returns the entry of k, locked; release it when done.
+func (t *tier) acquire(k tierKey) *tierEntry {
+	s := t.shard(k)
+	s.mu.Lock()
+	e := s.m[k]
+	if e == nil {
+		e = &tierEntry{}
+		s.m[k] = e
+	}
+	e.refs++
+	s.mu.Unlock()
+	e.mu.Lock()
+	return e
+}
+
+// release unlocks e; an entry that holds no record and no other holder is dropped.
+func (t *tier) release(k tierKey, e *tierEntry, now time.Time) {
+	e.lastUsed = now
+	e.mu.Unlock()
+	s := t.shard(k)
+	s.mu.Lock()
+	e.refs--
+	if e.refs == 0 && !e.ok {
+		delete(s.m, k)
+	}
+	s.mu.Unlock()
+}
+
+// sweep drops entries unused for idle or expired at now, and returns how many
+// entries remain.
+func (t *tier) sweep(now time.Time, idle time.Duration) int {
+	left := 0
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if e.refs == 0 && (now.Sub(e.lastUsed) >= idle || !e.ok || e.rec.Expired(now)) {
+				delete(s.m, k)
+			}
+		}
+		left += len(s.m)
+		s.mu.Unlock()
+	}
+	return left
+}

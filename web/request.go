@@ -1,0 +1,94 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// scopeKey reads and checks the app and cfid of the path. A cfid that is not
+// a UUID is refused before any storage is touched.
+func scopeKey(c echo.Context, k scopes.Kind) (scopes.Key, error) {
+	cfid := c.Param("cfid")
+	if !scopes.ValidCFID(cfid) {
+		return scopes.Key{}, scopes.Errorf(scopes.EInvalid, "cfid %q is not a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e", truncate(cfid, 80))
+	}
+	return scopes.Key{App: c.Param("app"), Kind: k, CFID: strings.ToLower(cfid)}, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+// readBody reads the request body, refusing one over the limit.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(mbe.Limit)
+		}
+		return nil, scopes.Errorf(scopes.EInvalid, "the request body could not be read: %v", err)
+	}
+	return bytes.TrimSpace(body), nil
+}
+
+// decodeJSON reads the request body into v, refusing an empty body, unknown
+// fields, trailing data and bodies over the limit.
+func decodeJSON(c echo.Context, v any) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(body) == 0 {
+		return scopes.Errorf(scopes.EInvalid, "the request body is empty: send a JSON object")
+	}
+	return unmarshalStrict(body, v)
+}
+
+func unmarshalStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return scopes.Errorf(scopes.EInvalid, "the request body is not the JSON this endpoint takes: %s", jsonProblem(err))
+	}
+	if dec.More() {
+		return scopes.Errorf(scopes.EInvalid, "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// jsonProblem turns a decoding error into a sentence without Go type names.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10) + ": " + syn.Error()
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return "field " + typ.Field + " has the wrong type (" + typ.Value + ")"
+		}
+		return "expected a JSON object, got " + typ.Value
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "the JSON ends too early"
+	}
+	return err.Error()
+}
+
+// writeScope answers with a scope and its version as ETag.
+func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
+	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(sc.Version, 10)+`"`)
+	return c.JSON(status, sc)
+}

@@ -1,0 +1,45 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// createBody is the optional body of a create: the new scope's first data.
+type createBody struct {
+	Data json.RawMessage `json:"data"`
+}
+
+func (s *Server) createScope(k scopes.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		raw, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		var data json.RawMessage
+		if len(raw) > 0 {
+			var body createBody
+			if err := unmarshalStrict(raw, &body); err != nil {
+				return err
+			}
+			if body.Data != nil {
+				if data, err = scopes.NormalizeData(body.Data); err != nil {
+					return err
+				}
+			}
+		}
+		eff, err := s.directory.Effective(ctx, c.Param("app"))
+		if err != nil {
+			return err
+		}
+		sc, err := s.engine.Create(ctx, eff.Settings, c.Param("app"), k, data)
+		if err != nil {
+			return err
+		}
+		return writeScope(c, http.StatusCreated, sc)
+	}
+}

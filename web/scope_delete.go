@@ -1,0 +1,26 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+func (s *Server) deleteScope(k scopes.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key, err := scopeKey(c, k)
+		if err != nil {
+			return err
+		}
+		ctx := c.Request().Context()
+		eff, err := s.directory.Effective(ctx, key.App)
+		if err != nil {
+			return err
+		}
+		if err := s.engine.Delete(ctx, eff.Settings, key); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	}
+}
