@@ -9,25 +9,29 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.JSONSerializer = jsonSerializer{}
 
 	// Health: no auth, for load balancers and orchestrators.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 
 	// Runtime API: every route authenticates an API key that reaches one app.
-	api := e.Group("/api/v1/apps/:app", s.authenticate, s.limitBody)
+	// Middleware goes on each route rather than on a group, so that a known
+	// path with the wrong method answers 405, not 404.
+	const app = "/api/v1/apps/:app"
+	mw := []echo.MiddlewareFunc{s.authenticate, s.limitBody}
 	for _, k := range []struct {
 		kind scopes.Kind
 		path string
 	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
-		api.POST(k.path, s.createScope(k.kind))
-		api.GET(k.path+"/:cfid", s.getScope(k.kind))
-		api.PUT(k.path+"/:cfid", s.putScope(k.kind))
-		api.PATCH(k.path+"/:cfid", s.patchScope(k.kind))
-		api.DELETE(k.path+"/:cfid", s.deleteScope(k.kind))
-		api.POST(k.path+"/:cfid/touch", s.touchScope(k.kind))
+		e.POST(app+k.path, s.createScope(k.kind), mw...)
+		e.GET(app+k.path+"/:cfid", s.getScope(k.kind), mw...)
+		e.PUT(app+k.path+"/:cfid", s.putScope(k.kind), mw...)
+		e.PATCH(app+k.path+"/:cfid", s.patchScope(k.kind), mw...)
+		e.DELETE(app+k.path+"/:cfid", s.deleteScope(k.kind), mw...)
+		e.POST(app+k.path+"/:cfid/touch", s.touchScope(k.kind), mw...)
 	}
-	api.GET("/settings", s.getSettings)
-	api.PUT("/settings", s.putSettings)
+	e.GET(app+"/settings", s.getSettings, mw...)
+	e.PUT(app+"/settings", s.putSettings, mw...)
 	return e
 }

@@ -63,6 +63,9 @@ func (s *Store) insertApp(ctx context.Context, tx *sqlx.Tx, name string, now tim
 
 // App returns the app of that name with its key count and settings layer.
 func (s *Store) App(ctx context.Context, name string) (scopes.App, bool, error) {
+	if !storable(name) {
+		return scopes.App{}, false, nil
+	}
 	var row appRow
 	err := sqlx.GetContext(ctx, s.db, &row, s.q(selectApps+` WHERE a.name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -103,6 +106,9 @@ func (s *Store) Apps(ctx context.Context) ([]scopes.App, error) {
 
 // DeleteApp removes an app with its API keys and settings.
 func (s *Store) DeleteApp(ctx context.Context, name string) (bool, error) {
+	if !storable(name) {
+		return false, nil
+	}
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return false, s.wrap("delete app", err)
@@ -133,6 +139,9 @@ func (s *Store) DeleteApp(ctx context.Context, name string) (bool, error) {
 // appExists reports whether the app exists, inside a transaction that is
 // about to change its keys or settings.
 func (s *Store) appExists(ctx context.Context, tx *sqlx.Tx, name string) (bool, error) {
+	if !storable(name) {
+		return false, nil
+	}
 	var n int
 	if err := tx.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM apps WHERE name = ?`), name); err != nil {
 		return false, err

@@ -87,6 +87,9 @@ func (s *Store) CreateConnection(ctx context.Context, c scopes.Connection) error
 // Connection returns the connection of that name, in any case, with its
 // secret decrypted.
 func (s *Store) Connection(ctx context.Context, name string) (scopes.Connection, bool, error) {
+	if !storable(name) {
+		return scopes.Connection{}, false, nil
+	}
 	var row connectionRow
 	err := sqlx.GetContext(ctx, s.db, &row, s.q(selectConnections+` WHERE name_key = ?`), nameKey(name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -152,6 +155,9 @@ func (s *Store) connection(row connectionRow) (scopes.Connection, error) {
 
 // DeleteConnection removes the connection of that name, in any case.
 func (s *Store) DeleteConnection(ctx context.Context, name string) (bool, error) {
+	if !storable(name) {
+		return false, nil
+	}
 	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM connections WHERE name_key = ?`), nameKey(name))
 	if err != nil {
 		return false, s.wrap("delete connection", err)

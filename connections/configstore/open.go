@@ -381,6 +381,12 @@ func checkName(what, name string) error {
 	return nil
 }
 
+// storable reports whether CreateApp or CreateConnection would accept the
+// name. Lookups answer "not found" for any other name without asking the
+// database, so that MySQL, which ignores trailing spaces when it compares,
+// finds no more than SQLite and PostgreSQL do.
+func storable(name string) bool { return checkName("", name) == nil }
+
 // dbTime returns t as the store keeps it: UTC, to the microsecond, the
 // precision of MySQL's DATETIME(6) and PostgreSQL's TIMESTAMPTZ, so that
 // every dialect gives back the same time.

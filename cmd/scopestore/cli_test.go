@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// cli runs one command line in process with its own data directory and
+// returns the exit code, stdout and stderr.
+func cli(t *testing.T, dataDir string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(name string) string {
+		if name == "SCOPESTORE_DATA_DIR" {
+			return dataDir
+		}
+		return ""
+	}
+	code := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut, getenv)
+	return code, out.String(), errOut.String()
+}
+
+func TestCLI_AppLifecycle(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := cli(t, dir, "", "app", "create", "shop")
+	if code != exitOK {
+		t.Fatalf("app create: exit %d: %s", code, errOut)
+	}
+	key := strings.TrimSpace(out)
+	if !strings.HasPrefix(key, "ssk_") || strings.Contains(key, "\n") || strings.Contains(out, "Created") {
+		t.Fatalf("app create must print the key alone on stdout, got %q", out)
+	}
+
+	code, out, _ = cli(t, dir, "", "app", "list")
+	if code != exitOK || !strings.Contains(out, "shop") {
+		t.Fatalf("app list: exit %d: %s", code, out)
+	}
+
+	code, out, _ = cli(t, dir, "", "app", "key", "rotate", "shop")
+	if code != exitOK || strings.TrimSpace(out) == key || !strings.HasPrefix(out, "ssk_") {
+		t.Fatalf("key rotate: exit %d: %q", code, out)
+	}
+
+	code, out, errOut = cli(t, dir, "", "app", "settings", "shop", "--session-timeout", "2h", "--client-storage", "RAM")
+	if code != exitOK {
+		t.Fatalf("app settings: exit %d: %s", code, errOut)
+	}
+	if !hasRow(out, "sessionTimeout", "2h set by an administrator") || !hasRow(out, "clientStorage", "memory set by an administrator") ||
+		!hasRow(out, "sessionStorage", "memory built-in default") {
+		t.Fatalf("app settings output:\n%s", out)
+	}
+	code, out, _ = cli(t, dir, "", "app", "settings", "shop", "--client-storage", "inherit")
+	if code != exitOK || !hasRow(out, "clientStorage", "file built-in default") {
+		t.Fatalf("inherit: exit %d:\n%s", code, out)
+	}
+
+	code, out, _ = cli(t, dir, "", "scope", "defaults", "--session-storage", "file")
+	if code != exitOK || !hasRow(out, "sessionStorage", "file server default") {
+		t.Fatalf("scope defaults: exit %d:\n%s", code, out)
+	}
+	code, out, _ = cli(t, dir, "", "app", "settings", "shop")
+	if code != exitOK || !hasRow(out, "sessionStorage", "file server default") {
+		t.Fatalf("the app does not inherit the server default: exit %d:\n%s", code, out)
+	}
+
+	code, _, errOut = cli(t, dir, "", "app", "delete", "shop")
+	if code != exitOK {
+		t.Fatalf("app delete: exit %d: %s", code, errOut)
+	}
+	code, out, _ = cli(t, dir, "", "app", "list")
+	if code != exitOK || strings.Contains(out, "shop") {
+		t.Fatalf("deleted app still listed: %s", out)
+	}
+}
+
+func TestCLI_ExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := cli(t, dir, "", "app", "create", "shop"); code != exitOK {
+		t.Fatalf("setup: %s", errOut)
+	}
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"help", []string{"--help"}, exitOK, ""},
+		{"subcommand help", []string{"app", "settings", "--help"}, exitOK, ""},
+		{"unknown command", []string{"apps"}, exitUsage, "unknown command"},
+		{"branch without subcommand", []string{"app"}, exitUsage, "needs a subcommand"},
+		{"missing argument", []string{"app", "create"}, exitUsage, "takes 1 argument"},
+		{"unknown flag", []string{"app", "list", "--colour"}, exitUsage, "colour"},
+		{"invalid app name", []string{"app", "create", "my shop"}, exitUsage, "invalid"},
+		{"app exists", []string{"app", "create", "shop"}, exitConflict, "already exists"},
+		{"no such app", []string{"app", "delete", "blog"}, exitNotFound, "no app named"},
+		{"no such app to rotate", []string{"app", "key", "rotate", "blog"}, exitNotFound, "no app named"},
+		{"unknown storage", []string{"app", "settings", "shop", "--session-storage", "redis"}, exitUsage, "valid storages for the session scope are memory, file"},
+		{"j2ee with storage", []string{"app", "settings", "shop", "--session-type", "j2ee", "--session-storage", "file"}, exitUsage, "j2ee"},
+		{"bad timeout", []string{"scope", "defaults", "--client-timeout", "forever"}, exitUsage, "clientTimeout"},
+		{"bad global flag value", []string{"app", "list", "--max-scope-size", "lots"}, exitUsage, "max-scope-size"},
+		{"connection without type", []string{"connection", "create", "--name", "c1"}, exitUsage, "type"},
+		{"connection missing url", []string{"connection", "create", "--name", "c1", "--type", "redis"}, exitUsage, "needs url, or host"},
+		{"connection bad port", []string{"connection", "create", "--name", "c1", "--type", "mysql", "--host", "db", "--database", "x", "--port", "99999"}, exitUsage, "port"},
+		{"connection param of another type", []string{"connection", "create", "--name", "c1", "--type", "sqlite", "--file", "x.db", "--url", "redis://x"}, exitUsage, "does not apply"},
+		{"connection reserved name", []string{"connection", "create", "--name", "memory", "--type", "ram"}, exitUsage, "reserved"},
+		{"connection bad url scheme", []string{"connection", "create", "--name", "c1", "--type", "redis", "--url", "http://x:1"}, exitUsage, "redis://"},
+		{"no such connection", []string{"connection", "delete", "nope"}, exitNotFound, "no connection"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := cli(t, dir, "", c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errOut)
+			}
+			if !strings.Contains(errOut, c.stderr) {
+				t.Fatalf("stderr lacks %q: %s", c.stderr, errOut)
+			}
+			if c.code == exitOK && !strings.Contains(out, "Usage:") {
+				t.Fatalf("help not on stdout: %s", out)
+			}
+		})
+	}
+}
+
+func TestCLI_Connections(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := cli(t, dir, "s3cret-pw\n", "connection", "create", "--name", "SessionStorageCache", "--type", "redis",
+		"--url", "redis://127.0.0.1:6379/0", "--storage", "--password-stdin")
+	if code != exitOK {
+		t.Fatalf("connection create: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = cli(t, dir, "", "connection", "create", "--name", "sessionstoragecache", "--type", "ram")
+	if code != exitConflict {
+		t.Fatalf("names are case-insensitive: exit %d: %s", code, errOut)
+	}
+	code, out, _ := cli(t, dir, "", "connection", "list")
+	if code != exitOK || !strings.Contains(out, "SessionStorageCache") || !strings.Contains(out, "password=(set)") || strings.Contains(out, "s3cret-pw") {
+		t.Fatalf("connection list: exit %d:\n%s", code, out)
+	}
+	// This version cannot open Redis yet: verify says so and fails.
+	code, out, _ = cli(t, dir, "", "connection", "verify", "SessionStorageCache")
+	if code != exitCheckFailed || !strings.Contains(out, "FAIL") {
+		t.Fatalf("verify: exit %d: %s", code, out)
+	}
+	code, _, errOut = cli(t, dir, "", "connection", "delete", "sessionstoragecache")
+	if code != exitOK {
+		t.Fatalf("delete: exit %d: %s", code, errOut)
+	}
+}
+
+func TestCLI_Migrate(t *testing.T) {
+	dir := t.TempDir()
+	code, out, errOut := cli(t, dir, "", "migrate")
+	if code != exitOK || !strings.Contains(out, "up to date") {
+		t.Fatalf("migrate: exit %d: %s %s", code, out, errOut)
+	}
+}
+
+// hasRow tells whether a table printed by printEffective has a row for
+// setting that reads want, with runs of spaces collapsed.
+func hasRow(out, setting, want string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && f[0] == setting {
+			return strings.Join(f[1:], " ") == want
+		}
+	}
+	return false
+}
