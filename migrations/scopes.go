@@ -5,6 +5,11 @@ import (
 	"io/fs"
 )
 
+// ScopesVersionTable is the table in which goose records the applied
+// migrations of the scope tables; it has its own name so that it never
+// clashes with the config store's table when both live in one database.
+const ScopesVersionTable = "scopestore_scopes_version"
+
 //go:embed scopes/sqlite/*.sql
 var scopesSQLiteFiles embed.FS
 

@@ -625,6 +625,7 @@ func TestOpenDSN(t *testing.T) {
 		{"password not shown", "mongodb://user:hunter2@host/db", testKey, "", []string{"user:xxxxx@host"}},
 		{"URL in mysql://", "mysql://root:pw@localhost:3306/db", testKey, "", []string{"go-sql-driver DSN", "tcp(host:3306)"}},
 		{"mysql without database", "mysql://root@tcp(127.0.0.1:3306)/", testKey, "", []string{"names no database"}},
+		{"sqlite options", "sqlite:///tmp/x.db?mode=ro", testKey, "", []string{"without options"}},
 		{"short key", "", []byte("short"), "", []string{"32 bytes"}},
 		{"mysql unreachable", "mysql://root@tcp(" + closed + ")/db", testKey, scopes.EUnavailable, []string{"connect to mysql"}},
 		{"postgres unreachable", "postgres://postgres@" + closed + "/db?connect_timeout=2", testKey, scopes.EUnavailable, []string{"connect to postgres"}},

@@ -112,7 +112,7 @@ func Open(ctx context.Context, dsn, dataDir string, secretKey []byte) (*Store, e
 	}
 	if err := s.db.PingContext(ctx); err != nil {
 		_ = s.db.Close()
-		return nil, scopes.Unavailable("the config database", fmt.Errorf("configstore: connect to %s: %w", s.dialect, err))
+		return nil, s.wrap("connect to "+s.dialect, err)
 	}
 	if _, err := s.Migrate(ctx); err != nil {
 		_ = s.db.Close()
@@ -125,6 +125,10 @@ func Open(ctx context.Context, dsn, dataDir string, secretKey []byte) (*Store, e
 func openSQLite(path string) (*sqlx.DB, error) {
 	if path == "" {
 		return nil, errors.New("configstore: sqlite:// names no file: write sqlite:///path/to/config.db")
+	}
+	if strings.ContainsRune(path, '?') {
+		// The driver reads its options after a '?', and the store sets them.
+		return nil, fmt.Errorf("configstore: sqlite://%s: write the path of the file alone, without options", path)
 	}
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -277,6 +281,8 @@ func (s *Store) Dialect() string { return s.dialect }
 // Ping checks that the config database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.PingContext(ctx); err != nil {
+		// Whatever the cause, a config database that does not answer a
+		// ping is unavailable to this instance.
 		return scopes.Unavailable("the config database", fmt.Errorf("configstore: ping: %w", err))
 	}
 	return nil

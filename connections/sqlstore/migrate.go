@@ -7,17 +7,14 @@ import (
 	"log/slog"
 
 	"github.com/pressly/goose/v3"
-)
 
-// scopesVersionTable records the applied scope-table migrations. It is not
-// goose's default name so that it never clashes with the config store's
-// table when both live in one database.
-const scopesVersionTable = "scopestore_scopes_version"
+	"github.com/scopestore/scopestore/migrations"
+)
 
 // migrate applies the scope-table migrations in fsys that db lacks.
 func migrate(ctx context.Context, dialect goose.Dialect, db *sql.DB, fsys fs.FS) error {
 	p, err := goose.NewProvider(dialect, db, fsys,
-		goose.WithTableName(scopesVersionTable),
+		goose.WithTableName(migrations.ScopesVersionTable),
 		// Only this store's migrations, never Go migrations that another
 		// package registered globally.
 		goose.WithDisableGlobalRegistry(true),

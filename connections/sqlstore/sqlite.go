@@ -43,7 +43,7 @@ func OpenSQLite(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("sqlstore: create directory of %s: %w", path, err)
 	}
-	writer, err := sqlx.Open("sqlite", path+"?"+sqlitePragmas+"")
+	writer, err := sqlx.Open("sqlite", path+"?"+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", path, err)
 	}
@@ -53,7 +53,7 @@ func OpenSQLite(path string) (*Store, error) {
 	if err := migrate(context.Background(), goose.DialectSQLite3, writer.DB, migrations.ScopesSQLite); err != nil {
 		return nil, errors.Join(fmt.Errorf("sqlstore: migrate %s: %w", path, err), writer.Close())
 	}
-	writer.SetMaxOpenConns(8)
+	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
@@ -65,5 +65,10 @@ func OpenSQLite(path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	return newStore(sqliteDialect, writer, reader), nil
+	s := newStore(sqliteDialect, writer, reader)
+	// A reader that cannot open fails here rather than at the first Load.
+	if err := s.Ping(context.Background()); err != nil {
+		return nil, errors.Join(err, s.Close())
+	}
+	return s, nil
 }

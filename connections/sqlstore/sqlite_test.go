@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -287,5 +288,46 @@ func TestSQLiteExpiresColumn(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("expires %v stored as %q, want %q", tc.expires, got, tc.want)
 		}
+	}
+}
+
+// Two stores over one file, as two processes would have, do not lose each
+// other's updates: BEGIN IMMEDIATE and busy_timeout serialize them.
+func TestSQLiteTwoOpenersSerializeUpdates(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := time.Now()
+	a, path := MustOpenSQLite(t)
+	defer a.Close()
+	b, err := sqlstore.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
+	incr := func(cur scopes.Record, found bool) (scopes.Record, error) {
+		cur.Expires = now.Add(time.Hour)
+		cur.Version++
+		return cur, nil
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		s := []*sqlstore.Store{a, b}[i%2]
+		wg.Go(func() {
+			if _, err := s.Update(ctx, key, now, incr); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Update: %v", err)
+	}
+	got, _, err := a.Load(ctx, key, now)
+	if err != nil || got.Version != 40 {
+		t.Errorf("version %d, %v after 40 updates through two stores", got.Version, err)
 	}
 }

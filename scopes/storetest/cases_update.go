@@ -155,15 +155,21 @@ func increment(now time.Time) func(cur scopes.Record, found bool) (scopes.Record
 	}
 }
 
+// concurrencyTimeout turns a store that deadlocks into a failure rather than
+// a test binary that hangs until go test kills it.
+const concurrencyTimeout = 30 * time.Second
+
 func testConcurrentSameKey(t *testing.T, s scopes.Store) {
 	const workers = 50
 	now := time.Now()
 	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
+	ctx, cancel := context.WithTimeout(context.Background(), concurrencyTimeout)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for range workers {
 		wg.Go(func() {
-			if _, err := s.Update(context.Background(), key, now, increment(now)); err != nil {
+			if _, err := s.Update(ctx, key, now, increment(now)); err != nil {
 				errs <- err
 			}
 		})
@@ -189,12 +195,14 @@ func testConcurrentDifferentKeys(t *testing.T, s scopes.Store) {
 	for i := range keys {
 		keys[i] = scopes.Key{App: "shop", Kind: scopes.Kinds[i%2], CFID: scopes.NewCFID()}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), concurrencyTimeout)
+	defer cancel()
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
 	for _, key := range keys {
 		wg.Go(func() {
 			for range 2 {
-				if _, err := s.Update(context.Background(), key, now, increment(now)); err != nil {
+				if _, err := s.Update(ctx, key, now, increment(now)); err != nil {
 					errs <- err
 				}
 			}
