@@ -30,7 +30,7 @@ type typeSpec struct {
 
 // types lists every connection type scopestore knows.
 var types = map[string]typeSpec{
-	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "pool_size", "timeout"}, [][]string{{"url"}, {"host"}}},
+	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout"}, [][]string{{"url"}, {"host"}}},
 	"memcached": {KindCache, []string{"servers", "timeout"}, [][]string{{"servers"}}},
 	"couchbase": {KindCache, []string{"url", "bucket", "username", "timeout"}, [][]string{{"url", "bucket"}}},
 	"ram":       {KindCache, nil, nil},

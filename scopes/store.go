@@ -46,3 +46,11 @@ type Storages interface {
 	// the cleaner.
 	Open() map[string]Store
 }
+
+// Verifier is a store that can check, step by step, that it has what
+// storage needs (reachability, the rights to create, write, read and delete),
+// for `connection verify` and the admin's Verify button.
+type Verifier interface {
+	// Verify runs each check and reports it; a nil Err means it passed.
+	Verify(ctx context.Context) []Health
+}

@@ -27,6 +27,7 @@ var connectionParams = []struct{ name, help string }{
 	{"tls", "true to connect with TLS"},
 	{"mode", "Redis: standalone, sentinel or cluster"},
 	{"master", "Redis Sentinel master name"},
+	{"prefix", "Redis key prefix, default scopestore:"},
 	{"strict", "MySQL: throw an error upon data truncation (strict SQL mode), default true"},
 	{"pool-size", "largest number of open connections"},
 	{"timeout", "dial and I/O timeout, e.g. 5s"},
