@@ -112,7 +112,8 @@ func addNumbers(cur json.RawMessage, n json.Number) (json.RawMessage, error) {
 	if math.IsInf(s, 0) || math.IsNaN(s) {
 		return nil, Errorf(EConflict, "the sum is out of range")
 	}
-	return strconv.AppendFloat(nil, s, 'g', -1, 64), nil
+	// encoding/json writes floats as JavaScript does: no exponent below 1e21.
+	return json.Marshal(s)
 }
 
 func abbreviate(s string) string {

@@ -1,0 +1,78 @@
+package scopes
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCanonicalSetting(t *testing.T) {
+	cases := []struct {
+		name, value         string
+		wantName, wantValue string
+		code                string
+	}{
+		{"sessionStorage", "RAM", SessionStorage, "memory", ""},
+		{"SESSIONSTORAGE", "Registry", SessionStorage, "file", ""},
+		{"sessionStorage", "MyRedis", SessionStorage, "myredis", ""},
+		{"sessionCluster", "yes", SessionCluster, "true", ""},
+		{"clientManagement", "No", ClientManagement, "false", ""},
+		{"sessionTimeout", "1800", SessionTimeout, "30m", ""},
+		{"sessionType", "J2EE", SessionType, "j2ee", ""},
+		{"sessionType", "php", "", "", EInvalidSettings},
+		{"sessionCluster", "maybe", "", "", EInvalidSettings},
+		{"sessionTimeout", "0", "", "", EInvalidSettings},
+		{"sessionStorage", "  ", "", "", EInvalidSettings},
+		{"sessionStorag", "file", "", "", EInvalid},
+	}
+	for _, c := range cases {
+		name, value, err := CanonicalSetting(c.name, c.value)
+		if ErrorCode(err) != c.code || name != c.wantName || value != c.wantValue {
+			t.Errorf("CanonicalSetting(%q, %q) = %q, %q, %v; want %q, %q, code %q", c.name, c.value, name, value, err, c.wantName, c.wantValue, c.code)
+		}
+	}
+}
+
+func TestResolvePrecedence(t *testing.T) {
+	server := Layer{SessionStorage: {"file", FromAdmin}, SessionTimeout: {"1h", FromAdmin}}
+	app := Layer{SessionTimeout: {"2h", FromApp}, ClientCluster: {"true", FromAdmin}}
+	eff := Resolve(server, app)
+	checks := []struct{ name, value, from string }{
+		{SessionStorage, "file", FromServer},
+		{SessionTimeout, "2h", FromApp},
+		{ClientCluster, "true", FromAdmin},
+		{ClientStorage, "file", FromDefault},
+		{ClientTimeout, "90d", FromDefault},
+		{SessionManagement, "true", FromDefault},
+	}
+	for _, c := range checks {
+		if eff.Values[c.name] != c.value || eff.From[c.name] != c.from {
+			t.Errorf("%s = %q from %q; want %q from %q", c.name, eff.Values[c.name], eff.From[c.name], c.value, c.from)
+		}
+	}
+	s := eff.Settings
+	if s.Session.Storage != "file" || s.Session.Timeout != 2*time.Hour || !s.Client.Cluster || s.Client.Timeout != 90*24*time.Hour || !s.Session.Management {
+		t.Errorf("typed settings %+v", s)
+	}
+}
+
+func TestSettingsValidate(t *testing.T) {
+	valid := func(k Kind) []string { return []string{"memory", "file", "redis1"} }
+	ok := Resolve(Layer{SessionStorage: {"redis1", FromAdmin}}, nil).Settings
+	if err := ok.Validate(valid); err != nil {
+		t.Fatal(err)
+	}
+	unknown := Resolve(Layer{ClientStorage: {"couch", FromAdmin}}, nil).Settings
+	err := unknown.Validate(valid)
+	if ErrorCode(err) != EInvalidSettings || !strings.Contains(ErrorMessage(err), "memory, file, redis1") {
+		t.Fatalf("unknown storage: %v", err)
+	}
+	j2ee := Resolve(Layer{SessionType: {"j2ee", FromApp}, SessionStorage: {"file", FromApp}}, nil).Settings
+	if err := j2ee.Validate(valid); ErrorCode(err) != EInvalidSettings {
+		t.Fatalf("j2ee with a storage: %v", err)
+	}
+	j2eeMemory := Resolve(Layer{SessionType: {"j2ee", FromApp}}, nil).Settings
+	if err := j2eeMemory.Validate(valid); err != nil {
+		t.Fatalf("j2ee in memory: %v", err)
+	}
+}
