@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -125,6 +126,8 @@ func execute(root *command, args []string, rc *runContext) error {
 		return err
 	}
 	rc.flags = fs
+	// Packages that log through slog's default (migrations, stores) follow --log-level and --log-format too.
+	slog.SetDefault(newLogger(rc.cfg, rc.stderr))
 	return cmd.run(rc, positional)
 }
 
