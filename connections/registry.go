@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/scopestore/scopestore/connections/memory"
+	"github.com/scopestore/scopestore/connections/redis"
 	"github.com/scopestore/scopestore/connections/sqlstore"
 	"github.com/scopestore/scopestore/scopes"
 )
@@ -74,7 +75,41 @@ func (r *Registry) openStore(ctx context.Context, name string) (scopes.Store, er
 	if !c.Storage {
 		return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q is not flagged for storage; set its Storage flag to keep scopes in it", c.Name)
 	}
-	return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q has type %s, which this version of scopestore cannot use as a storage yet", c.Name, c.Type)
+	return OpenStore(ctx, c)
+}
+
+// OpenStore opens the store of a connection, whatever its Storage flag.
+// A server that is down does not fail it: the store answers with errors
+// until the server is back, and scopestore answers 503 meanwhile.
+func OpenStore(ctx context.Context, c scopes.Connection) (scopes.Store, error) {
+	var st scopes.Store
+	var err error
+	switch c.Type {
+	case "redis":
+		st, err = redis.Open(ctx, c)
+	case "mysql", "postgres", "sqlite":
+		st, err = sqlstore.OpenConnection(ctx, c)
+	default:
+		return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q has type %s, which this version of scopestore cannot use as a storage yet", c.Name, c.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connections: open %s: %w", c.Name, err)
+	}
+	return st, nil
+}
+
+// Verify opens a connection afresh, runs its checks, and closes it.
+func Verify(ctx context.Context, c scopes.Connection) []scopes.Health {
+	st, err := OpenStore(ctx, c)
+	if err != nil {
+		return []scopes.Health{{Name: "open", Err: err}}
+	}
+	defer st.Close()
+	v, ok := st.(scopes.Verifier)
+	if !ok {
+		return []scopes.Health{{Name: "connect", Err: st.Ping(ctx)}}
+	}
+	return v.Verify(ctx)
 }
 
 // Names lists the storages a scope of kind k may use: memory, file, and the
@@ -96,7 +131,10 @@ func (r *Registry) Names(ctx context.Context, k scopes.Kind) ([]string, error) {
 }
 
 // storageTypes are the connection types that can hold scopes in this version.
-var storageTypes = map[string]bool{}
+var storageTypes = map[string]bool{"redis": true, "mysql": true, "postgres": true, "sqlite": true}
+
+// StorageType tells whether connections of a type can hold scopes in this version.
+func StorageType(typ string) bool { return storageTypes[typ] }
 
 // Open returns the stores opened so far, by name.
 func (r *Registry) Open() map[string]scopes.Store {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/scopestore/scopestore/connections/conntest"
 )
 
 // cli runs one command line in process with its own data directory and
@@ -139,10 +141,23 @@ func TestCLI_Connections(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "SessionStorageCache") || !strings.Contains(out, "password=(set)") || strings.Contains(out, "s3cret-pw") {
 		t.Fatalf("connection list: exit %d:\n%s", code, out)
 	}
-	// This version cannot open Redis yet: verify says so and fails.
-	code, out, _ = cli(t, dir, "", "connection", "verify", "SessionStorageCache")
-	if code != exitCheckFailed || !strings.Contains(out, "FAIL") {
-		t.Fatalf("verify: exit %d: %s", code, out)
+	// The test Redis: every check passes.
+	code, _, _ = cli(t, dir, "", "connection", "create", "--name", "live", "--type", "redis", "--url", conntest.RedisURL(t),
+		"--prefix", conntest.RedisPrefix(t), "--storage")
+	if code != exitOK {
+		t.Fatalf("create live: exit %d", code)
+	}
+	code, out, _ = cli(t, dir, "", "connection", "verify", "live")
+	if code != exitOK || !strings.Contains(out, "ok    connect") || !strings.Contains(out, "ok    write with TTL") || strings.Contains(out, "FAIL") {
+		t.Fatalf("verify live: exit %d: %s", code, out)
+	}
+	// Nothing listens on port 1: verify says what failed and exits 5.
+	if code, _, _ = cli(t, dir, "", "connection", "create", "--name", "dead", "--type", "redis", "--url", "redis://127.0.0.1:1/0", "--timeout", "1s"); code != exitOK {
+		t.Fatal("create dead")
+	}
+	code, out, _ = cli(t, dir, "", "connection", "verify", "dead")
+	if code != exitCheckFailed || !strings.Contains(out, "FAIL  connect") || !strings.Contains(out, "not flagged for storage") {
+		t.Fatalf("verify dead: exit %d: %s", code, out)
 	}
 	code, _, errOut = cli(t, dir, "", "connection", "delete", "sessionstoragecache")
 	if code != exitOK {

@@ -155,6 +155,29 @@ func connectionVerify(rc *runContext, svc *services, args []string) error {
 	if !found {
 		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
 	}
-	fmt.Fprintf(rc.stdout, "FAIL  open: this version of scopestore cannot connect to a %s connection yet\n", c.Type)
-	return &checkFailed{}
+	failed := false
+	for _, h := range connections.Verify(rc.ctx, c) {
+		if h.Err != nil {
+			failed = true
+			fmt.Fprintf(rc.stdout, "FAIL  %s: %s\n", h.Name, verifyMessage(h.Err))
+		} else {
+			fmt.Fprintf(rc.stdout, "ok    %s\n", h.Name)
+		}
+	}
+	if !c.Storage {
+		fmt.Fprintf(rc.stdout, "note  %s is not flagged for storage: no scope can be kept in it until it is\n", c.Name)
+	}
+	if failed {
+		return &checkFailed{}
+	}
+	return nil
+}
+
+// verifyMessage shows a check's failure in full: an operator running verify
+// wants the driver's own words.
+func verifyMessage(err error) string {
+	if scopes.ErrorCode(err) == scopes.EInternal {
+		return err.Error()
+	}
+	return scopes.ErrorMessage(err)
 }

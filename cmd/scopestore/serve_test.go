@@ -54,7 +54,7 @@ func startServer(t *testing.T, bin, dataDir string) *server {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
-			if m := listenLine.FindStringSubmatch(line); m != nil && strings.Contains(line, "data_dir="+dataDir) {
+			if m := listenLine.FindStringSubmatch(line); m != nil && strings.Contains(line, "scopestore listening") {
 				found <- m[1]
 			}
 			select {

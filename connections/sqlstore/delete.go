@@ -14,6 +14,9 @@ func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := s.ready(ctx); err != nil {
+		return false, err
+	}
 	res, err := s.writer.ExecContext(ctx, st.delete, key.CFID, key.App)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: delete %s: %w", st.table, err)

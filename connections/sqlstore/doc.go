@@ -2,11 +2,20 @@
 // datasource storage: cf_session_data and cf_client_data, one row per scope
 // instance with its app in name, its expiry in expires and scopestore's JSON
 // envelope in data. The file storage is this store over one SQLite file under
-// the data directory; the datasource storages add MySQL and PostgreSQL
-// dialects over the same statements.
+// the data directory; the mysql, postgres and sqlite connection types are
+// this store over their databases (OpenConnection), with a dialect each over
+// the same statements.
 //
 // A million client scopes are a million rows in one file or table: Load,
 // Save, Update and Delete touch one row by primary key, List pages through an
 // app by the (name, cfid) index, and DeleteExpired finds its rows through the
 // index on expires, so that nothing scans the table.
+//
+// A MySQL or PostgreSQL store connects on first use, not when it is opened,
+// so that scopestore starts while its database is down and recovers by
+// itself when it is back (ready.go). That first use creates the tables, or
+// brings tables that Lucee created to scopestore's layout: a primary key on
+// (cfid, name) after removing duplicate rows, LONGTEXT data, the indexes
+// (schema.go, Plan and Migrate). Tables reports their state for the admin,
+// and Verify checks that the database has what storage needs.
 package sqlstore

@@ -18,6 +18,9 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 	if err != nil {
 		return scopes.Record{}, false, err
 	}
+	if err := s.ready(ctx); err != nil {
+		return scopes.Record{}, false, err
+	}
 	var r row
 	if err := s.reader.GetContext(ctx, &r, st.get, key.CFID, key.App); errors.Is(err, sql.ErrNoRows) {
 		return scopes.Record{}, false, nil

@@ -29,7 +29,9 @@ const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL"
 
 // OpenSQLite opens the SQLite database at path, creating it and its
 // directory when missing, brings the scope tables up to date, and returns a
-// store over it. It is the file storage: <data-dir>/scopes.db.
+// store over it. It is the file storage (<data-dir>/scopes.db) and the
+// sqlite connection type. Unlike OpenMySQL and OpenPostgres it migrates
+// before it returns: a file has no outage to wait out.
 //
 // Writes go through a pool of one connection whose transactions begin with
 // BEGIN IMMEDIATE, so that they serialize without SQLITE_BUSY between this
@@ -66,6 +68,13 @@ func OpenSQLite(path string) (*Store, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	s := newStore(sqliteDialect, writer, reader)
+	// A legacy table (one without a key on (cfid, name), which the numbered
+	// migrations leave as they find it) is fixed now rather than on first
+	// use: a local file is never unreachable.
+	if _, err := s.Migrate(context.Background(), false); err != nil {
+		return nil, errors.Join(fmt.Errorf("sqlstore: migrate %s: %w", path, err), s.Close())
+	}
+	s.init.markReady()
 	// A reader that cannot open fails here rather than at the first Load.
 	if err := s.Ping(context.Background()); err != nil {
 		return nil, errors.Join(err, s.Close())

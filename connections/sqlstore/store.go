@@ -18,6 +18,9 @@ const (
 	clientTable  = "cf_client_data"
 )
 
+// tables lists the scope tables, in the order Plan and Migrate take them.
+var tables = []string{sessionTable, clientTable}
+
 // Store keeps scopes in the cf_session_data and cf_client_data tables of a
 // database. It is safe for concurrent use.
 type Store struct {
@@ -26,23 +29,40 @@ type Store struct {
 	// the same pool.
 	writer *sqlx.DB
 	reader *sqlx.DB
-	d      dialect
+	// admin runs Migrate, and inspect runs Plan and Tables, whose statements
+	// may take longer than a request should (see OpenMySQL). On SQLite admin
+	// is the writer and inspect the reader.
+	admin, inspect *sqlx.DB
+	d              dialect
 	// session and client hold the statements of each kind's table.
 	session, client statements
-	log             *slog.Logger
+	// addr is the server's address for messages, "" for SQLite.
+	addr string
+	// locks names the database locks of this database (see locks.go).
+	locks lockNames
+	// init brings the tables up to date on first use (see ready.go).
+	init readiness
+	log  *slog.Logger
 }
 
-var _ scopes.Store = (*Store)(nil)
+var (
+	_ scopes.Store    = (*Store)(nil)
+	_ scopes.Verifier = (*Store)(nil)
+)
 
 func newStore(d dialect, writer, reader *sqlx.DB) *Store {
-	return &Store{
+	s := &Store{
 		writer:  writer,
 		reader:  reader,
+		admin:   writer,
+		inspect: reader,
 		d:       d,
 		session: d.statements(sessionTable),
 		client:  d.statements(clientTable),
 		log:     slog.Default().With("store", "sqlstore", "dialect", d.name),
 	}
+	s.init.ctx, s.init.cancel = context.WithCancel(context.Background())
+	return s
 }
 
 // table returns the statements of the table that holds scopes of kind k.
@@ -56,8 +76,12 @@ func (s *Store) table(k scopes.Kind) (*statements, error) {
 	return nil, scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
 }
 
-// Ping checks that the database answers and holds the session table.
+// Ping checks that the database answers and holds the scope tables,
+// bringing them up to date first if no call has done so yet.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.ready(ctx); err != nil {
+		return err
+	}
 	var n int
 	err := s.reader.GetContext(ctx, &n, `SELECT COUNT(*) FROM (SELECT 1 FROM `+sessionTable+` LIMIT 1) t`)
 	if err != nil {
@@ -66,11 +90,17 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database connections.
+// Close stops a preparation of the tables under way and closes the
+// database connections.
 func (s *Store) Close() error {
-	err := s.reader.Close()
-	if s.writer != s.reader {
-		err = errors.Join(err, s.writer.Close())
+	s.init.stop()
+	var err error
+	closed := map[*sqlx.DB]bool{}
+	for _, db := range []*sqlx.DB{s.reader, s.writer, s.admin, s.inspect} {
+		if !closed[db] {
+			closed[db] = true
+			err = errors.Join(err, db.Close())
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: close: %w", err)

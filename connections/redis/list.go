@@ -1,0 +1,109 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// List returns up to limit unexpired records of an app's scopes of one kind
+// whose cfid sorts after after, in cfid order. It pages through the index
+// with ZRANGEBYLEX (all scores are 0, so members sort by cfid) and reads just
+// the page's values. Members whose key Redis expired are dropped from the
+// index; values that do not decode are logged and skipped; and the page is
+// filled from the members after them, so that neither ends it early.
+func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after string, limit int, now time.Time) ([]scopes.Record, error) {
+	if err := checkKind(kind); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	tag := tagOf(app, kind)
+	out := make([]scopes.Record, 0, min(limit, 1000))
+	for len(out) < limit {
+		want := limit - len(out)
+		cfids, err := s.members(ctx, tag, after, want)
+		if err != nil {
+			return nil, fmt.Errorf("redis: list %s %s: %w", app, kind, err)
+		}
+		keys := make([]string, len(cfids))
+		for i, cfid := range cfids {
+			keys[i] = s.scopeKey(tag, cfid)
+		}
+		values, err := s.getEach(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("redis: list %s %s: %w", app, kind, err)
+		}
+		var stale []string
+		for i, cfid := range cfids {
+			if values[i] == nil {
+				stale = append(stale, cfid)
+				continue
+			}
+			key := scopes.Key{App: app, Kind: kind, CFID: cfid}
+			rec, err := scopes.DecodeRecord(key, values[i])
+			if err != nil {
+				s.log.WarnContext(ctx, "skipping a stored scope that does not decode", "app", app, "kind", kind, "cfid", cfid, "err", err)
+				continue
+			}
+			if !rec.Expired(now) {
+				out = append(out, rec)
+			}
+		}
+		// Pruning is housekeeping: the page is right without it.
+		if err := s.unindex(ctx, tag, stale); err != nil {
+			s.log.WarnContext(ctx, "could not prune stale index members", "app", app, "kind", kind, "err", err)
+		}
+		if len(cfids) < want {
+			break
+		}
+		after = cfids[len(cfids)-1]
+	}
+	return out, nil
+}
+
+// members returns up to n members of the index of tag after the member
+// after ("" for the first), in order.
+func (s *Store) members(ctx context.Context, tag, after string, n int) ([]string, error) {
+	start := "-"
+	if after != "" {
+		start = "(" + after
+	}
+	return s.client.ZRangeByLex(ctx, s.indexKey(tag), &goredis.ZRangeBy{Min: start, Max: "+", Count: int64(n)}).Result()
+}
+
+// getEach returns the value of each key, nil for a missing one. One GET per
+// key in a pipeline rather than MGET: the keys have as many slots as
+// scopes, and a ClusterClient splits a pipeline by node but not an MGET.
+func (s *Store) getEach(ctx context.Context, keys []string) ([][]byte, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	pipe := s.client.Pipeline()
+	cmds := make([]*goredis.StringCmd, len(keys))
+	for i, k := range keys {
+		cmds[i] = pipe.Get(ctx, k)
+	}
+	// Exec reports the first failed command, and a missing key fails its GET.
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, goredis.Nil) {
+		return nil, err
+	}
+	out := make([][]byte, len(keys))
+	for i, cmd := range cmds {
+		value, err := cmd.Bytes()
+		if errors.Is(err, goredis.Nil) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = value
+	}
+	return out, nil
+}

@@ -1,0 +1,120 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// expiryGrace is how long a scope key outlives its record's Expires. The
+// Store contract judges expiry by the caller's now, and scopestore
+// instances' clocks are not Redis's: the grace keeps a record readable for a
+// caller whose clock lags a little, while Load, Update and List never return
+// a record past its Expires. DeleteExpired deletes what expired meanwhile.
+const expiryGrace = time.Second
+
+// Store keeps scopes in Redis. It is safe for concurrent use.
+type Store struct {
+	client goredis.UniversalClient
+	prefix string
+	// cluster is set in Cluster mode, where keys of different slots cannot
+	// meet in one command.
+	cluster bool
+	log     *slog.Logger
+
+	// sweepMu serializes DeleteExpired, whose cursor is sweep.
+	sweepMu sync.Mutex
+	sweep   sweepCursor
+}
+
+var (
+	_ scopes.Store    = (*Store)(nil)
+	_ scopes.Verifier = (*Store)(nil)
+)
+
+func newStore(client goredis.UniversalClient, prefix string, cluster bool) *Store {
+	return &Store{
+		client:  client,
+		prefix:  prefix,
+		cluster: cluster,
+		log:     slog.Default().With("store", "redis"),
+	}
+}
+
+// tagOf returns the hash tag's content shared by the keys of an app's scopes
+// of one kind, and the member of the registry of indexes.
+func tagOf(app string, kind scopes.Kind) string { return app + ":" + string(kind) }
+
+// scopeKey is the key of one scope instance.
+func (s *Store) scopeKey(tag, cfid string) string { return s.prefix + "{" + tag + ":" + cfid + "}" }
+
+// indexKey is the key of the index of the scopes that share tag.
+func (s *Store) indexKey(tag string) string { return s.prefix + "idx:{" + tag + "}" }
+
+// registryKey is the key of the set of tags that have an index.
+func (s *Store) registryKey() string { return s.prefix + "indexes" }
+
+// keyOf checks key and returns its Redis key and tag. A brace in the app or
+// cfid would move the hash tag, and a colon in the app would let two keys
+// share a name; app names and cfids never hold them (scopes.ValidateAppName,
+// scopes.ValidCFID), but the layout must not depend on the callers.
+func (s *Store) keyOf(key scopes.Key) (string, string, error) {
+	if err := checkKind(key.Kind); err != nil {
+		return "", "", err
+	}
+	if strings.ContainsAny(key.App, "{}:") || strings.ContainsAny(key.CFID, "{}") {
+		return "", "", scopes.Errorf(scopes.EInvalid, "app %q or cfid %q holds a brace or colon, which scopestore's Redis keys cannot hold", key.App, key.CFID)
+	}
+	tag := tagOf(key.App, key.Kind)
+	return s.scopeKey(tag, key.CFID), tag, nil
+}
+
+func checkKind(k scopes.Kind) error {
+	if !k.Valid() {
+		return scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
+	}
+	return nil
+}
+
+// stored returns rec as the store keeps it, with times cut to the
+// milliseconds of the envelope, and the value to write.
+func stored(rec scopes.Record) (scopes.Record, []byte) {
+	rec.TimeCreated = time.UnixMilli(rec.TimeCreated.UnixMilli())
+	rec.LastVisit = time.UnixMilli(rec.LastVisit.UnixMilli())
+	rec.Expires = time.UnixMilli(rec.Expires.UnixMilli())
+	value := scopes.EncodeRecord(rec)
+	if len(rec.Data) == 0 {
+		rec.Data = []byte("{}")
+	}
+	return rec, value
+}
+
+// expireAt is the PXAT of a record's key: its Expires plus expiryGrace, at
+// least 1 because Redis refuses 0 and below (a zero Expires then expires the
+// key at once, as any time in the past does).
+func expireAt(rec scopes.Record) int64 {
+	return max(rec.Expires.UnixMilli()+expiryGrace.Milliseconds(), 1)
+}
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the client's connections.
+func (s *Store) Close() error {
+	if err := s.client.Close(); err != nil {
+		return fmt.Errorf("redis: close: %w", err)
+	}
+	return nil
+}
