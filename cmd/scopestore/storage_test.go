@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/scopestore/scopestore/connections/conntest"
 	"github.com/scopestore/scopestore/web"
 )
@@ -295,4 +296,45 @@ func kill9UnderLoad(t *testing.T, bin, dir, key string) {
 	}
 	t.Logf("%d saves acknowledged before kill -9, all found after the restart", total)
 	_ = srv.stop(t, syscall.SIGTERM)
+}
+
+func TestRedisTTLFollowsTheTimeout(t *testing.T) {
+	dir := t.TempDir()
+	u := conntest.RedisURL(t)
+	prefix := conntest.RedisPrefix(t)
+	mustCLI(t, dir, "connection", "create", "--name", "cache1", "--type", "redis", "--url", u, "--prefix", prefix, "--storage")
+	key := strings.TrimSpace(mustCLI(t, dir, "app", "create", "shop"))
+	mustCLI(t, dir, "app", "settings", "shop", "--session-storage", "cache1", "--session-cluster", "true", "--session-timeout", "10m")
+	in := startInstance(t, dir)
+	opts, err := goredis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := goredis.NewClient(opts)
+	defer rdb.Close()
+
+	status, body, _ := in.do(t, "POST", "/api/v1/apps/shop/sessions", key, "")
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	cfid := cfidField.FindStringSubmatch(body)[1]
+	redisKey := prefix + "{shop:session:" + cfid + "}"
+	path := "/api/v1/apps/shop/sessions/" + cfid
+	for _, step := range []struct{ method, body string }{{"PUT", `{"data":{"a":1}}`}, {"PATCH", `{"incr":{"n":1}}`}, {"POST", ""}} {
+		p := path
+		if step.method == "POST" {
+			p += "/touch"
+		}
+		if status, body, _ := in.do(t, step.method, p, key, step.body); status >= 300 {
+			t.Fatalf("%s: %d %s", step.method, status, body)
+		}
+		ttl, err := rdb.PTTL(context.Background(), redisKey).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The store keeps a key one second past its expiry (see connections/redis).
+		if ttl < 10*time.Minute-2*time.Second || ttl > 10*time.Minute+2*time.Second {
+			t.Fatalf("after %s the key %s has TTL %v; want the 10m timeout", step.method, redisKey, ttl)
+		}
+	}
 }
