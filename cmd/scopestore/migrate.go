@@ -1,24 +1,117 @@
 package main
 
-import "fmt"
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/scopestore/scopestore/connections/sqlstore"
+	"github.com/scopestore/scopestore/scopes"
+)
 
 func migrateCommand() *command {
 	return &command{
 		name:  "migrate",
-		usage: "[flags]",
-		short: "Bring the config store's schema up to date",
-		long:  "serve and every other command migrate the config store on start too; this command does it alone,\ne.g. before a rolling upgrade, and says what it applied.",
-		run: withServices(func(rc *runContext, svc *services, _ []string) error {
-			// open has migrated already; a second pass reports nothing left to do.
-			applied, err := svc.config.Migrate(rc.ctx)
-			if err != nil {
-				return err
-			}
-			for _, name := range applied {
-				fmt.Fprintf(rc.stdout, "applied %s\n", name)
-			}
-			fmt.Fprintf(rc.stdout, "config store (%s) is up to date\n", svc.config.Dialect())
-			return nil
-		}),
+		usage: "[--connection NAME [--dry-run]] [flags]",
+		short: "Bring the config store's schema, or a datasource's scope tables, up to date",
+		long: "With no --connection it migrates the config store (serve and every other command do that on start too).\n" +
+			"With --connection it shows the plan for that datasource's cf_session_data and cf_client_data tables —\n" +
+			"create them, or migrate tables that Lucee created: remove duplicate (cfid, name) rows keeping the newest,\n" +
+			"add the primary key, turn data into LONGTEXT, add the indexes — and runs it unless --dry-run is given.\n" +
+			"First use of a storage datasource runs the same plan by itself.",
+		flags: func(fs *flag.FlagSet) {
+			fs.String("connection", "", "datasource connection whose scope tables to migrate")
+			fs.Bool("dry-run", false, "with --connection: show the plan and change nothing")
+		},
+		run: withServices(migrate),
 	}
+}
+
+func migrate(rc *runContext, svc *services, _ []string) error {
+	name := rc.flags.Lookup("connection").Value.String()
+	dryRun := rc.flags.Lookup("dry-run").Value.String() == "true"
+	if name == "" {
+		if dryRun {
+			return usageErrorf("--dry-run needs --connection: the config store's migrations always run")
+		}
+		// open has migrated already; a second pass reports nothing left to do.
+		applied, err := svc.config.Migrate(rc.ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range applied {
+			fmt.Fprintf(rc.stdout, "applied %s\n", m)
+		}
+		fmt.Fprintf(rc.stdout, "config store (%s) is up to date\n", svc.config.Dialect())
+		return nil
+	}
+	c, found, err := svc.config.Connection(rc.ctx, name)
+	if err != nil {
+		return scopes.Unavailable("the config store", err)
+	}
+	if !found {
+		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", name)
+	}
+	if c.Kind != "datasource" {
+		return usageErrorf("connection %s is a %s: only datasources have scope tables to migrate", c.Name, c.Kind)
+	}
+	st, err := sqlstore.OpenConnection(rc.ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	plan, err := st.Plan(rc.ctx)
+	if err != nil {
+		return scopes.Unavailable("connection "+c.Name, err)
+	}
+	if len(plan) == 0 {
+		fmt.Fprintf(rc.stdout, "%s: cf_session_data and cf_client_data are up to date; nothing to do\n", c.Name)
+		return printTables(rc, st)
+	}
+	fmt.Fprintf(rc.stdout, "Plan for %s:\n", c.Name)
+	printSteps(rc.stdout, plan)
+	if dryRun {
+		fmt.Fprintln(rc.stdout, "dry run: nothing was changed; run again without --dry-run to apply it")
+		return nil
+	}
+	done, err := st.Migrate(rc.ctx, false)
+	fmt.Fprintln(rc.stdout, "Done:")
+	printSteps(rc.stdout, done)
+	if err != nil {
+		return scopes.Unavailable("connection "+c.Name, err)
+	}
+	return printTables(rc, st)
+}
+
+func printSteps(w io.Writer, steps []sqlstore.Step) {
+	for i, s := range steps {
+		line := fmt.Sprintf("%2d. %s: %s", i+1, s.Table, s.Action)
+		if s.Rows > 0 {
+			line += fmt.Sprintf(" (%d rows)", s.Rows)
+		}
+		fmt.Fprintf(w, "%s\n      %s\n", line, strings.ReplaceAll(s.SQL, "\n", "\n      "))
+	}
+}
+
+func printTables(rc *runContext, st *sqlstore.Store) error {
+	tables, err := st.Tables(rc.ctx)
+	if err != nil {
+		return scopes.Unavailable("the datasource", err)
+	}
+	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TABLE\tEXISTS\tPRIMARY KEY\tDATA\tEXPIRES INDEX\tROWS\tEXPIRED\tNOT SCOPESTORE'S FORMAT")
+	for _, t := range tables {
+		fmt.Fprintf(w, "%s\t%t\t%s\t%s\t%t\t%d\t%d\t%d\n", t.Table, t.Exists, orDash(strings.Join(t.PrimaryKey, ", ")),
+			orDash(t.DataType), t.ExpiresIndex, t.Rows, t.Expired, t.Undecodable)
+	}
+	return w.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
