@@ -57,6 +57,9 @@ type ConfigStore interface {
 	CreateConnection(ctx context.Context, c Connection) error
 	Connection(ctx context.Context, name string) (c Connection, found bool, err error)
 	Connections(ctx context.Context) ([]Connection, error)
+	// UpdateConnection replaces a connection's definition; keepSecret keeps
+	// the stored password.
+	UpdateConnection(ctx context.Context, c Connection, keepSecret bool) (found bool, err error)
 	DeleteConnection(ctx context.Context, name string) (found bool, err error)
 
 	Close() error

@@ -184,3 +184,35 @@ func hasRow(out, setting, want string) bool {
 	}
 	return false
 }
+
+func TestCLI_StorageFlag(t *testing.T) {
+	dir := t.TempDir()
+	mustCLI(t, dir, "connection", "create", "--name", "ds1", "--type", "sqlite", "--file", dir+"/ds1.db", "--storage")
+	mustCLI(t, dir, "connection", "create", "--name", "plain", "--type", "sqlite", "--file", dir+"/plain.db")
+	mustCLI(t, dir, "app", "create", "shop")
+
+	// Only flagged connections can hold scopes; the error names the valid ones.
+	code, _, errOut := cli(t, dir, "", "app", "settings", "shop", "--session-storage", "plain")
+	if code != exitUsage || !strings.Contains(errOut, "memory, file, ds1") {
+		t.Fatalf("unflagged storage: exit %d: %s", code, errOut)
+	}
+	mustCLI(t, dir, "app", "settings", "shop", "--session-storage", "DS1")
+
+	// A connection in use can neither be deleted nor lose its flag.
+	code, _, errOut = cli(t, dir, "", "connection", "delete", "ds1")
+	if code != exitConflict || !strings.Contains(errOut, "app shop") {
+		t.Fatalf("delete in use: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = cli(t, dir, "", "connection", "edit", "ds1", "--storage=false")
+	if code != exitConflict || !strings.Contains(errOut, "app shop") {
+		t.Fatalf("unflag in use: exit %d: %s", code, errOut)
+	}
+	out := mustCLI(t, dir, "connection", "list")
+	if !strings.Contains(out, "ds1   datasource  sqlite  true") && !strings.Contains(strings.Join(strings.Fields(out), " "), "ds1 datasource sqlite true") {
+		t.Fatalf("the refused edit changed the connection:\n%s", out)
+	}
+
+	mustCLI(t, dir, "app", "settings", "shop", "--session-storage", "inherit")
+	mustCLI(t, dir, "connection", "edit", "ds1", "--storage=false")
+	mustCLI(t, dir, "connection", "delete", "ds1")
+}

@@ -44,6 +44,11 @@ func connectionCommand() *command {
 					"--storage allows the connection to hold session and client scopes. The password is read from\n" +
 					"--password-stdin (preferred) or --password, and stored encrypted.",
 				flags: connectionCreateFlags, run: withServices(connectionCreate)},
+			{name: "edit", usage: "NAME [--storage=false] [parameters] [flags]", args: 1,
+				short: "Change a connection: only the flags given change",
+				long: "A parameter given an empty value is removed. The password stays unless --password, --password-stdin\n" +
+					"or --clear-password is given. Removing --storage from a connection that holds an app's scopes is refused.",
+				flags: connectionEditFlags, run: withServices(connectionEdit)},
 			{name: "list", usage: "[flags]", short: "List the connections", run: withServices(connectionList)},
 			{name: "delete", usage: "NAME [flags]", args: 1, short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
 			{name: "verify", usage: "NAME [flags]", args: 1, short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
@@ -62,6 +67,82 @@ func connectionCreateFlags(fs *flag.FlagSet) {
 	}
 }
 
+func connectionEditFlags(fs *flag.FlagSet) {
+	fs.Bool("storage", false, "allow this connection to hold session and client scopes")
+	fs.String("password", "", "new password (visible in the process list: prefer --password-stdin)")
+	fs.Bool("password-stdin", false, "read the new password from the first line of standard input")
+	fs.Bool("clear-password", false, "remove the stored password")
+	for _, p := range connectionParams {
+		fs.String(p.name, "", p.help)
+	}
+}
+
+func connectionEdit(rc *runContext, svc *services, args []string) error {
+	c, found, err := svc.config.Connection(rc.ctx, args[0])
+	if err != nil {
+		return scopes.Unavailable("the config store", err)
+	}
+	if !found {
+		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
+	}
+	set := map[string]string{}
+	rc.flags.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	if v, ok := set["storage"]; ok {
+		c.Storage = v == "true"
+	}
+	for _, p := range connectionParams {
+		if v, ok := set[p.name]; ok {
+			c.Params[strings.ReplaceAll(p.name, "-", "_")] = v
+		}
+	}
+	keepSecret := true
+	switch {
+	case set["clear-password"] == "true":
+		c.Secret, keepSecret = "", false
+	case set["password-stdin"] == "true":
+		if c.Secret, err = readPassword(rc); err != nil {
+			return err
+		}
+		keepSecret = false
+	case set["password"] != "":
+		c.Secret, keepSecret = set["password"], false
+	}
+	if err := connections.Validate(&c); err != nil {
+		return usageErrorf("connection edit: %s", scopes.ErrorMessage(err))
+	}
+	if !c.Storage {
+		if err := refuseInUse(rc, svc, c.Name, "remove its Storage flag"); err != nil {
+			return err
+		}
+	}
+	c.Updated = time.Now()
+	if _, err := svc.config.UpdateConnection(rc.ctx, c, keepSecret); err != nil {
+		return err
+	}
+	fmt.Fprintf(rc.stderr, "Updated connection %s; a running server uses the new definition after a restart.\n", c.Name)
+	return nil
+}
+
+// refuseInUse refuses an action on a connection that holds an app's scopes.
+func refuseInUse(rc *runContext, svc *services, name, action string) error {
+	use, err := svc.directory.StoragesInUse(rc.ctx)
+	if err != nil {
+		return err
+	}
+	if users := use[strings.ToLower(name)]; len(users) > 0 {
+		return scopes.Errorf(scopes.EConflict, "cannot %s: connection %s holds scopes of %s; change their storage first", action, name, describeUsers(users))
+	}
+	return nil
+}
+
+func readPassword(rc *runContext) (string, error) {
+	line, err := bufio.NewReader(rc.stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return "", usageErrorf("--password-stdin: no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
 func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	fs := rc.flags
 	get := func(name string) string { return fs.Lookup(name).Value.String() }
@@ -73,11 +154,10 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 		Secret:  get("password"),
 	}
 	if get("password-stdin") == "true" {
-		line, err := bufio.NewReader(rc.stdin).ReadString('\n')
-		if err != nil && line == "" {
-			return usageErrorf("--password-stdin: no password on standard input")
+		var err error
+		if c.Secret, err = readPassword(rc); err != nil {
+			return err
 		}
-		c.Secret = strings.TrimRight(line, "\r\n")
 	}
 	for _, p := range connectionParams {
 		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
@@ -117,12 +197,8 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 }
 
 func connectionDelete(rc *runContext, svc *services, args []string) error {
-	use, err := svc.directory.StoragesInUse(rc.ctx)
-	if err != nil {
+	if err := refuseInUse(rc, svc, args[0], "delete it"); err != nil {
 		return err
-	}
-	if users := use[strings.ToLower(args[0])]; len(users) > 0 {
-		return scopes.Errorf(scopes.EConflict, "connection %s holds scopes of %s; change their storage first", args[0], describeUsers(users))
 	}
 	found, err := svc.config.DeleteConnection(rc.ctx, args[0])
 	if err != nil {

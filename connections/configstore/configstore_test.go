@@ -375,6 +375,37 @@ var storeTests = []struct {
 		must(t, "CreateApp again", e.s.CreateApp(ctx, "shop", hash("k1"), now))
 	}},
 
+	{"update connection", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		c := scopes.Connection{Name: "Cache1", Kind: "cache", Type: "redis", Storage: true,
+			Params: map[string]string{"url": "redis://a:6379/0"}, Secret: "pw1"}
+		must(t, "CreateConnection", e.s.CreateConnection(ctx, c))
+		c.Name, c.Storage, c.Params, c.Secret = "cache1", false, map[string]string{"url": "redis://b:6379/1"}, ""
+		found, err := e.s.UpdateConnection(ctx, c, true)
+		must(t, "UpdateConnection", err)
+		got, _, err := e.s.Connection(ctx, "CACHE1")
+		must(t, "Connection", err)
+		if !found || got.Name != "Cache1" || got.Storage || got.Params["url"] != "redis://b:6379/1" || got.Secret != "pw1" {
+			t.Fatalf("after an update keeping the secret: %+v (found %v)", got, found)
+		}
+		c.Secret = "pw2"
+		_, err = e.s.UpdateConnection(ctx, c, false)
+		must(t, "UpdateConnection", err)
+		if got, _, _ = e.s.Connection(ctx, "cache1"); got.Secret != "pw2" {
+			t.Fatalf("new secret not stored: %q", got.Secret)
+		}
+		c.Secret = ""
+		_, err = e.s.UpdateConnection(ctx, c, false)
+		must(t, "UpdateConnection", err)
+		if got, _, _ = e.s.Connection(ctx, "cache1"); got.Secret != "" {
+			t.Fatalf("secret not cleared: %q", got.Secret)
+		}
+		found, err = e.s.UpdateConnection(ctx, scopes.Connection{Name: "nope", Kind: "cache", Type: "ram"}, true)
+		if err != nil || found {
+			t.Fatalf("update of a missing connection: found %v, %v", found, err)
+		}
+	}},
+
 	{"connections", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		conns, err := e.s.Connections(ctx)
