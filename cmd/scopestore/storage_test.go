@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -336,5 +337,50 @@ func TestRedisTTLFollowsTheTimeout(t *testing.T) {
 		if ttl < 10*time.Minute-2*time.Second || ttl > 10*time.Minute+2*time.Second {
 			t.Fatalf("after %s the key %s has TTL %v; want the 10m timeout", step.method, redisKey, ttl)
 		}
+	}
+}
+
+func TestMySQLExpiredRowsVanishAfterACleanerRun(t *testing.T) {
+	dsn := conntest.MySQLDSN(t)
+	dir := t.TempDir()
+	mustCLI(t, dir, "connection", "create", "--name", "sstorage", "--type", "mysql", "--dsn", dsn, "--storage")
+	key := strings.TrimSpace(mustCLI(t, dir, "app", "create", "shop"))
+	mustCLI(t, dir, "app", "settings", "shop", "--session-storage", "sstorage", "--session-cluster", "true", "--session-timeout", "1m")
+	in := startInstance(t, dir)
+	now := time.Now()
+	var mu sync.Mutex
+	in.svc.engine.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+
+	for i := 0; i < 5; i++ {
+		if status, body, _ := in.do(t, "POST", "/api/v1/apps/shop/sessions", key, ""); status != http.StatusCreated {
+			t.Fatalf("create: %d %s", status, body)
+		}
+	}
+	advance(2 * time.Minute)
+	status, body, _ := in.do(t, "POST", "/api/v1/apps/shop/sessions", key, "")
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	live := "/api/v1/apps/shop/sessions/" + cfidField.FindStringSubmatch(body)[1]
+
+	deleted, err := in.svc.engine.Clean(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deleted["sstorage"] != 5 {
+		t.Fatalf("the cleaner deleted %v; want the 5 expired sessions", deleted)
+	}
+	db, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM cf_session_data`).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("%d rows left, %v; want the one live session", rows, err)
+	}
+	if status, body, _ := in.do(t, "GET", live, key, ""); status != http.StatusOK {
+		t.Fatalf("the live session: %d %s", status, body)
 	}
 }
