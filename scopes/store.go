@@ -18,7 +18,8 @@ type Store interface {
 	// Update atomically reads the record under key (found is false when there
 	// is none or it expired at now), calls fn with it, and writes the record fn
 	// returns; no other write to key can come between the read and the write.
-	// An error from fn aborts the update and is returned unchanged.
+	// An error from fn aborts the update and is returned unchanged. A store
+	// that retries on a conflict calls fn again, so fn must have no side effects.
 	Update(ctx context.Context, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error)
 	// Delete removes the record under key; found is false when there was none.
 	Delete(ctx context.Context, key Key) (found bool, err error)

@@ -23,6 +23,22 @@ func scopeKey(c echo.Context, k scopes.Kind) (scopes.Key, error) {
 	return scopes.Key{App: c.Param("app"), Kind: k, CFID: strings.ToLower(cfid)}, nil
 }
 
+// scopeRequest reads and checks the scope named by the path and returns it
+// with its app's effective settings.
+func (s *Server) scopeRequest(c echo.Context, k scopes.Kind) (scopes.Key, scopes.Settings, error) {
+	key, err := scopeKey(c, k)
+	if err != nil {
+		return key, scopes.Settings{}, err
+	}
+	eff, err := s.directory.Effective(c.Request().Context(), key.App)
+	return key, eff.Settings, err
+}
+
+// dataBody is the body of a create (optional) and of a save: the scope's data.
+type dataBody struct {
+	Data json.RawMessage `json:"data"`
+}
+
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"

@@ -8,11 +8,6 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// createBody is the optional body of a create: the new scope's first data.
-type createBody struct {
-	Data json.RawMessage `json:"data"`
-}
-
 func (s *Server) createScope(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -22,7 +17,7 @@ func (s *Server) createScope(k scopes.Kind) echo.HandlerFunc {
 		}
 		var data json.RawMessage
 		if len(raw) > 0 {
-			var body createBody
+			var body dataBody
 			if err := unmarshalStrict(raw, &body); err != nil {
 				return err
 			}

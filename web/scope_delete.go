@@ -9,16 +9,12 @@ import (
 
 func (s *Server) deleteScope(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key, err := scopeKey(c, k)
+		key, set, err := s.scopeRequest(c, k)
 		if err != nil {
 			return err
 		}
 		ctx := c.Request().Context()
-		eff, err := s.directory.Effective(ctx, key.App)
-		if err != nil {
-			return err
-		}
-		if err := s.engine.Delete(ctx, eff.Settings, key); err != nil {
+		if err := s.engine.Delete(ctx, set, key); err != nil {
 			return err
 		}
 		return c.NoContent(http.StatusNoContent)

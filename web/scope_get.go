@@ -9,16 +9,12 @@ import (
 
 func (s *Server) getScope(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key, err := scopeKey(c, k)
+		key, set, err := s.scopeRequest(c, k)
 		if err != nil {
 			return err
 		}
 		ctx := c.Request().Context()
-		eff, err := s.directory.Effective(ctx, key.App)
-		if err != nil {
-			return err
-		}
-		sc, err := s.engine.Load(ctx, eff.Settings, key)
+		sc, err := s.engine.Load(ctx, set, key)
 		if err != nil {
 			return err
 		}

@@ -1,17 +1,11 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/scopestore/scopestore/scopes"
 )
-
-// putBody is the body of a save: the scope's whole new data.
-type putBody struct {
-	Data json.RawMessage `json:"data"`
-}
 
 func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -23,7 +17,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var body putBody
+		var body dataBody
 		if err := decodeJSON(c, &body); err != nil {
 			return err
 		}
