@@ -59,6 +59,15 @@ func (e *Engine) Load(ctx context.Context, set Settings, key Key) (*Scope, error
 }
 
 func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
+	if key.Kind == Client {
+		// Every visit of a client scope is written: one atomic update, no read before it.
+		return e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+			if !found {
+				return Record{}, notFound(key)
+			}
+			return visit(cur, t.ss, now), nil
+		})
+	}
 	rec, found, err := t.store.Load(ctx, key, now)
 	if err != nil {
 		return Record{}, e.storageError(t.name, err)
