@@ -160,3 +160,17 @@ func (r *Registry) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Forget closes the open store of a storage, so that the next use opens it
+// with the connection's current definition.
+func (r *Registry) Forget(name string) error {
+	name = scopes.NormalizeStorage(name)
+	r.mu.Lock()
+	st, ok := r.open[name]
+	delete(r.open, name)
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return st.Close()
+}

@@ -27,9 +27,11 @@ type Connection struct {
 	// Params holds the type's settings (url, host, port, database, …) except the secret.
 	Params map[string]string
 	// Secret is the password; the config store encrypts it at rest and it is never shown back.
-	Secret  string
-	Created time.Time
-	Updated time.Time
+	Secret string
+	// HasSecret tells, where Secret has been withheld from a view, whether one is stored.
+	HasSecret bool
+	Created   time.Time
+	Updated   time.Time
 }
 
 // ConfigStore keeps scopestore's own configuration: server defaults, apps,

@@ -2,6 +2,7 @@ package scopes
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -23,6 +24,8 @@ type Directory struct {
 	CacheTTL time.Duration
 	// Now returns the current time.
 	Now func() time.Time
+	// Auditor, when set, records every change in the audit log.
+	Auditor Auditor
 
 	mu        sync.Mutex
 	keys      map[string]cached[string]
@@ -95,6 +98,7 @@ func (d *Directory) CreateApp(ctx context.Context, name string) (string, error) 
 		return "", configError(err)
 	}
 	d.forget()
+	d.audit(ctx, "app.create", name, "created with one API key")
 	return key, nil
 }
 
@@ -109,6 +113,7 @@ func (d *Directory) RotateKey(ctx context.Context, name string) (string, error) 
 		return "", appNotFound(name)
 	}
 	d.forget()
+	d.audit(ctx, "app.key.rotate", name, "every API key revoked, a new one issued")
 	return key, nil
 }
 
@@ -123,6 +128,7 @@ func (d *Directory) DeleteApp(ctx context.Context, name string) error {
 		return appNotFound(name)
 	}
 	d.forget()
+	d.audit(ctx, "app.delete", name, "deleted with its API keys and settings")
 	return nil
 }
 
@@ -192,7 +198,7 @@ const Inherit = "inherit"
 // replaces whatever the app declared before. Settings that an administrator
 // set for the app stay unless the app declares them too.
 func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
-	return d.changeApp(ctx, app, func(l Layer) error {
+	return d.changeApp(ctx, app, "app.settings.declare", func(l Layer) error {
 		for name, e := range l {
 			if e.By == FromApp {
 				delete(l, name)
@@ -205,10 +211,10 @@ func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[
 // SetAppSettings sets settings for an app as an administrator; the value
 // Inherit removes a setting.
 func (d *Directory) SetAppSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
-	return d.changeApp(ctx, app, func(l Layer) error { return apply(l, values, FromAdmin) })
+	return d.changeApp(ctx, app, "app.settings", func(l Layer) error { return apply(l, values, FromAdmin) })
 }
 
-func (d *Directory) changeApp(ctx context.Context, app string, edit func(Layer) error) (Effective, error) {
+func (d *Directory) changeApp(ctx context.Context, app, action string, edit func(Layer) error) (Effective, error) {
 	a, found, err := d.config.App(ctx, app)
 	if err != nil {
 		return Effective{}, configError(err)
@@ -231,10 +237,16 @@ func (d *Directory) changeApp(ctx context.Context, app string, edit func(Layer) 
 	if err := d.validate(ctx, eff.Settings); err != nil {
 		return Effective{}, err
 	}
+	change := DiffLayers(a.Layer, layer)
+	if change == "" {
+		// An app that declares the same settings on every request costs no write.
+		return eff, nil
+	}
 	if _, err := d.config.SetAppLayer(ctx, app, layer); err != nil {
 		return Effective{}, configError(err)
 	}
 	d.forget()
+	d.audit(ctx, action, app, change)
 	return eff, nil
 }
 
@@ -271,11 +283,54 @@ func (d *Directory) SetServerSettings(ctx context.Context, values map[string]str
 		sort.Strings(broken)
 		return Effective{}, Errorf(EInvalidSettings, "these apps would be left with settings that cannot work: %s; change their settings first", strings.Join(broken, ", "))
 	}
+	change := DiffLayers(server, layer)
+	if change == "" {
+		return eff, nil
+	}
 	if err := d.config.SetServerLayer(ctx, layer); err != nil {
 		return Effective{}, configError(err)
 	}
 	d.forget()
+	d.audit(ctx, "server.settings", "server defaults", change)
 	return eff, nil
+}
+
+// audit records a change; a failure to record it is logged, never returned,
+// since the change itself has been made.
+func (d *Directory) audit(ctx context.Context, action, target, detail string) {
+	if d.Auditor == nil {
+		return
+	}
+	e := AuditEntry{At: d.Now(), Actor: ActorFrom(ctx), Action: action, Target: target, Detail: detail}
+	if err := d.Auditor.AddAudit(ctx, e); err != nil {
+		slog.ErrorContext(ctx, "audit log write failed", "action", action, "target", target, "err", err)
+	}
+}
+
+// DiffLayers describes what changed between two layers, one setting per
+// part ("sessionStorage: inherited → file"), "" when nothing did.
+func DiffLayers(old, new Layer) string {
+	var parts []string
+	for _, name := range SettingNames() {
+		o, oldOK := old[name]
+		n, newOK := new[name]
+		if oldOK == newOK && o == n {
+			continue
+		}
+		from, to := "inherited", "inherited"
+		if oldOK {
+			from = o.Value
+		}
+		if newOK {
+			to = n.Value
+		}
+		if from == to {
+			parts = append(parts, name+": now set by "+n.By)
+			continue
+		}
+		parts = append(parts, name+": "+from+" → "+to)
+	}
+	return strings.Join(parts, "; ")
 }
 
 func apply(l Layer, values map[string]string, by string) error {

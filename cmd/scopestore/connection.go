@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/scopestore/scopestore/connections"
 	"github.com/scopestore/scopestore/scopes"
@@ -107,31 +106,10 @@ func connectionEdit(rc *runContext, svc *services, args []string) error {
 	case set["password"] != "":
 		c.Secret, keepSecret = set["password"], false
 	}
-	if err := connections.Validate(&c); err != nil {
-		return usageErrorf("connection edit: %s", scopes.ErrorMessage(err))
-	}
-	if !c.Storage {
-		if err := refuseInUse(rc, svc, c.Name, "remove its Storage flag"); err != nil {
-			return err
-		}
-	}
-	c.Updated = time.Now()
-	if _, err := svc.config.UpdateConnection(rc.ctx, c, keepSecret); err != nil {
+	if err := svc.manager.Update(rc.ctx, c, keepSecret); err != nil {
 		return err
 	}
 	fmt.Fprintf(rc.stderr, "Updated connection %s; a running server uses the new definition after a restart.\n", c.Name)
-	return nil
-}
-
-// refuseInUse refuses an action on a connection that holds an app's scopes.
-func refuseInUse(rc *runContext, svc *services, name, action string) error {
-	use, err := svc.directory.StoragesInUse(rc.ctx)
-	if err != nil {
-		return err
-	}
-	if users := use[strings.ToLower(name)]; len(users) > 0 {
-		return scopes.Errorf(scopes.EConflict, "cannot %s: connection %s holds scopes of %s; change their storage first", action, name, describeUsers(users))
-	}
 	return nil
 }
 
@@ -162,12 +140,7 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	for _, p := range connectionParams {
 		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
 	}
-	if err := connections.Validate(&c); err != nil {
-		return usageErrorf("connection create: %s", scopes.ErrorMessage(err))
-	}
-	now := time.Now()
-	c.Created, c.Updated = now, now
-	if err := svc.config.CreateConnection(rc.ctx, c); err != nil {
+	if err := svc.manager.Create(rc.ctx, c); err != nil {
 		return err
 	}
 	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", c.Kind, c.Name, c.Type, c.Storage)
@@ -175,11 +148,10 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 }
 
 func connectionList(rc *runContext, svc *services, _ []string) error {
-	conns, err := svc.config.Connections(rc.ctx)
+	conns, err := svc.manager.Connections(rc.ctx)
 	if err != nil {
-		return scopes.Unavailable("the config store", err)
+		return err
 	}
-	sort.Slice(conns, func(i, j int) bool { return strings.ToLower(conns[i].Name) < strings.ToLower(conns[j].Name) })
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tKIND\tTYPE\tSTORAGE\tPARAMETERS")
 	for _, c := range conns {
@@ -188,7 +160,7 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 			keys = append(keys, k+"="+v)
 		}
 		sort.Strings(keys)
-		if c.Secret != "" {
+		if c.HasSecret {
 			keys = append(keys, "password=(set)")
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", c.Name, c.Kind, c.Type, c.Storage, strings.Join(keys, " "))
@@ -197,42 +169,24 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 }
 
 func connectionDelete(rc *runContext, svc *services, args []string) error {
-	if err := refuseInUse(rc, svc, args[0], "delete it"); err != nil {
+	if err := svc.manager.Delete(rc.ctx, args[0]); err != nil {
 		return err
-	}
-	found, err := svc.config.DeleteConnection(rc.ctx, args[0])
-	if err != nil {
-		return scopes.Unavailable("the config store", err)
-	}
-	if !found {
-		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
 	}
 	fmt.Fprintf(rc.stderr, "Deleted connection %s.\n", args[0])
 	return nil
 }
 
-func describeUsers(users []string) string {
-	out := make([]string, len(users))
-	for i, u := range users {
-		if u == "" {
-			out[i] = "the server defaults"
-		} else {
-			out[i] = "app " + u
-		}
-	}
-	return strings.Join(out, ", ")
-}
-
 func connectionVerify(rc *runContext, svc *services, args []string) error {
-	c, found, err := svc.config.Connection(rc.ctx, args[0])
+	c, err := svc.manager.Connection(rc.ctx, args[0])
 	if err != nil {
-		return scopes.Unavailable("the config store", err)
+		return err
 	}
-	if !found {
-		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
+	checks, err := svc.manager.Verify(rc.ctx, c.Name)
+	if err != nil {
+		return err
 	}
 	failed := false
-	for _, h := range connections.Verify(rc.ctx, c) {
+	for _, h := range checks {
 		if h.Err != nil {
 			failed = true
 			fmt.Fprintf(rc.stdout, "FAIL  %s: %s\n", h.Name, verifyMessage(h.Err))

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"os/signal"
 	"syscall"
 
@@ -48,6 +49,8 @@ func main() {
 // run executes one command line and returns its exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	cfg := defaultConfig()
+	// Changes made from the command line are audited as cli:<user>.
+	ctx = scopes.WithActor(ctx, "cli:"+osUser(getenv))
 	rc := &runContext{ctx: ctx, cfg: &cfg, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) == 0 || args[0] != "-h" && args[0] != "--help" && len(args[0]) > 0 && args[0][0] == '-' {
 		// Flags alone mean the default command.
@@ -83,6 +86,17 @@ func report(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "scopestore: detail: %v\n", err)
 	}
 	return exitFailure
+}
+
+// osUser names who runs the command, for the audit log.
+func osUser(getenv func(string) string) string {
+	if u := getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
 }
 
 // checkFailed ends a command that already printed which checks failed.

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/scopestore/scopestore/connections/sqlstore"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -47,45 +46,38 @@ func migrate(rc *runContext, svc *services, _ []string) error {
 		fmt.Fprintf(rc.stdout, "config store (%s) is up to date\n", svc.config.Dialect())
 		return nil
 	}
-	c, found, err := svc.config.Connection(rc.ctx, name)
-	if err != nil {
-		return scopes.Unavailable("the config store", err)
-	}
-	if !found {
-		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", name)
-	}
-	if c.Kind != "datasource" {
-		return usageErrorf("connection %s is a %s: only datasources have scope tables to migrate", c.Name, c.Kind)
-	}
-	st, err := sqlstore.OpenConnection(rc.ctx, c)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	plan, err := st.Plan(rc.ctx)
-	if err != nil {
-		return scopes.Unavailable("connection "+c.Name, err)
-	}
-	if len(plan) == 0 {
-		fmt.Fprintf(rc.stdout, "%s: cf_session_data and cf_client_data are up to date; nothing to do\n", c.Name)
-		return printTables(rc, st)
-	}
-	fmt.Fprintf(rc.stdout, "Plan for %s:\n", c.Name)
-	printSteps(rc.stdout, plan)
 	if dryRun {
+		plan, err := svc.manager.Migrate(rc.ctx, name, true)
+		if err != nil {
+			return err
+		}
+		if len(plan) == 0 {
+			fmt.Fprintf(rc.stdout, "%s: cf_session_data and cf_client_data are up to date; nothing to do\n", name)
+			return nil
+		}
+		fmt.Fprintf(rc.stdout, "Plan for %s:\n", name)
+		printSteps(rc.stdout, plan)
 		fmt.Fprintln(rc.stdout, "dry run: nothing was changed; run again without --dry-run to apply it")
 		return nil
 	}
-	done, err := st.Migrate(rc.ctx, false)
-	fmt.Fprintln(rc.stdout, "Done:")
-	printSteps(rc.stdout, done)
-	if err != nil {
-		return scopes.Unavailable("connection "+c.Name, err)
+	done, err := svc.manager.Migrate(rc.ctx, name, false)
+	if len(done) == 0 && err == nil {
+		fmt.Fprintf(rc.stdout, "%s: cf_session_data and cf_client_data are up to date; nothing to do\n", name)
+	} else {
+		fmt.Fprintln(rc.stdout, "Done:")
+		printSteps(rc.stdout, done)
 	}
-	return printTables(rc, st)
+	if err != nil {
+		return err
+	}
+	tables, err := svc.manager.Tables(rc.ctx, name)
+	if err != nil {
+		return err
+	}
+	return printTables(rc.stdout, tables)
 }
 
-func printSteps(w io.Writer, steps []sqlstore.Step) {
+func printSteps(w io.Writer, steps []scopes.MigrationStep) {
 	for i, s := range steps {
 		line := fmt.Sprintf("%2d. %s: %s", i+1, s.Table, s.Action)
 		if s.Rows > 0 {
@@ -95,12 +87,8 @@ func printSteps(w io.Writer, steps []sqlstore.Step) {
 	}
 }
 
-func printTables(rc *runContext, st *sqlstore.Store) error {
-	tables, err := st.Tables(rc.ctx)
-	if err != nil {
-		return scopes.Unavailable("the datasource", err)
-	}
-	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
+func printTables(out io.Writer, tables []scopes.TableStatus) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "TABLE\tEXISTS\tPRIMARY KEY\tDATA\tEXPIRES INDEX\tROWS\tEXPIRED\tNOT SCOPESTORE'S FORMAT")
 	for _, t := range tables {
 		fmt.Fprintf(w, "%s\t%t\t%s\t%s\t%t\t%d\t%d\t%d\n", t.Table, t.Exists, orDash(strings.Join(t.PrimaryKey, ", ")),

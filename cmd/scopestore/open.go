@@ -22,6 +22,7 @@ type services struct {
 	config    *configstore.Store
 	storages  *connections.Registry
 	directory *scopes.Directory
+	manager   *connections.Manager
 	engine    *scopes.Engine
 	logger    *slog.Logger
 }
@@ -39,11 +40,15 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	reg := connections.NewRegistry(cfg.DataDir, cs)
 	dir := scopes.NewDirectory(cs, reg)
 	dir.CacheTTL = cfg.CacheTTL
+	mgr := connections.NewManager(cs, reg, dir)
+	if auditor, ok := any(cs).(scopes.Auditor); ok {
+		dir.Auditor, mgr.Auditor = auditor, auditor
+	}
 	eng := scopes.NewEngine(reg)
 	eng.IdleTime = cfg.IdleTime
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)
 	eng.Logger = logger
-	return &services{config: cs, storages: reg, directory: dir, engine: eng, logger: logger}, nil
+	return &services{config: cs, storages: reg, directory: dir, manager: mgr, engine: eng, logger: logger}, nil
 }
 
 // Close closes the storages, then the config store.

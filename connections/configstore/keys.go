@@ -14,10 +14,15 @@ import (
 
 // checkKeyHash checks that h is the SHA-256 hex of a key and returns it in
 // lower case, the form in which hashes are stored and looked up.
-func checkKeyHash(h string) (string, error) {
+func checkKeyHash(h string) (string, error) { return checkHash("an API key", h) }
+
+// checkHash checks that h is the SHA-256 hex of what (a key, a session id)
+// and returns it in lower case, the form in which hashes are stored and
+// looked up.
+func checkHash(what, h string) (string, error) {
 	h = strings.ToLower(h)
 	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
-		return "", scopes.Errorf(scopes.EInvalid, "an API key hash must be 64 hex digits (SHA-256)")
+		return "", scopes.Errorf(scopes.EInvalid, "%s hash must be 64 hex digits (SHA-256)", what)
 	}
 	return h, nil
 }

@@ -1,7 +1,8 @@
 // Package configstore keeps scopestore's own configuration (server settings,
-// apps, API key hashes and connections) in SQL: SQLite under the data
-// directory by default, or MySQL/MariaDB or PostgreSQL so that several
-// instances share it. It implements scopes.ConfigStore.
+// apps, API key hashes and connections) and the admin console's users,
+// sessions and audit log in SQL: SQLite under the data directory by default,
+// or MySQL/MariaDB or PostgreSQL so that several instances share it. It
+// implements scopes.ConfigStore and scopes.AdminStore.
 package configstore
 
 import (
@@ -63,7 +64,10 @@ type Store struct {
 	secrets *secretBox
 }
 
-var _ scopes.ConfigStore = (*Store)(nil)
+var (
+	_ scopes.ConfigStore = (*Store)(nil)
+	_ scopes.AdminStore  = (*Store)(nil)
+)
 
 // Open connects to the config database named by dsn, creates or migrates
 // its tables, and returns the store. dsn is one of

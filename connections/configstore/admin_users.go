@@ -1,0 +1,94 @@
+package configstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// adminUserRow is an admin_users row.
+type adminUserRow struct {
+	Name         string    `db:"name"`
+	PasswordHash string    `db:"password_hash"`
+	Created      time.Time `db:"created_at"`
+}
+
+// selectAdminUsers reads admin users; callers add a WHERE clause.
+const selectAdminUsers = `SELECT name, password_hash, created_at FROM admin_users`
+
+// AdminUsers returns every administrator, by name.
+func (s *Store) AdminUsers(ctx context.Context) ([]scopes.AdminUser, error) {
+	var rows []adminUserRow
+	if err := sqlx.SelectContext(ctx, s.db, &rows, selectAdminUsers); err != nil {
+		return nil, s.wrap("list admin users", err)
+	}
+	users := make([]scopes.AdminUser, 0, len(rows))
+	for _, r := range rows {
+		users = append(users, adminUser(r))
+	}
+	// Sorted here rather than by ORDER BY, whose order follows each
+	// database's collation.
+	slices.SortFunc(users, func(a, b scopes.AdminUser) int { return strings.Compare(a.Name, b.Name) })
+	return users, nil
+}
+
+// AdminUser returns the administrator of that name; names are exact.
+func (s *Store) AdminUser(ctx context.Context, name string) (scopes.AdminUser, bool, error) {
+	if !storable(name) {
+		return scopes.AdminUser{}, false, nil
+	}
+	var row adminUserRow
+	err := sqlx.GetContext(ctx, s.db, &row, s.q(selectAdminUsers+` WHERE name = ?`), name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return scopes.AdminUser{}, false, nil
+	} else if err != nil {
+		return scopes.AdminUser{}, false, s.wrap("read admin user", err)
+	}
+	return adminUser(row), true, nil
+}
+
+// SetAdminUser creates the administrator, or replaces the password hash of
+// the one of that name, whose creation time stays. Created defaults to the
+// current time.
+func (s *Store) SetAdminUser(ctx context.Context, u scopes.AdminUser) error {
+	if err := checkName("admin user", u.Name); err != nil {
+		return err
+	}
+	switch {
+	case u.PasswordHash == "":
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: a password hash is required", u.Name)
+	case !utf8.ValidString(u.PasswordHash) || strings.ContainsRune(u.PasswordHash, 0):
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is not valid UTF-8 text", u.Name)
+	case utf8.RuneCountInString(u.PasswordHash) > 255:
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is longer than 255 characters", u.Name)
+	}
+	if u.Created.IsZero() {
+		u.Created = time.Now()
+	}
+	// One statement, so that two instances setting the same new user
+	// together cannot meet a duplicate key.
+	query := `INSERT INTO admin_users (name, password_hash, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash`
+	if s.dialect == DialectMySQL {
+		// VALUES() rather than MySQL 8's row alias, which MariaDB lacks.
+		query = `INSERT INTO admin_users (name, password_hash, created_at) VALUES (?, ?, ?)
+			ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash)`
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(query), u.Name, u.PasswordHash, dbTime(u.Created)); err != nil {
+		return s.wrap("set admin user", err)
+	}
+	return nil
+}
+
+// adminUser converts a row, its time in UTC.
+func adminUser(r adminUserRow) scopes.AdminUser {
+	return scopes.AdminUser{Name: r.Name, PasswordHash: r.PasswordHash, Created: r.Created.UTC()}
+}

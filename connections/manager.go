@@ -1,0 +1,304 @@
+package connections
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/scopestore/scopestore/connections/sqlstore"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// Manager changes connections for the command line and the admin console:
+// it validates, refuses what would break an app, keeps the registry current
+// and records each change in the audit log.
+type Manager struct {
+	config    scopes.ConfigStore
+	registry  *Registry
+	directory *scopes.Directory
+	// Auditor, when set, records every change.
+	Auditor scopes.Auditor
+}
+
+// NewManager returns a Manager over the config store, the registry of open
+// stores and the directory that knows which apps use which storage.
+func NewManager(config scopes.ConfigStore, registry *Registry, directory *scopes.Directory) *Manager {
+	return &Manager{config: config, registry: registry, directory: directory}
+}
+
+func configErr(err error) error {
+	if err == nil || scopes.ErrorCode(err) != scopes.EInternal {
+		return err
+	}
+	return scopes.Unavailable("the config store", err)
+}
+
+func notFound(name string) error {
+	return scopes.Errorf(scopes.ENotFound, "no connection named %q", name)
+}
+
+// Connections lists the connections by name, their passwords withheld.
+func (m *Manager) Connections(ctx context.Context) ([]scopes.Connection, error) {
+	conns, err := m.config.Connections(ctx)
+	if err != nil {
+		return nil, configErr(err)
+	}
+	sort.Slice(conns, func(i, j int) bool { return strings.ToLower(conns[i].Name) < strings.ToLower(conns[j].Name) })
+	for i := range conns {
+		conns[i] = withheld(conns[i])
+	}
+	return conns, nil
+}
+
+// Connection returns one connection, its password withheld.
+func (m *Manager) Connection(ctx context.Context, name string) (scopes.Connection, error) {
+	c, err := m.get(ctx, name)
+	return withheld(c), err
+}
+
+func (m *Manager) get(ctx context.Context, name string) (scopes.Connection, error) {
+	c, found, err := m.config.Connection(ctx, name)
+	if err != nil {
+		return c, configErr(err)
+	}
+	if !found {
+		return c, notFound(name)
+	}
+	return c, nil
+}
+
+func withheld(c scopes.Connection) scopes.Connection {
+	c.HasSecret = c.Secret != ""
+	c.Secret = ""
+	return c
+}
+
+// Create validates and stores a new connection.
+func (m *Manager) Create(ctx context.Context, c scopes.Connection) error {
+	if err := Validate(&c); err != nil {
+		return err
+	}
+	now := time.Now()
+	c.Created, c.Updated = now, now
+	if err := m.config.CreateConnection(ctx, c); err != nil {
+		return configErr(err)
+	}
+	m.audit(ctx, "connection.create", c.Name, describe(c))
+	return nil
+}
+
+// Update replaces a connection's definition (found by c.Name); keepSecret
+// keeps the stored password. Removing the Storage flag from a connection
+// that holds an app's scopes is refused.
+func (m *Manager) Update(ctx context.Context, c scopes.Connection, keepSecret bool) error {
+	old, err := m.get(ctx, c.Name)
+	if err != nil {
+		return err
+	}
+	c.Name = old.Name
+	if err := Validate(&c); err != nil {
+		return err
+	}
+	if old.Storage && !c.Storage {
+		if err := m.refuseInUse(ctx, c.Name, "remove the Storage flag of"); err != nil {
+			return err
+		}
+	}
+	c.Updated = time.Now()
+	if _, err := m.config.UpdateConnection(ctx, c, keepSecret); err != nil {
+		return configErr(err)
+	}
+	if err := m.registry.Forget(c.Name); err != nil {
+		slog.WarnContext(ctx, "close the old store of an edited connection", "connection", c.Name, "err", err)
+	}
+	if keepSecret {
+		c.Secret = old.Secret
+	}
+	m.audit(ctx, "connection.edit", c.Name, diff(old, c))
+	return nil
+}
+
+// Delete removes a connection that no app uses.
+func (m *Manager) Delete(ctx context.Context, name string) error {
+	c, err := m.get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := m.refuseInUse(ctx, c.Name, "delete"); err != nil {
+		return err
+	}
+	if _, err := m.config.DeleteConnection(ctx, c.Name); err != nil {
+		return configErr(err)
+	}
+	if err := m.registry.Forget(c.Name); err != nil {
+		slog.WarnContext(ctx, "close the store of a deleted connection", "connection", c.Name, "err", err)
+	}
+	m.audit(ctx, "connection.delete", c.Name, describe(c))
+	return nil
+}
+
+// refuseInUse refuses an action on a connection that holds scopes of an app
+// or of the server defaults, naming them.
+func (m *Manager) refuseInUse(ctx context.Context, name, action string) error {
+	use, err := m.directory.StoragesInUse(ctx)
+	if err != nil {
+		return err
+	}
+	users := use[strings.ToLower(name)]
+	if len(users) == 0 {
+		return nil
+	}
+	who := make([]string, len(users))
+	for i, u := range users {
+		if u == "" {
+			who[i] = "the server defaults"
+		} else {
+			who[i] = "app " + u
+		}
+	}
+	return scopes.Errorf(scopes.EConflict, "cannot %s connection %s: it holds scopes of %s; change their storage first",
+		action, name, strings.Join(who, ", "))
+}
+
+// Verify runs a connection's checks on a fresh connection to its server.
+func (m *Manager) Verify(ctx context.Context, name string) ([]scopes.Health, error) {
+	c, err := m.get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return Verify(ctx, c), nil
+}
+
+// datasource opens a fresh store on a datasource connection; close it after.
+func (m *Manager) datasource(ctx context.Context, name string) (*sqlstore.Store, error) {
+	c, err := m.get(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if KindOf(c.Type) != KindDatasource || !StorageType(c.Type) {
+		return nil, scopes.Errorf(scopes.EInvalid, "connection %s is a %s %s: only datasources have scope tables", c.Name, c.Type, KindOf(c.Type))
+	}
+	st, err := sqlstore.OpenConnection(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("connections: open %s: %w", c.Name, err)
+	}
+	return st, nil
+}
+
+// Tables reports the state of a datasource's cf_session_data and cf_client_data.
+func (m *Manager) Tables(ctx context.Context, name string) ([]scopes.TableStatus, error) {
+	st, err := m.datasource(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	tables, err := st.Tables(ctx)
+	if err != nil {
+		return nil, scopes.Unavailable("connection "+name, err)
+	}
+	out := make([]scopes.TableStatus, len(tables))
+	for i, t := range tables {
+		out[i] = scopes.TableStatus{Table: t.Table, Exists: t.Exists, PrimaryKey: t.PrimaryKey, DataType: t.DataType,
+			ExpiresIndex: t.ExpiresIndex, NameIndex: t.NameIndex, Rows: t.Rows, Expired: t.Expired,
+			Duplicates: t.Duplicates, Undecodable: t.Undecodable}
+	}
+	return out, nil
+}
+
+// Migrate plans the migration of a datasource's scope tables and, unless
+// dryRun, runs it; it returns the steps planned or taken.
+func (m *Manager) Migrate(ctx context.Context, name string, dryRun bool) ([]scopes.MigrationStep, error) {
+	st, err := m.datasource(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	var steps []sqlstore.Step
+	if dryRun {
+		steps, err = st.Plan(ctx)
+	} else {
+		steps, err = st.Migrate(ctx, false)
+	}
+	out := make([]scopes.MigrationStep, len(steps))
+	for i, s := range steps {
+		out[i] = scopes.MigrationStep{Table: s.Table, Action: s.Action, SQL: s.SQL, Rows: s.Rows}
+	}
+	if !dryRun && len(steps) > 0 {
+		parts := make([]string, len(out))
+		for i, s := range out {
+			parts[i] = s.Table + ": " + s.Action
+		}
+		m.audit(ctx, "connection.migrate", name, strings.Join(parts, "; "))
+	}
+	if err != nil {
+		return out, scopes.Unavailable("connection "+name, err)
+	}
+	return out, nil
+}
+
+func (m *Manager) audit(ctx context.Context, action, target, detail string) {
+	if m.Auditor == nil {
+		return
+	}
+	e := scopes.AuditEntry{At: time.Now(), Actor: scopes.ActorFrom(ctx), Action: action, Target: target, Detail: detail}
+	if err := m.Auditor.AddAudit(ctx, e); err != nil {
+		slog.ErrorContext(ctx, "audit log write failed", "action", action, "target", target, "err", err)
+	}
+}
+
+// describe tells a connection's definition for the audit log, password masked.
+func describe(c scopes.Connection) string {
+	parts := []string{"type " + c.Type, fmt.Sprintf("storage %t", c.Storage)}
+	for _, k := range sortedKeys(c.Params) {
+		parts = append(parts, k+" "+c.Params[k])
+	}
+	if c.Secret != "" || c.HasSecret {
+		parts = append(parts, "password ********")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// diff tells what an edit changed, the password only as "changed".
+func diff(old, c scopes.Connection) string {
+	var parts []string
+	if old.Storage != c.Storage {
+		parts = append(parts, fmt.Sprintf("storage: %t → %t", old.Storage, c.Storage))
+	}
+	keys := sortedKeys(old.Params)
+	for _, k := range sortedKeys(c.Params) {
+		if _, ok := old.Params[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	for _, k := range keys {
+		if old.Params[k] != c.Params[k] {
+			parts = append(parts, fmt.Sprintf("%s: %s → %s", k, orNoneValue(old.Params[k]), orNoneValue(c.Params[k])))
+		}
+	}
+	if old.Secret != c.Secret {
+		parts = append(parts, "password: changed (masked)")
+	}
+	if len(parts) == 0 {
+		return "nothing changed"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNoneValue(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

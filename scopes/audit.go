@@ -1,0 +1,89 @@
+package scopes
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEntry is one change recorded in the audit log: who changed what,
+// when, and how (old → new, secrets masked).
+type AuditEntry struct {
+	ID     int64
+	At     time.Time
+	Actor  string
+	Action string
+	Target string
+	Detail string
+}
+
+// Auditor records changes in the audit log.
+type Auditor interface {
+	AddAudit(ctx context.Context, e AuditEntry) error
+}
+
+type actorKey struct{}
+
+// WithActor returns ctx carrying who acts: "admin:alice", "cli:root", "app:shop".
+func WithActor(ctx context.Context, actor string) context.Context {
+	return context.WithValue(ctx, actorKey{}, actor)
+}
+
+// ActorFrom returns who acts in ctx, "unknown" when nobody said.
+func ActorFrom(ctx context.Context) string {
+	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
+		return a
+	}
+	return "unknown"
+}
+
+// AdminUser is an administrator of the console; the password is kept only as a hash.
+type AdminUser struct {
+	Name         string
+	PasswordHash string
+	Created      time.Time
+}
+
+// AdminStore keeps the admin console's users and sessions and the audit log.
+// "Not found" is a value.
+type AdminStore interface {
+	Auditor
+	// Audit returns up to limit entries older than the entry with ID before
+	// (0 for the newest), newest first.
+	Audit(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+
+	AdminUsers(ctx context.Context) ([]AdminUser, error)
+	AdminUser(ctx context.Context, name string) (u AdminUser, found bool, err error)
+	// SetAdminUser creates the user or replaces its password hash.
+	SetAdminUser(ctx context.Context, u AdminUser) error
+
+	// CreateAdminSession stores a login session under the hash of its id.
+	CreateAdminSession(ctx context.Context, idHash, user string, expires time.Time) error
+	// AdminSession returns the user of an unexpired session.
+	AdminSession(ctx context.Context, idHash string, now time.Time) (user string, found bool, err error)
+	DeleteAdminSession(ctx context.Context, idHash string) error
+	DeleteExpiredAdminSessions(ctx context.Context, now time.Time) (int, error)
+}
+
+// MigrationStep is one change a datasource's scope tables need.
+type MigrationStep struct {
+	Table  string
+	Action string
+	SQL    string
+	// Rows is how many rows the step deletes (duplicates), planned or done.
+	Rows int64
+}
+
+// TableStatus is the state of one scope table of a datasource.
+type TableStatus struct {
+	Table        string
+	Exists       bool
+	PrimaryKey   []string
+	DataType     string
+	ExpiresIndex bool
+	NameIndex    bool
+	Rows         int64
+	Expired      int64
+	Duplicates   int64
+	// Undecodable counts rows not in scopestore's format (written by Lucee).
+	Undecodable int64
+}
