@@ -51,6 +51,8 @@ type ConfigStore interface {
 	DeleteApp(ctx context.Context, name string) (found bool, err error)
 	// ReplaceKeys revokes every key of the app and adds one, given as its hash.
 	ReplaceKeys(ctx context.Context, app, keyHash string, now time.Time) (found bool, err error)
+	// RevokeKeys deletes every key of the app.
+	RevokeKeys(ctx context.Context, app string) (found bool, err error)
 	// AppForKey returns the app that owns the key with this hash.
 	AppForKey(ctx context.Context, keyHash string) (app string, found bool, err error)
 	// SetAppLayer replaces the settings set for an app.

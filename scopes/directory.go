@@ -117,6 +117,21 @@ func (d *Directory) RotateKey(ctx context.Context, name string) (string, error) 
 	return key, nil
 }
 
+// RevokeKeys revokes every key of an app: it can call the API again only
+// after a new key is issued.
+func (d *Directory) RevokeKeys(ctx context.Context, name string) error {
+	found, err := d.config.RevokeKeys(ctx, name)
+	if err != nil {
+		return configError(err)
+	}
+	if !found {
+		return appNotFound(name)
+	}
+	d.forget()
+	d.audit(ctx, "app.key.revoke", name, "every API key revoked")
+	return nil
+}
+
 // DeleteApp removes an app, its keys and its settings. Its stored scopes are
 // left to expire.
 func (d *Directory) DeleteApp(ctx context.Context, name string) error {

@@ -41,9 +41,7 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	dir := scopes.NewDirectory(cs, reg)
 	dir.CacheTTL = cfg.CacheTTL
 	mgr := connections.NewManager(cs, reg, dir)
-	if auditor, ok := any(cs).(scopes.Auditor); ok {
-		dir.Auditor, mgr.Auditor = auditor, auditor
-	}
+	dir.Auditor, mgr.Auditor = cs, cs
 	eng := scopes.NewEngine(reg)
 	eng.IdleTime = cfg.IdleTime
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)

@@ -100,7 +100,7 @@ func TestStore(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			for _, tc := range storeTests {
+			for _, tc := range slices.Concat(storeTests, adminStoreTests) {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
 					e := &env{dsn: b.dsn(t), dir: t.TempDir()}
@@ -375,6 +375,19 @@ var storeTests = []struct {
 		must(t, "CreateApp again", e.s.CreateApp(ctx, "shop", hash("k1"), now))
 	}},
 
+	{"revoke keys", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, "CreateApp", e.s.CreateApp(ctx, "shop", hash("k1"), time.Now()))
+		found, err := e.s.RevokeKeys(ctx, "shop")
+		must(t, "RevokeKeys", err)
+		if _, ok, _ := e.s.AppForKey(ctx, hash("k1")); !found || ok {
+			t.Fatalf("after revoking: found %v, key still works %v", found, ok)
+		}
+		if found, err := e.s.RevokeKeys(ctx, "nope"); err != nil || found {
+			t.Fatalf("revoke for a missing app: %v, %v", found, err)
+		}
+	}},
+
 	{"update connection", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		c := scopes.Connection{Name: "Cache1", Kind: "cache", Type: "redis", Storage: true,
@@ -575,7 +588,7 @@ func checkVersions(t *testing.T, s *Store) {
 	var versions []int64
 	must(t, "read versions", s.db.Select(&versions,
 		`SELECT version_id FROM `+migrations.ConfigVersionTable+` WHERE version_id > 0 ORDER BY id`))
-	if want := []int64{1, 2, 3, 4, 5}; !slices.Equal(versions, want) {
+	if want := []int64{1, 2, 3, 4, 5, 6, 7, 8}; !slices.Equal(versions, want) {
 		t.Errorf("applied versions %v, want %v", versions, want)
 	}
 }

@@ -78,3 +78,20 @@ func (s *Store) AppForKey(ctx context.Context, keyHash string) (string, bool, er
 	}
 	return app, true, nil
 }
+
+// RevokeKeys deletes every API key of the app, leaving it with none; found
+// is false when there is no such app.
+func (s *Store) RevokeKeys(ctx context.Context, app string) (bool, error) {
+	var found bool
+	err := s.db.GetContext(ctx, &found, s.q(`SELECT COUNT(*) > 0 FROM apps WHERE name = ?`), app)
+	if err != nil {
+		return false, s.wrap("revoke keys", err)
+	}
+	if !found {
+		return false, nil
+	}
+	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE app = ?`), app); err != nil {
+		return false, s.wrap("revoke keys", err)
+	}
+	return true, nil
+}
