@@ -72,6 +72,9 @@ func Validate(c *scopes.Connection) error {
 		return scopes.Errorf(scopes.EInvalid, "%s", strings.Join(problems, "\n"))
 	}
 	c.Kind = spec.kind
+	if msg := extractSecret(c); msg != "" {
+		problems = append(problems, msg)
+	}
 	for name, value := range c.Params {
 		if value == "" {
 			delete(c.Params, name)
@@ -96,6 +99,47 @@ func Validate(c *scopes.Connection) error {
 		return scopes.Errorf(scopes.EInvalid, "%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// mysqlDSNPassword finds the password of a go-sql-driver DSN, user:pass@….
+var mysqlDSNPassword = regexp.MustCompile(`^([^:@/()]*):([^@]*)@`)
+
+// extractSecret moves a password written into a URL or DSN to the
+// connection's secret, so that it is stored encrypted and never shown with
+// the parameters. It returns a problem when two different passwords are given.
+func extractSecret(c *scopes.Connection) string {
+	take := func(name, password string) string {
+		if c.Secret != "" && c.Secret != password {
+			return fmt.Sprintf("%s holds a password and another was given: give it once", name)
+		}
+		c.Secret = password
+		return ""
+	}
+	if raw := c.Params["url"]; raw != "" {
+		u, err := url.Parse(raw)
+		if err == nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok {
+				if msg := take("url", pw); msg != "" {
+					return msg
+				}
+				if name := u.User.Username(); name != "" {
+					u.User = url.User(name)
+				} else {
+					u.User = nil
+				}
+				c.Params["url"] = u.String()
+			}
+		}
+	}
+	if dsn := c.Params["dsn"]; dsn != "" {
+		if m := mysqlDSNPassword.FindStringSubmatch(dsn); m != nil && m[2] != "" {
+			if msg := take("dsn", m[2]); msg != "" {
+				return msg
+			}
+			c.Params["dsn"] = m[1] + dsn[len(m[0])-1:]
+		}
+	}
+	return ""
 }
 
 func checkParam(typ, name, value string) string {

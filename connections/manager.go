@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -253,7 +254,7 @@ func (m *Manager) audit(ctx context.Context, action, target, detail string) {
 func describe(c scopes.Connection) string {
 	parts := []string{"type " + c.Type, fmt.Sprintf("storage %t", c.Storage)}
 	for _, k := range sortedKeys(c.Params) {
-		parts = append(parts, k+" "+c.Params[k])
+		parts = append(parts, k+" "+maskParam(k, c.Params[k]))
 	}
 	if c.Secret != "" || c.HasSecret {
 		parts = append(parts, "password ********")
@@ -275,7 +276,7 @@ func diff(old, c scopes.Connection) string {
 	}
 	for _, k := range keys {
 		if old.Params[k] != c.Params[k] {
-			parts = append(parts, fmt.Sprintf("%s: %s → %s", k, orNoneValue(old.Params[k]), orNoneValue(c.Params[k])))
+			parts = append(parts, fmt.Sprintf("%s: %s → %s", k, orNoneValue(maskParam(k, old.Params[k])), orNoneValue(maskParam(k, c.Params[k]))))
 		}
 	}
 	if old.Secret != c.Secret {
@@ -301,4 +302,20 @@ func orNoneValue(s string) string {
 		return "(none)"
 	}
 	return s
+}
+
+// maskParam hides a password left inside a url or dsn parameter by a
+// definition older than Validate's extraction of it.
+func maskParam(k, v string) string {
+	switch k {
+	case "url":
+		if u, err := url.Parse(v); err == nil {
+			return u.Redacted()
+		}
+	case "dsn":
+		if m := mysqlDSNPassword.FindStringSubmatch(v); m != nil && m[2] != "" {
+			return m[1] + ":xxxxx" + v[len(m[0])-1:]
+		}
+	}
+	return v
 }

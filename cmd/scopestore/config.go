@@ -25,6 +25,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
+	AdminPassword   string
 }
 
 // defaultConfig is what scopestore runs on with no flags and no environment.
@@ -55,7 +56,8 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests in flight")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format"}
+	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password"}
 }
 
 // validate checks the settings together, naming the flag and its variable.

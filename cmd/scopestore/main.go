@@ -11,8 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"os/signal"
+	"os/user"
 	"syscall"
 
 	"github.com/scopestore/scopestore/scopes"

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
 	"time"
 
+	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/web"
 )
 
@@ -44,13 +46,14 @@ func serve(rc *runContext) error {
 	}
 	dataDir, _ := filepath.Abs(cfg.DataDir)
 	srv := &http.Server{
-		Handler:           web.New(svc.engine, svc.directory, logger),
+		Handler:           handler(svc, cfg, logger),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	logger.Info("scopestore listening", "addr", "http://"+ln.Addr().String(), "data_dir", dataDir, "config_store", svc.config.Dialect())
+	logger.Info("scopestore listening", "addr", "http://"+ln.Addr().String(), "admin", "http://"+ln.Addr().String()+admin.Prefix+"/",
+		"data_dir", dataDir, "config_store", svc.config.Dialect())
 
 	ctx, cancel := context.WithCancel(rc.ctx)
 	defer cancel()
@@ -59,6 +62,9 @@ func serve(rc *runContext) error {
 			logger.Error("sweep memory", "err", err)
 		} else if n > 0 {
 			logger.Debug("swept expired scopes from memory", "deleted", n)
+		}
+		if _, err := svc.config.DeleteExpiredAdminSessions(ctx, time.Now()); err != nil {
+			logger.Error("delete expired admin sessions", "err", err)
 		}
 	})
 	go every(ctx, cfg.CleanerInterval, func() {
@@ -89,6 +95,31 @@ func serve(rc *runContext) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// version is scopestore's version, set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// started is when this process started, for the console's uptime.
+var started = time.Now()
+
+// handler routes the console under /admin and the runtime API everywhere else.
+func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
+	console := admin.New(admin.Options{
+		Directory:       svc.directory,
+		Connections:     svc.manager,
+		Admins:          svc.config,
+		InitialPassword: cfg.AdminPassword,
+		Version:         version,
+		ConfigStore:     svc.config.Dialect(),
+		Started:         started,
+		Logger:          logger,
+	})
+	mux := http.NewServeMux()
+	mux.Handle(admin.Prefix, console)
+	mux.Handle(admin.Prefix+"/", console)
+	mux.Handle("/", web.New(svc.engine, svc.directory, logger))
+	return mux
 }
 
 // every calls fn every interval until ctx ends.

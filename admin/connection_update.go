@@ -1,0 +1,60 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// connectionUpdate saves a connection's form. The password stays unless a
+// new one is typed or "remove" is ticked. Removing the Storage flag of a
+// connection in use is refused, and nothing is saved.
+func (a *Console) connectionUpdate(kind string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		old, err := a.connectionOf(c, kind)
+		if err != nil {
+			return err
+		}
+		if !storableType(kind, old.Type) {
+			return scopes.Errorf(scopes.EInvalid, "The console cannot edit %s connections yet: use the command line (scopestore connection).", connTypeLabel(old.Type))
+		}
+		f := readConnectionForm(c, kind, old.Type)
+		f.Name, f.Editing, f.HasSecret = old.Name, true, old.HasSecret
+		conn := f.connection()
+		keepSecret := f.Password == "" && !f.RemovePassword
+		if pass := storedPassword(old); pass != "" {
+			f.URLPassword = true
+			// The form hid the password of the stored url or dsn: it stays,
+			// as the password, unless Redis has its own (which wins there).
+			if keepSecret && !(old.Type == "redis" && old.HasSecret) {
+				conn.Secret, keepSecret = pass, false
+			}
+		}
+		m := a.meta(c, connKindTitle(kind)+" "+old.Name, connSection(kind))
+		if !f.validate() {
+			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(m, f, false))
+		}
+		err = a.Connections.Update(c.Request().Context(), conn, keepSecret)
+		switch scopes.ErrorCode(err) {
+		case "":
+		case scopes.EInvalid:
+			f.invalid(err)
+			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(m, f, false))
+		case scopes.EConflict:
+			// In use: keep the flag as stored, say why and what to do.
+			f.Storage = old.Storage
+			m.Flash = Flash{Kind: "bad", Message: scopes.ErrorMessage(err) + ". " + inUseAdvice + " Nothing was saved."}
+			f.Errors["storage"] = "Still in use: the Storage flag stays."
+			return a.render(c, http.StatusConflict, connectionFormPage(m, f, false))
+		default:
+			return err
+		}
+		a.afterConnectionSave(c, f, "is saved")
+		return redirect(c, connPath(kind, f.Name, ""))
+	}
+}
+
+// inUseAdvice says what to do about a connection that holds scopes.
+const inUseAdvice = "Point the session and client storage of those users elsewhere first — on the Scope page for the server defaults, on each application's page for an app — then try again."

@@ -1,0 +1,63 @@
+// Package admin is scopestore's admin console: server-rendered pages (echo
+// and templ, htmx only as an enhancement) where administrators configure
+// connections, scope storage and applications.
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+	"github.com/scopestore/scopestore/static"
+)
+
+// Prefix is where the console is mounted.
+const Prefix = "/admin"
+
+// Connections manages named connections; cmd hands in connections.Manager.
+type Connections interface {
+	Connections(ctx context.Context) ([]scopes.Connection, error)
+	Connection(ctx context.Context, name string) (scopes.Connection, error)
+	Create(ctx context.Context, c scopes.Connection) error
+	Update(ctx context.Context, c scopes.Connection, keepSecret bool) error
+	Delete(ctx context.Context, name string) error
+	Verify(ctx context.Context, name string) ([]scopes.Health, error)
+	Tables(ctx context.Context, name string) ([]scopes.TableStatus, error)
+	Migrate(ctx context.Context, name string, dryRun bool) ([]scopes.MigrationStep, error)
+}
+
+// Options is what the console needs, wired by cmd.
+type Options struct {
+	Directory   *scopes.Directory
+	Connections Connections
+	Admins      scopes.AdminStore
+	// InitialPassword, from SCOPESTORE_ADMIN_PASSWORD, replaces the setup
+	// step: user "admin" logs in with it.
+	InitialPassword string
+	Version         string
+	ConfigStore     string
+	Started         time.Time
+	Logger          *slog.Logger
+}
+
+// Console serves the admin pages.
+type Console struct {
+	Options
+	assets   *static.Assets
+	throttle *throttle
+}
+
+// New returns the console as an echo instance to mount under Prefix.
+func New(o Options) *echo.Echo {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Started.IsZero() {
+		o.Started = time.Now()
+	}
+	a := &Console{Options: o, assets: static.New(Prefix + "/static/"), throttle: newThrottle()}
+	return a.routes()
+}

@@ -1,0 +1,251 @@
+package admin
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// settingsForm is the scope settings form as submitted, on the Scope page
+// (the server defaults) and on an app's page. Each value is either what the
+// administrator chose or scopes.Inherit, which the Scope page calls "built-in
+// default" and an app's page "inherit".
+type settingsForm struct {
+	SessionType string
+	Session     scopeFields
+	Client      scopeFields
+	// Errors holds one message per setting name; "form" is a message about
+	// the form as a whole.
+	Errors map[string]string
+}
+
+// scopeFields are the settings that the session and the client scope share.
+type scopeFields struct {
+	Management string
+	Storage    string
+	Cluster    string
+	Timeout    timeoutFields
+}
+
+// timeoutFields are the four numbers of a timeout, as typed: all four empty
+// means inherit.
+type timeoutFields struct {
+	Days, Hours, Minutes, Seconds string
+}
+
+// timeoutUnits are the names of the four timeout inputs, largest first.
+var timeoutUnits = []string{"days", "hours", "minutes", "seconds"}
+
+func (t timeoutFields) parts() []string { return []string{t.Days, t.Hours, t.Minutes, t.Seconds} }
+
+// inherit tells whether all four numbers are empty.
+func (t timeoutFields) inherit() bool {
+	return strings.TrimSpace(t.Days+t.Hours+t.Minutes+t.Seconds) == ""
+}
+
+// splitTimeout writes d as the four numbers of the form.
+func splitTimeout(d time.Duration) timeoutFields {
+	s := int64(d / time.Second)
+	return timeoutFields{
+		Days:    strconv.FormatInt(s/86400, 10),
+		Hours:   strconv.FormatInt(s%86400/3600, 10),
+		Minutes: strconv.FormatInt(s%3600/60, 10),
+		Seconds: strconv.FormatInt(s%60, 10),
+	}
+}
+
+// duration reads the four numbers; empty ones count as 0.
+func (t timeoutFields) duration() (time.Duration, string) {
+	units := []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second}
+	var d time.Duration
+	for i, p := range t.parts() {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || n < 0 {
+			return 0, "Enter whole numbers of 0 or more."
+		}
+		if n > int64(scopes.MaxTimeout/units[i]) {
+			return 0, "A timeout can be at most 3650 days."
+		}
+		d += time.Duration(n) * units[i]
+	}
+	switch {
+	case d < scopes.MinTimeout:
+		return 0, "A timeout must be at least 1 second: enter days, hours, minutes or seconds, or leave all four empty to inherit."
+	case d > scopes.MaxTimeout:
+		return 0, "A timeout can be at most 3650 days."
+	}
+	return d, ""
+}
+
+func readTimeout(c echo.Context, setting string) timeoutFields {
+	v := func(unit string) string { return strings.TrimSpace(c.FormValue(setting + "." + unit)) }
+	return timeoutFields{Days: v("days"), Hours: v("hours"), Minutes: v("minutes"), Seconds: v("seconds")}
+}
+
+func readScopeFields(c echo.Context, k scopes.Kind) scopeFields {
+	p := string(k)
+	return scopeFields{
+		Management: strings.TrimSpace(c.FormValue(p + "Management")),
+		Storage:    strings.TrimSpace(c.FormValue(p + "Storage")),
+		Cluster:    strings.TrimSpace(c.FormValue(p + "Cluster")),
+		Timeout:    readTimeout(c, p+"Timeout"),
+	}
+}
+
+func readSettingsForm(c echo.Context) settingsForm {
+	return settingsForm{
+		SessionType: strings.TrimSpace(c.FormValue(scopes.SessionType)),
+		Session:     readScopeFields(c, scopes.Session),
+		Client:      readScopeFields(c, scopes.Client),
+		Errors:      map[string]string{},
+	}
+}
+
+// settingsFormFrom fills the form with the settings set at one level: those
+// whose source explicit accepts show their value, the others inherit.
+func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) settingsForm {
+	value := func(name string) string {
+		if explicit(eff.From[name]) {
+			return eff.Values[name]
+		}
+		return scopes.Inherit
+	}
+	fields := func(k scopes.Kind) scopeFields {
+		f := scopeFields{
+			Management: value(string(k) + "Management"),
+			Storage:    value(string(k) + "Storage"),
+			Cluster:    value(string(k) + "Cluster"),
+		}
+		if name := string(k) + "Timeout"; explicit(eff.From[name]) {
+			f.Timeout = splitTimeout(eff.Settings.Of(k).Timeout)
+		}
+		return f
+	}
+	return settingsForm{SessionType: value(scopes.SessionType), Session: fields(scopes.Session),
+		Client: fields(scopes.Client), Errors: map[string]string{}}
+}
+
+// of returns the fields of one scope kind.
+func (f settingsForm) of(k scopes.Kind) scopeFields {
+	if k == scopes.Client {
+		return f.Client
+	}
+	return f.Session
+}
+
+// validate checks what the form itself can know, one message per field;
+// which storages exist and whether the settings fit together is the
+// Directory's to say (see directoryError).
+func (f *settingsForm) validate() bool {
+	oneOf := func(name, value, message string, valid ...string) {
+		for _, v := range append(valid, scopes.Inherit) {
+			if value == v {
+				return
+			}
+		}
+		f.Errors[name] = message
+	}
+	oneOf(scopes.SessionType, f.SessionType, "Choose cfml or j2ee.", scopes.SessionTypeCFML, scopes.SessionTypeJ2EE)
+	for _, k := range scopes.Kinds {
+		s, p := f.of(k), string(k)
+		oneOf(p+"Management", s.Management, "Choose enabled or disabled.", "true", "false")
+		oneOf(p+"Cluster", s.Cluster, "Choose true or false.", "true", "false")
+		if s.Storage == "" {
+			f.Errors[p+"Storage"] = "Choose a storage."
+		}
+		if !s.Timeout.inherit() {
+			if _, msg := s.Timeout.duration(); msg != "" {
+				f.Errors[p+"Timeout"] = msg
+			}
+		}
+	}
+	return len(f.Errors) == 0
+}
+
+// values returns each setting as the config store writes it, or
+// scopes.Inherit; validate must have passed.
+func (f settingsForm) values() map[string]string {
+	v := map[string]string{scopes.SessionType: f.SessionType}
+	for _, k := range scopes.Kinds {
+		s, p := f.of(k), string(k)
+		v[p+"Management"], v[p+"Cluster"] = s.Management, s.Cluster
+		v[p+"Storage"] = s.Storage
+		if s.Storage != scopes.Inherit {
+			v[p+"Storage"] = scopes.NormalizeStorage(s.Storage)
+		}
+		v[p+"Timeout"] = scopes.Inherit
+		if !s.Timeout.inherit() {
+			d, _ := s.Timeout.duration()
+			v[p+"Timeout"] = scopes.FormatTimeout(d)
+		}
+	}
+	return v
+}
+
+// changes returns only the settings whose submitted value differs from what
+// the level holds now, so that saving an untouched form changes nothing and
+// does not turn a setting an app declared into one an administrator set.
+func (f settingsForm) changes(current scopes.Effective, explicit func(from string) bool) map[string]string {
+	out := map[string]string{}
+	for name, v := range f.values() {
+		now := scopes.Inherit
+		if explicit(current.From[name]) {
+			now = current.Values[name]
+		}
+		if v != now {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// directoryError puts a refusal of the Directory beside the field it names
+// ("sessionStorage: unknown storage …") or above the form, and tells whether
+// err was such a refusal rather than a failure.
+func (f *settingsForm) directoryError(err error) bool {
+	if code := scopes.ErrorCode(err); code != scopes.EInvalidSettings && code != scopes.EInvalid {
+		return false
+	}
+	msg := scopes.ErrorMessage(err)
+	for _, name := range scopes.SettingNames() {
+		if rest, ok := strings.CutPrefix(msg, name+":"); ok {
+			f.Errors[name] = strings.TrimSpace(rest)
+			return true
+		}
+		if strings.HasPrefix(msg, name+" ") {
+			f.Errors[name] = msg
+			return true
+		}
+	}
+	f.Errors["form"] = msg
+	return true
+}
+
+// field returns the submitted value of a setting other than a timeout.
+func (f settingsForm) field(name string) string {
+	switch name {
+	case scopes.SessionType:
+		return f.SessionType
+	case scopes.SessionManagement:
+		return f.Session.Management
+	case scopes.SessionStorage:
+		return f.Session.Storage
+	case scopes.SessionCluster:
+		return f.Session.Cluster
+	case scopes.ClientManagement:
+		return f.Client.Management
+	case scopes.ClientStorage:
+		return f.Client.Storage
+	case scopes.ClientCluster:
+		return f.Client.Cluster
+	}
+	return ""
+}

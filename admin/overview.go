@@ -1,0 +1,116 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// healthTimeout bounds the health checks of the overview, so that a storage
+// that does not answer slows the page down but does not hang it.
+const healthTimeout = 5 * time.Second
+
+// overviewView is the Overview page.
+type overviewView struct {
+	Version     string
+	ConfigStore string
+	Started     time.Time
+	Uptime      time.Duration
+	// Config is the health of the config store.
+	Config healthRow
+	// Storages are the storages in use, in name order, with their health.
+	Storages []healthRow
+	// Server are the storages of the server defaults.
+	Server appRow
+	Apps   []appRow
+}
+
+// healthRow is the state of the config store or of one storage.
+type healthRow struct {
+	Name    string
+	OK      bool
+	Message string
+	// UsedBy names the apps whose settings name the storage, "server
+	// defaults" among them when the defaults do.
+	UsedBy []string
+}
+
+func (a *Console) overview(c echo.Context) error {
+	ctx := c.Request().Context()
+	rows, err := a.appRows(ctx)
+	if err != nil {
+		return err
+	}
+	server, err := a.Directory.ServerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	config, storages, err := a.health(ctx)
+	if err != nil {
+		return err
+	}
+	v := overviewView{Version: a.Version, ConfigStore: a.ConfigStore, Started: a.Started,
+		Uptime: time.Since(a.Started), Config: config, Storages: storages, Apps: rows,
+		Server: appRow{Name: "server defaults", SessionStorage: server.Settings.Session.Storage,
+			ClientStorage: server.Settings.Client.Storage}}
+	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
+}
+
+// health checks the config store and every storage in use.
+func (a *Console) health(ctx context.Context) (healthRow, []healthRow, error) {
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	checks := a.Directory.Check(ctx)
+	config := healthRow{Name: "config store"}
+	if len(checks) > 0 {
+		config.OK, config.Message = healthOf(checks[0].Err)
+		if checks[0].Err != nil {
+			a.Logger.Warn("config store health check failed", "err", checks[0].Err)
+		}
+	}
+	// A config store that does not answer cannot say which storages are in use.
+	if !config.OK {
+		return config, nil, nil
+	}
+	use, err := a.Directory.StoragesInUse(ctx)
+	if err != nil {
+		return config, nil, err
+	}
+	var storages []healthRow
+	for _, h := range checks[1:] {
+		name := strings.TrimPrefix(h.Name, "storage ")
+		row := healthRow{Name: name}
+		row.OK, row.Message = healthOf(h.Err)
+		if h.Err != nil {
+			a.Logger.Warn("storage health check failed", "storage", name, "err", h.Err)
+		}
+		for _, who := range use[name] {
+			if who == "" {
+				who = "server defaults"
+			}
+			row.UsedBy = append(row.UsedBy, who)
+		}
+		storages = append(storages, row)
+	}
+	return config, storages, nil
+}
+
+func healthOf(err error) (bool, string) {
+	if err != nil {
+		return false, scopes.ErrorMessage(err)
+	}
+	return true, "answers"
+}
+
+// uptimeText writes an uptime to the minute, or to the second below one.
+func uptimeText(d time.Duration) string {
+	if d < time.Minute {
+		return scopes.FormatTimeout(d.Truncate(time.Second))
+	}
+	return scopes.FormatTimeout(d.Truncate(time.Minute))
+}

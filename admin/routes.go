@@ -1,0 +1,87 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+func (a *Console) routes() *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = a.handleError
+	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != Prefix },
+	}))
+	e.Use(securityHeaders)
+	e.Use(middleware.BodyLimit("1M"))
+
+	// Static files: content-hashed names, no login needed.
+	e.GET(Prefix+"/static/*", echo.WrapHandler(a.assets))
+
+	// Every form carries the CSRF token, the login and setup forms too.
+	g := e.Group(Prefix, middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
+		CookieName:     "scopestore_csrf",
+		CookiePath:     Prefix,
+		CookieHTTPOnly: true,
+		CookieSameSite: http.SameSiteLaxMode,
+		ContextKey:     csrfKey,
+		ErrorHandler:   a.csrfFailed,
+	}))
+
+	// Before login.
+	g.GET("/setup", a.setupForm)
+	g.POST("/setup", a.setupSubmit)
+	g.GET("/login", a.loginForm)
+	g.POST("/login", a.loginSubmit)
+
+	// Signed in.
+	s := g.Group("", a.requireAdmin)
+	s.POST("/logout", a.logout)
+	s.GET("/", a.overview)
+
+	// Scope: server defaults.
+	s.GET("/scope", a.scopeForm)
+	s.POST("/scope", a.scopeSubmit)
+
+	// Services: caches and datasources share their handlers, told apart by kind.
+	for _, kind := range []string{kindCache, kindDatasource} {
+		base := "/" + kind + "s"
+		s.GET(base, a.connectionList(kind))
+		s.GET(base+"/new", a.connectionNew(kind))
+		s.POST(base, a.connectionCreate(kind))
+		s.GET(base+"/:name", a.connectionEdit(kind))
+		s.POST(base+"/:name", a.connectionUpdate(kind))
+		s.POST(base+"/:name/delete", a.connectionDelete(kind))
+		s.POST(base+"/:name/verify", a.connectionVerify(kind))
+	}
+	s.GET("/datasources/:name/tables", a.datasourceTables)
+	s.POST("/datasources/:name/migrate", a.datasourceMigrate)
+
+	// Applications.
+	s.GET("/apps", a.appList)
+	s.POST("/apps", a.appCreate)
+	s.GET("/apps/:name", a.appShow)
+	s.POST("/apps/:name/settings", a.appSettings)
+	s.POST("/apps/:name/rotate", a.appRotate)
+	s.POST("/apps/:name/revoke", a.appRevoke)
+	s.POST("/apps/:name/delete", a.appDelete)
+
+	// Audit log.
+	s.GET("/audit", a.auditList)
+	return e
+}
+
+// securityHeaders keeps the console out of frames and other origins' scripts.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+		return next(c)
+	}
+}

@@ -1,0 +1,57 @@
+package admin
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// scopePath is the Scope page: the server defaults.
+const scopePath = Prefix + "/scope"
+
+// scopeView is the Scope page.
+type scopeView struct {
+	Settings settingsView
+}
+
+func (a *Console) scopeForm(c echo.Context) error {
+	current, err := a.Directory.ServerSettings(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return a.renderScope(c, http.StatusOK, current, settingsFormFrom(current, explicitOnServer))
+}
+
+func (a *Console) scopeSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	current, err := a.Directory.ServerSettings(ctx)
+	if err != nil {
+		return err
+	}
+	f := readSettingsForm(c)
+	if !f.validate() {
+		return a.renderScope(c, http.StatusUnprocessableEntity, current, f)
+	}
+	if _, err := a.Directory.SetServerSettings(ctx, f.changes(current, explicitOnServer)); err != nil {
+		if !f.directoryError(err) {
+			return err
+		}
+		return a.renderScope(c, http.StatusUnprocessableEntity, current, f)
+	}
+	setFlash(c, "ok", "Scope settings saved")
+	return redirect(c, scopePath)
+}
+
+// renderScope shows the Scope page with a form read from the server
+// defaults or as submitted.
+func (a *Console) renderScope(c echo.Context, status int, current scopes.Effective, f settingsForm) error {
+	groups, err := a.storageGroups(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	v := scopeView{Settings: settingsView{Action: scopePath, Form: f, Current: current,
+		Inherited: scopes.Resolve(nil, nil), Storages: groups}}
+	return a.render(c, status, scopePage(a.meta(c, "Scope", "scope"), v))
+}
