@@ -148,6 +148,10 @@ func TestAdministratorStory(t *testing.T) {
 	screenshot(t, ctx, "11-app")
 	step("audit", chromedp.Navigate(url+"/admin/audit"), chromedp.WaitVisible(id("audit")))
 	screenshot(t, ctx, "12-audit")
+	// On a phone the navigation moves above the content.
+	step("narrow", chromedp.EmulateViewport(420, 900), chromedp.Navigate(url+"/admin/apps"), chromedp.WaitVisible(id("apps")))
+	screenshot(t, ctx, "13-apps-narrow")
+	step("wide", chromedp.EmulateReset())
 
 	// The app's call succeeds, and its session lives in the Redis cache.
 	req, _ := http.NewRequest("POST", url+"/api/v1/apps/shop/sessions", strings.NewReader(`{"data":{"cart":[1]}}`))
