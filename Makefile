@@ -1,5 +1,5 @@
 # The same commands the README gives; CI runs .ci/run.
-.PHONY: run test race lint integration-test ci
+.PHONY: run test race lint generate integration-test ci
 
 run:
 	go run ./cmd/scopestore
@@ -9,6 +9,10 @@ test:
 
 race:
 	go test -race ./...
+
+# Run from the repository root, as CI does: the generated files name their templates by path from here.
+generate:
+	go tool templ generate
 
 lint:
 	gofmt -l . | (! grep .)
