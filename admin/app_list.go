@@ -33,6 +33,8 @@ type appRow struct {
 	ClientStorage  string
 	// Sources sums up where its settings come from.
 	Sources string
+	// Settings are its effective settings, which the overview counts by.
+	Settings scopes.Settings
 }
 
 func (a *Console) appList(c echo.Context) error {
@@ -65,7 +67,7 @@ func (a *Console) appRows(ctx context.Context) ([]appRow, error) {
 		eff := scopes.Resolve(layer, app.Layer)
 		rows = append(rows, appRow{Name: app.Name, Created: app.Created, Keys: app.Keys,
 			SessionStorage: eff.Settings.Session.Storage, ClientStorage: eff.Settings.Client.Storage,
-			Sources: sourcesSummary(eff)})
+			Sources: sourcesSummary(eff), Settings: eff.Settings})
 	}
 	return rows, nil
 }

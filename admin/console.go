@@ -34,6 +34,9 @@ type Options struct {
 	Directory   *scopes.Directory
 	Connections Connections
 	Admins      scopes.AdminStore
+	// Engine counts the live scopes on the overview; without it the
+	// overview shows no counts.
+	Engine *scopes.Engine
 	// InitialPassword, from SCOPESTORE_ADMIN_PASSWORD, replaces the setup
 	// step: user "admin" logs in with it.
 	InitialPassword string

@@ -27,7 +27,11 @@ type overviewView struct {
 	Storages []healthRow
 	// Server are the storages of the server defaults.
 	Server appRow
-	Apps   []appRow
+	Apps   []overviewApp
+	// Counted tells whether the apps' live scopes were counted (the console
+	// has an engine); Total is their sum.
+	Counted bool
+	Total   liveTotal
 }
 
 // healthRow is the state of the config store or of one storage.
@@ -54,10 +58,23 @@ func (a *Console) overview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	apps := make([]overviewApp, len(rows))
+	for i, r := range rows {
+		apps[i].appRow = r
+	}
 	v := overviewView{Version: a.Version, ConfigStore: a.ConfigStore, Started: a.Started,
-		Uptime: time.Since(a.Started), Config: config, Storages: storages, Apps: rows,
+		Uptime: time.Since(a.Started), Config: config, Storages: storages, Apps: apps,
 		Server: appRow{Name: "server defaults", SessionStorage: server.Settings.Session.Storage,
 			ClientStorage: server.Settings.Client.Storage}}
+	if a.Engine != nil {
+		down := map[string]string{}
+		for _, h := range storages {
+			if !h.OK {
+				down[h.Name] = h.Message
+			}
+		}
+		v.Counted, v.Total = true, a.countScopes(ctx, v.Apps, down)
+	}
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scopestore/scopestore/connections/conntest"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -54,5 +55,120 @@ func TestOverview(t *testing.T) {
 	row := p.doc.Find(`[data-testid="where-shop"]`)
 	if row.Find(`[data-testid="where-session"]`).Text() != "down" || row.Find(`[data-testid="where-client"]`).Text() != "file" {
 		t.Errorf("where shop's scopes live: %q", row.Text())
+	}
+}
+
+// createScopes creates n scopes of kind k for app through the engine, with
+// the app's effective settings.
+func (tc *testConsole) createScopes(t *testing.T, app string, k scopes.Kind, n int) {
+	t.Helper()
+	ctx := context.Background()
+	eff, err := tc.dir.Effective(ctx, app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if _, err := tc.engine.Create(ctx, eff.Settings, app, k, nil); err != nil {
+			t.Fatalf("create a %s scope of %s: %v", k, app, err)
+		}
+	}
+}
+
+func TestOverviewCountsLiveScopes(t *testing.T) {
+	tc := newTestConsole(t, false)
+	ctx := context.Background()
+	tc.login()
+	if got := tc.get("/admin/").testid("live-total"); got != "0" {
+		t.Errorf("live-total with no app = %q, want 0", got)
+	}
+
+	// Sessions in memory, client scopes in the file, as the defaults have it.
+	tc.createApp(t, "shop")
+	tc.createApp(t, "blog")
+	tc.createScopes(t, "shop", scopes.Session, 3)
+	tc.createScopes(t, "shop", scopes.Client, 2)
+	tc.createScopes(t, "blog", scopes.Session, 1)
+	p := tc.get("/admin/")
+	mustStatus(t, p, http.StatusOK)
+	for _, c := range []struct{ app, testid, want string }{
+		{"shop", "live-session", "3"},
+		{"shop", "live-client", "2"},
+		{"blog", "live-session", "1"},
+		{"blog", "live-client", "0"},
+	} {
+		cell := p.doc.Find(`[data-testid="where-` + c.app + `"] [data-testid="` + c.testid + `"]`)
+		if got := strings.TrimSpace(cell.Text()); got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.app, c.testid, got, c.want)
+		}
+		if _, ok := cell.Attr("title"); ok {
+			t.Errorf("%s %s, exact, has a title saying it is an estimate", c.app, c.testid)
+		}
+	}
+	if got := p.testid("live-total"); got != "6" {
+		t.Errorf("live-total = %q, want 6", got)
+	}
+	if strings.Contains(p.body, "not shown here yet") {
+		t.Error("the overview still says that counts are not shown")
+	}
+
+	// Management off: "off", not a count. A storage that is down: unavailable
+	// with its message, and the total says what it leaves out.
+	if err := tc.mgr.Create(ctx, scopes.Connection{Name: "down", Type: "redis", Storage: true,
+		Params: map[string]string{"url": "redis://127.0.0.1:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.dir.SetAppSettings(ctx, "blog", map[string]string{"clientManagement": "false"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.dir.SetAppSettings(ctx, "shop", map[string]string{"sessionStorage": "down"}); err != nil {
+		t.Fatal(err)
+	}
+	p = tc.get("/admin/")
+	mustStatus(t, p, http.StatusOK)
+	blog := p.doc.Find(`[data-testid="where-blog"] [data-testid="live-client"]`)
+	if got := strings.TrimSpace(blog.Text()); got != "off" {
+		t.Errorf("blog live-client with clientManagement off = %q, want off", got)
+	}
+	shop := p.doc.Find(`[data-testid="where-shop"]`)
+	if got := strings.TrimSpace(shop.Find(`[data-testid="live-session"]`).Text()); got != "unavailable" {
+		t.Errorf("shop live-session on a storage that is down = %q, want unavailable", got)
+	}
+	if got := shop.Find(`[data-testid="live-session-message"]`).Text(); !strings.Contains(got, `"down" is unavailable`) {
+		t.Errorf("shop live-session-message = %q", got)
+	}
+	if got := p.testid("live-total"); got != "3" {
+		t.Errorf("live-total = %q, want 3: shop's clients and blog's session", got)
+	}
+	if got := p.testid("live-total-note"); got != "without 1 count that is unavailable" {
+		t.Errorf("live-total-note = %q", got)
+	}
+}
+
+// Redis counts its index: the overview shows an estimate, and says so.
+func TestOverviewShowsEstimates(t *testing.T) {
+	tc := newTestConsole(t, false)
+	ctx := context.Background()
+	tc.login()
+	if err := tc.mgr.Create(ctx, scopes.Connection{Name: "cache", Type: "redis", Storage: true,
+		Params: map[string]string{"url": conntest.RedisURL(t), "prefix": conntest.RedisPrefix(t)}}); err != nil {
+		t.Fatal(err)
+	}
+	tc.createApp(t, "shop")
+	if _, err := tc.dir.SetAppSettings(ctx, "shop", map[string]string{"clientStorage": "cache"}); err != nil {
+		t.Fatal(err)
+	}
+	tc.createScopes(t, "shop", scopes.Client, 1234)
+	tc.createScopes(t, "shop", scopes.Session, 1)
+	p := tc.get("/admin/")
+	mustStatus(t, p, http.StatusOK)
+	cell := p.doc.Find(`[data-testid="where-shop"] [data-testid="live-client"]`)
+	if got := strings.TrimSpace(cell.Text()); got != "≈ 1,234" {
+		t.Errorf("live-client on Redis = %q, want ≈ 1,234", got)
+	}
+	if title, _ := cell.Attr("title"); !strings.Contains(title, "estimate") {
+		t.Errorf("the estimate's title %q does not explain it", title)
+	}
+	if got := p.testid("live-total"); got != "≈ 1,235" {
+		t.Errorf("live-total = %q, want ≈ 1,235", got)
 	}
 }

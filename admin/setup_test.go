@@ -31,6 +31,7 @@ type testConsole struct {
 	config *configstore.Store
 	dir    *scopes.Directory
 	mgr    *connections.Manager
+	engine *scopes.Engine
 }
 
 const testPassword = "correct horse battery"
@@ -49,7 +50,8 @@ func newTestConsole(t *testing.T, setup bool) *testConsole {
 	dir.CacheTTL = 0
 	mgr := connections.NewManager(cs, reg, dir)
 	dir.Auditor, mgr.Auditor = cs, cs
-	opts := admin.Options{Directory: dir, Connections: mgr, Admins: cs, Version: "test", ConfigStore: "sqlite",
+	eng := scopes.NewEngine(reg)
+	opts := admin.Options{Directory: dir, Connections: mgr, Admins: cs, Engine: eng, Version: "test", ConfigStore: "sqlite",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if !setup {
 		opts.InitialPassword = testPassword
@@ -62,7 +64,7 @@ func newTestConsole(t *testing.T, setup bool) *testConsole {
 		_ = reg.Close()
 		_ = cs.Close()
 	})
-	return &testConsole{t: t, srv: srv, client: client, config: cs, dir: dir, mgr: mgr}
+	return &testConsole{t: t, srv: srv, client: client, config: cs, dir: dir, mgr: mgr, engine: eng}
 }
 
 // page is a response with its HTML parsed.

@@ -27,6 +27,14 @@ type Store interface {
 	// kind, in cfid order, starting after the cfid after ("" for the first
 	// page), without reading the others.
 	List(ctx context.Context, app string, kind Kind, after string, limit int, now time.Time) ([]Record, error)
+	// Count returns the number of unexpired scope instances of an app's
+	// scopes of one kind at now, without reading them. exact is false when
+	// the store can only estimate, because what it counts (an index, in
+	// Redis) still holds scopes that expired until DeleteExpired prunes
+	// them: an estimate is never below the live count, but for a write that
+	// failed halfway, and is the live count while nothing of the app's kind
+	// has expired and again once DeleteExpired has removed what had.
+	Count(ctx context.Context, app string, kind Kind, now time.Time) (n int64, exact bool, err error)
 	// DeleteExpired deletes up to limit records that expired at now and
 	// returns how many it deleted.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)

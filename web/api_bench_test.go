@@ -16,6 +16,7 @@ import (
 
 	"github.com/scopestore/scopestore/connections"
 	"github.com/scopestore/scopestore/connections/configstore"
+	"github.com/scopestore/scopestore/connections/conntest"
 	"github.com/scopestore/scopestore/scopes"
 	"github.com/scopestore/scopestore/web"
 )
@@ -54,7 +55,7 @@ type benchAPI struct {
 	put []byte
 }
 
-func newBenchAPI(b *testing.B, settings map[string]string) *benchAPI {
+func newBenchAPI(b *testing.B, settings map[string]string, conns ...scopes.Connection) *benchAPI {
 	b.Helper()
 	ctx := context.Background()
 	dataDir := b.TempDir()
@@ -67,6 +68,11 @@ func newBenchAPI(b *testing.B, settings map[string]string) *benchAPI {
 	slog.SetDefault(prev)
 	if err != nil {
 		b.Fatal(err)
+	}
+	for _, c := range conns {
+		if err := cs.CreateConnection(ctx, c); err != nil {
+			b.Fatal(err)
+		}
 	}
 	reg := connections.NewRegistry(dataDir, cs)
 	dir := scopes.NewDirectory(cs, reg)
@@ -142,14 +148,31 @@ func (a *benchAPI) mustCreate(b *testing.B) string {
 	return path
 }
 
-var benchVariants = []struct {
+// benchVariant is a storage setup of the API benchmarks.
+type benchVariant struct {
 	name     string
 	settings map[string]string
-}{
-	{"memory", nil},
+	// redis makes the variant use a Redis connection "r" on the test
+	// server (SCOPESTORE_TEST_REDIS); it skips without one.
+	redis bool
+}
+
+var benchVariants = []benchVariant{
+	{name: "memory"},
 	// cluster = false on the file storage: loads come from the in-memory
 	// tier, saves are written through to SQLite.
-	{"file-local", map[string]string{"sessionStorage": "file", "sessionCluster": "false"}},
+	{name: "file-local", settings: map[string]string{"sessionStorage": "file", "sessionCluster": "false"}},
+	{name: "redis-cluster", settings: map[string]string{"sessionStorage": "r", "sessionCluster": "true"}, redis: true},
+	{name: "redis-local", settings: map[string]string{"sessionStorage": "r", "sessionCluster": "false"}, redis: true},
+}
+
+func (v benchVariant) api(b *testing.B) *benchAPI {
+	b.Helper()
+	if !v.redis {
+		return newBenchAPI(b, v.settings)
+	}
+	return newBenchAPI(b, v.settings, scopes.Connection{Name: "r", Kind: "cache", Type: "redis", Storage: true,
+		Params: map[string]string{"url": conntest.RedisURL(b), "prefix": conntest.RedisPrefix(b)}})
 }
 
 // BenchmarkAPICycle is one load and one save of a 2 KiB session through the
@@ -157,7 +180,7 @@ var benchVariants = []struct {
 func BenchmarkAPICycle(b *testing.B) {
 	for _, v := range benchVariants {
 		b.Run(v.name, func(b *testing.B) {
-			a := newBenchAPI(b, v.settings)
+			a := v.api(b)
 			path := a.mustCreate(b)
 			b.ReportAllocs()
 			for b.Loop() {

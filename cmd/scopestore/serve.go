@@ -109,6 +109,7 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 		Directory:       svc.directory,
 		Connections:     svc.manager,
 		Admins:          svc.config,
+		Engine:          svc.engine,
 		InitialPassword: cfg.AdminPassword,
 		Version:         version,
 		ConfigStore:     svc.config.Dialect(),

@@ -28,5 +28,6 @@
 // writers' order (key first, member second) no live scope is left out of its
 // index. A writer that fails between the two writes (the key is stored, the
 // index write fails) leaves that scope out of List until it expires; Save and
-// Update return the error.
+// Update return the error. Count is the index's ZCARD, stale members
+// included: an estimate, never exact (see Count).
 package redis

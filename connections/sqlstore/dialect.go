@@ -124,6 +124,7 @@ type statements struct {
 	update        string // args: expires, data, cfid, name
 	delete        string // args: cfid, name
 	list          string // args: name, after, now, limit
+	count         string // args: name, now
 	deleteExpired string // args: now, limit
 }
 
@@ -143,6 +144,7 @@ func (d dialect) statements(table string) statements {
 		// The (name, cfid) index yields the rows in order; expires is
 		// checked on the rows it yields.
 		list:          q(`SELECT cfid, data FROM %[1]s WHERE name = ? AND cfid > ? AND expires > ? ORDER BY cfid LIMIT ?`),
+		count:         q(`SELECT COUNT(*) FROM %[1]s WHERE name = ? AND expires > ?`), // its cost: see Count
 		deleteExpired: q(d.deleteExpired),
 	}
 }

@@ -9,7 +9,8 @@
 // A million client scopes are a million rows in one file or table: Load,
 // Save, Update and Delete touch one row by primary key, List pages through an
 // app by the (name, cfid) index, and DeleteExpired finds its rows through the
-// index on expires, so that nothing scans the table.
+// index on expires, so that nothing a request does scans the table. Count,
+// for the admin console, visits every live row of an app and may scan it.
 //
 // A MySQL or PostgreSQL store connects on first use, not when it is opened,
 // so that scopestore starts while its database is down and recovers by

@@ -167,6 +167,9 @@ func testInvalidKind(t *testing.T, s scopes.Store) {
 	if _, _, err := s.Load(ctx, rec.Key, now); err == nil {
 		t.Error("Load of kind application succeeded")
 	}
+	if _, _, err := s.Count(ctx, "shop", "application", now); err == nil {
+		t.Error("Count of kind application succeeded")
+	}
 }
 
 func testPing(t *testing.T, s scopes.Store) {

@@ -50,6 +50,7 @@ var cases = []struct {
 	{"InvalidKind", testInvalidKind},
 	{"List", testList},
 	{"ListLimitZero", testListLimitZero},
+	{"Count", testCount},
 	{"DeleteExpiredLimit", testDeleteExpired},
 	{"ConcurrentUpdateSameKey", testConcurrentSameKey},
 	{"ConcurrentUpdateDifferentKeys", testConcurrentDifferentKeys},
