@@ -166,6 +166,9 @@ func TestAdministratorStory(t *testing.T) {
 		t.Fatalf("API call with the key from the page: %d %s", res.StatusCode, body)
 	}
 
+	step("overview with the app", chromedp.Navigate(url+"/admin/"), chromedp.WaitVisible(id("nav-overview")))
+	screenshot(t, ctx, "14-overview-live")
+
 	// The admin password never shows in a page.
 	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
 	if err != nil || strings.Contains(html, "a long admin password") {
