@@ -8,6 +8,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -24,7 +25,7 @@ func (s *Store) CreateAdminSession(ctx context.Context, idHash, user string, exp
 	}
 	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO admin_sessions (id_hash, username, expires_at) VALUES (?, ?, ?)`),
 		idHash, user, dbTime(expires))
-	if duplicate(err) {
+	if sqlerr.Duplicate(err) {
 		// Session ids are random: a clash means one was reused.
 		return scopes.Errorf(scopes.EConflict, "this admin session id is already in use; generate a new one")
 	} else if err != nil {

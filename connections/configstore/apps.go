@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -55,7 +56,7 @@ func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Ti
 // insertApp adds the apps row; a duplicate name is an EConflict.
 func (s *Store) insertApp(ctx context.Context, tx *sqlx.Tx, name string, now time.Time) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO apps (name, created_at) VALUES (?, ?)`), name, dbTime(now))
-	if duplicate(err) {
+	if sqlerr.Duplicate(err) {
 		return scopes.Errorf(scopes.EConflict, "app %q already exists", name)
 	}
 	return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -76,7 +77,7 @@ func (s *Store) CreateConnection(ctx context.Context, c scopes.Connection) error
 		(name_key, name, kind, type, storage, params, secret, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		key, c.Name, c.Kind, c.Type, c.Storage, string(paramsJSON), secret, dbTime(c.Created), dbTime(c.Updated))
-	if duplicate(err) {
+	if sqlerr.Duplicate(err) {
 		return scopes.Errorf(scopes.EConflict, "connection %q already exists (connection names ignore case)", c.Name)
 	} else if err != nil {
 		return s.wrap("create connection", err)

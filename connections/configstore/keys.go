@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -32,7 +33,7 @@ func checkHash(what, h string) (string, error) {
 func (s *Store) insertKey(ctx context.Context, tx *sqlx.Tx, app, keyHash string, now time.Time) error {
 	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO api_keys (app, key_hash, created_at) VALUES (?, ?, ?)`),
 		app, keyHash, dbTime(now))
-	if duplicate(err) {
+	if sqlerr.Duplicate(err) {
 		return scopes.Errorf(scopes.EConflict, "this API key is already in use; generate a new one")
 	}
 	return err

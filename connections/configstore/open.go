@@ -356,23 +356,6 @@ func unreachable(err error) bool {
 	return false
 }
 
-// duplicate reports whether err is the violation of a primary key or unique
-// index, which the store turns into EConflict.
-func duplicate(err error) bool {
-	var myErr *mysql.MySQLError
-	var pgErr *pgconn.PgError
-	var liteErr *sqlite.Error
-	switch {
-	case errors.As(err, &myErr):
-		return myErr.Number == 1062 // ER_DUP_ENTRY
-	case errors.As(err, &pgErr):
-		return pgErr.Code == "23505" // unique_violation
-	case errors.As(err, &liteErr):
-		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
-	}
-	return false
-}
-
 // checkName rejects a name that the dialects would store or compare
 // differently: empty, longer than the 64 characters of the name columns
 // (SQLite would keep it, MySQL and PostgreSQL refuse it), not UTF-8 text, or

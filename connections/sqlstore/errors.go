@@ -9,45 +9,9 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/scopestore/scopestore/scopes"
 )
-
-// duplicateKey reports whether err is the violation of the primary key or a
-// unique index: another transaction inserted the same (cfid, name) first.
-func duplicateKey(err error) bool {
-	var myErr *mysql.MySQLError
-	var pgErr *pgconn.PgError
-	var liteErr *sqlite.Error
-	switch {
-	case errors.As(err, &myErr):
-		return myErr.Number == 1062 // ER_DUP_ENTRY
-	case errors.As(err, &pgErr):
-		return pgErr.Code == "23505" // unique_violation
-	case errors.As(err, &liteErr):
-		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
-	}
-	return false
-}
-
-// transient reports whether a transaction failed only because of the
-// transactions beside it, so that running it again from the start may
-// succeed: a deadlock, a lock wait timeout or a serialization failure.
-func transient(err error) bool {
-	var myErr *mysql.MySQLError
-	var pgErr *pgconn.PgError
-	switch {
-	case errors.As(err, &myErr):
-		// ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
-		return myErr.Number == 1213 || myErr.Number == 1205
-	case errors.As(err, &pgErr):
-		// serialization_failure, deadlock_detected, lock_not_available
-		return pgErr.Code == "40001" || pgErr.Code == "40P01" || pgErr.Code == "55P03"
-	}
-	return false
-}
 
 // explainConnect turns the failure to reach the database at addr into an
 // *scopes.Error whose message says what went wrong in the words an operator

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -66,7 +67,7 @@ func (s *Store) Update(ctx context.Context, key scopes.Key, now time.Time, fn fu
 // it lost a race and changed nothing.
 func (s *Store) updateOnce(ctx context.Context, st *statements, key scopes.Key, now time.Time, fn func(cur scopes.Record, found bool) (scopes.Record, error)) (scopes.Record, error) {
 	fail := func(step string, err error) (scopes.Record, error) {
-		if transient(err) || duplicateKey(err) {
+		if sqlerr.Transient(err) || sqlerr.Duplicate(err) {
 			err = fmt.Errorf("%w: %w", errRace, err)
 		}
 		return scopes.Record{}, fmt.Errorf("sqlstore: update %s: %s: %w", st.table, step, err)

@@ -1,0 +1,47 @@
+// Package sqlerr classifies the errors of the SQL drivers scopestore uses
+// (MySQL/MariaDB, PostgreSQL, SQLite), for the config store and the
+// datasource storages alike.
+package sqlerr
+
+import (
+	"errors"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Duplicate reports whether err is the violation of a primary key or a
+// unique index: another statement stored the same key first.
+func Duplicate(err error) bool {
+	var myErr *mysql.MySQLError
+	var pgErr *pgconn.PgError
+	var liteErr *sqlite.Error
+	switch {
+	case errors.As(err, &myErr):
+		return myErr.Number == 1062 // ER_DUP_ENTRY
+	case errors.As(err, &pgErr):
+		return pgErr.Code == "23505" // unique_violation
+	case errors.As(err, &liteErr):
+		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	return false
+}
+
+// Transient reports whether a transaction failed only because of the
+// transactions beside it, so that running it again from the start may
+// succeed: a deadlock, a lock wait timeout or a serialization failure.
+func Transient(err error) bool {
+	var myErr *mysql.MySQLError
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &myErr):
+		// ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
+		return myErr.Number == 1213 || myErr.Number == 1205
+	case errors.As(err, &pgErr):
+		// serialization_failure, deadlock_detected, lock_not_available
+		return pgErr.Code == "40001" || pgErr.Code == "40P01" || pgErr.Code == "55P03"
+	}
+	return false
+}
