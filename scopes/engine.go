@@ -26,6 +26,9 @@ type Engine struct {
 	MaxScopeSize int
 	// Logger receives storage failures with their detail.
 	Logger *slog.Logger
+	// Observer, when not nil, is told of every operation and cleaner run.
+	// Set it before the engine serves.
+	Observer Observer
 }
 
 // NewEngine returns an engine over storages with the default idle time and
@@ -40,6 +43,10 @@ func NewEngine(storages Storages) *Engine {
 		Logger:       slog.Default(),
 	}
 }
+
+// MemoryScopes returns how many scopes this instance holds in memory as the
+// primary copy of a cluster = false scope (the memory storage not included).
+func (e *Engine) MemoryScopes() int { return e.tier.size() }
 
 // now returns the current time at the millisecond precision that storages keep.
 func (e *Engine) now() time.Time { return time.UnixMilli(e.Now().UnixMilli()) }

@@ -38,9 +38,11 @@ func (e *Engine) Clean(ctx context.Context) (map[string]int, error) {
 	return deleted, errors.Join(errs...)
 }
 
-func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (int, error) {
+func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (total int, err error) {
+	if e.Observer != nil {
+		defer func() { e.Observer.ObserveClean(name, total, err) }()
+	}
 	now := e.now()
-	total := 0
 	for ctx.Err() == nil {
 		n, err := st.DeleteExpired(ctx, now, CleanBatch)
 		total += n

@@ -12,7 +12,8 @@ var emptyData = json.RawMessage("{}")
 
 // Create starts a new scope instance of kind k for app, with data (nil for
 // an empty object), written to storage before it returns.
-func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, data json.RawMessage) (*Scope, error) {
+func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, data json.RawMessage) (_ *Scope, err error) {
+	defer e.observe(set, k, OpCreate, time.Now(), &err)
 	t, err := e.target(ctx, set, k)
 	if err != nil {
 		return nil, err
@@ -40,7 +41,8 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 }
 
 // Load returns a scope instance; loading is a visit that extends its expiry.
-func (e *Engine) Load(ctx context.Context, set Settings, key Key) (*Scope, error) {
+func (e *Engine) Load(ctx context.Context, set Settings, key Key) (_ *Scope, err error) {
+	defer e.observe(set, key.Kind, OpLoad, time.Now(), &err)
 	t, err := e.target(ctx, set, key.Kind)
 	if err != nil {
 		return nil, err
@@ -112,7 +114,8 @@ func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Tim
 // Save replaces a scope's data and bumps its version. ifVersion > 0 makes
 // the save conditional: it fails with EPreconditionFailed when the stored
 // version differs, and changes nothing.
-func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersion int64) (*Scope, error) {
+func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersion int64) (_ *Scope, err error) {
+	defer e.observe(set, key.Kind, OpSave, time.Now(), &err)
 	if err := e.checkSize(data); err != nil {
 		return nil, err
 	}
@@ -121,7 +124,8 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 
 // Patch applies p to a scope's data atomically in its storage and bumps its
 // version; ifVersion works as in Save.
-func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersion int64) (*Scope, error) {
+func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersion int64) (_ *Scope, err error) {
+	defer e.observe(set, key.Kind, OpPatch, time.Now(), &err)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -162,7 +166,8 @@ func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion in
 }
 
 // Touch extends a scope's expiry as a visit would, without returning it.
-func (e *Engine) Touch(ctx context.Context, set Settings, key Key) error {
+func (e *Engine) Touch(ctx context.Context, set Settings, key Key) (err error) {
+	defer e.observe(set, key.Kind, OpTouch, time.Now(), &err)
 	t, err := e.target(ctx, set, key.Kind)
 	if err != nil {
 		return err
@@ -178,7 +183,8 @@ func (e *Engine) Touch(ctx context.Context, set Settings, key Key) error {
 }
 
 // Delete invalidates a scope instance.
-func (e *Engine) Delete(ctx context.Context, set Settings, key Key) error {
+func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) {
+	defer e.observe(set, key.Kind, OpDelete, time.Now(), &err)
 	t, err := e.target(ctx, set, key.Kind)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package scopes
 import (
 	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,6 +13,9 @@ import (
 type tier struct {
 	seed   maphash.Seed
 	shards [64]tierShard
+	// entries counts the entries of every shard, so that reading the size
+	// locks no shard.
+	entries atomic.Int64
 }
 
 type tierShard struct {
@@ -60,6 +64,7 @@ func (t *tier) acquire(k tierKey) *tierEntry {
 	if e == nil {
 		e = &tierEntry{}
 		s.m[k] = e
+		t.entries.Add(1)
 	}
 	e.refs++
 	s.mu.Unlock()
@@ -76,6 +81,7 @@ func (t *tier) release(k tierKey, e *tierEntry, now time.Time) {
 	e.refs--
 	if e.refs == 0 && !e.ok {
 		delete(s.m, k)
+		t.entries.Add(-1)
 	}
 	s.mu.Unlock()
 }
@@ -90,6 +96,7 @@ func (t *tier) sweep(now time.Time, idle time.Duration) int {
 		for k, e := range s.m {
 			if e.refs == 0 && (now.Sub(e.lastUsed) >= idle || !e.ok || e.rec.Expired(now)) {
 				delete(s.m, k)
+				t.entries.Add(-1)
 			}
 		}
 		left += len(s.m)
@@ -97,3 +104,7 @@ func (t *tier) sweep(now time.Time, idle time.Duration) int {
 	}
 	return left
 }
+
+// size returns how many scopes the tier holds: those in memory, and for the
+// moment of a request those being read from the storage.
+func (t *tier) size() int { return int(t.entries.Load()) }

@@ -92,7 +92,7 @@ func newBenchAPI(b *testing.B, settings map[string]string, conns ...scopes.Conne
 		}
 	}
 	put := append(append([]byte(`{"data":`), benchSessionData(benchDataSize)...), '}')
-	return &benchAPI{h: web.New(eng, dir, logger), key: key, put: put}
+	return &benchAPI{h: web.New(web.Options{Engine: eng, Directory: dir, Logger: logger}), key: key, put: put}
 }
 
 // serve sends one request through the router; an answer other than want

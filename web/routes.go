@@ -11,6 +11,13 @@ func (s *Server) routes() *echo.Echo {
 	e.HTTPErrorHandler = s.handleError
 	e.JSONSerializer = jsonSerializer{}
 
+	// Metrics: every request, by route pattern; the scrape itself, no API key
+	// (a token of its own when --metrics-token is set).
+	if s.metrics != nil {
+		e.Use(s.metrics.instrument)
+		e.GET(metricsPath, s.serveMetrics)
+	}
+
 	// Health: no auth, for load balancers and orchestrators.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)

@@ -13,22 +13,37 @@ import (
 // {"data": …} wrapper, or a patch's key names.
 const bodySlack = 64 << 10
 
+// Options are what the runtime API is built from.
+type Options struct {
+	Engine    *scopes.Engine
+	Directory *scopes.Directory
+	Logger    *slog.Logger
+	// Metrics, when not nil, records every request and is served at GET /metrics.
+	Metrics *Metrics
+	// MetricsToken, when not empty, is the bearer token GET /metrics requires.
+	MetricsToken string
+}
+
 // Server holds what the API handlers need.
 type Server struct {
-	engine    *scopes.Engine
-	directory *scopes.Directory
-	logger    *slog.Logger
+	engine       *scopes.Engine
+	directory    *scopes.Directory
+	logger       *slog.Logger
+	metrics      *Metrics
+	metricsToken string
 	// maxBody bounds every request body, in bytes.
 	maxBody int64
 }
 
 // New returns the runtime API as an echo instance ready to serve.
-func New(engine *scopes.Engine, directory *scopes.Directory, logger *slog.Logger) *echo.Echo {
+func New(o Options) *echo.Echo {
 	s := &Server{
-		engine:    engine,
-		directory: directory,
-		logger:    logger,
-		maxBody:   int64(engine.MaxScopeSize) + bodySlack,
+		engine:       o.Engine,
+		directory:    o.Directory,
+		logger:       o.Logger,
+		metrics:      o.Metrics,
+		metricsToken: o.MetricsToken,
+		maxBody:      int64(o.Engine.MaxScopeSize) + bodySlack,
 	}
 	return s.routes()
 }

@@ -53,7 +53,9 @@ type testAPI struct {
 	clock    *clock
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+// newTestAPI serves the API; each configure adjusts its options before
+// web.New reads them.
+func newTestAPI(t *testing.T, configure ...func(*web.Options)) *testAPI {
 	t.Helper()
 	dataDir := t.TempDir()
 	cs, err := configstore.Open(context.Background(), "", dataDir, bytes.Repeat([]byte{7}, 32))
@@ -68,7 +70,11 @@ func newTestAPI(t *testing.T) *testAPI {
 	eng.Now = clk.Now
 	eng.MaxScopeSize = 4096
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(web.New(eng, dir, logger))
+	opts := web.Options{Engine: eng, Directory: dir, Logger: logger}
+	for _, f := range configure {
+		f(&opts)
+	}
+	srv := httptest.NewServer(web.New(opts))
 	t.Cleanup(func() {
 		srv.Close()
 		_ = reg.Close()

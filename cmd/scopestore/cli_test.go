@@ -102,6 +102,8 @@ func TestCLI_ExitCodes(t *testing.T) {
 		{"j2ee with storage", []string{"app", "settings", "shop", "--session-type", "j2ee", "--session-storage", "file"}, exitUsage, "j2ee"},
 		{"bad timeout", []string{"scope", "defaults", "--client-timeout", "forever"}, exitUsage, "clientTimeout"},
 		{"bad global flag value", []string{"app", "list", "--max-scope-size", "lots"}, exitUsage, "max-scope-size"},
+		{"short metrics token", []string{"app", "list", "--metrics-token", "short"}, exitUsage, "SCOPESTORE_METRICS_TOKEN"},
+		{"metrics token with a space", []string{"app", "list", "--metrics-token", "a token with spaces"}, exitUsage, "without spaces"},
 		{"connection without type", []string{"connection", "create", "--name", "c1"}, exitUsage, "type"},
 		{"connection missing url", []string{"connection", "create", "--name", "c1", "--type", "redis"}, exitUsage, "needs url, or host"},
 		{"connection bad port", []string{"connection", "create", "--name", "c1", "--type", "mysql", "--host", "db", "--database", "x", "--port", "99999"}, exitUsage, "port"},

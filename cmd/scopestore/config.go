@@ -26,6 +26,7 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	AdminPassword   string
+	MetricsToken    string
 }
 
 // defaultConfig is what scopestore runs on with no flags and no environment.
@@ -57,7 +58,8 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password"}
+	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token that GET /metrics requires (default: none, /metrics is open; prefer SCOPESTORE_METRICS_TOKEN: flags show in the process list)")
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
 }
 
 // validate checks the settings together, naming the flag and its variable.
@@ -82,12 +84,23 @@ func (c *Config) validate() error {
 		return bad("shutdown-timeout", "cannot be negative")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return bad("log-format", "must be text or json")
+	case c.MetricsToken != "" && len(c.MetricsToken) < minMetricsToken:
+		return bad("metrics-token", "must be at least %d characters (make one with: openssl rand -hex 32)", minMetricsToken)
+	case strings.IndexFunc(c.MetricsToken, notTokenRune) >= 0:
+		return bad("metrics-token", "must be printable ASCII without spaces, as an Authorization header carries it")
 	}
 	if _, err := c.level(); err != nil {
 		return bad("log-level", "must be debug, info, warn or error")
 	}
 	return nil
 }
+
+// minMetricsToken is the shortest --metrics-token accepted: long enough that
+// it cannot be guessed.
+const minMetricsToken = 16
+
+// notTokenRune tells the characters a bearer token cannot carry.
+func notTokenRune(r rune) bool { return r <= ' ' || r > '~' }
 
 func (c *Config) level() (slog.Level, error) {
 	var l slog.Level

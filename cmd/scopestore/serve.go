@@ -22,7 +22,7 @@ func serveCommand() *command {
 		name:  "serve",
 		usage: "[flags]",
 		short: "Run the HTTP server (the default command)",
-		long: "Serves the runtime API under /api/v1, /healthz and /readyz. Stops on SIGINT or SIGTERM:\n" +
+		long: "Serves the runtime API under /api/v1, /healthz, /readyz and /metrics. Stops on SIGINT or SIGTERM:\n" +
 			"it stops accepting, finishes the requests in flight (up to --shutdown-timeout), then closes the storages.",
 		run: func(rc *runContext, _ []string) error { return serve(rc) },
 	}
@@ -103,8 +103,11 @@ var version = "dev"
 // started is when this process started, for the console's uptime.
 var started = time.Now()
 
-// handler routes the console under /admin and the runtime API everywhere else.
+// handler routes the console under /admin and the runtime API everywhere
+// else, and makes the API's metrics the engine's observer.
 func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
+	metrics := web.NewMetrics(svc.engine)
+	svc.engine.Observer = metrics
 	console := admin.New(admin.Options{
 		Directory:       svc.directory,
 		Connections:     svc.manager,
@@ -119,7 +122,13 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(admin.Prefix, console)
 	mux.Handle(admin.Prefix+"/", console)
-	mux.Handle("/", web.New(svc.engine, svc.directory, logger))
+	mux.Handle("/", web.New(web.Options{
+		Engine:       svc.engine,
+		Directory:    svc.directory,
+		Logger:       logger,
+		Metrics:      metrics,
+		MetricsToken: cfg.MetricsToken,
+	}))
 	return mux
 }
 

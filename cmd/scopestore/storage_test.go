@@ -38,7 +38,7 @@ func startInstance(t *testing.T, dataDir string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(svc.engine, svc.directory, logger))
+	srv := httptest.NewServer(web.New(web.Options{Engine: svc.engine, Directory: svc.directory, Logger: logger}))
 	t.Cleanup(func() {
 		srv.Close()
 		_ = svc.Close()
