@@ -5,6 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/scopestore/scopestore/scopes"
 )
 
 func (a *Console) routes() *echo.Echo {
@@ -69,8 +71,29 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/apps/:name/revoke", a.appRevoke)
 	s.POST("/apps/:name/delete", a.appDelete)
 
+	// Operations: the live scopes of an app, read without a visit.
+	ops := newSessionOps(a)
+	s.GET("/sessions", ops.list, noStore)
+	s.GET("/sessions/table", ops.table, noStore)
+	s.GET("/sessions/:app/:kind/invalidate-all", ops.invalidateAllForm)
+	s.POST("/sessions/:app/:kind/invalidate-all", ops.invalidateAll)
+	s.GET("/sessions/:app/:kind/:cfid", ops.show, noStore)
+	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore)
+
 	// Audit log.
 	s.GET("/audit", a.auditList)
+
+	// Admin JSON API for scripts: the console's login, JSON answers, 401
+	// rather than a redirect; GET only, so no CSRF token.
+	api := e.Group(APIPrefix, ops.requireAdminJSON, noStore)
+	for _, k := range []struct {
+		kind scopes.Kind
+		path string
+	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
+		api.GET("/apps/:app"+k.path, ops.apiList(k.kind))
+		api.GET("/apps/:app"+k.path+"/:cfid", ops.apiGet(k.kind))
+	}
+	api.RouteNotFound("/*", ops.apiNotFound)
 	return e
 }
 

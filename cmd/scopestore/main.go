@@ -1,6 +1,6 @@
 // Command scopestore runs the scopestore service and administers it from the
 // command line: apps, their keys and settings, server defaults, connections
-// and migrations.
+// and migrations; and lets operators list, show and invalidate live scopes.
 package main
 
 import (
@@ -124,6 +124,7 @@ func rootCommand() *command {
 			scopeCommand(),
 			connectionCommand(),
 			migrateCommand(),
+			sessionsCommand(),
 		},
 	}
 }

@@ -1,0 +1,136 @@
+package admin
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// APIPrefix is where the admin JSON API is mounted: the Sessions page's
+// data for scripts, with the console's login.
+const APIPrefix = Prefix + "/api/v1"
+
+// listAnswer is a page of scopes as the admin JSON API writes it.
+type listAnswer struct {
+	// Scopes are written as the runtime API writes a scope.
+	Scopes []*scopes.Scope `json:"scopes"`
+	// Next is the cursor of the next page, "" on the last.
+	Next string `json:"next"`
+	// Partial says that the filter's scan bound cut the page short.
+	Partial bool `json:"partial"`
+	Scanned int  `json:"scanned"`
+}
+
+// requireAdminJSON lets a signed-in administrator through, as requireAdmin
+// does, and answers anybody else 401 with a JSON error rather than a
+// redirect to the login page, which a script cannot follow.
+func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+			user, found, err := o.Admins.AdminSession(c.Request().Context(), hashID(ck.Value), time.Now())
+			if err != nil {
+				return apiError(o.Console, c, err)
+			}
+			if found {
+				c.Set(userKey, user)
+				c.SetRequest(c.Request().WithContext(withActor(c.Request().Context(), user)))
+				return next(c)
+			}
+		}
+		return apiError(o.Console, c, scopes.Errorf(scopes.EUnauthorized,
+			"log in to the console first: this API takes the console's session cookie (%s)", sessionCookie))
+	}
+}
+
+// apiList answers one page of an app's live scopes of kind k:
+// ?cursor=&limit=&prefix=&key=&value=.
+func (o *sessionOps) apiList(k scopes.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		q := scopes.ListQuery{After: c.QueryParam("cursor"), CFIDPrefix: c.QueryParam("prefix"),
+			Key: c.QueryParam("key"), Value: c.QueryParam("value")}
+		if s := c.QueryParam("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return apiError(o.Console, c, scopes.Errorf(scopes.EInvalid, "limit=%q is not a number of scopes", clipMessage(s, 40)))
+			}
+			q.Limit = n
+		}
+		eng, err := o.engine()
+		if err != nil {
+			return apiError(o.Console, c, err)
+		}
+		set, err := o.settingsOf(ctx, c.Param("app"))
+		if err != nil {
+			return apiError(o.Console, c, err)
+		}
+		page, err := eng.List(ctx, set, c.Param("app"), k, q)
+		if err != nil {
+			return apiError(o.Console, c, err)
+		}
+		return writeJSON(c, http.StatusOK, listAnswer{Scopes: page.Scopes, Next: page.Next, Partial: page.Partial, Scanned: page.Scanned})
+	}
+}
+
+// apiGet answers one scope, read without a visit, as the runtime API
+// writes it, unmasked: the API is for the administrator's own scripts.
+func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		key, sc, err := o.peek(ctx, c.Param("app"), string(k), c.Param("cfid"))
+		if err != nil {
+			return apiError(o.Console, c, err)
+		}
+		o.history.observe(key, sc, "api", o.now())
+		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API")
+		c.Response().Header().Set("ETag", `"`+strconv.FormatInt(sc.Version, 10)+`"`)
+		return writeJSON(c, http.StatusOK, sc)
+	}
+}
+
+// apiNotFound answers a path under the API that names nothing.
+func (o *sessionOps) apiNotFound(c echo.Context) error {
+	return apiError(o.Console, c, scopes.Errorf(scopes.ENotFound,
+		"no such endpoint: the admin API serves GET %s/apps/{app}/sessions and …/clients, and …/{cfid} under each", APIPrefix))
+}
+
+// apiError writes err as the runtime API writes its errors:
+// {"error":{"code":…,"message":…}} with the status of its code.
+func apiError(a *Console, c echo.Context, err error) error {
+	code := scopes.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		a.Logger.Error("admin API request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
+	}
+	type body struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	return writeJSON(c, status, map[string]body{"error": {Code: code, Message: scopes.ErrorMessage(err)}})
+}
+
+// writeJSON writes v without HTML escaping, as the runtime API does, so
+// that a urltoken reads CFID=…&CFTOKEN=….
+func writeJSON(c echo.Context, status int, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(status)
+	enc := json.NewEncoder(c.Response())
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// noStore keeps pages and answers that show scopes' data out of caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}

@@ -1,0 +1,114 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// instanceView is one scope's page: its built-ins, its data as a tree, the
+// versions this console saw, and the form that invalidates it.
+type instanceView struct {
+	Key   scopes.Key
+	Scope *scopes.Scope
+	Tree  []treeNode
+	// TreeErr is why the data could not be drawn.
+	TreeErr string
+	History []observation
+	Now     time.Time
+	// Confirm is the message beside the invalidate box left unticked.
+	Confirm map[string]string
+}
+
+func (o *sessionOps) show(c echo.Context) error {
+	return o.renderInstance(c, http.StatusOK, nil)
+}
+
+// renderInstance shows a scope's page, reading it without a visit.
+func (o *sessionOps) renderInstance(c echo.Context, status int, confirm map[string]string) error {
+	ctx := c.Request().Context()
+	key, sc, err := o.peek(ctx, c.Param("app"), c.Param("kind"), c.Param("cfid"))
+	if err != nil {
+		return err
+	}
+	now := o.now()
+	o.history.observe(key, sc, "open", now)
+	if status == http.StatusOK {
+		o.audit(ctx, string(key.Kind)+".view", auditTarget(key), "opened in the console: its data was shown, sensitive keys masked")
+	}
+	v := instanceView{Key: key, Scope: sc, History: o.history.of(key), Now: now, Confirm: confirm}
+	if v.Confirm == nil {
+		v.Confirm = map[string]string{}
+	}
+	v.Tree, err = dataTree(sc.Data)
+	if err != nil {
+		o.Logger.Warn("scope data does not parse", "app", key.App, "kind", key.Kind, "cfid", key.CFID, "err", err)
+		v.TreeErr = "The data could not be read as a JSON object, so it is not shown."
+	}
+	m := o.meta(c, title(kindNoun(key.Kind, false))+" "+shortCFID(key.CFID), "sessions")
+	return o.render(c, status, instancePage(m, v))
+}
+
+// peek reads the scope a path names, without a visit.
+func (o *sessionOps) peek(ctx context.Context, app, kind, cfid string) (scopes.Key, *scopes.Scope, error) {
+	key, err := scopeKey(app, kind, cfid)
+	if err != nil {
+		return key, nil, err
+	}
+	eng, err := o.engine()
+	if err != nil {
+		return key, nil, err
+	}
+	set, err := o.settingsOf(ctx, key.App)
+	if err != nil {
+		return key, nil, err
+	}
+	sc, err := eng.Peek(ctx, set, key)
+	return key, sc, scopeGone(key, err)
+}
+
+// scopeGone words "not found" for an operator rather than for the app.
+func scopeGone(key scopes.Key, err error) error {
+	if scopes.ErrorCode(err) != scopes.ENotFound {
+		return err
+	}
+	return scopes.Errorf(scopes.ENotFound, "There is no live %s %s of %s: it expired or was invalidated.",
+		kindNoun(key.Kind, false), key.CFID, key.App)
+}
+
+// builtin is one built-in of a scope as its page lists it.
+type builtin struct {
+	Name, Value, Note string
+}
+
+// builtins lists a scope's built-ins, as the runtime API names them.
+func (v instanceView) builtins() []builtin {
+	sc := v.Scope
+	out := []builtin{
+		{"cfid", sc.CFID, ""},
+		{"cftoken", sc.CFToken, ""},
+		{"urltoken", sc.URLToken, ""},
+	}
+	if sc.SessionID != "" {
+		out = append(out, builtin{"sessionid", sc.SessionID, ""})
+	}
+	out = append(out,
+		builtin{"timecreated", utcTime(sc.TimeCreated), ""},
+		builtin{"lastvisit", utcTime(sc.LastVisit), ""},
+	)
+	if sc.HitCount != nil {
+		out = append(out, builtin{"hitcount", strconv.FormatInt(*sc.HitCount, 10), ""})
+	}
+	out = append(out,
+		builtin{"expires", utcTime(sc.Expires), untilText(sc.Expires, v.Now)},
+		builtin{"version", strconv.FormatInt(sc.Version, 10), ""},
+		builtin{"storage", sc.Storage, ""},
+		builtin{"size", strconv.Itoa(len(sc.Data)) + " bytes", "of JSON data"},
+	)
+	return out
+}

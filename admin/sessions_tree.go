@@ -1,0 +1,179 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// sensitiveWords mark a key whose value the console does not show: a key
+// whose name contains one of them, in any case, is masked at any depth. A
+// per-app list of sensitive keys is not built yet; this rule stands in.
+var sensitiveWords = []string{"password", "secret", "token", "card", "ssn", "cvv", "iban"}
+
+// mask is what the console shows instead of a sensitive value.
+const mask = "••••"
+
+// sensitiveKey tells whether the value of a data key is masked.
+func sensitiveKey(name string) bool {
+	lower := strings.ToLower(name)
+	for _, w := range sensitiveWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Kinds of a node of the data tree.
+const (
+	nodeObject = "object"
+	nodeArray  = "array"
+	nodeValue  = "value"
+	nodeMasked = "masked"
+)
+
+// treeNode is one member of a scope's data as the scope's page shows it:
+// an object or array with its members, a value as JSON, or a masked value.
+type treeNode struct {
+	// Key is the member's name, or its index in an array ("[0]").
+	Key      string
+	Kind     string
+	Text     string
+	Children []treeNode
+}
+
+// maxTreeDepth bounds the nesting the page draws; deeper members are shown
+// as their JSON text.
+const maxTreeDepth = 32
+
+// dataTree reads a scope's data, an object, into the members of its top
+// level, in their stored order, with the values of sensitive keys masked.
+func dataTree(data []byte) ([]treeNode, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	root, err := readNode(dec, "", 0, false)
+	if err != nil {
+		return nil, err
+	}
+	if root.Kind != nodeObject {
+		return nil, errors.New("the data is not a JSON object")
+	}
+	return root.Children, nil
+}
+
+// readNode reads the next value of dec as a node named key; masked drops
+// its content, keeping only that there was one.
+func readNode(dec *json.Decoder, key string, depth int, masked bool) (treeNode, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return treeNode{}, err
+	}
+	delim, isDelim := tok.(json.Delim)
+	if !isDelim {
+		n := treeNode{Key: key, Kind: nodeValue, Text: scalarText(tok)}
+		if masked {
+			n = treeNode{Key: key, Kind: nodeMasked, Text: mask}
+		}
+		return n, nil
+	}
+	n := treeNode{Key: key, Kind: nodeObject}
+	if delim == '[' {
+		n.Kind = nodeArray
+	}
+	for i := 0; dec.More(); i++ {
+		var child treeNode
+		if n.Kind == nodeObject {
+			nameTok, err := dec.Token()
+			if err != nil {
+				return treeNode{}, err
+			}
+			name, _ := nameTok.(string)
+			child, err = readNode(dec, name, depth+1, masked || sensitiveKey(name))
+			if err != nil {
+				return treeNode{}, err
+			}
+		} else {
+			child, err = readNode(dec, "["+strconv.Itoa(i)+"]", depth+1, masked)
+			if err != nil {
+				return treeNode{}, err
+			}
+		}
+		n.Children = append(n.Children, child)
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return treeNode{}, err
+	}
+	switch {
+	case masked:
+		return treeNode{Key: key, Kind: nodeMasked, Text: mask}, nil
+	case depth >= maxTreeDepth:
+		return treeNode{Key: key, Kind: nodeValue, Text: flatText(n)}, nil
+	}
+	return n, nil
+}
+
+// scalarText writes a JSON scalar token as JSON.
+func scalarText(tok json.Token) string {
+	switch v := tok.(type) {
+	case nil:
+		return "null"
+	case string:
+		b, _ := json.Marshal(v)
+		return string(b)
+	case json.Number:
+		return v.String()
+	case bool:
+		return strconv.FormatBool(v)
+	}
+	return ""
+}
+
+// flatText writes a node as compact JSON, for members nested too deep to draw.
+func flatText(n treeNode) string {
+	var b strings.Builder
+	writeFlat(&b, n, false)
+	return b.String()
+}
+
+func writeFlat(w io.StringWriter, n treeNode, named bool) {
+	if named {
+		k, _ := json.Marshal(n.Key)
+		_, _ = w.WriteString(string(k) + ":")
+	}
+	switch n.Kind {
+	case nodeObject, nodeArray:
+		open, close := "{", "}"
+		if n.Kind == nodeArray {
+			open, close = "[", "]"
+		}
+		_, _ = w.WriteString(open)
+		for i, c := range n.Children {
+			if i > 0 {
+				_, _ = w.WriteString(",")
+			}
+			writeFlat(w, c, n.Kind == nodeObject)
+		}
+		_, _ = w.WriteString(close)
+	default:
+		_, _ = w.WriteString(n.Text)
+	}
+}
+
+// summary describes an object or array in its closed state: "3 keys", "2 items".
+func (n treeNode) summary() string {
+	count := len(n.Children)
+	if n.Kind == nodeArray {
+		if count == 1 {
+			return "[ 1 item ]"
+		}
+		return "[ " + strconv.Itoa(count) + " items ]"
+	}
+	if count == 1 {
+		return "{ 1 key }"
+	}
+	return "{ " + strconv.Itoa(count) + " keys }"
+}
