@@ -36,7 +36,7 @@ func (a *Console) datasourceMigrate(c echo.Context) error {
 			action = "plan the migration"
 		}
 		r.Err = a.datasourceProblem(c, action, conn.Name, err)
-		status = statusOf[scopes.ErrorCode(err)]
+		status = scopes.HTTPStatus[scopes.ErrorCode(err)]
 	}
 	if !r.DryRun {
 		r.Tables, _ = a.tablesPanelOf(c, conn)

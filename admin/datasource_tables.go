@@ -28,7 +28,7 @@ func (a *Console) tablesPanelOf(c echo.Context, conn scopes.Connection) (tablesP
 	tables, err := a.Connections.Tables(c.Request().Context(), conn.Name)
 	if err != nil {
 		p.Err = a.datasourceProblem(c, "read the scope tables", conn.Name, err)
-		return p, statusOf[scopes.ErrorCode(err)]
+		return p, scopes.HTTPStatus[scopes.ErrorCode(err)]
 	}
 	p.Tables = tables
 	return p, http.StatusOK

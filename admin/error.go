@@ -9,21 +9,6 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// statusOf maps each error code to the status of the page that shows it.
-var statusOf = map[string]int{
-	scopes.EInvalid:            http.StatusBadRequest,
-	scopes.EUnauthorized:       http.StatusUnauthorized,
-	scopes.EForbidden:          http.StatusForbidden,
-	scopes.ENotFound:           http.StatusNotFound,
-	scopes.EConflict:           http.StatusConflict,
-	scopes.EPreconditionFailed: http.StatusPreconditionFailed,
-	scopes.ETooLarge:           http.StatusRequestEntityTooLarge,
-	scopes.EInvalidSettings:    http.StatusUnprocessableEntity,
-	scopes.EUnavailable:        http.StatusServiceUnavailable,
-	scopes.ECorrupt:            http.StatusInternalServerError,
-	scopes.EInternal:           http.StatusInternalServerError,
-}
-
 // handleError shows every error as a page with a message a person can act
 // on; anything unexpected is logged in full and shown as "Internal error.".
 func (a *Console) handleError(err error, c echo.Context) {
@@ -35,7 +20,7 @@ func (a *Console) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &se):
-		status = statusOf[se.Code]
+		status = scopes.HTTPStatus[se.Code]
 	case errors.As(err, &he):
 		status = he.Code
 		message = http.StatusText(he.Code)

@@ -103,7 +103,7 @@ func (o *sessionOps) apiNotFound(c echo.Context) error {
 // {"error":{"code":…,"message":…}} with the status of its code.
 func apiError(a *Console, c echo.Context, err error) error {
 	code := scopes.ErrorCode(err)
-	status, ok := statusOf[code]
+	status, ok := scopes.HTTPStatus[code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}

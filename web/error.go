@@ -8,21 +8,6 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// statusOf maps each error code to its HTTP status: the one table.
-var statusOf = map[string]int{
-	scopes.EInvalid:            http.StatusBadRequest,
-	scopes.EUnauthorized:       http.StatusUnauthorized,
-	scopes.EForbidden:          http.StatusForbidden,
-	scopes.ENotFound:           http.StatusNotFound,
-	scopes.EConflict:           http.StatusConflict,
-	scopes.EPreconditionFailed: http.StatusPreconditionFailed,
-	scopes.ETooLarge:           http.StatusRequestEntityTooLarge,
-	scopes.EInvalidSettings:    http.StatusUnprocessableEntity,
-	scopes.EUnavailable:        http.StatusServiceUnavailable,
-	scopes.ECorrupt:            http.StatusInternalServerError,
-	scopes.EInternal:           http.StatusInternalServerError,
-}
-
 // codeOfStatus names the errors that echo itself raises (unknown route,
 // wrong method, body too large).
 var codeOfStatus = map[int]string{
@@ -67,7 +52,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	} else {
 		code := scopes.ErrorCode(err)
-		status = statusOf[code]
+		status = scopes.HTTPStatus[code]
 		body.Error.Code, body.Error.Message = code, scopes.ErrorMessage(err)
 	}
 	if status >= 500 {
