@@ -18,6 +18,9 @@ type settingsForm struct {
 	SessionType string
 	Session     scopeFields
 	Client      scopeFields
+	// EndWebhook is the scopeEndWebhook URL as typed; empty means inherit,
+	// as the timeouts' empty numbers do.
+	EndWebhook string
 	// Errors holds one message per setting name; "form" is a message about
 	// the form as a whole.
 	Errors map[string]string
@@ -105,6 +108,7 @@ func readSettingsForm(c echo.Context) settingsForm {
 		SessionType: strings.TrimSpace(c.FormValue(scopes.SessionType)),
 		Session:     readScopeFields(c, scopes.Session),
 		Client:      readScopeFields(c, scopes.Client),
+		EndWebhook:  strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
 		Errors:      map[string]string{},
 	}
 }
@@ -129,8 +133,12 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 		}
 		return f
 	}
-	return settingsForm{SessionType: value(scopes.SessionType), Session: fields(scopes.Session),
+	f := settingsForm{SessionType: value(scopes.SessionType), Session: fields(scopes.Session),
 		Client: fields(scopes.Client), Errors: map[string]string{}}
+	if w := value(scopes.ScopeEndWebhook); w != scopes.Inherit {
+		f.EndWebhook = w
+	}
+	return f
 }
 
 // of returns the fields of one scope kind.
@@ -167,13 +175,19 @@ func (f *settingsForm) validate() bool {
 			}
 		}
 	}
+	if _, err := scopes.CanonicalWebhook(f.EndWebhook); err != nil {
+		f.Errors[scopes.ScopeEndWebhook] = scopes.ErrorMessage(err)
+	}
 	return len(f.Errors) == 0
 }
 
 // values returns each setting as the config store writes it, or
 // scopes.Inherit; validate must have passed.
 func (f settingsForm) values() map[string]string {
-	v := map[string]string{scopes.SessionType: f.SessionType}
+	v := map[string]string{scopes.SessionType: f.SessionType, scopes.ScopeEndWebhook: scopes.Inherit}
+	if f.EndWebhook != "" {
+		v[scopes.ScopeEndWebhook] = f.EndWebhook
+	}
 	for _, k := range scopes.Kinds {
 		s, p := f.of(k), string(k)
 		v[p+"Management"], v[p+"Cluster"] = s.Management, s.Cluster

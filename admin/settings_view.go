@@ -94,6 +94,7 @@ var settingLabels = map[string]string{
 	scopes.ClientStorage:     "Client storage",
 	scopes.ClientCluster:     "Client cluster",
 	scopes.ClientTimeout:     "Client timeout",
+	scopes.ScopeEndWebhook:   "End-of-scope webhook",
 }
 
 // sourceLabel says where a setting's value comes from, in the words of the
@@ -136,6 +137,10 @@ func settingValue(name, value string) string {
 			return "enabled"
 		}
 		return "disabled"
+	case scopes.ScopeEndWebhook:
+		if value == "" {
+			return "off"
+		}
 	}
 	return value
 }

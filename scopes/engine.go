@@ -29,6 +29,9 @@ type Engine struct {
 	// Observer, when not nil, is told of every operation and cleaner run.
 	// Set it before the engine serves.
 	Observer Observer
+	// Ends, when not nil, is told of the scopes that end, invalidated or
+	// expired, to notify their apps. Set it before the engine serves.
+	Ends *Notifier
 }
 
 // NewEngine returns an engine over storages with the default idle time and

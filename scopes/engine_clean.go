@@ -44,12 +44,16 @@ func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (tota
 	}
 	now := e.now()
 	for ctx.Err() == nil {
-		n, err := st.DeleteExpired(ctx, now, CleanBatch)
-		total += n
+		keys, err := st.DeleteExpired(ctx, now, CleanBatch)
+		total += len(keys)
+		if e.Ends != nil {
+			// Those deleted are gone even when the batch then failed.
+			e.Ends.Expired(ctx, keys)
+		}
 		if err != nil {
 			return total, e.storageError(name, err)
 		}
-		if n < CleanBatch {
+		if len(keys) < CleanBatch {
 			break
 		}
 	}

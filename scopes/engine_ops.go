@@ -203,6 +203,9 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 	if !found {
 		return notFound(key)
 	}
+	if e.Ends != nil {
+		e.Ends.Invalidated(ctx, set, key)
+	}
 	return nil
 }
 

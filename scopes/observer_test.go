@@ -127,8 +127,8 @@ func TestEngine_ObserverSeesCleanerPasses(t *testing.T) {
 // failingCleaner is a storage whose deletes of expired scopes fail.
 type failingCleaner struct{ scopes.Store }
 
-func (failingCleaner) DeleteExpired(context.Context, time.Time, int) (int, error) {
-	return 0, errors.New("connection reset")
+func (failingCleaner) DeleteExpired(context.Context, time.Time, int) ([]scopes.Key, error) {
+	return nil, errors.New("connection reset")
 }
 
 func TestEngine_MemoryScopesCountsTheClusterFalseCopies(t *testing.T) {

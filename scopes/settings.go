@@ -19,6 +19,9 @@ const (
 	ClientStorage     = "clientStorage"
 	ClientCluster     = "clientCluster"
 	ClientTimeout     = "clientTimeout"
+	// ScopeEndWebhook is the URL that scopestore POSTs to when one of the
+	// app's scopes, session or client, ends (see Notification); "" is off.
+	ScopeEndWebhook = "scopeEndWebhook"
 )
 
 // Session types: only cfml sessions can live in a storage; j2ee sessions stay
@@ -43,6 +46,7 @@ const (
 	timeoutSetting
 	storageSetting
 	sessionTypeSetting
+	urlSetting
 )
 
 type settingDef struct {
@@ -62,6 +66,7 @@ var settingDefs = []settingDef{
 	{ClientStorage, storageSetting, StorageFile},
 	{ClientCluster, boolSetting, "false"},
 	{ClientTimeout, timeoutSetting, "90d"},
+	{ScopeEndWebhook, urlSetting, ""},
 }
 
 // SettingNames lists every setting name in display order.
@@ -116,6 +121,12 @@ func CanonicalSetting(name, value string) (string, string, error) {
 			return "", "", Errorf(EInvalidSettings, "%s: %q is neither cfml nor j2ee", d.name, value)
 		}
 		return d.name, t, nil
+	case urlSetting:
+		u, err := CanonicalWebhook(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %s", d.name, ErrorMessage(err))
+		}
+		return d.name, u, nil
 	}
 	return "", "", Errorf(EInternal, "setting %s has no parser", d.name)
 }
@@ -158,6 +169,8 @@ type Settings struct {
 	SessionType string
 	Session     ScopeSettings
 	Client      ScopeSettings
+	// EndWebhook is the URL notified when a scope of the app ends; "" is off.
+	EndWebhook string
 }
 
 // Of returns the settings of one scope kind.
@@ -205,6 +218,7 @@ func Resolve(server, app Layer) Effective {
 			Cluster:    v[ClientCluster] == "true",
 			Timeout:    mustTimeout(v[ClientTimeout]),
 		},
+		EndWebhook: v[ScopeEndWebhook],
 	}
 	return eff
 }

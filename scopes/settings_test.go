@@ -24,6 +24,13 @@ func TestCanonicalSetting(t *testing.T) {
 		{"sessionTimeout", "0", "", "", EInvalidSettings},
 		{"sessionStorage", "  ", "", "", EInvalidSettings},
 		{"sessionStorag", "file", "", "", EInvalid},
+		{"scopeEndWebhook", " https://shop.example/ended?k=1 ", ScopeEndWebhook, "https://shop.example/ended?k=1", ""},
+		{"scopeEndWebhook", "http://10.0.0.5:8080/hook", ScopeEndWebhook, "http://10.0.0.5:8080/hook", ""},
+		{"scopeEndWebhook", "", ScopeEndWebhook, "", ""},
+		{"scopeEndWebhook", "ftp://shop.example/", "", "", EInvalidSettings},
+		{"scopeEndWebhook", "/ended", "", "", EInvalidSettings},
+		{"scopeEndWebhook", "https://user:pw@shop.example/", "", "", EInvalidSettings},
+		{"scopeEndWebhook", "https://shop.example/#x", "", "", EInvalidSettings},
 	}
 	for _, c := range cases {
 		name, value, err := CanonicalSetting(c.name, c.value)
@@ -74,5 +81,14 @@ func TestSettingsValidate(t *testing.T) {
 	j2eeMemory := Resolve(Layer{SessionType: {"j2ee", FromApp}}, nil).Settings
 	if err := j2eeMemory.Validate(valid); err != nil {
 		t.Fatalf("j2ee in memory: %v", err)
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for attempts, want := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 3: 20 * time.Second,
+		10: 2560 * time.Second, 11: time.Hour, 100: time.Hour} {
+		if got := RetryDelay(attempts); got != want {
+			t.Errorf("RetryDelay(%d) = %v, want %v", attempts, got, want)
+		}
 	}
 }

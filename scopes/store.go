@@ -36,8 +36,11 @@ type Store interface {
 	// has expired and again once DeleteExpired has removed what had.
 	Count(ctx context.Context, app string, kind Kind, now time.Time) (n int64, exact bool, err error)
 	// DeleteExpired deletes up to limit records that expired at now and
-	// returns how many it deleted.
-	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
+	// returns the keys of those it deleted, so that their apps can be told
+	// (see Notifier). A store whose entries expire by themselves (Redis)
+	// returns those it finds gone, once. On an error it returns the keys
+	// it deleted before the failure.
+	DeleteExpired(ctx context.Context, now time.Time, limit int) ([]Key, error)
 	// Ping checks that the storage answers.
 	Ping(ctx context.Context) error
 	// Close releases the storage's resources.

@@ -46,6 +46,7 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.ClientStorage:     "file, memory, or a connection flagged for storage",
 		scopes.ClientCluster:     "true or false, as for sessions",
 		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
+		scopes.ScopeEndWebhook:   "http(s) URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires; empty: off",
 	}
 	for _, name := range scopes.SettingNames() {
 		fs.String(flagOfSetting(name), "", help[name]+" ('inherit' to unset)")

@@ -24,7 +24,10 @@ type services struct {
 	directory *scopes.Directory
 	manager   *connections.Manager
 	engine    *scopes.Engine
-	logger    *slog.Logger
+	// notifier queues and delivers end-of-scope notifications (the
+	// engine's Ends); serve runs its dispatcher.
+	notifier *scopes.Notifier
+	logger   *slog.Logger
 }
 
 // open wires the config store, the storages, the directory and the engine.
@@ -46,7 +49,12 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	eng.IdleTime = cfg.IdleTime
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)
 	eng.Logger = logger
-	return &services{config: cs, storages: reg, directory: dir, manager: mgr, engine: eng, logger: logger}, nil
+	// Every command that ends scopes (serve, sessions invalidate) queues
+	// their notifications; only serve delivers them.
+	notifier := scopes.NewNotifier(cs, newWebhookSender(), dir)
+	notifier.Logger = logger
+	eng.Ends = notifier
+	return &services{config: cs, storages: reg, directory: dir, manager: mgr, engine: eng, notifier: notifier, logger: logger}, nil
 }
 
 // Close closes the storages, then the config store.

@@ -66,6 +66,20 @@ func serve(rc *runContext) error {
 		if _, err := svc.config.DeleteExpiredAdminSessions(ctx, time.Now()); err != nil {
 			logger.Error("delete expired admin sessions", "err", err)
 		}
+		if _, err := svc.notifier.Prune(ctx); err != nil {
+			logger.Error("delete old end-of-scope notifications", "err", err)
+		}
+	})
+	// Every instance runs the dispatcher; the outbox's claims make each
+	// notification go out from one of them.
+	go every(ctx, dispatchInterval, func() {
+		delivered, failed, err := svc.notifier.Dispatch(ctx)
+		if err != nil && ctx.Err() == nil {
+			logger.Error("deliver end-of-scope notifications", "err", err)
+		}
+		if delivered+failed > 0 {
+			logger.Debug("end-of-scope notifications", "delivered", delivered, "failed", failed)
+		}
 	})
 	go every(ctx, cfg.CleanerInterval, func() {
 		deleted, err := svc.engine.Clean(ctx)

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/scopestore/scopestore/scopes"
 )
 
 // sweepBudget is how many index members one DeleteExpired call may examine
@@ -26,22 +29,28 @@ type sweepCursor struct {
 // DeleteExpired walks the indexes from where the last call stopped and
 // removes up to limit entries: members whose key Redis has expired (or that
 // was deleted) and scopes expired at now but still in their grace time,
-// key and member. It returns how many it removed. Redis expires keys by
+// key and member. It returns the keys of the scopes it removed: those
+// are the scopes that expired, whether Redis or this call deleted them. A
+// key that Redis expired is reported when its member is pruned, by the call
+// whose ZREM removed it, so once, even when two instances sweep together
+// (a member whose ZREM fails stays, and is reported by a later call). A
+// scope deleted by Delete whose member Delete failed to remove is reported
+// too: Redis cannot tell it from one that expired. Redis expires keys by
 // itself, so this is housekeeping of the indexes, and each call is bounded:
 // it examines at most sweepBudget*limit members, and it ends at the end of
 // the last index, so that a caller that loops while it gets limit stops
 // after one pass. A cursor per Store is enough: the cleaner runs on one
 // instance at a time, and another instance's walk only repeats work.
-func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]scopes.Key, error) {
 	if limit <= 0 {
-		return 0, nil
+		return nil, nil
 	}
 	s.sweepMu.Lock()
 	defer s.sweepMu.Unlock()
 
 	tags, err := s.client.SMembers(ctx, s.registryKey()).Result()
 	if err != nil {
-		return 0, fmt.Errorf("redis: delete expired: read the index registry: %w", err)
+		return nil, fmt.Errorf("redis: delete expired: read the index registry: %w", err)
 	}
 	slices.Sort(tags)
 	i, found := slices.BinarySearch(tags, s.sweep.tag)
@@ -49,24 +58,25 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 	if found {
 		after = s.sweep.after
 	}
-	n, budget := 0, sweepBudget*min(limit, math.MaxInt/sweepBudget)
+	var removed []scopes.Key
+	budget := sweepBudget * min(limit, math.MaxInt/sweepBudget)
 	for ; i < len(tags); i, after = i+1, "" {
 		tag := tags[i]
 		for {
-			if n >= limit || budget <= 0 {
+			if len(removed) >= limit || budget <= 0 {
 				s.sweep = sweepCursor{tag: tag, after: after}
-				return n, nil
+				return removed, nil
 			}
-			batch := min(limit-n, budget, maxSweepBatch)
+			batch := min(limit-len(removed), budget, maxSweepBatch)
 			cfids, err := s.members(ctx, tag, after, batch)
 			if err == nil {
-				var removed int
-				removed, err = s.expireBatch(ctx, tag, cfids, now)
-				n += removed
+				var keys []scopes.Key
+				keys, err = s.expireBatch(ctx, tag, cfids, now)
+				removed = append(removed, keys...)
 			}
 			if err != nil {
 				s.sweep = sweepCursor{tag: tag, after: after}
-				return n, fmt.Errorf("redis: delete expired %s: %w", tag, err)
+				return removed, fmt.Errorf("redis: delete expired %s: %w", tag, err)
 			}
 			budget -= len(cfids)
 			if len(cfids) < batch {
@@ -76,15 +86,16 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) (in
 		}
 	}
 	s.sweep = sweepCursor{}
-	return n, nil
+	return removed, nil
 }
 
 // expireBatch runs expireScript on the scopes cfids of tag, then drops from
-// the index those that were gone or that it deleted, and returns how many.
-// It never removes more than len(cfids), which DeleteExpired's limit relies on.
-func (s *Store) expireBatch(ctx context.Context, tag string, cfids []string, now time.Time) (int, error) {
+// the index those that were gone or that it deleted, and returns the keys
+// of those this call dropped. It never removes more than len(cfids), which
+// DeleteExpired's limit relies on.
+func (s *Store) expireBatch(ctx context.Context, tag string, cfids []string, now time.Time) ([]scopes.Key, error) {
 	if len(cfids) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	keys := make([]string, len(cfids))
 	for i, cfid := range cfids {
@@ -92,13 +103,28 @@ func (s *Store) expireBatch(ctx context.Context, tag string, cfids []string, now
 	}
 	cmds, err := evalEach(ctx, s.client, expireScript, keys, now.UnixMilli())
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	var removed []string
+	var ended []string
 	for i, cmd := range cmds {
 		if res, _ := cmd.Int64(); res == expireGone || res == expireDeleted {
-			removed = append(removed, cfids[i])
+			ended = append(ended, cfids[i])
 		}
 	}
-	return len(removed), s.unindex(ctx, tag, removed)
+	removed, err := s.unindex(ctx, tag, ended)
+	out := make([]scopes.Key, 0, len(removed))
+	for _, cfid := range removed {
+		out = append(out, keyOfTag(tag, cfid))
+	}
+	return out, err
+}
+
+// keyOfTag is the key of the scope cfid of tag (see tagOf: an app name has
+// no colon, so the last one ends it).
+func keyOfTag(tag, cfid string) scopes.Key {
+	i := strings.LastIndexByte(tag, ':')
+	if i < 0 {
+		return scopes.Key{App: tag, CFID: cfid}
+	}
+	return scopes.Key{App: tag[:i], Kind: scopes.Kind(tag[i+1:]), CFID: cfid}
 }

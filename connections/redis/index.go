@@ -19,39 +19,46 @@ func (s *Store) index(ctx context.Context, tag, cfid string) error {
 }
 
 // unindex removes the members cfids from the index of tag, then puts back
-// those whose scope key exists by then. The index and the scope keys live in
-// different slots, so no script can remove a member only while its key is
-// absent. Instead, since the writer that creates a key adds its member after
-// creating it, a key created before the re-check is seen by the re-check,
-// and one created after it gets its member from its creator, later still.
-func (s *Store) unindex(ctx context.Context, tag string, cfids []string) error {
+// those whose scope key exists by then, and returns the members that this
+// call removed and left out: each ZREM answers for its own member, so when
+// two instances prune the same member only one of them returns it. The
+// index and the scope keys live in different slots, so no script can remove
+// a member only while its key is absent. Instead, since the writer that
+// creates a key adds its member after creating it, a key created before the
+// re-check is seen by the re-check, and one created after it gets its
+// member from its creator, later still.
+func (s *Store) unindex(ctx context.Context, tag string, cfids []string) ([]string, error) {
 	if len(cfids) == 0 {
-		return nil
+		return nil, nil
 	}
 	idx := s.indexKey(tag)
-	members := make([]any, len(cfids))
-	for i, cfid := range cfids {
-		members[i] = cfid
-	}
-	if err := s.client.ZRem(ctx, idx, members...).Err(); err != nil {
-		return err
-	}
 	pipe := s.client.Pipeline()
+	rems := make([]*goredis.IntCmd, len(cfids))
 	exists := make([]*goredis.IntCmd, len(cfids))
+	for i, cfid := range cfids {
+		rems[i] = pipe.ZRem(ctx, idx, cfid)
+	}
+	// The re-check runs after every ZREM: a pipeline keeps the order of its
+	// commands on one connection, and a ClusterClient sends each node's
+	// share in order too.
 	for i, cfid := range cfids {
 		exists[i] = pipe.Exists(ctx, s.scopeKey(tag, cfid))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return err
+		return nil, err
 	}
 	var back []goredis.Z
+	var removed []string
 	for i, cmd := range exists {
-		if cmd.Val() > 0 {
+		switch {
+		case cmd.Val() > 0:
 			back = append(back, goredis.Z{Member: cfids[i]})
+		case rems[i].Val() > 0:
+			removed = append(removed, cfids[i])
 		}
 	}
 	if len(back) == 0 {
-		return nil
+		return removed, nil
 	}
-	return s.client.ZAdd(ctx, idx, back...).Err()
+	return removed, s.client.ZAdd(ctx, idx, back...).Err()
 }

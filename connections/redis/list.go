@@ -14,9 +14,11 @@ import (
 // List returns up to limit unexpired records of an app's scopes of one kind
 // whose cfid sorts after after, in cfid order. It pages through the index
 // with ZRANGEBYLEX (all scores are 0, so members sort by cfid) and reads just
-// the page's values. Members whose key Redis expired are dropped from the
-// index; values that do not decode are logged and skipped; and the page is
-// filled from the members after them, so that neither ends it early.
+// the page's values. Members whose key Redis expired are skipped and left
+// in the index for DeleteExpired, which prunes them and reports those
+// scopes as expired, so that their apps are notified; values that do not
+// decode are logged and skipped; and the page is filled from the members
+// after them, so that neither ends it early.
 func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after string, limit int, now time.Time) ([]scopes.Record, error) {
 	if err := checkKind(kind); err != nil {
 		return nil, err
@@ -40,10 +42,8 @@ func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after st
 		if err != nil {
 			return nil, fmt.Errorf("redis: list %s %s: %w", app, kind, err)
 		}
-		var stale []string
 		for i, cfid := range cfids {
 			if values[i] == nil {
-				stale = append(stale, cfid)
 				continue
 			}
 			key := scopes.Key{App: app, Kind: kind, CFID: cfid}
@@ -55,10 +55,6 @@ func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after st
 			if !rec.Expired(now) {
 				out = append(out, rec)
 			}
-		}
-		// Pruning is housekeeping: the page is right without it.
-		if err := s.unindex(ctx, tag, stale); err != nil {
-			s.log.WarnContext(ctx, "could not prune stale index members", "app", app, "kind", kind, "err", err)
 		}
 		if len(cfids) < want {
 			break

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -77,8 +78,10 @@ func TestListPages(t *testing.T) {
 }
 
 // A member whose key is gone (expired, or deleted behind the store's back)
-// is left out, and pruned from the index; the page fills past it.
-func TestListPrunesStaleMembers(t *testing.T) {
+// is left out and the page fills past it; List leaves it in the index for
+// DeleteExpired, which prunes it and reports its scope as expired, once,
+// even when two instances sweep together.
+func TestListSkipsStaleMembers(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -107,17 +110,39 @@ func TestListPrunesStaleMembers(t *testing.T) {
 			if len(all) != 25 {
 				t.Errorf("listed %d scopes, want 25", len(all))
 			}
-			members, err := s.client.ZRange(ctx, s.indexKey("shop:session"), 0, -1).Result()
-			if err != nil {
-				t.Fatal(err)
+			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 30 {
+				t.Errorf("index has %d members after List, want 30: List leaves stale ones to DeleteExpired", n)
 			}
-			for _, cfid := range gone {
-				if slices.Contains(members, cfid) {
-					t.Errorf("stale member %s still in the index", cfid)
-				}
+
+			// Two instances sweep at once: each gone scope is reported by one.
+			other := MustOpen(t, b.params(t))
+			var mu sync.Mutex
+			var reported []string
+			var wg sync.WaitGroup
+			for _, st := range []*Store{s, other} {
+				wg.Go(func() {
+					keys, err := st.DeleteExpired(ctx, now, 100)
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, k := range keys {
+						if k.App != "shop" || k.Kind != scopes.Session {
+							t.Errorf("DeleteExpired reported %v, not a shop session", k)
+						}
+						reported = append(reported, k.CFID)
+					}
+				})
 			}
-			if len(members) != 25 {
-				t.Errorf("index has %d members, want 25", len(members))
+			wg.Wait()
+			slices.Sort(reported)
+			slices.Sort(gone)
+			if !slices.Equal(reported, gone) {
+				t.Errorf("DeleteExpired reported\n%v\nwant each gone scope once\n%v", reported, gone)
+			}
+			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 25 {
+				t.Errorf("index has %d members after DeleteExpired, want the 25 live", n)
 			}
 		})
 	}
@@ -137,8 +162,8 @@ func TestDeleteExpiredPrunesIndex(t *testing.T) {
 				}
 			}
 			for _, want := range []int{10, 10, 10, 0} {
-				if n, err := s.DeleteExpired(ctx, now, 10); err != nil || n != want {
-					t.Fatalf("DeleteExpired = %d, %v; want %d", n, err, want)
+				if keys, err := s.DeleteExpired(ctx, now, 10); err != nil || len(keys) != want {
+					t.Fatalf("DeleteExpired = %d, %v; want %d", len(keys), err, want)
 				}
 			}
 			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 10 {
@@ -174,14 +199,14 @@ func TestDeleteExpiredIsBounded(t *testing.T) {
 			t.Fatalf("no stale member found after %d calls", calls-1)
 		}
 		before := rec.count("evalsha")
-		n, err := s.DeleteExpired(ctx, now, limit)
+		keys, err := s.DeleteExpired(ctx, now, limit)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if examined := rec.count("evalsha") - before; examined > sweepBudget*limit {
 			t.Errorf("call %d examined %d members, over %d", calls, examined, sweepBudget*limit)
 		}
-		total += n
+		total += len(keys)
 	}
 	if total != 1 {
 		t.Errorf("DeleteExpired removed %d, want 1", total)
@@ -204,8 +229,8 @@ func TestDeleteExpiredInGrace(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n, err := s.DeleteExpired(ctx, now, 10); err != nil || n != 1 {
-				t.Fatalf("DeleteExpired = %d, %v; want 1", n, err)
+			if keys, err := s.DeleteExpired(ctx, now, 10); err != nil || len(keys) != 1 {
+				t.Fatalf("DeleteExpired = %d, %v; want 1", len(keys), err)
 			}
 			// One EXISTS per key: they have two slots.
 			if n, err := s.client.Exists(ctx, rawKey(s, expired.Key)).Result(); err != nil || n != 0 {

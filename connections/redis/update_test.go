@@ -167,8 +167,8 @@ func TestForeignValue(t *testing.T) {
 			if err != nil || len(list) != 1 || list[0].CFID != good.CFID {
 				t.Errorf("List = %d records, %v; want the good one only", len(list), err)
 			}
-			if n, err := s.DeleteExpired(ctx, now.Add(24*time.Hour), 10); err != nil || n != 1 {
-				t.Errorf("DeleteExpired a day later = %d, %v; want 1 (the good scope, not the foreign value)", n, err)
+			if keys, err := s.DeleteExpired(ctx, now.Add(24*time.Hour), 10); err != nil || len(keys) != 1 {
+				t.Errorf("DeleteExpired a day later = %d, %v; want 1 (the good scope, not the foreign value)", len(keys), err)
 			}
 			if found, err := s.Delete(ctx, foreign); err != nil || !found {
 				t.Errorf("Delete = %v, %v", found, err)

@@ -63,8 +63,8 @@ func TestServersCleaner(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatalf("LockCleaner = %v, %v", ok, err)
 			}
-			if n, err := s.DeleteExpired(ctx, now, 1000); err != nil || n != 0 {
-				t.Errorf("DeleteExpired while another instance holds the lock = %d, %v; want 0, nil", n, err)
+			if keys, err := s.DeleteExpired(ctx, now, 1000); err != nil || len(keys) != 0 {
+				t.Errorf("DeleteExpired while another instance holds the lock = %d, %v; want 0, nil", len(keys), err)
 			}
 			if _, ok, err := s.LockCleaner(ctx); ok || err != nil {
 				t.Errorf("a second LockCleaner = %v, %v; want false, nil", ok, err)
@@ -72,9 +72,9 @@ func TestServersCleaner(t *testing.T) {
 			unlock()
 
 			for _, want := range []int{1000, 1000, 500, 0} {
-				n, err := s.DeleteExpired(ctx, now, 1000)
-				if err != nil || n != want {
-					t.Fatalf("DeleteExpired = %d, %v; want %d", n, err, want)
+				keys, err := s.DeleteExpired(ctx, now, 1000)
+				if err != nil || len(keys) != want {
+					t.Fatalf("DeleteExpired = %d, %v; want %d", len(keys), err, want)
 				}
 			}
 			for _, key := range live {

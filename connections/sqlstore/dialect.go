@@ -39,9 +39,6 @@ type dialect struct {
 	// isolation is the isolation level of Update's transaction (see
 	// mysqlDialect).
 	isolation sql.IsolationLevel
-	// deleteExpired deletes at most a given number of rows that expired at a
-	// given time; its arguments are now and limit.
-	deleteExpired string
 	// schema reads and changes the tables' layout (see schema.go).
 	schema schemaDialect
 	// transactionalDDL tells whether a migration can run in one transaction.
@@ -56,11 +53,8 @@ var sqliteDialect = dialect{
 	bind:    sqlx.QUESTION,
 	upsert: `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?)
 		ON CONFLICT (cfid, name) DO UPDATE SET expires = excluded.expires, data = excluded.data`,
-	insert:  `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?) ON CONFLICT (cfid, name) DO NOTHING`,
-	lockRow: "",
-	// SQLite has no DELETE … LIMIT unless compiled for it; rowid is there in
-	// every table that is not WITHOUT ROWID, as these are not.
-	deleteExpired:    `DELETE FROM %[1]s WHERE rowid IN (SELECT rowid FROM %[1]s WHERE expires <= ? LIMIT ?)`,
+	insert:           `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?) ON CONFLICT (cfid, name) DO NOTHING`,
+	lockRow:          "",
 	schema:           sqliteSchema{},
 	transactionalDDL: true,
 }
@@ -84,11 +78,9 @@ var mysqlDialect = dialect{
 		ON DUPLICATE KEY UPDATE expires = VALUES(expires), data = VALUES(data)`,
 	// Not INSERT IGNORE: it would turn every other error (a value too long,
 	// say) into a warning as well.
-	insert:    `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?)`,
-	lockRow:   " FOR UPDATE",
-	isolation: sql.LevelReadCommitted,
-	// The expires index yields the oldest rows first and bounds the scan.
-	deleteExpired:    `DELETE FROM %[1]s WHERE expires <= ? ORDER BY expires LIMIT ?`,
+	insert:           `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?)`,
+	lockRow:          " FOR UPDATE",
+	isolation:        sql.LevelReadCommitted,
 	schema:           mysqlSchema{},
 	transactionalDDL: false,
 }
@@ -104,12 +96,8 @@ var postgresDialect = dialect{
 		ON CONFLICT (cfid, name) DO UPDATE SET expires = excluded.expires, data = excluded.data`,
 	// DO NOTHING rather than an error: a unique violation would abort the
 	// transaction and fill the server's log.
-	insert:  `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?) ON CONFLICT (cfid, name) DO NOTHING`,
-	lockRow: " FOR UPDATE",
-	// PostgreSQL has no DELETE … LIMIT. ctid = ANY(ARRAY(…)) is a TID scan
-	// of the rows the expires index found; a row that a concurrent Save moved
-	// has a new ctid and a later expires, and is left alone.
-	deleteExpired:    `DELETE FROM %[1]s WHERE ctid = ANY(ARRAY(SELECT ctid FROM %[1]s WHERE expires <= $1 ORDER BY expires LIMIT $2)) AND expires <= $1`,
+	insert:           `INSERT INTO %[1]s (cfid, name, expires, data) VALUES (?, ?, ?, ?) ON CONFLICT (cfid, name) DO NOTHING`,
+	lockRow:          " FOR UPDATE",
 	schema:           postgresSchema{},
 	transactionalDDL: true,
 }
@@ -125,7 +113,8 @@ type statements struct {
 	delete        string // args: cfid, name
 	list          string // args: name, after, now, limit
 	count         string // args: name, now
-	deleteExpired string // args: now, limit
+	selectExpired string // args: now, limit
+	deleteExpired string // args: cfid, name, now
 }
 
 func (d dialect) statements(table string) statements {
@@ -143,8 +132,14 @@ func (d dialect) statements(table string) statements {
 		delete:       q(`DELETE FROM %[1]s WHERE cfid = ? AND name = ?`),
 		// The (name, cfid) index yields the rows in order; expires is
 		// checked on the rows it yields.
-		list:          q(`SELECT cfid, data FROM %[1]s WHERE name = ? AND cfid > ? AND expires > ? ORDER BY cfid LIMIT ?`),
-		count:         q(`SELECT COUNT(*) FROM %[1]s WHERE name = ? AND expires > ?`), // its cost: see Count
-		deleteExpired: q(d.deleteExpired),
+		list:  q(`SELECT cfid, data FROM %[1]s WHERE name = ? AND cfid > ? AND expires > ? ORDER BY cfid LIMIT ?`),
+		count: q(`SELECT COUNT(*) FROM %[1]s WHERE name = ? AND expires > ?`), // its cost: see Count
+		// DeleteExpired reads the keys of the expired rows through the
+		// expires index, oldest first, locking them (FOR UPDATE; SQLite's
+		// transaction holds the write lock), then deletes each of them, so
+		// that it knows exactly which scopes it deleted. expires is checked
+		// again, so that a row saved meanwhile is left alone.
+		selectExpired: q(`SELECT cfid, name FROM %[1]s WHERE expires <= ? ORDER BY expires LIMIT ?` + d.lockRow),
+		deleteExpired: q(`DELETE FROM %[1]s WHERE cfid = ? AND name = ? AND expires <= ?`),
 	}
 }

@@ -45,8 +45,8 @@ func TestOutageOpenSucceeds(t *testing.T) {
 			}); err == nil {
 				t.Error("Update on a server that is down succeeded")
 			}
-			if n, err := s.DeleteExpired(ctx, time.Now(), 10); err == nil || n != 0 {
-				t.Errorf("DeleteExpired = %d, %v; want an error", n, err)
+			if keys, err := s.DeleteExpired(ctx, time.Now(), 10); err == nil || len(keys) != 0 {
+				t.Errorf("DeleteExpired = %d, %v; want an error", len(keys), err)
 			}
 
 			health := s.Verify(ctx)

@@ -96,11 +96,11 @@ func testCount(t *testing.T, s scopes.Store) {
 
 	// Once the cleaner removed what expired at now, an estimate is exact again.
 	for {
-		n, err := s.DeleteExpired(ctx, now, 1000)
+		keys, err := s.DeleteExpired(ctx, now, 1000)
 		if err != nil {
 			t.Fatalf("DeleteExpired: %v", err)
 		}
-		if n < 1000 {
+		if len(keys) < 1000 {
 			break
 		}
 	}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,12 +77,13 @@ func testListLimitZero(t *testing.T, s scopes.Store) {
 func testDeleteExpired(t *testing.T, s scopes.Store) {
 	ctx := context.Background()
 	now := time.Now()
-	var live []scopes.Key
+	var live, expired []scopes.Key
 	for i := range 25 {
 		// Both kinds and two apps: the limit counts across all of them.
 		rec := newRecord([]string{"shop", "blog"}[i%2], scopes.Kinds[i%3%2], now, `{}`)
 		rec.Expires = now.Add(-time.Duration(i+1) * time.Minute)
 		mustSave(t, s, rec)
+		expired = append(expired, rec.Key)
 	}
 	for i := range 5 {
 		rec := newRecord("shop", scopes.Kinds[i%2], now, `{}`)
@@ -89,21 +91,41 @@ func testDeleteExpired(t *testing.T, s scopes.Store) {
 		mustSave(t, s, rec)
 		live = append(live, rec.Key)
 	}
+	// The keys returned are exactly the expired scopes, each once.
+	var deleted []scopes.Key
 	for _, want := range []int{10, 10, 5, 0} {
-		n, err := s.DeleteExpired(ctx, now, 10)
-		if err != nil || n != want {
-			t.Fatalf("DeleteExpired = %d, %v; want %d", n, err, want)
+		keys, err := s.DeleteExpired(ctx, now, 10)
+		if err != nil || len(keys) != want {
+			t.Fatalf("DeleteExpired = %d keys, %v; want %d", len(keys), err, want)
 		}
+		deleted = append(deleted, keys...)
 	}
+	sameKeys(t, "DeleteExpired", deleted, expired)
 	for _, key := range live {
 		if _, found := mustLoad(t, s, key, now); !found {
 			t.Errorf("unexpired %v deleted", key)
 		}
 	}
-	if n, err := s.DeleteExpired(ctx, now.Add(time.Millisecond), 0); err != nil || n != 0 {
-		t.Errorf("DeleteExpired with limit 0 = %d, %v; want 0", n, err)
+	if keys, err := s.DeleteExpired(ctx, now.Add(time.Millisecond), 0); err != nil || len(keys) != 0 {
+		t.Errorf("DeleteExpired with limit 0 = %v, %v; want none", keys, err)
 	}
-	if n, err := s.DeleteExpired(ctx, now.Add(time.Millisecond), 100); err != nil || n != len(live) {
-		t.Errorf("DeleteExpired once the rest expired = %d, %v; want %d", n, err, len(live))
+	keys, err := s.DeleteExpired(ctx, now.Add(time.Millisecond), 100)
+	if err != nil {
+		t.Fatalf("DeleteExpired once the rest expired: %v", err)
+	}
+	sameKeys(t, "DeleteExpired once the rest expired", keys, live)
+}
+
+// sameKeys checks that got holds the keys of want, each once, in any order.
+func sameKeys(t *testing.T, what string, got, want []scopes.Key) {
+	t.Helper()
+	cmp := func(a, b scopes.Key) int {
+		return strings.Compare(a.App+"\x00"+string(a.Kind)+"\x00"+a.CFID, b.App+"\x00"+string(b.Kind)+"\x00"+b.CFID)
+	}
+	got, want = slices.Clone(got), slices.Clone(want)
+	slices.SortFunc(got, cmp)
+	slices.SortFunc(want, cmp)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s returned the keys\n%v\nwant\n%v", what, got, want)
 	}
 }

@@ -108,9 +108,9 @@ func testExpired(t *testing.T, s scopes.Store) {
 			t.Errorf("List at %v returned %d expired records", at, len(list))
 		}
 	}
-	n, err := s.DeleteExpired(ctx, now, 10)
-	if err != nil || n != 1 {
-		t.Errorf("DeleteExpired = %d, %v; want 1, nil", n, err)
+	keys, err := s.DeleteExpired(ctx, now, 10)
+	if err != nil || len(keys) != 1 || keys[0] != rec.Key {
+		t.Errorf("DeleteExpired = %v, %v; want [%v], nil", keys, err, rec.Key)
 	}
 	if _, found := mustLoad(t, s, rec.Key, now.Add(-time.Minute)); found {
 		t.Error("record still there after DeleteExpired")

@@ -1,0 +1,294 @@
+package scopes
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Why a scope ended, as a Notification says it.
+const (
+	ReasonInvalidated = "invalidated" // Delete or InvalidateAll: the app, the CLI or an operator ended it
+	ReasonExpired     = "expired"     // its idle timeout passed and a cleaner or Redis removed it
+)
+
+// Delivery of end-of-scope notifications.
+const (
+	// ClaimLease is how long an instance that claimed a notification has to
+	// deliver it before another instance may claim it again. It is well over
+	// WebhookTimeout, so that a claim never lapses while its POST is in
+	// flight and two instances do not both deliver.
+	ClaimLease = 30 * time.Second
+	// WebhookTimeout bounds one POST to a webhook.
+	WebhookTimeout = 5 * time.Second
+	// RetryFirst is the wait after the first failed delivery; it doubles
+	// with each failure up to RetryMax.
+	RetryFirst = 5 * time.Second
+	// RetryMax bounds the wait between two deliveries.
+	RetryMax = time.Hour
+	// GiveUpAfter is how long after the scope ended delivery stops being
+	// tried; the notification is then logged as given up.
+	GiveUpAfter = 24 * time.Hour
+	// KeepNotifications is how long delivered and given-up notifications
+	// stay in the outbox; while one stays, another report of the same
+	// scope's end is ignored (see Outbox.EnqueueNotifications).
+	KeepNotifications = 7 * 24 * time.Hour
+	// dispatchBatch is how many due notifications one Dispatch reads.
+	dispatchBatch = 100
+)
+
+// Notification is one ended scope to tell its app about, as the outbox
+// keeps it.
+type Notification struct {
+	ID      int64
+	Key     Key
+	Reason  string
+	URL     string
+	Created time.Time
+	// Attempts counts the failed deliveries so far.
+	Attempts int
+	NextAt   time.Time
+}
+
+// notificationBody is what a webhook receives.
+type notificationBody struct {
+	App    string `json:"app"`
+	Scope  Kind   `json:"scope"`
+	CFID   string `json:"cfid"`
+	Reason string `json:"reason"`
+}
+
+// Body returns the JSON that the webhook receives:
+// {"app":…,"scope":"session"|"client","cfid":…,"reason":"invalidated"|"expired"}.
+func (n Notification) Body() []byte {
+	b, _ := json.Marshal(notificationBody{App: n.Key.App, Scope: n.Key.Kind, CFID: n.Key.CFID, Reason: n.Reason})
+	return b
+}
+
+// Outbox keeps end-of-scope notifications until they are delivered, shared
+// by every instance (the config store). Each ended scope is one row; the
+// instance whose ClaimNotification wins delivers it.
+type Outbox interface {
+	// EnqueueNotifications adds notifications to deliver at their NextAt.
+	// One whose key already has a notification is ignored, so that a scope
+	// that ends is notified once however many instances report it.
+	EnqueueNotifications(ctx context.Context, ns []Notification) error
+	// DueNotifications returns up to limit undelivered notifications due at
+	// now and not claimed at now, oldest due first.
+	DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error)
+	// ClaimNotification claims a due notification until the time until;
+	// ok is false when another instance holds a claim on it at now, or it
+	// has been delivered or given up meanwhile. One claimer wins.
+	ClaimNotification(ctx context.Context, id int64, now, until time.Time) (ok bool, err error)
+	// NotificationDelivered marks a notification delivered at at.
+	NotificationDelivered(ctx context.Context, id int64, at time.Time) error
+	// NotificationFailed records a failed delivery: the attempts so far, the
+	// error, and either the time of the next attempt or, when gaveUp, that
+	// there will be none.
+	NotificationFailed(ctx context.Context, id int64, attempts int, next time.Time, lastErr string, gaveUp bool) error
+	// DeleteNotifications deletes the delivered and given-up notifications
+	// created before before, and returns how many.
+	DeleteNotifications(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Sender POSTs a notification's body to a webhook; an error, or an answer
+// other than 2xx, is a failed delivery. It does the I/O that scopes leaves
+// to cmd.
+type Sender interface {
+	Send(ctx context.Context, url string, body []byte) error
+}
+
+// Notifier turns scopes that end into notifications in the outbox, for the
+// apps that set a scopeEndWebhook, and delivers them: at least once, from
+// one instance at a time. Set it as an Engine's Ends.
+type Notifier struct {
+	outbox Outbox
+	sender Sender
+	// settings returns an app's effective settings, for the scopes the
+	// cleaner finds expired, of which it knows only the keys.
+	settings func(ctx context.Context, app string) (Settings, error)
+	// Now returns the current time; tests replace it to move time forward.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// NewNotifier returns a Notifier that keeps notifications in outbox, sends
+// them with sender, and reads apps' webhooks from directory.
+func NewNotifier(outbox Outbox, sender Sender, directory *Directory) *Notifier {
+	return &Notifier{
+		outbox: outbox,
+		sender: sender,
+		settings: func(ctx context.Context, app string) (Settings, error) {
+			eff, err := directory.Effective(ctx, app)
+			return eff.Settings, err
+		},
+		Now:    time.Now,
+		Logger: slog.Default(),
+	}
+}
+
+// Invalidated enqueues the notification of a scope that was deleted, when
+// its app's settings set has a webhook. A failure is logged, not returned:
+// the scope is gone whatever happens here.
+func (n *Notifier) Invalidated(ctx context.Context, set Settings, key Key) {
+	if set.EndWebhook == "" {
+		return
+	}
+	n.enqueue(ctx, []Notification{n.notification(key, ReasonInvalidated, set.EndWebhook)})
+}
+
+// Expired enqueues the notifications of scopes that a storage deleted as
+// expired, for the apps that have a webhook. A failure is logged, not
+// returned.
+func (n *Notifier) Expired(ctx context.Context, keys []Key) {
+	if len(keys) == 0 {
+		return
+	}
+	webhooks := map[string]string{}
+	var ns []Notification
+	for _, key := range keys {
+		url, seen := webhooks[key.App]
+		if !seen {
+			set, err := n.settings(ctx, key.App)
+			switch {
+			case ErrorCode(err) == ENotFound:
+				// The app was deleted: nobody to notify.
+			case err != nil:
+				n.Logger.Error("end-of-scope notifications lost: cannot read the app's settings",
+					"app", key.App, "err", err)
+			default:
+				url = set.EndWebhook
+			}
+			webhooks[key.App] = url
+		}
+		if url != "" {
+			ns = append(ns, n.notification(key, ReasonExpired, url))
+		}
+	}
+	n.enqueue(ctx, ns)
+}
+
+func (n *Notifier) notification(key Key, reason, url string) Notification {
+	now := n.Now()
+	return Notification{Key: key, Reason: reason, URL: url, Created: now, NextAt: now}
+}
+
+func (n *Notifier) enqueue(ctx context.Context, ns []Notification) {
+	if len(ns) == 0 {
+		return
+	}
+	// The scopes have ended already: a request that goes away now must not
+	// take their notifications with it.
+	ctx = context.WithoutCancel(ctx)
+	if err := n.outbox.EnqueueNotifications(ctx, ns); err != nil {
+		n.Logger.Error("end-of-scope notifications lost: cannot write them to the config store",
+			"count", len(ns), "app", ns[0].Key.App, "err", err)
+	}
+}
+
+// Dispatch delivers the notifications due now that no other instance has
+// claimed, one at a time, and returns how many it delivered and how many
+// failed (to be retried, or given up). Run it every few seconds on every
+// instance: the claim makes each notification go out from one of them.
+func (n *Notifier) Dispatch(ctx context.Context) (delivered, failed int, err error) {
+	due, err := n.outbox.DueNotifications(ctx, n.Now(), dispatchBatch)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, note := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		// Each claim is taken just before its POST, so that the lease
+		// covers one WebhookTimeout, however many are due.
+		now := n.Now()
+		ok, err := n.outbox.ClaimNotification(ctx, note.ID, now, now.Add(ClaimLease))
+		if err != nil {
+			return delivered, failed, err
+		}
+		if !ok {
+			continue
+		}
+		if n.deliver(ctx, note) {
+			delivered++
+		} else {
+			failed++
+		}
+	}
+	return delivered, failed, ctx.Err()
+}
+
+// deliver sends one claimed notification and records the outcome.
+func (n *Notifier) deliver(ctx context.Context, note Notification) bool {
+	sendCtx, cancel := context.WithTimeout(ctx, WebhookTimeout)
+	sendErr := n.sender.Send(sendCtx, note.URL, note.Body())
+	cancel()
+	now := n.Now()
+	if sendErr == nil {
+		if err := n.outbox.NotificationDelivered(ctx, note.ID, now); err != nil {
+			// It will be sent again once the claim lapses: at least once.
+			n.Logger.Error("webhook delivered but not recorded; it will be sent again", "id", note.ID, "err", err)
+		}
+		return true
+	}
+	attempts := note.Attempts + 1
+	gaveUp := now.Sub(note.Created) >= GiveUpAfter
+	next := now.Add(RetryDelay(attempts))
+	if gaveUp {
+		n.Logger.Error("end-of-scope webhook given up", "app", note.Key.App, "scope", note.Key.Kind, "cfid", note.Key.CFID,
+			"reason", note.Reason, "url", note.URL, "attempts", attempts, "err", sendErr)
+	} else {
+		n.Logger.Warn("end-of-scope webhook failed; will retry", "app", note.Key.App, "url", note.URL,
+			"attempts", attempts, "retry_at", next, "err", sendErr)
+	}
+	if err := n.outbox.NotificationFailed(ctx, note.ID, attempts, next, sendErr.Error(), gaveUp); err != nil {
+		n.Logger.Error("cannot record a failed webhook delivery", "id", note.ID, "err", err)
+	}
+	return false
+}
+
+// Prune deletes the delivered and given-up notifications older than
+// KeepNotifications.
+func (n *Notifier) Prune(ctx context.Context) (int64, error) {
+	return n.outbox.DeleteNotifications(ctx, n.Now().Add(-KeepNotifications))
+}
+
+// RetryDelay is the wait after the attempts-th failed delivery: RetryFirst,
+// doubled for each failure after the first, at most RetryMax.
+func RetryDelay(attempts int) time.Duration {
+	d := RetryFirst
+	for i := 1; i < attempts && d < RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, RetryMax)
+}
+
+// CanonicalWebhook checks a webhook URL: empty (no webhook), or an absolute
+// http or https URL with a host and no fragment. It returns it trimmed.
+func CanonicalWebhook(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", Errorf(EInvalidSettings, "%q is not a URL", s)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", Errorf(EInvalidSettings, "%q is not an http or https URL", s)
+	case u.Host == "":
+		return "", Errorf(EInvalidSettings, "%q names no host", s)
+	case u.User != nil:
+		// The settings are shown back by GET settings, the CLI and the admin.
+		return "", Errorf(EInvalidSettings, "the URL has a user or password in it, which the settings would show back")
+	case u.Fragment != "":
+		return "", Errorf(EInvalidSettings, "%q has a #fragment, which is never sent", s)
+	case len(s) > 2048:
+		return "", Errorf(EInvalidSettings, "the URL is longer than 2048 characters")
+	}
+	return s, nil
+}
