@@ -34,8 +34,8 @@ type Options struct {
 	Directory   *scopes.Directory
 	Connections Connections
 	Admins      scopes.AdminStore
-	// Engine counts the live scopes on the overview; without it the
-	// overview shows no counts.
+	// Engine counts the live scopes on the overview and lists its recent
+	// storage failures; without it the overview shows neither.
 	Engine *scopes.Engine
 	// InitialPassword, from SCOPESTORE_ADMIN_PASSWORD, replaces the setup
 	// step: user "admin" logs in with it.

@@ -21,6 +21,9 @@ type settingsForm struct {
 	// EndWebhook is the scopeEndWebhook URL as typed; empty means inherit,
 	// as the timeouts' empty numbers do.
 	EndWebhook string
+	// SensitiveKeys is the sensitiveKeys list as typed, comma-separated;
+	// empty means inherit, as EndWebhook's does.
+	SensitiveKeys string
 	// Errors holds one message per setting name; "form" is a message about
 	// the form as a whole.
 	Errors map[string]string
@@ -105,11 +108,12 @@ func readScopeFields(c echo.Context, k scopes.Kind) scopeFields {
 
 func readSettingsForm(c echo.Context) settingsForm {
 	return settingsForm{
-		SessionType: strings.TrimSpace(c.FormValue(scopes.SessionType)),
-		Session:     readScopeFields(c, scopes.Session),
-		Client:      readScopeFields(c, scopes.Client),
-		EndWebhook:  strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
-		Errors:      map[string]string{},
+		SessionType:   strings.TrimSpace(c.FormValue(scopes.SessionType)),
+		Session:       readScopeFields(c, scopes.Session),
+		Client:        readScopeFields(c, scopes.Client),
+		EndWebhook:    strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
+		SensitiveKeys: strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
+		Errors:        map[string]string{},
 	}
 }
 
@@ -137,6 +141,9 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 		Client: fields(scopes.Client), Errors: map[string]string{}}
 	if w := value(scopes.ScopeEndWebhook); w != scopes.Inherit {
 		f.EndWebhook = w
+	}
+	if keys := value(scopes.SensitiveKeys); keys != scopes.Inherit {
+		f.SensitiveKeys = strings.ReplaceAll(keys, ",", ", ")
 	}
 	return f
 }
@@ -178,15 +185,24 @@ func (f *settingsForm) validate() bool {
 	if _, err := scopes.CanonicalWebhook(f.EndWebhook); err != nil {
 		f.Errors[scopes.ScopeEndWebhook] = scopes.ErrorMessage(err)
 	}
+	if _, _, err := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); err != nil {
+		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
+		f.Errors[scopes.SensitiveKeys] = msg
+	}
 	return len(f.Errors) == 0
 }
 
 // values returns each setting as the config store writes it, or
 // scopes.Inherit; validate must have passed.
 func (f settingsForm) values() map[string]string {
-	v := map[string]string{scopes.SessionType: f.SessionType, scopes.ScopeEndWebhook: scopes.Inherit}
+	v := map[string]string{scopes.SessionType: f.SessionType, scopes.ScopeEndWebhook: scopes.Inherit,
+		scopes.SensitiveKeys: scopes.Inherit}
 	if f.EndWebhook != "" {
 		v[scopes.ScopeEndWebhook] = f.EndWebhook
+	}
+	// A list that canonicalizes to none ("," say) inherits, as an empty one does.
+	if _, keys, _ := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); keys != "" {
+		v[scopes.SensitiveKeys] = keys
 	}
 	for _, k := range scopes.Kinds {
 		s, p := f.of(k), string(k)

@@ -32,6 +32,9 @@ type overviewView struct {
 	// has an engine); Total is their sum.
 	Counted bool
 	Total   liveTotal
+	// Errors are this instance's most recent storage failures, newest
+	// first, when the console has an engine.
+	Errors []scopes.ErrorEvent
 }
 
 // healthRow is the state of the config store or of one storage.
@@ -74,6 +77,8 @@ func (a *Console) overview(c echo.Context) error {
 			}
 		}
 		v.Counted, v.Total = true, a.countScopes(ctx, v.Apps, down)
+		// Read after counting, so that a count that failed is listed too.
+		v.Errors = a.recentErrors()
 	}
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }

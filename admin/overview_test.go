@@ -172,3 +172,57 @@ func TestOverviewShowsEstimates(t *testing.T) {
 		t.Errorf("live-total = %q, want ≈ 1,235", got)
 	}
 }
+
+// A request that a storage fails shows on the overview, with what the
+// application was told and why; a fresh instance says it saw none.
+func TestOverviewListsRecentErrors(t *testing.T) {
+	tc := newTestConsole(t, false)
+	ctx := context.Background()
+	tc.login()
+	tc.createApp(t, "shop")
+	tc.createScopes(t, "shop", scopes.Session, 1)
+	p := tc.get("/admin/")
+	mustStatus(t, p, http.StatusOK)
+	if got := p.testid("recent-errors-empty"); got != "None since this instance started." {
+		t.Errorf("recent-errors-empty = %q", got)
+	}
+	if !strings.Contains(p.testid("recent-errors-note"), "this instance") {
+		t.Errorf("the note does not say the errors are this instance's: %q", p.testid("recent-errors-note"))
+	}
+
+	// shop's sessions move to a storage that does not answer; a request fails.
+	if err := tc.mgr.Create(ctx, scopes.Connection{Name: "down", Type: "redis", Storage: true,
+		Params: map[string]string{"url": "redis://127.0.0.1:1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.dir.SetAppSettings(ctx, "shop", map[string]string{"sessionStorage": "down"}); err != nil {
+		t.Fatal(err)
+	}
+	eff, err := tc.dir.Effective(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tc.engine.Create(ctx, eff.Settings, "shop", scopes.Session, nil)
+	if scopes.ErrorCode(err) != scopes.EUnavailable {
+		t.Fatalf("create on a storage that is down: %v", err)
+	}
+	p = tc.get("/admin/")
+	mustStatus(t, p, http.StatusOK)
+	if p.testid("recent-errors-empty") != "" {
+		t.Error("the overview still says there were no errors")
+	}
+	rows := p.doc.Find(`[data-testid="recent-errors"] [data-testid="recent-error"]`)
+	if rows.Length() == 0 {
+		t.Fatal("no recent error listed")
+	}
+	row := rows.First()
+	if got := row.Find(`[data-testid="recent-error-storage"]`).Text(); got != "down" {
+		t.Errorf("the newest error's storage = %q, want down", got)
+	}
+	if got := row.Find(`[data-testid="recent-error-message"]`).Text(); !strings.Contains(got, `"down" is unavailable`) {
+		t.Errorf("the newest error's message = %q", got)
+	}
+	if got := row.Find(`[data-testid="recent-error-cause"]`).Text(); got == "" {
+		t.Error("the newest error has no cause")
+	}
+}

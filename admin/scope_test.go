@@ -131,6 +131,41 @@ func TestScopeSaveAndReset(t *testing.T) {
 	}
 }
 
+// The sensitive keys typed on the Scope page are kept canonical, shown as
+// saved, and inherited by an app that declares none.
+func TestScopeSensitiveKeys(t *testing.T) {
+	tc := newTestConsole(t, false)
+	ctx := context.Background()
+	tc.login()
+	_, form := tc.scopeForm(t)
+	form.Set("sensitiveKeys", " dob, MRN ,, DOB ")
+	mustStatus(t, tc.post("/admin/scope", form), http.StatusSeeOther)
+	eff, _ := tc.dir.ServerSettings(ctx)
+	if eff.Values["sensitiveKeys"] != "dob,MRN" || eff.From["sensitiveKeys"] != scopes.FromServer {
+		t.Errorf("saved sensitiveKeys %q from %s, want dob,MRN from the server defaults", eff.Values["sensitiveKeys"], eff.From["sensitiveKeys"])
+	}
+	p, form := tc.scopeForm(t)
+	if got := form.Get("sensitiveKeys"); got != "dob, MRN" {
+		t.Errorf("the form shows %q, want dob, MRN", got)
+	}
+	if !strings.Contains(p.testid("sensitiveKeys"), "password") {
+		t.Error("the field does not say that the built-in words still apply")
+	}
+	tc.createApp(t, "shop")
+	app, err := tc.dir.Effective(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := app.Settings.SensitiveKeys; len(got) != 2 || got[0] != "dob" || got[1] != "MRN" {
+		t.Errorf("shop inherits sensitiveKeys %q", got)
+	}
+	form.Set("sensitiveKeys", "")
+	mustStatus(t, tc.post("/admin/scope", form), http.StatusSeeOther)
+	if eff, _ = tc.dir.ServerSettings(ctx); eff.From["sensitiveKeys"] != scopes.FromDefault {
+		t.Errorf("an empty list is %q from %s, want the built-in default", eff.Values["sensitiveKeys"], eff.From["sensitiveKeys"])
+	}
+}
+
 func TestScopeBadInputIsShownBesideTheField(t *testing.T) {
 	cases := []struct {
 		name     string
@@ -145,6 +180,7 @@ func TestScopeBadInputIsShownBesideTheField(t *testing.T) {
 		{"forged storage", map[string]string{"sessionStorage": "nosuch"}, "sessionStorage", `unknown storage "nosuch"`},
 		{"j2ee with a storage", map[string]string{"sessionType": "j2ee", "sessionStorage": "file"}, "sessionType", "j2ee keeps sessions in memory"},
 		{"forged cluster", map[string]string{"clientCluster": "maybe"}, "clientCluster", "true or false"},
+		{"sensitive key too long", map[string]string{"sensitiveKeys": "dob, " + strings.Repeat("x", 65)}, "sensitiveKeys", "longer than 64 characters"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

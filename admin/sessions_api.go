@@ -82,7 +82,7 @@ func (o *sessionOps) apiList(k scopes.Kind) echo.HandlerFunc {
 func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		key, sc, err := o.peek(ctx, c.Param("app"), string(k), c.Param("cfid"))
+		key, _, sc, err := o.peek(ctx, c.Param("app"), string(k), c.Param("cfid"))
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}

@@ -17,6 +17,9 @@ type instanceView struct {
 	Key   scopes.Key
 	Scope *scopes.Scope
 	Tree  []treeNode
+	// SensitiveKeys are the app's own sensitive key names, which the page
+	// lists beside the built-in words.
+	SensitiveKeys []string
 	// TreeErr is why the data could not be drawn.
 	TreeErr string
 	History []observation
@@ -32,7 +35,7 @@ func (o *sessionOps) show(c echo.Context) error {
 // renderInstance shows a scope's page, reading it without a visit.
 func (o *sessionOps) renderInstance(c echo.Context, status int, confirm map[string]string) error {
 	ctx := c.Request().Context()
-	key, sc, err := o.peek(ctx, c.Param("app"), c.Param("kind"), c.Param("cfid"))
+	key, set, sc, err := o.peek(ctx, c.Param("app"), c.Param("kind"), c.Param("cfid"))
 	if err != nil {
 		return err
 	}
@@ -41,11 +44,11 @@ func (o *sessionOps) renderInstance(c echo.Context, status int, confirm map[stri
 	if status == http.StatusOK {
 		o.audit(ctx, string(key.Kind)+".view", auditTarget(key), "opened in the console: its data was shown, sensitive keys masked")
 	}
-	v := instanceView{Key: key, Scope: sc, History: o.history.of(key), Now: now, Confirm: confirm}
+	v := instanceView{Key: key, Scope: sc, SensitiveKeys: set.SensitiveKeys, History: o.history.of(key), Now: now, Confirm: confirm}
 	if v.Confirm == nil {
 		v.Confirm = map[string]string{}
 	}
-	v.Tree, err = dataTree(sc.Data)
+	v.Tree, err = dataTree(sc.Data, set.SensitiveKeys)
 	if err != nil {
 		o.Logger.Warn("scope data does not parse", "app", key.App, "kind", key.Kind, "cfid", key.CFID, "err", err)
 		v.TreeErr = "The data could not be read as a JSON object, so it is not shown."
@@ -54,22 +57,24 @@ func (o *sessionOps) renderInstance(c echo.Context, status int, confirm map[stri
 	return o.render(c, status, instancePage(m, v))
 }
 
-// peek reads the scope a path names, without a visit.
-func (o *sessionOps) peek(ctx context.Context, app, kind, cfid string) (scopes.Key, *scopes.Scope, error) {
+// peek reads the scope a path names, without a visit, with the effective
+// settings of its app.
+func (o *sessionOps) peek(ctx context.Context, app, kind, cfid string) (scopes.Key, scopes.Settings, *scopes.Scope, error) {
+	var set scopes.Settings
 	key, err := scopeKey(app, kind, cfid)
 	if err != nil {
-		return key, nil, err
+		return key, set, nil, err
 	}
 	eng, err := o.engine()
 	if err != nil {
-		return key, nil, err
+		return key, set, nil, err
 	}
-	set, err := o.settingsOf(ctx, key.App)
+	set, err = o.settingsOf(ctx, key.App)
 	if err != nil {
-		return key, nil, err
+		return key, set, nil, err
 	}
 	sc, err := eng.Peek(ctx, set, key)
-	return key, sc, scopeGone(key, err)
+	return key, set, sc, scopeGone(key, err)
 }
 
 // scopeGone words "not found" for an operator rather than for the app.

@@ -213,6 +213,44 @@ func TestSessionsPaging(t *testing.T) {
 	}
 }
 
+// A key the app lists in sensitiveKeys is masked at any depth, in any case,
+// and its value never reaches the page; the built-in words still apply.
+func TestSessionsOpenMasksTheAppsSensitiveKeys(t *testing.T) {
+	tc := newTestConsole(t, false)
+	tc.login()
+	tc.createApp(t, "shop")
+	if _, err := tc.dir.DeclareSettings(context.Background(), "shop", map[string]string{"sensitiveKeys": " dob, MRN ,dob"}); err != nil {
+		t.Fatal(err)
+	}
+	sc := tc.createScope(t, "shop", scopes.Session,
+		`{"dob":"1970-01-01","patient":{"mrn":"MRN-778899","Dob":{"year":1969}},"password":"hunter2","name":"Alice"}`)
+	p := tc.get("/admin/sessions/shop/session/" + sc.CFID)
+	mustStatus(t, p, http.StatusOK)
+	for _, secret := range []string{"1970-01-01", "MRN-778899", "1969", "hunter2"} {
+		if strings.Contains(p.body, secret) {
+			t.Errorf("the page holds the sensitive value %q", secret)
+		}
+	}
+	for _, key := range []string{"dob", "mrn", "Dob", "password"} {
+		if got := p.testid("masked-" + key); got != "••••" {
+			t.Errorf("%s shows %q, want ••••", key, got)
+		}
+	}
+	if got := p.testid("data-name"); got != `"Alice"` {
+		t.Errorf("data name = %q, want \"Alice\"", got)
+	}
+	if got := p.testid("app-sensitive-keys"); got != "dob, MRN" {
+		t.Errorf("the page lists the app's sensitive keys as %q, want dob, MRN", got)
+	}
+	if rule := p.testid("mask-rule"); !strings.Contains(rule, "password") {
+		t.Errorf("the page no longer names the built-in words: %q", rule)
+	}
+	// The history of versions seen keeps no data, only sizes and versions.
+	if p.doc.Find(`[data-testid="history-entry"]`).Length() == 0 {
+		t.Error("no history entry after opening the scope")
+	}
+}
+
 func TestSessionsOpenMasksSensitiveValues(t *testing.T) {
 	tc := newTestConsole(t, false)
 	tc.login()
@@ -243,8 +281,8 @@ func TestSessionsOpenMasksSensitiveValues(t *testing.T) {
 	if p.doc.Find(`[data-testid="key-cart"] > details`).Length() != 1 {
 		t.Error("the array is not drawn as a tree")
 	}
-	if !strings.Contains(p.testid("mask-rule"), "not built yet") {
-		t.Errorf("the page does not say that a per-app list is missing: %q", p.testid("mask-rule"))
+	if rule := p.testid("mask-rule"); !strings.Contains(rule, "password") || !strings.Contains(rule, "sensitiveKeys setting, which lists none") {
+		t.Errorf("the page does not say which keys are masked: %q", rule)
 	}
 	for name, want := range map[string]string{"cfid": sc.CFID, "hitcount": "1", "version": "1", "storage": "file"} {
 		if got := p.testid("value-" + name); got != want {

@@ -10,15 +10,22 @@ import (
 )
 
 // sensitiveWords mark a key whose value the console does not show: a key
-// whose name contains one of them, in any case, is masked at any depth. A
-// per-app list of sensitive keys is not built yet; this rule stands in.
+// whose name contains one of them, in any case, is masked at any depth. They
+// apply to every app, besides the key names the app lists in its
+// sensitiveKeys setting, so that an app that lists none is still covered.
 var sensitiveWords = []string{"password", "secret", "token", "card", "ssn", "cvv", "iban"}
 
 // mask is what the console shows instead of a sensitive value.
 const mask = "••••"
 
-// sensitiveKey tells whether the value of a data key is masked.
-func sensitiveKey(name string) bool {
+// sensitiveKey tells whether the value of a data key is masked: its name is
+// one of the app's sensitive keys, in any case, or contains a sensitive word.
+func sensitiveKey(name string, keys []string) bool {
+	for _, k := range keys {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
 	lower := strings.ToLower(name)
 	for _, w := range sensitiveWords {
 		if strings.Contains(lower, w) {
@@ -51,11 +58,13 @@ type treeNode struct {
 const maxTreeDepth = 32
 
 // dataTree reads a scope's data, an object, into the members of its top
-// level, in their stored order, with the values of sensitive keys masked.
-func dataTree(data []byte) ([]treeNode, error) {
+// level, in their stored order, with the values of sensitive keys masked:
+// keys, the app's sensitiveKeys, and the names sensitiveWords mark.
+func dataTree(data []byte, keys []string) ([]treeNode, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	root, err := readNode(dec, "", 0, false)
+	r := treeReader{dec: dec, keys: keys}
+	root, err := r.readNode("", 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -65,9 +74,16 @@ func dataTree(data []byte) ([]treeNode, error) {
 	return root.Children, nil
 }
 
-// readNode reads the next value of dec as a node named key; masked drops
-// its content, keeping only that there was one.
-func readNode(dec *json.Decoder, key string, depth int, masked bool) (treeNode, error) {
+// treeReader reads a scope's data with the sensitive keys of its app.
+type treeReader struct {
+	dec  *json.Decoder
+	keys []string
+}
+
+// readNode reads the next value as a node named key; masked drops its
+// content, keeping only that there was one.
+func (r treeReader) readNode(key string, depth int, masked bool) (treeNode, error) {
+	dec := r.dec
 	tok, err := dec.Token()
 	if err != nil {
 		return treeNode{}, err
@@ -92,12 +108,12 @@ func readNode(dec *json.Decoder, key string, depth int, masked bool) (treeNode, 
 				return treeNode{}, err
 			}
 			name, _ := nameTok.(string)
-			child, err = readNode(dec, name, depth+1, masked || sensitiveKey(name))
+			child, err = r.readNode(name, depth+1, masked || sensitiveKey(name, r.keys))
 			if err != nil {
 				return treeNode{}, err
 			}
 		} else {
-			child, err = readNode(dec, "["+strconv.Itoa(i)+"]", depth+1, masked)
+			child, err = r.readNode("["+strconv.Itoa(i)+"]", depth+1, masked)
 			if err != nil {
 				return treeNode{}, err
 			}

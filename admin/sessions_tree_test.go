@@ -10,7 +10,7 @@ import (
 )
 
 func TestDataTreeMasksSensitiveKeysAtAnyDepth(t *testing.T) {
-	nodes, err := dataTree([]byte(`{"b":1,"a":{"SSN":"123-45-6789","ok":"x","list":[{"cvv":123},{"iban":["DE89"]}]},"secret_token":{"deep":"s3"},"e":[],"n":null}`))
+	nodes, err := dataTree([]byte(`{"b":1,"a":{"SSN":"123-45-6789","ok":"x","list":[{"cvv":123},{"iban":["DE89"]}]},"secret_token":{"deep":"s3"},"e":[],"n":null}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,14 +34,27 @@ func TestDataTreeMasksSensitiveKeysAtAnyDepth(t *testing.T) {
 	if got != want {
 		t.Errorf("tree\n%s\nwant, in stored order,\n%s", got, want)
 	}
-	if _, err := dataTree([]byte(`[1]`)); err == nil {
+	if _, err := dataTree([]byte(`[1]`), nil); err == nil {
 		t.Error("an array as data is accepted")
+	}
+}
+
+func TestDataTreeMasksTheAppsSensitiveKeys(t *testing.T) {
+	nodes, err := dataTree([]byte(`{"DOB":"1970-01-01","user":{"dob":{"y":1970},"list":[{"Mrn":"M-42"}]},"name":"x","password":"pw"}`),
+		[]string{"dob", "mrn"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := flatText(treeNode{Kind: nodeObject, Children: nodes})
+	want := `{"DOB":••••,"user":{"dob":••••,"list":[{"Mrn":••••}]},"name":"x","password":••••}`
+	if got != want {
+		t.Errorf("tree %s\nwant %s: the app's keys in any case and at any depth, and the built-in words", got, want)
 	}
 }
 
 func TestDataTreeFlattensDeepNesting(t *testing.T) {
 	deep := strings.Repeat(`{"a":`, maxTreeDepth+5) + `1` + strings.Repeat(`}`, maxTreeDepth+5)
-	nodes, err := dataTree([]byte(`{"x":` + deep + `}`))
+	nodes, err := dataTree([]byte(`{"x":`+deep+`}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

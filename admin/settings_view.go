@@ -95,6 +95,7 @@ var settingLabels = map[string]string{
 	scopes.ClientCluster:     "Client cluster",
 	scopes.ClientTimeout:     "Client timeout",
 	scopes.ScopeEndWebhook:   "End-of-scope webhook",
+	scopes.SensitiveKeys:     "Sensitive keys",
 }
 
 // sourceLabel says where a setting's value comes from, in the words of the
@@ -141,6 +142,11 @@ func settingValue(name, value string) string {
 		if value == "" {
 			return "off"
 		}
+	case scopes.SensitiveKeys:
+		if value == "" {
+			return "none"
+		}
+		return strings.ReplaceAll(value, ",", ", ")
 	}
 	return value
 }

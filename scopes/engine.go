@@ -3,6 +3,7 @@ package scopes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 )
@@ -32,6 +33,8 @@ type Engine struct {
 	// Ends, when not nil, is told of the scopes that end, invalidated or
 	// expired, to notify their apps. Set it before the engine serves.
 	Ends *Notifier
+	// errors are the recent storage failures, for RecentErrors.
+	errors errorRing
 }
 
 // NewEngine returns an engine over storages with the default idle time and
@@ -82,16 +85,22 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 }
 
 // storageError passes *Error values through and turns any other failure into
-// EUnavailable naming the storage, logging the detail.
+// EUnavailable naming the storage, logging the detail. A storage that is
+// unavailable, however it was said, and a corrupt stored value are
+// remembered for RecentErrors.
 func (e *Engine) storageError(storage string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if ErrorCode(err) != EInternal {
+	var se *Error
+	switch code := ErrorCode(err); {
+	case (code == EUnavailable || code == ECorrupt) && errors.As(err, &se):
+		e.recordError(storage, se)
+		return err
+	case code != EInternal:
 		return err
 	}
 	e.Logger.Error("storage failed", "storage", storage, "err", err)
-	return Unavailable("storage "+quote(storage), err)
+	se = Unavailable("storage "+quote(storage), err)
+	e.recordError(storage, se)
+	return se
 }
 
 func quote(s string) string { return `"` + s + `"` }

@@ -22,6 +22,16 @@ const (
 	// ScopeEndWebhook is the URL that scopestore POSTs to when one of the
 	// app's scopes, session or client, ends (see Notification); "" is off.
 	ScopeEndWebhook = "scopeEndWebhook"
+	// SensitiveKeys is a comma-separated list of data key names whose values
+	// the admin console masks, at any depth, besides its built-in patterns.
+	SensitiveKeys = "sensitiveKeys"
+)
+
+// Bounds of the sensitiveKeys list, so that a declared list stays a list of
+// names rather than a payload.
+const (
+	MaxSensitiveKeys    = 64
+	MaxSensitiveKeySize = 64
 )
 
 // Session types: only cfml sessions can live in a storage; j2ee sessions stay
@@ -47,6 +57,7 @@ const (
 	storageSetting
 	sessionTypeSetting
 	urlSetting
+	keyListSetting
 )
 
 type settingDef struct {
@@ -67,6 +78,7 @@ var settingDefs = []settingDef{
 	{ClientCluster, boolSetting, "false"},
 	{ClientTimeout, timeoutSetting, "90d"},
 	{ScopeEndWebhook, urlSetting, ""},
+	{SensitiveKeys, keyListSetting, ""},
 }
 
 // SettingNames lists every setting name in display order.
@@ -85,6 +97,13 @@ func lookupSetting(name string) (settingDef, bool) {
 		}
 	}
 	return settingDef{}, false
+}
+
+// ListSetting tells whether a setting's value is a list of names, which the
+// API also accepts as an array of strings.
+func ListSetting(name string) bool {
+	d, ok := lookupSetting(name)
+	return ok && d.kind == keyListSetting
 }
 
 // CanonicalSetting checks one setting's value and returns the setting's
@@ -127,8 +146,43 @@ func CanonicalSetting(name, value string) (string, string, error) {
 			return "", "", Errorf(EInvalidSettings, "%s: %s", d.name, ErrorMessage(err))
 		}
 		return d.name, u, nil
+	case keyListSetting:
+		keys, err := canonicalKeyList(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %s", d.name, ErrorMessage(err))
+		}
+		return d.name, strings.Join(keys, ","), nil
 	}
 	return "", "", Errorf(EInternal, "setting %s has no parser", d.name)
+}
+
+// canonicalKeyList reads a comma-separated list of key names: each trimmed,
+// empty ones dropped, and a name repeated in another case kept once, as
+// first written, since the console compares names in any case.
+func canonicalKeyList(s string) ([]string, error) {
+	var keys []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" || slices.ContainsFunc(keys, func(seen string) bool { return strings.EqualFold(seen, k) }) {
+			continue
+		}
+		if r := []rune(k); len(r) > MaxSensitiveKeySize {
+			return nil, Errorf(EInvalidSettings, "the key name %q is longer than %d characters", string(r[:16])+"…", MaxSensitiveKeySize)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) > MaxSensitiveKeys {
+		return nil, Errorf(EInvalidSettings, "%d key names given; at most %d are kept", len(keys), MaxSensitiveKeys)
+	}
+	return keys, nil
+}
+
+// splitKeyList reads a canonical key list; "" is no keys.
+func splitKeyList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }
 
 func unknownSetting(name string) error {
@@ -171,6 +225,9 @@ type Settings struct {
 	Client      ScopeSettings
 	// EndWebhook is the URL notified when a scope of the app ends; "" is off.
 	EndWebhook string
+	// SensitiveKeys are the data key names whose values the console masks,
+	// at any depth and in any case; nil is none besides the built-in patterns.
+	SensitiveKeys []string
 }
 
 // Of returns the settings of one scope kind.
@@ -218,7 +275,8 @@ func Resolve(server, app Layer) Effective {
 			Cluster:    v[ClientCluster] == "true",
 			Timeout:    mustTimeout(v[ClientTimeout]),
 		},
-		EndWebhook: v[ScopeEndWebhook],
+		EndWebhook:    v[ScopeEndWebhook],
+		SensitiveKeys: splitKeyList(v[SensitiveKeys]),
 	}
 	return eff
 }

@@ -1,6 +1,8 @@
 package scopes
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,12 +33,40 @@ func TestCanonicalSetting(t *testing.T) {
 		{"scopeEndWebhook", "/ended", "", "", EInvalidSettings},
 		{"scopeEndWebhook", "https://user:pw@shop.example/", "", "", EInvalidSettings},
 		{"scopeEndWebhook", "https://shop.example/#x", "", "", EInvalidSettings},
+		{"sensitiveKeys", "", SensitiveKeys, "", ""},
+		{"sensitiveKeys", " dob , , iban,DOB, Address ,dob", SensitiveKeys, "dob,iban,Address", ""},
+		{"sensitiveKeys", ",,", SensitiveKeys, "", ""},
+		{"sensitiveKeys", strings.Repeat("k", 64), SensitiveKeys, strings.Repeat("k", 64), ""},
+		{"sensitiveKeys", "dob," + strings.Repeat("k", 65), "", "", EInvalidSettings},
+		{"sensitiveKeys", strings.Repeat("é", 64), SensitiveKeys, strings.Repeat("é", 64), ""},
+		{"sensitiveKeys", keyList(64), SensitiveKeys, keyList(64), ""},
+		{"sensitiveKeys", keyList(65), "", "", EInvalidSettings},
+		{"sensitiveKeys", keyList(64) + ",K0,k63", SensitiveKeys, keyList(64), ""},
 	}
 	for _, c := range cases {
 		name, value, err := CanonicalSetting(c.name, c.value)
 		if ErrorCode(err) != c.code || name != c.wantName || value != c.wantValue {
 			t.Errorf("CanonicalSetting(%q, %q) = %q, %q, %v; want %q, %q, code %q", c.name, c.value, name, value, err, c.wantName, c.wantValue, c.code)
 		}
+	}
+}
+
+// keyList writes n distinct key names, k0 to k(n-1), as a list.
+func keyList(n int) string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "k" + strconv.Itoa(i)
+	}
+	return strings.Join(keys, ",")
+}
+
+func TestResolveSensitiveKeys(t *testing.T) {
+	if got := Resolve(nil, nil).Settings.SensitiveKeys; got != nil {
+		t.Errorf("default sensitiveKeys = %q, want none", got)
+	}
+	eff := Resolve(Layer{SensitiveKeys: {"iban", FromAdmin}}, Layer{SensitiveKeys: {"dob,Address", FromApp}})
+	if got := eff.Settings.SensitiveKeys; !slices.Equal(got, []string{"dob", "Address"}) || eff.From[SensitiveKeys] != FromApp {
+		t.Errorf("sensitiveKeys = %q from %s, want the app's [dob Address]", got, eff.From[SensitiveKeys])
 	}
 }
 

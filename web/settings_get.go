@@ -20,6 +20,15 @@ type settingsView struct {
 func (s *Server) settingsView(ctx context.Context, app string, eff scopes.Effective) (settingsView, error) {
 	v := settingsView{App: app, Settings: map[string]any{}, Sources: eff.From, Storages: map[scopes.Kind][]string{}}
 	for name, value := range eff.Values {
+		if name == scopes.SensitiveKeys {
+			// A list, even of one key named "true", is an array.
+			keys := eff.Settings.SensitiveKeys
+			if keys == nil {
+				keys = []string{}
+			}
+			v.Settings[name] = keys
+			continue
+		}
 		switch value {
 		case "true":
 			v.Settings[name] = true

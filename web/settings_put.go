@@ -9,8 +9,9 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// parseSettings turns a settings object, whose values are booleans, strings
-// or numbers (a timeout in seconds), into setting values as text.
+// parseSettings turns a settings object, whose values are booleans, strings,
+// numbers (a timeout in seconds) or arrays of strings (a list such as
+// sensitiveKeys, also accepted as "a,b"), into setting values as text.
 func parseSettings(raw map[string]json.RawMessage) (map[string]string, error) {
 	values := map[string]string{}
 	for name, v := range raw {
@@ -31,11 +32,41 @@ func parseSettings(raw map[string]json.RawMessage) (map[string]string, error) {
 			values[name] = x
 		case json.Number:
 			values[name] = x.String()
+		case []any:
+			list, err := listSetting(name, x)
+			if err != nil {
+				return nil, err
+			}
+			values[name] = list
 		default:
-			return nil, scopes.Errorf(scopes.EInvalid, "setting %q must be a boolean, a string or a number; leave it out to inherit it", name)
+			return nil, scopes.Errorf(scopes.EInvalid, "setting %q must be a boolean, a string, a number or an array of strings; leave it out to inherit it", name)
 		}
 	}
 	return values, nil
+}
+
+// listSetting joins an array of strings into the comma-separated text that
+// the setting's canonical form reads; a comma inside one string would split
+// it into two names, so it is refused.
+func listSetting(name string, items []any) (string, error) {
+	if !scopes.ListSetting(name) {
+		if _, _, err := scopes.CanonicalSetting(name, ""); scopes.ErrorCode(err) == scopes.EInvalid {
+			return "", err // an unknown setting, named as such
+		}
+		return "", scopes.Errorf(scopes.EInvalid, "setting %q is not a list: give a boolean, a string or a number", name)
+	}
+	parts := make([]string, len(items))
+	for i, item := range items {
+		str, ok := item.(string)
+		if !ok {
+			return "", scopes.Errorf(scopes.EInvalid, "setting %q: an array holds strings only", name)
+		}
+		if strings.Contains(str, ",") {
+			return "", scopes.Errorf(scopes.EInvalid, "setting %q: %q holds a comma; give each name as its own string", name, str)
+		}
+		parts[i] = str
+	}
+	return strings.Join(parts, ","), nil
 }
 
 func (s *Server) putSettings(c echo.Context) error {

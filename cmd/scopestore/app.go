@@ -47,6 +47,7 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.ClientCluster:     "true or false, as for sessions",
 		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
 		scopes.ScopeEndWebhook:   "http(s) URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires; empty: off",
+		scopes.SensitiveKeys:     "comma-separated data key names whose values the admin console masks, at any depth, besides its built-in words",
 	}
 	for _, name := range scopes.SettingNames() {
 		fs.String(flagOfSetting(name), "", help[name]+" ('inherit' to unset)")
