@@ -114,7 +114,6 @@ type statements struct {
 	list          string // args: name, after, now, limit
 	count         string // args: name, now
 	selectExpired string // args: now, limit
-	deleteExpired string // args: cfid, name, now
 }
 
 func (d dialect) statements(table string) statements {
@@ -136,10 +135,8 @@ func (d dialect) statements(table string) statements {
 		count: q(`SELECT COUNT(*) FROM %[1]s WHERE name = ? AND expires > ?`), // its cost: see Count
 		// DeleteExpired reads the keys of the expired rows through the
 		// expires index, oldest first, locking them (FOR UPDATE; SQLite's
-		// transaction holds the write lock), then deletes each of them, so
-		// that it knows exactly which scopes it deleted. expires is checked
-		// again, so that a row saved meanwhile is left alone.
+		// transaction holds the write lock), then deletes them in chunks
+		// (see deleteKeys), so that it knows exactly which scopes it deleted.
 		selectExpired: q(`SELECT cfid, name FROM %[1]s WHERE expires <= ? ORDER BY expires LIMIT ?` + d.lockRow),
-		deleteExpired: q(`DELETE FROM %[1]s WHERE cfid = ? AND name = ? AND expires <= ?`),
 	}
 }

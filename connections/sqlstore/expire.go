@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,7 +15,7 @@ import (
 // DeleteExpired deletes up to limit rows that expired at now, from the
 // session table first and then the client table, and returns their keys.
 // Each table's rows are found through its expires index, oldest first, and
-// deleted one by one in a transaction that locks them, so that the keys
+// deleted in chunks in the transaction that locked them, so that the keys
 // returned are exactly the rows deleted; the limit bounds how long the rows
 // stay locked.
 //
@@ -94,25 +95,50 @@ func (s *Store) deleteExpired(ctx context.Context, conn *sqlx.Conn, st *statemen
 	if len(found) == 0 {
 		return nil, nil
 	}
-	del, err := tx.PrepareContext(ctx, st.deleteExpired)
+	keys, err := s.deleteKeys(ctx, tx, st, found, expires)
 	if err != nil {
 		return nil, err
 	}
-	defer del.Close()
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// deleteChunk is how many keys one DELETE names: few enough for every
+// driver's placeholder limit, many enough that 100,000 expired rows take
+// hundreds of statements, not 100,000.
+const deleteChunk = 250
+
+// deleteKeys deletes the expired rows of found, locked by the transaction,
+// and returns their keys. The rows are locked (on SQLite, the whole
+// database is), so each chunk deletes every row it names.
+func (s *Store) deleteKeys(ctx context.Context, tx *sql.Tx, st *statements, found []scopes.Key, expires string) ([]scopes.Key, error) {
 	var keys []scopes.Key
-	for _, k := range found {
-		res, err := del.ExecContext(ctx, k.CFID, k.App, expires)
+	for start := 0; start < len(found); start += deleteChunk {
+		chunk := found[start:min(start+deleteChunk, len(found))]
+		args := make([]any, 0, 1+2*len(chunk))
+		args = append(args, expires)
+		for _, k := range chunk {
+			args = append(args, k.CFID, k.App)
+		}
+		query := sqlx.Rebind(s.d.bind, "DELETE FROM "+st.table+" WHERE expires <= ? AND (cfid, name) IN ("+
+			strings.TrimSuffix(strings.Repeat("(?, ?), ", len(chunk)), ", ")+")")
+		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		n, err := res.RowsAffected()
+		if err != nil {
 			return nil, err
-		} else if n > 0 {
-			keys = append(keys, k)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, err
+		if int(n) != len(chunk) {
+			// The rows are locked, so this cannot happen; should it, the whole
+			// transaction is rolled back rather than reporting keys that may not
+			// be the ones deleted.
+			return nil, fmt.Errorf("%d of %d locked expired rows deleted; rolled back", n, len(chunk))
+		}
+		keys = append(keys, chunk...)
 	}
 	return keys, nil
 }
