@@ -106,5 +106,6 @@ func jsonProblem(err error) string {
 // writeScope answers with a scope and its version as ETag.
 func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
 	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(sc.Version, 10)+`"`)
-	return c.JSON(status, sc)
+	body := sc.AppendJSON(make([]byte, 0, len(sc.Data)+512))
+	return c.Blob(status, echo.MIMEApplicationJSON, append(body, '\n'))
 }
