@@ -1,7 +1,6 @@
 package scopes
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -68,18 +67,4 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 		Version:     e.Version,
 		Data:        e.Data,
 	}, nil
-}
-
-// NormalizeData checks that raw is a JSON object and returns it compacted.
-func NormalizeData(raw json.RawMessage) (json.RawMessage, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, Errorf(EInvalid, "data must be a JSON object")
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, Errorf(EInvalid, "data is not valid JSON: %v", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -68,18 +68,6 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	}
 }
 
-// BenchmarkNormalizeData checks and compacts the data of every save.
-func BenchmarkNormalizeData(b *testing.B) {
-	data := benchScopeData(benchScopeSize)
-	b.ReportAllocs()
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		if _, err := scopes.NormalizeData(data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
 // BenchmarkScopeJSON renders the API's answer to a load or a save, as the
 // web package's JSON serializer does (encoding/json, no HTML escaping).
 func BenchmarkScopeJSON(b *testing.B) {

@@ -31,15 +31,3 @@ func TestDecodeForeignValue(t *testing.T) {
 		}
 	}
 }
-
-func TestNormalizeData(t *testing.T) {
-	got, err := NormalizeData(json.RawMessage(" {\n \"a\" : 1 }"))
-	if err != nil || string(got) != `{"a":1}` {
-		t.Fatalf("got %s, %v", got, err)
-	}
-	for _, bad := range []string{`[1]`, `"x"`, `null`, `{`, ``} {
-		if _, err := NormalizeData(json.RawMessage(bad)); ErrorCode(err) != EInvalid {
-			t.Errorf("NormalizeData(%q) = %v", bad, err)
-		}
-	}
-}

@@ -34,11 +34,6 @@ func (s *Server) scopeRequest(c echo.Context, k scopes.Kind) (scopes.Key, scopes
 	return key, eff.Settings, err
 }
 
-// dataBody is the body of a create (optional) and of a save: the scope's data.
-type dataBody struct {
-	Data json.RawMessage `json:"data"`
-}
-
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"

@@ -17,14 +17,8 @@ func (s *Server) createScope(k scopes.Kind) echo.HandlerFunc {
 		}
 		var data json.RawMessage
 		if len(raw) > 0 {
-			var body dataBody
-			if err := unmarshalStrict(raw, &body); err != nil {
+			if data, _, err = decodeDataBody(raw); err != nil {
 				return err
-			}
-			if body.Data != nil {
-				if data, err = scopes.NormalizeData(body.Data); err != nil {
-					return err
-				}
 			}
 		}
 		eff, err := s.directory.Effective(ctx, c.Param("app"))

@@ -17,16 +17,19 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var body dataBody
-		if err := decodeJSON(c, &body); err != nil {
-			return err
-		}
-		if body.Data == nil || string(body.Data) == "null" {
-			return scopes.Errorf(scopes.EInvalid, `"data" is required: send {"data":{…}}`)
-		}
-		data, err := scopes.NormalizeData(body.Data)
+		body, err := readBody(c)
 		if err != nil {
 			return err
+		}
+		if len(body) == 0 {
+			return scopes.Errorf(scopes.EInvalid, "the request body is empty: send a JSON object")
+		}
+		data, present, err := decodeDataBody(body)
+		if err != nil {
+			return err
+		}
+		if !present {
+			return scopes.Errorf(scopes.EInvalid, `"data" is required: send {"data":{…}}`)
 		}
 		ctx := c.Request().Context()
 		eff, err := s.directory.Effective(ctx, key.App)
