@@ -68,11 +68,9 @@ type bench struct {
 	measured map[string]*stats
 	order    []string
 	// live counts the unexpired rows scopebench filled into cf_session_data;
-	// baseSample holds the first BaseRows of their cfids, and reservoir a
-	// uniform sample of BaseRows cfids of all of them.
-	live       int
-	baseSample []string
-	reservoir  []string
+	// reservoir holds a uniform sample of BaseRows of their cfids.
+	live      int
+	reservoir []string
 
 	cleanups []func(context.Context) error
 }

@@ -23,8 +23,8 @@ const (
 )
 
 // ensureLive fills cf_session_data with unexpired scopes of the bench app
-// until scopebench has filled n of them. Their cfids go to baseSample (the
-// first BaseRows) and reservoir (a uniform sample of BaseRows of all).
+// until scopebench has filled n of them. Their cfids go to reservoir, a
+// uniform sample of BaseRows of them.
 func (b *bench) ensureLive(ctx context.Context, n int) error {
 	if b.live >= n {
 		return nil
@@ -34,9 +34,6 @@ func (b *bench) ensureLive(ctx context.Context, n int) error {
 	now := time.Now()
 	expires := now.Add(24 * time.Hour)
 	_, _, err := b.fill(ctx, "live rows", n-b.live, func(int) (time.Time, time.Time) { return now, expires }, func(cfid string) {
-		if len(b.baseSample) < size {
-			b.baseSample = append(b.baseSample, cfid)
-		}
 		// Algorithm R: the i-th row replaces a sample with probability size/i.
 		b.live++
 		if len(b.reservoir) < size {
@@ -146,10 +143,20 @@ func (b *bench) fill(ctx context.Context, label string, n int, times func(i int)
 // runs every second.
 const cleanerStartTimeout = 30 * time.Second
 
+// cleanerTimes are what watchCleaner saw.
+type cleanerTimes struct {
+	// started is when the oldest expired row was gone, deleted when the
+	// newest was, purged when InnoDB's history list was back to its length
+	// before the cleaner (zero when the server does not report it).
+	started, deleted, purged time.Time
+}
+
 // watchCleaner polls, every 50ms, for the rows first and last (the oldest
-// and the newest expired rows): started is when first was gone, finished
-// when last was. It returns when last is gone or ctx ends.
-func (b *bench) watchCleaner(ctx context.Context, first, last string, started, finished *time.Time) error {
+// and the newest expired rows; the cleaner deletes in expires order), then
+// for InnoDB's purge of the deleted rows, which does the rest of their
+// deletion in the background: until the history list length is back to
+// history (when history is not -1). It returns when all is done or ctx ends.
+func (b *bench) watchCleaner(ctx context.Context, first, last string, history int64, t *cleanerTimes) error {
 	exists := func(cfid string) (bool, error) {
 		var one int
 		err := b.db.QueryRowContext(ctx, `SELECT 1 FROM cf_session_data WHERE cfid = ? AND name = ?`, cfid, benchApp).Scan(&one)
@@ -168,28 +175,56 @@ func (b *bench) watchCleaner(ctx context.Context, first, last string, started, f
 		case <-tick.C:
 		}
 		now := time.Now()
-		if started.IsZero() {
+		switch {
+		case t.started.IsZero():
 			ok, err := exists(first)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				*started = now
+				t.started = now
 			} else if now.Sub(began) > cleanerStartTimeout {
 				return fmt.Errorf("the cleaner deleted no expired row within %s of the server's start", cleanerStartTimeout)
 			}
-		}
-		if !started.IsZero() {
+		case t.deleted.IsZero():
 			ok, err := exists(last)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				*finished = now
+				t.deleted = now
+				if history < 0 {
+					return nil
+				}
+			}
+		default:
+			h, err := b.historyLength(ctx)
+			if err != nil {
+				return err
+			}
+			if h <= history+10 {
+				t.purged = now
 				return nil
 			}
 		}
 	}
+}
+
+// historyLength returns InnoDB's history list length: the undo logs that
+// purge has still to process (one per transaction, so one per cleaner
+// batch). It returns -1 when the server does not report it (MySQL has it
+// in information_schema.INNODB_METRICS only).
+func (b *bench) historyLength(ctx context.Context) (int64, error) {
+	var name string
+	var n int64
+	err := b.db.QueryRowContext(ctx, `SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'`).Scan(&name, &n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return -1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read InnoDB's history list length: %w", err)
+	}
+	return n, nil
 }
 
 // settle makes InnoDB write the pages of cf_session_data that a fill
