@@ -68,12 +68,21 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	}
 }
 
-// BenchmarkScopeJSON renders the API's answer to a load or a save, as the
-// web package's JSON serializer does (encoding/json, no HTML escaping).
+// BenchmarkScopeJSON renders the API's answer to a load or a save: with
+// Scope.AppendJSON, as the web package does, and with encoding/json, which
+// validates and compacts the data again, for comparison.
 func BenchmarkScopeJSON(b *testing.B) {
 	for _, kind := range scopes.Kinds {
-		b.Run(string(kind), func(b *testing.B) {
-			rec := benchRecord(kind)
+		rec := benchRecord(kind)
+		b.Run(string(kind)+"/AppendJSON", func(b *testing.B) {
+			buf := make([]byte, 0, len(rec.Data)+512)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(rec.Data)))
+			for b.Loop() {
+				buf = scopes.NewScope(&rec, "memory").AppendJSON(buf[:0])
+			}
+		})
+		b.Run(string(kind)+"/encoding-json", func(b *testing.B) {
 			var buf bytes.Buffer
 			b.ReportAllocs()
 			b.SetBytes(int64(len(rec.Data)))
