@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -51,6 +52,9 @@ type envelope struct {
 // other format (a row written by Lucee, say) is an *Error with code ECorrupt
 // that names the scope, so that one bad value never breaks the others.
 func DecodeRecord(key Key, b []byte) (Record, error) {
+	if rec, ok := decodeExact(key, b); ok {
+		return rec, nil
+	}
 	var e envelope
 	if err := json.Unmarshal(b, &e); err != nil || e.V != envelopeVersion || len(e.Data) == 0 || e.Data[0] != '{' {
 		return Record{}, &Error{Code: ECorrupt, Err: err,
@@ -67,4 +71,86 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 		Version:     e.Version,
 		Data:        e.Data,
 	}, nil
+}
+
+// decodeExact reads an envelope in exactly the form EncodeRecord writes it,
+// with one scan of the data (json.Valid) where json.Unmarshal makes two and
+// copies; ok is false for anything else, which DecodeRecord then reads
+// with encoding/json.
+func decodeExact(key Key, b []byte) (rec Record, ok bool) {
+	p := envParser{b: b}
+	if !p.lit(`{"v":1,"cftoken":`) {
+		return rec, false
+	}
+	cftoken, ok := p.str()
+	var tc, lv, hc, ex, ver int64
+	ok = ok && p.lit(`,"timecreated":`) && p.int(&tc) &&
+		p.lit(`,"lastvisit":`) && p.int(&lv) &&
+		p.lit(`,"hitcount":`) && p.int(&hc) &&
+		p.lit(`,"expires":`) && p.int(&ex) &&
+		p.lit(`,"version":`) && p.int(&ver) &&
+		p.lit(`,"data":`)
+	if !ok || len(b) < p.i+3 || b[p.i] != '{' || b[len(b)-1] != '}' {
+		return rec, false
+	}
+	data := b[p.i : len(b)-1]
+	if !json.Valid(data) {
+		return rec, false
+	}
+	return Record{
+		Key:         key,
+		CFToken:     cftoken,
+		TimeCreated: time.UnixMilli(tc),
+		LastVisit:   time.UnixMilli(lv),
+		HitCount:    hc,
+		Expires:     time.UnixMilli(ex),
+		Version:     ver,
+		Data:        append(json.RawMessage(nil), data...),
+	}, true
+}
+
+type envParser struct {
+	b []byte
+	i int
+}
+
+func (p *envParser) lit(s string) bool {
+	if !bytes.HasPrefix(p.b[p.i:], []byte(s)) {
+		return false
+	}
+	p.i += len(s)
+	return true
+}
+
+// str reads a quoted string without escapes.
+func (p *envParser) str() (string, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", false
+	}
+	end := bytes.IndexByte(p.b[p.i+1:], '"')
+	if end < 0 {
+		return "", false
+	}
+	s := p.b[p.i+1 : p.i+1+end]
+	if bytes.IndexByte(s, '\\') >= 0 {
+		return "", false
+	}
+	p.i += end + 2
+	return string(s), true
+}
+
+func (p *envParser) int(v *int64) bool {
+	j := p.i
+	if j < len(p.b) && p.b[j] == '-' {
+		j++
+	}
+	for j < len(p.b) && p.b[j] >= '0' && p.b[j] <= '9' {
+		j++
+	}
+	n, err := strconv.ParseInt(string(p.b[p.i:j]), 10, 64)
+	if err != nil {
+		return false
+	}
+	*v, p.i = n, j
+	return true
 }
