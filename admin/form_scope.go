@@ -43,9 +43,6 @@ type timeoutFields struct {
 	Days, Hours, Minutes, Seconds string
 }
 
-// timeoutUnits are the names of the four timeout inputs, largest first.
-var timeoutUnits = []string{"days", "hours", "minutes", "seconds"}
-
 func (t timeoutFields) parts() []string { return []string{t.Days, t.Hours, t.Minutes, t.Seconds} }
 
 // inherit tells whether all four numbers are empty.
