@@ -19,7 +19,7 @@ const connFormError = "_form"
 // the name of the param each one sets. The password is apart: it is the
 // connection's secret, write-only.
 var connTypeFields = map[string][]string{
-	"redis":    {"url", "host", "port", "mode", "master", "database", "tls", "username", "prefix", "pool_size", "timeout"},
+	"redis":    {"url", "host", "port", "mode", "master", "database", "tls", "username", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout"},
 	"mysql":    {"host", "port", "database", "username", "strict", "pool_size", "timeout", "dsn"},
 	"postgres": {"host", "port", "database", "username", "pool_size", "timeout", "url"},
 	"sqlite":   {"file"},

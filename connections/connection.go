@@ -30,7 +30,7 @@ type typeSpec struct {
 
 // types lists every connection type scopestore knows.
 var types = map[string]typeSpec{
-	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout"}, [][]string{{"url"}, {"host"}}},
+	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout"}, [][]string{{"url"}, {"host"}}},
 	"memcached": {KindCache, []string{"servers", "timeout"}, [][]string{{"servers"}}},
 	"couchbase": {KindCache, []string{"url", "bucket", "username", "timeout"}, [][]string{{"url", "bucket"}}},
 	"ram":       {KindCache, nil, nil},
@@ -169,6 +169,14 @@ func checkParam(typ, name, value string) string {
 	case "timeout":
 		if _, err := scopes.ParseTimeout(value); err != nil {
 			return fmt.Sprintf("timeout: %v", err)
+		}
+	case "replica_timeout":
+		if d, err := scopes.ParseTimeout(value); err != nil || d <= 0 {
+			return fmt.Sprintf("replica_timeout %q must be a duration such as 500ms or 1s", value)
+		}
+	case "min_replicas_acked":
+		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 16 {
+			return fmt.Sprintf("min_replicas_acked %q must be a number from 0 (do not wait) to 16", value)
 		}
 	case "url":
 		u, err := url.Parse(value)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type Engine struct {
 	IdleTime time.Duration
 	// MaxScopeSize bounds the bytes of a scope's data.
 	MaxScopeSize int
+	// ResolveTime bounds how long a write whose storage did not answer is
+	// sent again to learn whether it was applied (DefaultResolveTime when
+	// 0); past it the write is answered as unavailable, its outcome unknown.
+	ResolveTime time.Duration
 	// Logger receives storage failures with their detail.
 	Logger *slog.Logger
 	// Observer, when not nil, is told of every operation and cleaner run.
@@ -59,9 +64,14 @@ func (e *Engine) now() time.Time { return time.UnixMilli(e.Now().UnixMilli()) }
 
 // target is a scope kind's storage as resolved for one request.
 type target struct {
-	name   string
-	store  Store
+	name  string
+	store Store
+	// tiered is set for cluster = false: loads read this instance's copy.
 	tiered bool
+	// copies is set for every storage but memory: this instance keeps the
+	// records it read or wrote, as the base of the next write (checked by
+	// Rev, so a stale copy costs a retry, never an update).
+	copies bool
 	ss     ScopeSettings
 }
 
@@ -81,7 +91,8 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 		return target{}, e.storageError(ss.Storage, err)
 	}
 	// memory storage is already in memory: a tier in front of it would only copy it.
-	return target{name: ss.Storage, store: st, tiered: !ss.Cluster && ss.Storage != StorageMemory, ss: ss}, nil
+	inMemory := ss.Storage == StorageMemory
+	return target{name: ss.Storage, store: st, tiered: !ss.Cluster && !inMemory, copies: !inMemory, ss: ss}, nil
 }
 
 // storageError passes *Error values through and turns any other failure into
@@ -105,41 +116,75 @@ func (e *Engine) storageError(storage string, err error) error {
 
 func quote(s string) string { return `"` + s + `"` }
 
-// update runs fn atomically on the current record of key and writes what it
-// returns: through the storage's own Update with cluster = true, and on the
-// in-memory primary copy, written through with Save, with cluster = false.
+// Bounds of a write that lost a race or whose outcome is unknown.
+const (
+	// DefaultResolveTime is how long a write whose storage did not answer
+	// is sent again, the same write, until the storage tells whether it was
+	// applied.
+	DefaultResolveTime = 30 * time.Second
+	// maxWriteAttempts bounds how often update applies a change again on a
+	// record that another writer changed first; reaching it takes hundreds
+	// of writers of one scope at once.
+	maxWriteAttempts = 1000
+)
+
+// update applies fn to the current record of key and writes what it returns
+// with a compare-and-set on the record's Rev (Store.Write). The base is this
+// instance's copy when it holds one, else a read of the storage; when the
+// stored record is not the base (another instance wrote it), fn runs again
+// on the record the storage returned, so that no acknowledged write is lost
+// however many instances write the scope. fn must have no side effects.
 func (e *Engine) update(ctx context.Context, t target, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
-	if !t.tiered {
-		rec, err := t.store.Update(ctx, key, now, fn)
-		return rec, e.storageError(t.name, err)
-	}
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
 	defer e.tier.release(tk, ent, now)
-	cur, found, err := e.tierRead(ctx, t, ent, key, now)
-	if err != nil {
-		return Record{}, err
-	}
-	next, err := fn(cur, found)
-	if err != nil {
-		return Record{}, err
-	}
-	if err := t.store.Save(ctx, next); err != nil {
-		// The stored state is unknown now: forget the copy so the next request reads the storage.
-		ent.ok = false
-		return Record{}, e.storageError(t.name, err)
-	}
-	ent.rec, ent.ok = next, true
-	return next, nil
+	return e.updateLocked(ctx, t, ent, key, now, fn)
 }
 
-// tierRead returns the primary copy held by a locked entry, reading the
-// storage when the entry holds none.
-func (e *Engine) tierRead(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time) (Record, bool, error) {
-	if ent.ok {
+// updateLocked is update on an entry the caller holds.
+func (e *Engine) updateLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
+	cur, found, err := e.base(ctx, t, ent, key, now)
+	if err != nil {
+		return Record{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		next, err := fn(cur, found)
+		if err != nil {
+			return Record{}, err
+		}
+		next.Key, next.Rev = key, NewRev()
+		expect := ExpectAbsent
+		if found {
+			expect = cur.Rev
+		}
+		res, err := e.write(ctx, t, next, expect, now)
+		if err != nil {
+			// The stored state is unknown: the next request reads the storage.
+			ent.ok = false
+			return Record{}, err
+		}
+		if res.Written {
+			ent.rec, ent.ok = res.Rec, t.copies
+			return res.Rec, nil
+		}
+		cur, found = res.Rec, res.Found
+		ent.rec, ent.ok = cur, found && t.copies
+		if attempt == maxWriteAttempts {
+			return Record{}, Errorf(EConflict, "the %s scope %s changed under %d attempts to write it; try again", key.Kind, key.CFID, attempt)
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return Record{}, e.storageError(t.name, err)
+		}
+	}
+}
+
+// base returns the record a write starts from: the copy a locked entry
+// holds, or the stored record, which the entry then keeps.
+func (e *Engine) base(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time) (Record, bool, error) {
+	if ent.ok && t.copies {
 		if ent.rec.Expired(now) {
 			ent.ok = false
-			return Record{}, false, nil
+			return Record{Key: key}, false, nil
 		}
 		return ent.rec, true, nil
 	}
@@ -147,10 +192,72 @@ func (e *Engine) tierRead(ctx context.Context, t target, ent *tierEntry, key Key
 	if err != nil {
 		return Record{}, false, e.storageError(t.name, err)
 	}
-	if found {
-		ent.rec, ent.ok = rec, true
+	if !found {
+		return Record{Key: key}, false, nil
 	}
-	return rec, found, nil
+	ent.rec, ent.ok = rec, t.copies
+	return rec, true, nil
+}
+
+// write is Store.Write that resolves an unknown outcome: when the storage
+// fails without saying whether it applied the write (a timeout, a broken
+// connection), the same write, with the same Rev, is sent again until the
+// storage answers, which tells whether the first one was applied and never
+// applies it twice. It gives up after ResolveTime or when ctx ends.
+func (e *Engine) write(ctx context.Context, t target, rec Record, expect string, now time.Time) (WriteResult, error) {
+	res, err := t.store.Write(ctx, rec, expect, now)
+	if err == nil || ErrorCode(err) != EInternal {
+		return res, e.storageError(t.name, err)
+	}
+	first, start := err, time.Now()
+	for attempt := 1; ; attempt++ {
+		e.Logger.Warn("storage write failed with an unknown outcome; sending it again to learn it",
+			"storage", t.name, "app", rec.App, "kind", rec.Kind, "cfid", rec.CFID, "attempt", attempt, "err", err)
+		if time.Since(start) >= e.resolveTime() {
+			return WriteResult{}, e.unresolved(t.name, first)
+		}
+		if err := pause(ctx, min(10*attempt, 100)); err != nil {
+			return WriteResult{}, e.unresolved(t.name, first)
+		}
+		res, err = t.store.Write(ctx, rec, expect, now)
+		if err == nil {
+			e.Logger.Info("storage write resolved", "storage", t.name, "app", rec.App, "kind", rec.Kind, "cfid", rec.CFID, "applied", res.Written, "attempts", attempt+1)
+			return res, nil
+		}
+		if ErrorCode(err) != EInternal {
+			return res, e.storageError(t.name, err)
+		}
+	}
+}
+
+// unresolved is the error of a write whose outcome the storage never told.
+func (e *Engine) unresolved(storage string, err error) error {
+	e.Logger.Error("storage write outcome unknown", "storage", storage, "err", err)
+	se := &Error{Code: EUnavailable, Err: err, Message: "storage " + quote(storage) +
+		" did not answer, so the write may or may not have been applied; load the scope to see, and try again shortly"}
+	e.recordError(storage, se)
+	return se
+}
+
+func (e *Engine) resolveTime() time.Duration {
+	if e.ResolveTime > 0 {
+		return e.ResolveTime
+	}
+	return DefaultResolveTime
+}
+
+// pause waits a random time that grows with attempt, up to attempt
+// milliseconds (at most 100), so that writers who lost a race spread out.
+func pause(ctx context.Context, attempt int) error {
+	limit := time.Duration(min(attempt, 100)) * time.Millisecond
+	t := time.NewTimer(rand.N(limit) + time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // visitDue tells whether a load must write the visit to storage: always for a

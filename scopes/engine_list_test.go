@@ -89,7 +89,8 @@ func fill(t *testing.T, st scopes.Store, n int, now time.Time) []string {
 	for w := range 16 {
 		wg.Go(func() {
 			for i := w; i < len(recs); i += 16 {
-				if err := st.Save(context.Background(), recs[i]); err != nil {
+				recs[i].Rev = scopes.NewRev()
+				if _, err := st.Write(context.Background(), recs[i], scopes.ExpectAny, now); err != nil {
 					errs <- err
 					return
 				}

@@ -26,7 +26,12 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 	}
 	now := e.now()
 	key := Key{App: app, Kind: k, CFID: NewCFID()}
-	rec, err := e.update(ctx, t, key, now, func(_ Record, found bool) (Record, error) {
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	// A new cfid has nothing stored: no read before the write.
+	ent.rec, ent.ok = Record{Key: key}, false
+	defer e.tier.release(tk, ent, now)
+	rec, err := e.createLocked(ctx, t, ent, key, now, func(_ Record, found bool) (Record, error) {
 		if found {
 			return Record{}, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
 		}
@@ -37,7 +42,30 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 	if err != nil {
 		return nil, err
 	}
+	// With cluster = true a copy only serves as the base of this
+	// instance's next write: one is made by the load that usually precedes
+	// it, not for every scope created.
+	ent.ok = ent.ok && t.tiered
 	return NewScope(&rec, t.name), nil
+}
+
+// createLocked writes the record fn makes where nothing is stored, with no
+// read first.
+func (e *Engine) createLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
+	next, err := fn(Record{Key: key}, false)
+	if err != nil {
+		return Record{}, err
+	}
+	next.Key, next.Rev = key, NewRev()
+	res, err := e.write(ctx, t, next, ExpectAbsent, now)
+	if err != nil {
+		return Record{}, err
+	}
+	if !res.Written {
+		return Record{}, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
+	}
+	ent.rec, ent.ok = res.Rec, t.copies
+	return res.Rec, nil
 }
 
 // Load returns a scope instance; loading is a visit that extends its expiry.
@@ -60,39 +88,43 @@ func (e *Engine) Load(ctx context.Context, set Settings, key Key) (_ *Scope, err
 	return NewScope(&rec, t.name), nil
 }
 
+// loadStored reads the storage, as cluster = true wants of every load, and
+// keeps the record as the base of this instance's next write.
 func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
-	if key.Kind == Client {
-		// Every visit of a client scope is written: one atomic update, no read before it.
-		return e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
-			if !found {
-				return Record{}, notFound(key)
-			}
-			return visit(cur, t.ss, now), nil
-		})
-	}
-	rec, found, err := t.store.Load(ctx, key, now)
-	if err != nil {
-		return Record{}, e.storageError(t.name, err)
-	}
-	if !found || rec.Expired(now) {
-		return Record{}, notFound(key)
-	}
-	if !visitDue(rec, t.ss, now) {
-		return rec, nil
-	}
-	return e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+	if !t.copies && key.Kind == Session {
+		// The memory storage keeps no copies: a load that writes nothing
+		// needs no entry.
+		rec, found, err := t.store.Load(ctx, key, now)
+		if err != nil {
+			return Record{}, e.storageError(t.name, err)
+		}
 		if !found {
 			return Record{}, notFound(key)
 		}
-		return visit(cur, t.ss, now), nil
-	})
+		if !visitDue(rec, t.ss, now) {
+			return rec, nil
+		}
+	}
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	defer e.tier.release(tk, ent, now)
+	ent.ok = false
+	return e.loadLocked(ctx, t, ent, key, now)
 }
 
+// loadTiered serves a cluster = false load from this instance's copy, and
+// reads the storage only when it holds none.
 func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
 	defer e.tier.release(tk, ent, now)
-	rec, found, err := e.tierRead(ctx, t, ent, key, now)
+	return e.loadLocked(ctx, t, ent, key, now)
+}
+
+// loadLocked loads key through a locked entry and writes the visit when one
+// is due, as a compare-and-set on the record just read.
+func (e *Engine) loadLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time) (Record, error) {
+	rec, found, err := e.base(ctx, t, ent, key, now)
 	if err != nil {
 		return Record{}, err
 	}
@@ -102,13 +134,12 @@ func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Tim
 	if !visitDue(rec, t.ss, now) {
 		return rec, nil
 	}
-	rec = visit(rec, t.ss, now)
-	if err := t.store.Save(ctx, rec); err != nil {
-		ent.ok = false
-		return Record{}, e.storageError(t.name, err)
-	}
-	ent.rec = rec
-	return rec, nil
+	return e.updateLocked(ctx, t, ent, key, now, func(cur Record, found bool) (Record, error) {
+		if !found {
+			return Record{}, notFound(key)
+		}
+		return visit(cur, t.ss, now), nil
+	})
 }
 
 // Save replaces a scope's data and bumps its version. ifVersion > 0 makes
@@ -190,15 +221,13 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 		return err
 	}
 	now := e.now()
-	if t.tiered {
-		tk := tierKey{t.name, key}
-		ent := e.tier.acquire(tk)
-		defer e.tier.release(tk, ent, now)
-		ent.ok = false
-	}
-	found, err := t.store.Delete(ctx, key)
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	defer e.tier.release(tk, ent, now)
+	ent.ok = false
+	found, err := e.delete(ctx, t, key)
 	if err != nil {
-		return e.storageError(t.name, err)
+		return err
 	}
 	if !found {
 		return notFound(key)
@@ -207,6 +236,33 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 		e.Ends.Invalidated(ctx, set, key)
 	}
 	return nil
+}
+
+// delete is Store.Delete that resolves an unknown outcome by deleting again:
+// a delete is idempotent, but once a first attempt may have deleted the
+// scope, "not found" can no longer tell whether there was one, so the scope
+// counts as found and deleted.
+func (e *Engine) delete(ctx context.Context, t target, key Key) (bool, error) {
+	found, err := t.store.Delete(ctx, key)
+	if err == nil || ErrorCode(err) != EInternal {
+		return found, e.storageError(t.name, err)
+	}
+	first, start := err, time.Now()
+	for attempt := 1; ; attempt++ {
+		e.Logger.Warn("storage delete failed with an unknown outcome; deleting again", "storage", t.name, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempt", attempt, "err", err)
+		if time.Since(start) >= e.resolveTime() {
+			return false, e.unresolved(t.name, first)
+		}
+		if err := pause(ctx, min(10*attempt, 100)); err != nil {
+			return false, e.unresolved(t.name, first)
+		}
+		if _, err = t.store.Delete(ctx, key); err == nil {
+			return true, nil
+		}
+		if ErrorCode(err) != EInternal {
+			return false, e.storageError(t.name, err)
+		}
+	}
 }
 
 // ParseVersion reads an If-Match value: a quoted ETag ("3", W/"3") or a bare

@@ -16,6 +16,8 @@ func EncodeRecord(r Record) []byte {
 	b := make([]byte, 0, len(r.Data)+160)
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, envelopeVersion, 10)
+	b = append(b, `,"rev":`...)
+	b = strconv.AppendQuote(b, r.Rev)
 	b = append(b, `,"cftoken":`...)
 	b = strconv.AppendQuote(b, r.CFToken)
 	b = append(b, `,"timecreated":`...)
@@ -39,6 +41,7 @@ func EncodeRecord(r Record) []byte {
 
 type envelope struct {
 	V           int             `json:"v"`
+	Rev         string          `json:"rev"`
 	CFToken     string          `json:"cftoken"`
 	TimeCreated int64           `json:"timecreated"`
 	LastVisit   int64           `json:"lastvisit"`
@@ -61,8 +64,12 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 			Message: "the stored " + string(key.Kind) + " scope " + key.CFID + " of app " + key.App +
 				" is not in scopestore's format (written by another program?); delete it to start afresh"}
 	}
+	if e.Rev == "" {
+		e.Rev = LegacyRev(e.Version)
+	}
 	return Record{
 		Key:         key,
+		Rev:         e.Rev,
 		CFToken:     e.CFToken,
 		TimeCreated: time.UnixMilli(e.TimeCreated),
 		LastVisit:   time.UnixMilli(e.LastVisit),
@@ -79,7 +86,11 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 // with encoding/json.
 func decodeExact(key Key, b []byte) (rec Record, ok bool) {
 	p := envParser{b: b}
-	if !p.lit(`{"v":1,"cftoken":`) {
+	if !p.lit(`{"v":1,"rev":`) {
+		return rec, false
+	}
+	rev, ok := p.str()
+	if !ok || rev == "" || !p.lit(`,"cftoken":`) {
 		return rec, false
 	}
 	cftoken, ok := p.str()
@@ -99,6 +110,7 @@ func decodeExact(key Key, b []byte) (rec Record, ok bool) {
 	}
 	return Record{
 		Key:         key,
+		Rev:         rev,
 		CFToken:     cftoken,
 		TimeCreated: time.UnixMilli(tc),
 		LastVisit:   time.UnixMilli(lv),

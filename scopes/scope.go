@@ -24,6 +24,12 @@ type Record struct {
 	Expires  time.Time
 	// Version starts at 1 and is bumped by every save; a mere visit keeps it.
 	Version int64
+	// Rev identifies this write of the record: NewRev for every write, a
+	// visit included, so that a store's compare-and-set never mistakes one
+	// write for another (a version comes back after a delete and a create).
+	// It is the write's id too, by which a store recognises a write sent
+	// again (see Store.Write).
+	Rev string
 	// Data is the scope's JSON object, compact, never nil once loaded.
 	Data json.RawMessage
 }

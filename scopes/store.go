@@ -13,14 +13,20 @@ type Store interface {
 	// Load returns the record under key; found is false when there is none
 	// or when it expired at now.
 	Load(ctx context.Context, key Key, now time.Time) (rec Record, found bool, err error)
-	// Save writes rec under its key unconditionally.
-	Save(ctx context.Context, rec Record) error
-	// Update atomically reads the record under key (found is false when there
-	// is none or it expired at now), calls fn with it, and writes the record fn
-	// returns; no other write to key can come between the read and the write.
-	// An error from fn aborts the update and is returned unchanged. A store
-	// that retries on a conflict calls fn again, so fn must have no side effects.
-	Update(ctx context.Context, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error)
+	// Write writes rec under its key, in one round trip where the storage
+	// allows, if the live record stored there matches expect: ExpectAbsent
+	// (no live record: a create), ExpectAny (whatever is there: an
+	// overwrite), or the Rev of the record the caller based rec on (a
+	// compare-and-set). rec.Rev must be new (NewRev): it is the write's id.
+	// When the stored record does not match, nothing is written and the
+	// result carries the live record found (Found false when none), so that
+	// the caller can apply its change again without another read.
+	//
+	// A Write that fails with an error other than an *Error may or may not
+	// have been applied. Calling Write again with the same rec resolves it:
+	// a store reports Written when either call applied it and applies it at
+	// most once (see each store's doc for how long it remembers a write).
+	Write(ctx context.Context, rec Record, expect string, now time.Time) (WriteResult, error)
 	// Delete removes the record under key; found is false when there was none.
 	Delete(ctx context.Context, key Key) (found bool, err error)
 	// List returns up to limit unexpired records of an app's scopes of one
@@ -47,6 +53,26 @@ type Store interface {
 	Close() error
 }
 
+// The expectations of Store.Write other than a record's Rev.
+const (
+	// ExpectAbsent writes only where no live record is stored.
+	ExpectAbsent = ""
+	// ExpectAny writes whatever is stored.
+	ExpectAny = "*"
+)
+
+// WriteResult is what Store.Write did.
+type WriteResult struct {
+	// Written is true when the record was written (now or by an earlier
+	// call with the same Rev); Rec is then the record as stored, its times
+	// cut to the milliseconds that storages keep.
+	Written bool
+	// Rec is the record written, or, when Written is false, the live
+	// record found in its place; Found is false when there was none.
+	Rec   Record
+	Found bool
+}
+
 // Storages resolves storage names to stores.
 type Storages interface {
 	// Store returns the store of a storage name (canonical, see
@@ -65,4 +91,16 @@ type Storages interface {
 type Verifier interface {
 	// Verify runs each check and reports it; a nil Err means it passed.
 	Verify(ctx context.Context) []Health
+}
+
+// Matches tells whether the stored record cur (found false when there is no
+// live one) meets a Write's expect; stores that compare in Go use it.
+func Matches(expect string, cur Record, found bool) bool {
+	switch expect {
+	case ExpectAny:
+		return true
+	case ExpectAbsent:
+		return !found
+	}
+	return found && cur.Rev == expect
 }

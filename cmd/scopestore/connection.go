@@ -30,6 +30,8 @@ var connectionParams = []struct{ name, help string }{
 	{"strict", "MySQL: throw an error upon data truncation (strict SQL mode), default true"},
 	{"pool-size", "largest number of open connections"},
 	{"timeout", "dial and I/O timeout, e.g. 5s"},
+	{"min-replicas-acked", "Redis: replicas that must acknowledge each write (WAIT) before it is answered, default 0"},
+	{"replica-timeout", "Redis: how long a write waits for min-replicas-acked, default 1s"},
 }
 
 func connectionCommand() *command {

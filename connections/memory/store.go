@@ -17,8 +17,8 @@ const shardCount = 64
 
 // Store keeps scope records in process memory. It is safe for concurrent use.
 //
-// Records are held by value and their Data is treated as immutable: Save and
-// Update copy the bytes they are given, and the Data that Load, Update and
+// Records are held by value and their Data is treated as immutable: Write
+// copies the bytes it is given, and the Data that Load, Write and
 // List return is shared with the store, so callers must not modify it.
 type Store struct {
 	shards [shardCount]shard
@@ -27,6 +27,25 @@ type Store struct {
 type shard struct {
 	mu sync.RWMutex
 	m  map[scopes.Key]scopes.Record
+	// written remembers the revs of the shard's last recentWrites writes,
+	// oldest overwritten first in ring, so that a write sent again is
+	// recognised as the store contract asks.
+	written map[string]struct{}
+	ring    [recentWrites]string
+	next    int
+}
+
+// recentWrites is how many writes each shard remembers.
+const recentWrites = 256
+
+// remember records rev as written; the shard's lock is held.
+func (sh *shard) remember(rev string) {
+	if old := sh.ring[sh.next]; old != "" {
+		delete(sh.written, old)
+	}
+	sh.ring[sh.next] = rev
+	sh.written[rev] = struct{}{}
+	sh.next = (sh.next + 1) % recentWrites
 }
 
 // New returns an empty memory store.
@@ -34,6 +53,7 @@ func New() *Store {
 	s := &Store{}
 	for i := range s.shards {
 		s.shards[i].m = make(map[scopes.Key]scopes.Record)
+		s.shards[i].written = make(map[string]struct{}, recentWrites)
 	}
 	return s
 }
@@ -67,19 +87,6 @@ func (s *Store) Load(_ context.Context, key scopes.Key, now time.Time) (scopes.R
 		return scopes.Record{}, false, nil
 	}
 	return rec, true, nil
-}
-
-// Save writes a copy of rec under its key.
-func (s *Store) Save(_ context.Context, rec scopes.Record) error {
-	if err := checkKind(rec.Kind); err != nil {
-		return err
-	}
-	rec = stored(rec)
-	sh := s.shard(rec.Key)
-	sh.mu.Lock()
-	sh.m[rec.Key] = rec
-	sh.mu.Unlock()
-	return nil
 }
 
 // Delete removes the record under key, expired or not, and reports whether

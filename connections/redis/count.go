@@ -3,26 +3,35 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// Count returns the size of the index of an app's scopes of one kind (ZCARD,
-// one command whatever the size), an estimate: exact is always false. The
-// index still holds the members of keys that Redis expired or that expired
-// at now within their grace time, until List or DeleteExpired prunes them,
-// so the count may be above the live count by the scopes that expired since
-// the cleaner's last pass; while none has, it is the live count. It is below
-// only by the scopes whose writer failed between the key and the index (see
-// the package doc). Counting the live keys exactly would read every one.
-func (s *Store) Count(ctx context.Context, app string, kind scopes.Kind, _ time.Time) (int64, bool, error) {
+// Count returns the number of an app's scopes of one kind that are live at
+// now: the entries of the expiry indexes scored after now (ZCOUNT, one
+// command per bucket in one pipeline, whatever the number of scopes). It is
+// exact: every write sets a scope's value and its expiry entry in one
+// script.
+func (s *Store) Count(ctx context.Context, app string, kind scopes.Kind, now time.Time) (int64, bool, error) {
 	if err := checkKind(kind); err != nil {
 		return 0, false, err
 	}
-	n, err := s.client.ZCard(ctx, s.indexKey(tagOf(app, kind))).Result()
-	if err != nil {
+	pipe := s.client.Pipeline()
+	cmds := make([]*goredis.IntCmd, len(buckets))
+	after := "(" + strconv.FormatInt(now.UnixMilli(), 10)
+	for i := range buckets {
+		cmds[i] = pipe.ZCount(ctx, s.expKey(kindOf(app, kind)+":"+buckets[i:i+1]), after, "+inf")
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, false, fmt.Errorf("redis: count %s %s: %w", app, kind, err)
 	}
-	return n, false, nil
+	var n int64
+	for _, cmd := range cmds {
+		n += cmd.Val()
+	}
+	return n, true, nil
 }

@@ -3,128 +3,89 @@ package redis
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// sweepBudget is how many index members one DeleteExpired call may examine
-// for each record it may delete. It bounds a call's work when few members
-// are stale; the cursor carries the walk on at the next call.
-const sweepBudget = 10
-
-// maxSweepBatch bounds one round trip of DeleteExpired.
-const maxSweepBatch = 500
-
-// sweepCursor is where DeleteExpired goes on from: the index of tag, after
-// the member after. The zero value starts at the first index.
-type sweepCursor struct {
-	tag   string
-	after string
-}
-
-// DeleteExpired walks the indexes from where the last call stopped and
-// removes up to limit entries: members whose key Redis has expired (or that
-// was deleted) and scopes expired at now but still in their grace time,
-// key and member. It returns the keys of the scopes it removed: those
-// are the scopes that expired, whether Redis or this call deleted them. A
-// key that Redis expired is reported when its member is pruned, by the call
-// whose ZREM removed it, so once, even when two instances sweep together
-// (a member whose ZREM fails stays, and is reported by a later call). A
-// scope deleted by Delete whose member Delete failed to remove is reported
-// too: Redis cannot tell it from one that expired. Redis expires keys by
-// itself, so this is housekeeping of the indexes, and each call is bounded:
-// it examines at most sweepBudget*limit members, and it ends at the end of
-// the last index, so that a caller that loops while it gets limit stops
-// after one pass. A cursor per Store is enough: the cleaner runs on one
-// instance at a time, and another instance's walk only repeats work.
+// DeleteExpired removes up to limit scopes that expired at now and returns
+// their keys, so that their apps can be told. Redis expires the values by
+// itself (expiryGrace after their Expires); what is left to do is to find
+// the scopes that ended, which the expiry indexes list by expiry: one
+// ZRANGEBYSCORE per bucket of each registered (app, kind), all in one
+// pipeline, finds them, and expireScript ends each, deleting a value still
+// in its grace time. Its work is thus proportional to what expired, not to
+// the live scopes: with nothing expired, a call costs SMEMBERS and one
+// command per bucket. A scope is reported by the call whose script removed
+// its expiry entry, so once, even when instances clean at once. A scope
+// whose value Redis expired and that Delete then removed is not reported:
+// Delete removed its entries.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]scopes.Key, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	s.sweepMu.Lock()
-	defer s.sweepMu.Unlock()
-
-	tags, err := s.client.SMembers(ctx, s.registryKey()).Result()
+	kinds, err := s.client.SMembers(ctx, s.registryKey()).Result()
 	if err != nil {
-		return nil, fmt.Errorf("redis: delete expired: read the index registry: %w", err)
+		return nil, fmt.Errorf("redis: delete expired: read the registry: %w", err)
 	}
-	slices.Sort(tags)
-	i, found := slices.BinarySearch(tags, s.sweep.tag)
-	after := ""
-	if found {
-		after = s.sweep.after
-	}
-	var removed []scopes.Key
-	budget := sweepBudget * min(limit, math.MaxInt/sweepBudget)
-	for ; i < len(tags); i, after = i+1, "" {
-		tag := tags[i]
-		for {
-			if len(removed) >= limit || budget <= 0 {
-				s.sweep = sweepCursor{tag: tag, after: after}
-				return removed, nil
-			}
-			batch := min(limit-len(removed), budget, maxSweepBatch)
-			cfids, err := s.members(ctx, tag, after, batch)
-			if err == nil {
-				var keys []scopes.Key
-				keys, err = s.expireBatch(ctx, tag, cfids, now)
-				removed = append(removed, keys...)
-			}
-			if err != nil {
-				s.sweep = sweepCursor{tag: tag, after: after}
-				return removed, fmt.Errorf("redis: delete expired %s: %w", tag, err)
-			}
-			budget -= len(cfids)
-			if len(cfids) < batch {
-				break
-			}
-			after = cfids[len(cfids)-1]
+	slices.Sort(kinds)
+	ms := strconv.FormatInt(now.UnixMilli(), 10)
+	pipe := s.client.Pipeline()
+	var tags []string
+	var found []*goredis.StringSliceCmd
+	for _, kind := range kinds {
+		for i := range buckets {
+			tag := kind + ":" + buckets[i:i+1]
+			tags = append(tags, tag)
+			found = append(found, pipe.ZRangeByScore(ctx, s.expKey(tag), &goredis.ZRangeBy{Min: "-inf", Max: ms, Count: int64(limit)}))
 		}
 	}
-	s.sweep = sweepCursor{}
+	if len(tags) == 0 {
+		return nil, nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, fmt.Errorf("redis: delete expired: read the expiry indexes: %w", err)
+	}
+	var keys [][]string
+	var args [][]any
+	var ended []scopes.Key
+	for i, cmd := range found {
+		for _, cfid := range cmd.Val() {
+			if len(keys) == limit {
+				break
+			}
+			keys = append(keys, []string{s.scopeKey(tags[i], cfid), s.lexKey(tags[i]), s.expKey(tags[i])})
+			args = append(args, []any{ms, cfid})
+			ended = append(ended, keyOfBucket(tags[i], cfid))
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cmds, err := evalEach(ctx, s.client, expireScript, keys, args)
+	var removed []scopes.Key
+	for i, cmd := range cmds {
+		if n, _ := cmd.Int64(); n == 1 {
+			removed = append(removed, ended[i])
+		}
+	}
+	if err != nil {
+		return removed, fmt.Errorf("redis: delete expired: %w", err)
+	}
 	return removed, nil
 }
 
-// expireBatch runs expireScript on the scopes cfids of tag, then drops from
-// the index those that were gone or that it deleted, and returns the keys
-// of those this call dropped. It never removes more than len(cfids), which
-// DeleteExpired's limit relies on.
-func (s *Store) expireBatch(ctx context.Context, tag string, cfids []string, now time.Time) ([]scopes.Key, error) {
-	if len(cfids) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, len(cfids))
-	for i, cfid := range cfids {
-		keys[i] = s.scopeKey(tag, cfid)
-	}
-	cmds, err := evalEach(ctx, s.client, expireScript, keys, now.UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	var ended []string
-	for i, cmd := range cmds {
-		if res, _ := cmd.Int64(); res == expireGone || res == expireDeleted {
-			ended = append(ended, cfids[i])
-		}
-	}
-	removed, err := s.unindex(ctx, tag, ended)
-	out := make([]scopes.Key, 0, len(removed))
-	for _, cfid := range removed {
-		out = append(out, keyOfTag(tag, cfid))
-	}
-	return out, err
-}
-
-// keyOfTag is the key of the scope cfid of tag (see tagOf: an app name has
-// no colon, so the last one ends it).
-func keyOfTag(tag, cfid string) scopes.Key {
-	i := strings.LastIndexByte(tag, ':')
-	if i < 0 {
+// keyOfBucket is the key of the scope cfid of bucket tag ("app:kind:b"; an
+// app name has no colon).
+func keyOfBucket(tag, cfid string) scopes.Key {
+	parts := strings.SplitN(tag, ":", 3)
+	if len(parts) < 2 {
 		return scopes.Key{App: tag, CFID: cfid}
 	}
-	return scopes.Key{App: tag[:i], Kind: scopes.Kind(tag[i+1:]), CFID: cfid}
+	return scopes.Key{App: parts[0], Kind: scopes.Kind(parts[1]), CFID: cfid}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// After every save and touch, the key's TTL is the record's remaining time,
-// plus expiryGrace.
+// After every write, the key's TTL is the record's remaining time, plus
+// expiryGrace.
 func TestTTLFollowsExpires(t *testing.T) {
 	for _, b := range backends {
 		if b.name == "miniredis" {
@@ -35,66 +35,53 @@ func TestTTLFollowsExpires(t *testing.T) {
 			}
 
 			rec.Expires = now.Add(30 * time.Minute)
-			if err := s.Save(ctx, rec); err != nil {
-				t.Fatal(err)
+			if res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+				t.Fatalf("create = %+v, %v", res, err)
 			}
-			checkTTL("after Save", rec.Expires)
+			checkTTL("after a create", rec.Expires)
 
-			// An update that shortens the expiry: the TTL follows it down too.
-			expires := now.Add(20 * time.Minute)
-			if _, err := s.Update(ctx, rec.Key, now, func(cur scopes.Record, found bool) (scopes.Record, error) {
-				cur.Version++
-				cur.Data = []byte(`{"n":2}`)
-				cur.Expires = expires
-				return cur, nil
-			}); err != nil {
-				t.Fatal(err)
+			// A write that shortens the expiry: the TTL follows it down too.
+			upd := rec
+			upd.Rev, upd.Version, upd.Expires = scopes.NewRev(), 2, now.Add(20*time.Minute)
+			if res, err := s.Write(ctx, upd, rec.Rev, now); err != nil || !res.Written {
+				t.Fatalf("write = %+v, %v", res, err)
 			}
-			checkTTL("after Update", expires)
-
-			// A touch: a visit keeps the version and moves lastvisit and expires.
-			later := now.Add(time.Minute)
-			touched := later.Add(45 * time.Minute)
-			if _, err := s.Update(ctx, rec.Key, later, func(cur scopes.Record, found bool) (scopes.Record, error) {
-				cur.LastVisit, cur.Expires = later, touched
-				return cur, nil
-			}); err != nil {
-				t.Fatal(err)
-			}
-			checkTTL("after a touch", touched)
-
-			// A create through Update.
-			fresh := newRecord("shop", scopes.Client, now, `{}`)
-			fresh.Expires = now.Add(90 * 24 * time.Hour)
-			if _, err := s.Update(ctx, fresh.Key, now, func(scopes.Record, bool) (scopes.Record, error) { return fresh, nil }); err != nil {
-				t.Fatal(err)
-			}
-			k = rawKey(s, fresh.Key)
-			checkTTL("after a create by Update", fresh.Expires)
+			checkTTL("after a write", upd.Expires)
 		})
 	}
 }
 
-// The scope's key carries the hash tag; the index and the registry hold it.
+// A scope's keys share the hash tag of its bucket: the value, both indexes
+// (the expiry index scored by its Expires) and the write's marker; the
+// registry holds the (app, kind).
 func TestKeyLayout(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			s := MustOpen(t, b.params(t))
-			rec := newRecord("shop", scopes.Client, time.Now(), `{}`)
-			if err := s.Save(ctx, rec); err != nil {
-				t.Fatal(err)
+			now := time.Now()
+			rec := newRecord("shop", scopes.Client, now, `{}`)
+			if res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+				t.Fatalf("create = %+v, %v", res, err)
 			}
-			k := rawKey(s, rec.Key)
-			if got := s.scopeKey(tagOf(rec.App, rec.Kind), rec.CFID); got != k {
-				t.Errorf("scope key %q, want %q", got, k)
+			tag := "shop:client:" + rec.CFID[:1]
+			if got, want := s.scopeKey(tag, rec.CFID), rawKey(s, rec.Key); got != want {
+				t.Errorf("scope key %q, want %q", got, want)
 			}
-			if n, err := s.client.Exists(ctx, k).Result(); err != nil || n != 1 {
-				t.Errorf("EXISTS %s = %d, %v", k, n, err)
+			if n, err := s.client.Exists(ctx, rawKey(s, rec.Key)).Result(); err != nil || n != 1 {
+				t.Errorf("EXISTS %s = %d, %v", rawKey(s, rec.Key), n, err)
 			}
-			idx := s.prefix + "idx:{shop:client}"
-			if _, err := s.client.ZScore(ctx, idx, rec.CFID).Result(); err != nil {
-				t.Errorf("ZSCORE %s %s: %v", idx, rec.CFID, err)
+			lex := s.prefix + "{" + tag + "}idx"
+			if score, err := s.client.ZScore(ctx, lex, rec.CFID).Result(); err != nil || score != 0 {
+				t.Errorf("ZSCORE %s %s = %v, %v; want 0", lex, rec.CFID, score, err)
+			}
+			exp := s.prefix + "{" + tag + "}exp"
+			if score, err := s.client.ZScore(ctx, exp, rec.CFID).Result(); err != nil || int64(score) != rec.Expires.UnixMilli() {
+				t.Errorf("ZSCORE %s %s = %v, %v; want %d", exp, rec.CFID, score, err, rec.Expires.UnixMilli())
+			}
+			marker := s.prefix + "{" + tag + "}w:" + rec.Rev
+			if ttl, err := s.client.PTTL(ctx, marker).Result(); err != nil || ttl <= 0 || ttl > defaultMarkerTTL {
+				t.Errorf("PTTL %s = %v, %v; want up to %v", marker, ttl, err, defaultMarkerTTL)
 			}
 			if ok, err := s.client.SIsMember(ctx, s.prefix+"indexes", "shop:client").Result(); err != nil || !ok {
 				t.Errorf("SISMEMBER %sindexes shop:client = %v, %v", s.prefix, ok, err)
@@ -103,10 +90,41 @@ func TestKeyLayout(t *testing.T) {
 	}
 }
 
-// The prefix of a connection without one.
-func TestDefaultPrefix(t *testing.T) {
-	s := MustOpen(t, map[string]string{"host": "127.0.0.1"})
-	if s.prefix != "scopestore:" {
-		t.Errorf("prefix %q, want scopestore:", s.prefix)
+// Each operation that a request makes costs one command, so one round trip:
+// no read before a write, index upkeep included.
+func TestOneRoundTripEach(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	s := MustOpen(t, realParams(t))
+	rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
+	// The first write of an (app, kind) registers it, once per Store.
+	save(t, s, newRecord("shop", scopes.Session, now, `{}`))
+	// Loaded first, so that EVALSHA never falls back to EVAL.
+	if err := writeScript.Load(ctx, s.client).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := deleteScript.Load(ctx, s.client).Err(); err != nil {
+		t.Fatal(err)
+	}
+	upd := rec
+	upd.Rev, upd.Version = scopes.NewRev(), 2
+	ops := []struct {
+		name string
+		run  func() error
+	}{
+		{"create", func() error { _, err := s.Write(ctx, rec, scopes.ExpectAbsent, now); return err }},
+		{"load", func() error { _, _, err := s.Load(ctx, rec.Key, now); return err }},
+		{"save", func() error { _, err := s.Write(ctx, upd, rec.Rev, now); return err }},
+		{"stale save", func() error { _, err := s.Write(ctx, upd, "someone-else", now); return err }},
+		{"delete", func() error { _, err := s.Delete(ctx, rec.Key); return err }},
+	}
+	for _, op := range ops {
+		r := record(s)
+		if err := op.run(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if n := r.total(); n != 1 {
+			t.Errorf("%s sent %d commands (%v), want 1", op.name, n, r.names)
+		}
 	}
 }

@@ -15,10 +15,7 @@ func saveMany(t *testing.T, s *Store, n int, now time.Time) []string {
 	t.Helper()
 	cfids := make([]string, n)
 	for i := range cfids {
-		rec := newRecord("shop", scopes.Session, now, `{}`)
-		if err := s.Save(context.Background(), rec); err != nil {
-			t.Fatal(err)
-		}
+		rec := save(t, s, newRecord("shop", scopes.Session, now, `{}`))
 		cfids[i] = rec.CFID
 	}
 	slices.Sort(cfids)
@@ -53,9 +50,7 @@ func TestListPages(t *testing.T) {
 			s := MustOpen(t, b.params(t))
 			want := saveMany(t, s, 250, now)
 			for _, app := range []string{"blog", "shop2"} { // other apps' scopes stay out
-				if err := s.Save(context.Background(), newRecord(app, scopes.Session, now, `{}`)); err != nil {
-					t.Fatal(err)
-				}
+				save(t, s, newRecord(app, scopes.Session, now, `{}`))
 			}
 			rec := record(s)
 			got, pages := listAll(t, s, 100, now)
@@ -77,44 +72,58 @@ func TestListPages(t *testing.T) {
 	}
 }
 
-// A member whose key is gone (expired, or deleted behind the store's back)
-// is left out and the page fills past it; List leaves it in the index for
-// DeleteExpired, which prunes it and reports its scope as expired, once,
-// even when two instances sweep together.
-func TestListSkipsStaleMembers(t *testing.T) {
+// indexSize returns the members of the lex and expiry indexes of an app's
+// scopes of one kind, over all buckets.
+func indexSize(t *testing.T, s *Store, app string, kind scopes.Kind) (lex, exp int64) {
+	t.Helper()
+	for i := range buckets {
+		tag := kindOf(app, kind) + ":" + buckets[i:i+1]
+		lex += s.client.ZCard(context.Background(), s.lexKey(tag)).Val()
+		exp += s.client.ZCard(context.Background(), s.expKey(tag)).Val()
+	}
+	return lex, exp
+}
+
+// expireMany saves n session scopes of app shop that expired just before
+// now and deletes their values, as Redis does when their TTL runs out, and
+// returns their cfids, sorted.
+func expireMany(t *testing.T, s *Store, n int, now time.Time) []string {
+	t.Helper()
+	cfids := make([]string, n)
+	for i := range cfids {
+		rec := newRecord("shop", scopes.Session, now, `{}`)
+		rec.Expires = now.Add(-10 * time.Millisecond)
+		rec = save(t, s, rec)
+		if err := s.client.Del(context.Background(), rawKey(s, rec.Key)).Err(); err != nil {
+			t.Fatal(err)
+		}
+		cfids[i] = rec.CFID
+	}
+	slices.Sort(cfids)
+	return cfids
+}
+
+// A member whose key Redis expired is left out and the page fills past it;
+// List leaves it in the indexes for DeleteExpired, which removes it and
+// reports its scope as expired, once, even when two instances clean
+// together.
+func TestListSkipsExpiredMembers(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			now := time.Now()
 			s := MustOpen(t, b.params(t))
-			cfids := saveMany(t, s, 30, now)
-			gone := []string{cfids[0], cfids[1], cfids[2], cfids[10], cfids[29]}
-			for _, cfid := range gone {
-				if err := s.client.Del(ctx, rawKey(s, scopes.Key{App: "shop", Kind: scopes.Session, CFID: cfid})).Err(); err != nil {
-					t.Fatal(err)
-				}
+			live := saveMany(t, s, 25, now)
+			gone := expireMany(t, s, 5, now)
+			all, _ := listAll(t, s, 10, now)
+			if !slices.Equal(all, live) {
+				t.Errorf("listed %d scopes\n%v\nwant the 25 live\n%v", len(all), all, live)
 			}
-			page, err := s.List(ctx, "shop", scopes.Session, "", 10, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, r := range page {
-				got = append(got, r.CFID)
-			}
-			want := slices.Concat(cfids[3:10], cfids[11:14])
-			if !slices.Equal(got, want) {
-				t.Errorf("first page\n%v\nwant\n%v", got, want)
-			}
-			all, _ := listAll(t, s, 100, now)
-			if len(all) != 25 {
-				t.Errorf("listed %d scopes, want 25", len(all))
-			}
-			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 30 {
-				t.Errorf("index has %d members after List, want 30: List leaves stale ones to DeleteExpired", n)
+			if lex, exp := indexSize(t, s, "shop", scopes.Session); lex != 30 || exp != 30 {
+				t.Errorf("indexes hold %d and %d members after List, want 30: List leaves expired ones to DeleteExpired", lex, exp)
 			}
 
-			// Two instances sweep at once: each gone scope is reported by one.
+			// Two instances clean at once: each gone scope is reported by one.
 			other := MustOpen(t, b.params(t))
 			var mu sync.Mutex
 			var reported []string
@@ -137,84 +146,71 @@ func TestListSkipsStaleMembers(t *testing.T) {
 			}
 			wg.Wait()
 			slices.Sort(reported)
-			slices.Sort(gone)
 			if !slices.Equal(reported, gone) {
 				t.Errorf("DeleteExpired reported\n%v\nwant each gone scope once\n%v", reported, gone)
 			}
-			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 25 {
-				t.Errorf("index has %d members after DeleteExpired, want the 25 live", n)
+			if lex, exp := indexSize(t, s, "shop", scopes.Session); lex != 25 || exp != 25 {
+				t.Errorf("indexes hold %d and %d members after DeleteExpired, want the 25 live", lex, exp)
+			}
+			if n, exact, err := s.Count(ctx, "shop", scopes.Session, now); err != nil || n != 25 || !exact {
+				t.Errorf("Count = %d, %v, %v; want 25, exact", n, exact, err)
 			}
 		})
 	}
 }
 
-// DeleteExpired prunes the members whose keys are gone, limit at a time.
-func TestDeleteExpiredPrunesIndex(t *testing.T) {
+// DeleteExpired removes what expired, limit at a time.
+func TestDeleteExpiredLimit(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
 			now := time.Now()
 			s := MustOpen(t, b.params(t))
-			cfids := saveMany(t, s, 40, now)
-			for _, cfid := range cfids[:30] {
-				if err := s.client.Del(ctx, rawKey(s, scopes.Key{App: "shop", Kind: scopes.Session, CFID: cfid})).Err(); err != nil {
-					t.Fatal(err)
-				}
-			}
+			saveMany(t, s, 10, now)
+			expireMany(t, s, 30, now)
 			for _, want := range []int{10, 10, 10, 0} {
-				if keys, err := s.DeleteExpired(ctx, now, 10); err != nil || len(keys) != want {
+				if keys, err := s.DeleteExpired(context.Background(), now, 10); err != nil || len(keys) != want {
 					t.Fatalf("DeleteExpired = %d, %v; want %d", len(keys), err, want)
 				}
 			}
-			if n := s.client.ZCard(ctx, s.indexKey("shop:session")).Val(); n != 10 {
-				t.Errorf("index has %d members, want the 10 live", n)
+			if lex, exp := indexSize(t, s, "shop", scopes.Session); lex != 10 || exp != 10 {
+				t.Errorf("indexes hold %d and %d members, want the 10 live", lex, exp)
 			}
 		})
 	}
 }
 
-// With few stale members among many live ones, each call examines a bounded
-// number of members and the cursor carries the walk on: the stale one is
-// found within the calls that a whole pass takes.
-func TestDeleteExpiredIsBounded(t *testing.T) {
+// The cleaner's work follows what expired, not what lives: with 1000 live
+// scopes and none expired, a pass reads the registry and one expiry index
+// per bucket, in two round trips, and runs no script; with 3 expired, it
+// runs 3.
+func TestDeleteExpiredCostsWhatExpired(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	p, _ := miniParams(t, "")
 	s := MustOpen(t, p)
-	cfids := saveMany(t, s, 1000, now)
-	last := cfids[len(cfids)-1]
-	if err := s.client.Del(ctx, rawKey(s, scopes.Key{App: "shop", Kind: scopes.Session, CFID: last})).Err(); err != nil {
-		t.Fatal(err)
-	}
-	// Loaded first, so that each EVALSHA counted is one member examined.
+	saveMany(t, s, 1000, now)
 	if err := expireScript.Load(ctx, s.client).Err(); err != nil {
 		t.Fatal(err)
 	}
 	rec := record(s)
-	const limit = 10
-	calls, total := 0, 0
-	for total == 0 {
-		calls++
-		if calls > 1000/(sweepBudget*limit)+1 {
-			t.Fatalf("no stale member found after %d calls", calls-1)
-		}
-		before := rec.count("evalsha")
-		keys, err := s.DeleteExpired(ctx, now, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if examined := rec.count("evalsha") - before; examined > sweepBudget*limit {
-			t.Errorf("call %d examined %d members, over %d", calls, examined, sweepBudget*limit)
-		}
-		total += len(keys)
+	if keys, err := s.DeleteExpired(ctx, now, 1000); err != nil || len(keys) != 0 {
+		t.Fatalf("DeleteExpired = %d, %v; want 0", len(keys), err)
 	}
-	if total != 1 {
-		t.Errorf("DeleteExpired removed %d, want 1", total)
+	if n, want := rec.count("smembers")+rec.count("zrangebyscore"), 1+len(buckets); n != want || rec.count("evalsha") != 0 {
+		t.Errorf("an idle pass sent %v, want %d reads and no script", rec.names, want)
+	}
+	expireMany(t, s, 3, now)
+	rec = record(s)
+	if keys, err := s.DeleteExpired(ctx, now, 1000); err != nil || len(keys) != 3 {
+		t.Fatalf("DeleteExpired = %d, %v; want 3", len(keys), err)
+	}
+	if n := rec.count("evalsha"); n != 3 {
+		t.Errorf("a pass with 3 expired ran %d scripts, want 3", n)
 	}
 }
 
-// A scope expired at now but still in its grace time is deleted, key and
-// member; a live one is left.
+// A scope expired at now but still in its grace time is deleted, value and
+// index entries; a live one is left.
 func TestDeleteExpiredInGrace(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
@@ -224,23 +220,19 @@ func TestDeleteExpiredInGrace(t *testing.T) {
 			expired := newRecord("shop", scopes.Session, now, `{}`)
 			expired.Expires = now.Add(-10 * time.Millisecond)
 			live := newRecord("shop", scopes.Session, now, `{}`)
-			for _, r := range []scopes.Record{expired, live} {
-				if err := s.Save(ctx, r); err != nil {
-					t.Fatal(err)
-				}
+			save(t, s, expired)
+			save(t, s, live)
+			if keys, err := s.DeleteExpired(ctx, now, 10); err != nil || len(keys) != 1 || keys[0] != expired.Key {
+				t.Fatalf("DeleteExpired = %v, %v; want the expired one", keys, err)
 			}
-			if keys, err := s.DeleteExpired(ctx, now, 10); err != nil || len(keys) != 1 {
-				t.Fatalf("DeleteExpired = %d, %v; want 1", len(keys), err)
-			}
-			// One EXISTS per key: they have two slots.
 			if n, err := s.client.Exists(ctx, rawKey(s, expired.Key)).Result(); err != nil || n != 0 {
 				t.Errorf("EXISTS of the expired key = %d, %v; want 0", n, err)
 			}
 			if n, err := s.client.Exists(ctx, rawKey(s, live.Key)).Result(); err != nil || n != 1 {
 				t.Errorf("EXISTS of the live key = %d, %v; want 1", n, err)
 			}
-			if members := s.client.ZRange(ctx, s.indexKey("shop:session"), 0, -1).Val(); !slices.Equal(members, []string{live.CFID}) {
-				t.Errorf("index %v, want the live one", members)
+			if lex, exp := indexSize(t, s, "shop", scopes.Session); lex != 1 || exp != 1 {
+				t.Errorf("indexes hold %d and %d members, want the live one", lex, exp)
 			}
 		})
 	}

@@ -37,6 +37,11 @@ const (
 	// defaultMaxRetries retries a failed command twice (go-redis: 3), so that
 	// a request fails within seconds when Redis is down.
 	defaultMaxRetries = 2
+	// clusterStateReload is how often a Cluster client reads the slot map
+	// again, so that requests reach a promoted replica within seconds.
+	clusterStateReload = 2 * time.Second
+	// defaultReplicaTimeout bounds the WAIT of min_replicas_acked.
+	defaultReplicaTimeout = time.Second
 	// defaultDialerRetries dials once per attempt (go-redis: 5, 100ms apart):
 	// the command retries above already retry the dial.
 	defaultDialerRetries = 1
@@ -58,7 +63,43 @@ func Open(_ context.Context, c scopes.Connection) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newStore(goredis.NewUniversalClient(opts), prefix, opts.IsClusterMode), nil
+	replicas, replicaTimeout, err := replicaOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	var client goredis.UniversalClient
+	if opts.IsClusterMode {
+		co := opts.Cluster()
+		// A master killed outright answers nothing, never MOVED: only a
+		// reload of the slot map finds its promoted replica, and go-redis
+		// reloads every minute by default.
+		co.ClusterStateReloadInterval = clusterStateReload
+		client = goredis.NewClusterClient(co)
+	} else {
+		client = goredis.NewUniversalClient(opts)
+	}
+	s := newStore(client, prefix, opts.IsClusterMode)
+	s.replicas, s.replicaTimeout = replicas, replicaTimeout
+	return s, nil
+}
+
+// replicaOptions reads min_replicas_acked and replica_timeout.
+func replicaOptions(c scopes.Connection) (int, time.Duration, error) {
+	n, timeout := 0, defaultReplicaTimeout
+	if v := c.Params["min_replicas_acked"]; v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 0 || n > 16 {
+			return 0, 0, scopes.Errorf(scopes.EInvalid, "redis connection %s: min_replicas_acked %q must be a number from 0 (do not wait) to 16", c.Name, v)
+		}
+	}
+	if v := c.Params["replica_timeout"]; v != "" {
+		d, err := scopes.ParseTimeout(v)
+		if err != nil || d <= 0 {
+			return 0, 0, scopes.Errorf(scopes.EInvalid, "redis connection %s: replica_timeout %q must be a duration such as 500ms or 1s", c.Name, v)
+		}
+		timeout = d
+	}
+	return n, timeout, nil
 }
 
 // clientOptions turns a connection into client options and a key prefix.

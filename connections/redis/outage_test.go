@@ -30,12 +30,11 @@ func TestServerDown(t *testing.T) {
 			}
 			return err
 		}},
-		{"Save", "redis: save shop session: ", func() error { return s.Save(ctx, rec) }},
-		{"Update", "redis: update shop session: ", func() error {
-			_, err := s.Update(ctx, rec.Key, now, func(cur scopes.Record, found bool) (scopes.Record, error) {
-				t.Error("Update called fn on a server that is down")
-				return cur, nil
-			})
+		{"Write", "redis: write shop session: ", func() error {
+			res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now)
+			if res.Written {
+				t.Error("Write reported written on a server that is down")
+			}
 			return err
 		}},
 		{"Delete", "redis: delete shop session: ", func() error { _, err := s.Delete(ctx, rec.Key); return err }},
@@ -74,9 +73,7 @@ func TestServerComesBack(t *testing.T) {
 	p, m := miniParams(t, "")
 	s := MustOpen(t, p)
 	rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
-	if err := s.Save(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
+	save(t, s, rec)
 	m.Close()
 	if _, _, err := s.Load(ctx, rec.Key, now); err == nil {
 		t.Fatal("Load succeeded while the server was down")

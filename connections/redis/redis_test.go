@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -15,10 +14,6 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 	"github.com/scopestore/scopestore/scopes/storetest"
 )
-
-// envCluster names a Redis Cluster for the Cluster tests: a comma-separated
-// list of nodes ("127.0.0.1:7000,127.0.0.1:7001"). Unset, they skip.
-const envCluster = "SCOPESTORE_TEST_REDIS_CLUSTER"
 
 // open opens a store over a connection with params; the caller closes it.
 func open(tb testing.TB, params map[string]string) *Store {
@@ -59,10 +54,7 @@ func miniParams(tb testing.TB, mode string) (map[string]string, *miniredis.Minir
 // keys are deleted when the test ends; it skips the test when unset.
 func clusterParams(tb testing.TB) map[string]string {
 	tb.Helper()
-	hosts := os.Getenv(envCluster)
-	if hosts == "" {
-		tb.Skipf("no Redis Cluster: set %s to its nodes (host:port,…) to run this test", envCluster)
-	}
+	hosts := strings.Join(conntest.RedisClusterAddrs(tb), ",")
 	prefix := conntest.RedisPrefix(tb) // a fresh name; its cleanup on the standalone server is harmless
 	params := map[string]string{"host": hosts, "mode": "cluster", "prefix": prefix}
 	tb.Cleanup(func() {
@@ -146,6 +138,17 @@ func (r *recorder) count(name string) int {
 	return r.names[name]
 }
 
+// total returns how many commands were sent.
+func (r *recorder) total() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, c := range r.names {
+		n += c
+	}
+	return n
+}
+
 func (r *recorder) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
 func (r *recorder) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
@@ -168,11 +171,22 @@ func newRecord(app string, kind scopes.Kind, now time.Time, data string) scopes.
 	return scopes.Record{
 		Key:     scopes.Key{App: app, Kind: kind, CFID: scopes.NewCFID()},
 		CFToken: "0", TimeCreated: now, LastVisit: now,
-		Expires: now.Add(time.Hour), Version: 1, Data: []byte(data),
+		Expires: now.Add(time.Hour), Version: 1, Rev: scopes.NewRev(), Data: []byte(data),
 	}
+}
+
+// save writes rec whatever is stored there, with a new rev.
+func save(tb testing.TB, s *Store, rec scopes.Record) scopes.Record {
+	tb.Helper()
+	rec.Rev = scopes.NewRev()
+	res, err := s.Write(context.Background(), rec, scopes.ExpectAny, rec.LastVisit)
+	if err != nil || !res.Written {
+		tb.Fatalf("Write %v = %+v, %v", rec.Key, res, err)
+	}
+	return res.Rec
 }
 
 // rawKey is the key of a scope as the layout names it, built by hand.
 func rawKey(s *Store, key scopes.Key) string {
-	return s.prefix + "{" + key.App + ":" + string(key.Kind) + ":" + key.CFID + "}"
+	return s.prefix + "{" + key.App + ":" + string(key.Kind) + ":" + key.CFID[:1] + "}s:" + key.CFID
 }

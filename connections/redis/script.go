@@ -2,94 +2,100 @@ package redis
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"errors"
 
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// Every script touches one key, KEYS[1], so that it runs in Cluster mode
-// too; goredis.Script sends EVALSHA and falls back to EVAL when the server
-// has not cached it.
+// Every script touches the keys of one bucket, which share a hash tag (see
+// the package doc), so that it runs on one node in Cluster mode too;
+// goredis.Script sends EVALSHA and falls back to EVAL when the server has
+// not cached it. Each reads the first "expires": and "rev": of a value:
+// EncodeRecord writes only numbers and quoted strings whose quotes are
+// escaped before the data, so those matches are the envelope's.
 
-// setScript writes a value with its expiry, as SET … PXAT does, and returns
-// 1 when it created the key, so that only creations cost an index write.
-// Args: value, PXAT.
-var setScript = goredis.NewScript(`
-local created = redis.call('EXISTS', KEYS[1]) == 0
-redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2])
-if created then return 1 end
-return 0
-`)
-
-// casScript writes a value only if the key still holds what Update read:
-// the SHA-1 hex digest of the value read, or "" for no value. It returns
-// casConflict when another writer came first, casCreated when it created the
-// key, casWritten otherwise. Args: expected digest, value, PXAT.
-var casScript = goredis.NewScript(`
+// writeScript is Store.Write in one round trip: the compare-and-set, the
+// value with its expiry, both indexes, and the write's marker, by which a
+// write sent again is recognised. It returns {1} when the write is applied,
+// now or by an earlier call with the same rev; {0} when the expectation is
+// not met and no live scope is stored; {0, value} when the live value is
+// not the one expected.
+//
+// KEYS: scope, lex index, expiry index, marker. ARGV: expect ("" absent,
+// "*" any, or a rev), value, PXAT, cfid, expires (ms), now (ms), marker TTL
+// (ms), the value's rev.
+var writeScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 local cur = redis.call('GET', KEYS[1])
+local live = false
 if cur then
-  if redis.sha1hex(cur) ~= ARGV[1] then return -1 end
-elseif ARGV[1] ~= '' then
-  return -1
+  local e = string.match(cur, '"expires":(%-?%d+)')
+  live = e ~= nil and tonumber(e) > tonumber(ARGV[6])
+end
+local expect = ARGV[1]
+if expect ~= '*' then
+  if live then
+    local rev = string.match(cur, '^{"v":%d+,"rev":"([^"]*)"')
+    if not rev then rev = 'legacy-' .. (string.match(cur, '"version":(%-?%d+)') or '0') end
+    if rev == ARGV[8] then return {1} end
+    if rev ~= expect then return {0, cur} end
+  elseif expect ~= '' then
+    return {0}
+  end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
-if cur then return 0 end
-return 1
+redis.call('ZADD', KEYS[2], 0, ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
+redis.call('SET', KEYS[4], '1', 'PX', ARGV[7])
+return {1}
 `)
 
-// The results of casScript.
-const (
-	casConflict = -1
-	casWritten  = 0
-	casCreated  = 1
-)
+// deleteScript deletes a scope and its index entries and returns 1 when
+// there was a value. KEYS: scope, lex index, expiry index. ARGV: cfid.
+var deleteScript = goredis.NewScript(`
+local n = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[3], ARGV[1])
+return n
+`)
 
-// expireScript deletes a scope whose envelope's expires (epoch
-// milliseconds) is at or before ARGV[1]. It returns expireGone when there is
-// no key, expireDeleted when it deleted it, and expireKept otherwise (a live
-// scope, or a value not in scopestore's format, which is left alone). It
-// reads the first "expires": of the envelope: EncodeRecord writes only
-// numbers and one quoted string (whose quotes are escaped) before it, so that
-// match is the envelope's and not the data's; the check and the delete are
-// atomic, so a scope saved again meanwhile is never deleted.
+// expireScript ends a scope that the expiry index lists as expired at
+// ARGV[1]: it deletes the value if its envelope says it expired (a value
+// saved again meanwhile has a later expiry, which goes back into the index),
+// drops both index entries, and returns 1 when this call removed the
+// expiry index entry, so that when two instances clean at once the scope is
+// reported once. A value not in scopestore's format is left alone, out of
+// the expiry index. KEYS: scope, lex index, expiry index. ARGV: now (ms),
+// cfid.
 var expireScript = goredis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if not v then return -1 end
-local e = string.match(v, '"expires":(%-?%d+)')
-if e and tonumber(e) <= tonumber(ARGV[1]) then
+if v then
+  local e = string.match(v, '"expires":(%-?%d+)')
+  if e == nil then
+    redis.call('ZREM', KEYS[3], ARGV[2])
+    return 0
+  end
+  if tonumber(e) > tonumber(ARGV[1]) then
+    redis.call('ZADD', KEYS[3], e, ARGV[2])
+    return 0
+  end
   redis.call('DEL', KEYS[1])
-  return 1
 end
-return 0
+redis.call('ZREM', KEYS[2], ARGV[2])
+return redis.call('ZREM', KEYS[3], ARGV[2])
 `)
 
-// The results of expireScript.
-const (
-	expireGone    = -1
-	expireKept    = 0
-	expireDeleted = 1
-)
-
-// digest is the SHA-1 hex digest that casScript compares (redis.sha1hex).
-// SHA-1 only tells two versions of one scope apart here; nothing relies on
-// its resistance to chosen collisions.
-func digest(value []byte) string {
-	sum := sha1.Sum(value)
-	return hex.EncodeToString(sum[:])
-}
-
-// evalEach runs script once per key, all in one pipeline, and returns the
-// commands in the order of keys. A server that lacks the script (restarted,
-// SCRIPT FLUSH, a new Cluster node) gets it with SCRIPT LOAD, which a
-// ClusterClient sends to every shard, and the pipeline runs again once.
-func evalEach(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys []string, args ...any) ([]*goredis.Cmd, error) {
+// evalEach runs script once per set of keys, all in one pipeline, and
+// returns the commands in order. A server that lacks the script
+// (restarted, SCRIPT FLUSH, a new Cluster node) gets it with SCRIPT LOAD,
+// which a ClusterClient sends to every shard, and the pipeline runs again
+// once.
+func evalEach(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys [][]string, args [][]any) ([]*goredis.Cmd, error) {
 	for attempt := 0; ; attempt++ {
 		pipe := c.Pipeline()
 		cmds := make([]*goredis.Cmd, len(keys))
-		for i, key := range keys {
-			cmds[i] = script.EvalSha(ctx, pipe, []string{key}, args...)
+		for i := range keys {
+			cmds[i] = script.EvalSha(ctx, pipe, keys[i], args[i]...)
 		}
 		_, err := pipe.Exec(ctx)
 		if err == nil || attempt > 0 || !anyNoScript(cmds) {

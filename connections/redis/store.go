@@ -20,6 +20,12 @@ import (
 // a record past its Expires. DeleteExpired deletes what expired meanwhile.
 const expiryGrace = time.Second
 
+// defaultMarkerTTL is how long Redis keeps the marker of a write. The
+// engine sends a write whose outcome it does not know again for up to
+// scopes.DefaultResolveTime: the marker must outlive that, with a margin for
+// the clocks of scopestore and Redis.
+const defaultMarkerTTL = 2 * scopes.DefaultResolveTime
+
 // Store keeps scopes in Redis. It is safe for concurrent use.
 type Store struct {
 	client goredis.UniversalClient
@@ -29,9 +35,15 @@ type Store struct {
 	cluster bool
 	log     *slog.Logger
 
-	// sweepMu serializes DeleteExpired, whose cursor is sweep.
-	sweepMu sync.Mutex
-	sweep   sweepCursor
+	// markerTTL is how long a write's marker outlives it (see Write).
+	markerTTL time.Duration
+	// replicas and replicaTimeout make each write wait for that many
+	// replicas to acknowledge it (WAIT), when replicas > 0.
+	replicas       int
+	replicaTimeout time.Duration
+	// registered holds the registry members this Store has added, so that
+	// only the first write of an (app, kind) costs a command more.
+	registered sync.Map
 }
 
 var (
@@ -41,38 +53,62 @@ var (
 
 func newStore(client goredis.UniversalClient, prefix string, cluster bool) *Store {
 	return &Store{
-		client:  client,
-		prefix:  prefix,
-		cluster: cluster,
-		log:     slog.Default().With("store", "redis"),
+		client:    client,
+		prefix:    prefix,
+		cluster:   cluster,
+		markerTTL: defaultMarkerTTL,
+		log:       slog.Default().With("store", "redis"),
 	}
 }
 
-// tagOf returns the hash tag's content shared by the keys of an app's scopes
-// of one kind, and the member of the registry of indexes.
-func tagOf(app string, kind scopes.Kind) string { return app + ":" + string(kind) }
+// buckets are the first characters a cfid (a UUID in lower case) can start
+// with, in order. Each (app, kind) has one bucket per character, a hash tag
+// of its own: the scopes whose cfid starts with it, and their indexes.
+const buckets = "0123456789abcdef"
 
-// scopeKey is the key of one scope instance.
-func (s *Store) scopeKey(tag, cfid string) string { return s.prefix + "{" + tag + ":" + cfid + "}" }
+// kindOf returns the registry member of an app's scopes of one kind.
+func kindOf(app string, kind scopes.Kind) string { return app + ":" + string(kind) }
 
-// indexKey is the key of the index of the scopes that share tag.
-func (s *Store) indexKey(tag string) string { return s.prefix + "idx:{" + tag + "}" }
+// bucketOf returns the hash tag's content shared by a scope's keys.
+func bucketOf(app string, kind scopes.Kind, cfid string) string {
+	b := byte('0')
+	if cfid != "" {
+		b = cfid[0]
+		if 'A' <= b && b <= 'F' {
+			b += 'a' - 'A'
+		}
+	}
+	return kindOf(app, kind) + ":" + string(b)
+}
 
-// registryKey is the key of the set of tags that have an index.
+// scopeKey is the key of one scope instance in bucket tag.
+func (s *Store) scopeKey(tag, cfid string) string { return s.prefix + "{" + tag + "}s:" + cfid }
+
+// lexKey is the key of the bucket's cfids in cfid order (all scores 0).
+func (s *Store) lexKey(tag string) string { return s.prefix + "{" + tag + "}idx" }
+
+// expKey is the key of the bucket's cfids scored by their expiry.
+func (s *Store) expKey(tag string) string { return s.prefix + "{" + tag + "}exp" }
+
+// markerKey is the key of the marker of the write rev in bucket tag.
+func (s *Store) markerKey(tag, rev string) string { return s.prefix + "{" + tag + "}w:" + rev }
+
+// registryKey is the key of the set of the (app, kind) pairs that have
+// scopes, which DeleteExpired walks.
 func (s *Store) registryKey() string { return s.prefix + "indexes" }
 
-// keyOf checks key and returns its Redis key and tag. A brace in the app or
-// cfid would move the hash tag, and a colon in the app would let two keys
+// keyOf checks key and returns its Redis key and bucket. A brace in the app
+// or cfid would move the hash tag, and a colon in the app would let two keys
 // share a name; app names and cfids never hold them (scopes.ValidateAppName,
 // scopes.ValidCFID), but the layout must not depend on the callers.
 func (s *Store) keyOf(key scopes.Key) (string, string, error) {
 	if err := checkKind(key.Kind); err != nil {
 		return "", "", err
 	}
-	if strings.ContainsAny(key.App, "{}:") || strings.ContainsAny(key.CFID, "{}") {
-		return "", "", scopes.Errorf(scopes.EInvalid, "app %q or cfid %q holds a brace or colon, which scopestore's Redis keys cannot hold", key.App, key.CFID)
+	if strings.ContainsAny(key.App, "{}:") || strings.ContainsAny(key.CFID, "{}") || key.CFID == "" {
+		return "", "", scopes.Errorf(scopes.EInvalid, "app %q or cfid %q is empty or holds a brace or colon, which scopestore's Redis keys cannot hold", key.App, key.CFID)
 	}
-	tag := tagOf(key.App, key.Kind)
+	tag := bucketOf(key.App, key.Kind, key.CFID)
 	return s.scopeKey(tag, key.CFID), tag, nil
 }
 

@@ -37,13 +37,17 @@ type verifyCheck struct {
 // Verify checks, step by step, what storage needs: that Redis answers
 // ("connect"; in Cluster mode also "cluster mode": every master answers),
 // that a key can be written with a TTL as scopes are (SET … PXAT), read
-// back, has that TTL, can be rewritten by the compare-and-set script of
-// Update, and deleted. A check whose prerequisite failed is reported as
+// back, has that TTL, can be rewritten by the write script (with
+// WAIT when min_replicas_acked is set), and deleted. A check whose prerequisite failed is reported as
 // skipped, naming the check that failed.
 func (s *Store) Verify(ctx context.Context) []scopes.Health {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	probe := s.prefix + "verify:" + hex.EncodeToString(b[:])
+	// A hash tag of its own puts the probe and the keys that the write
+	// script adds beside it in one slot.
+	probe := s.prefix + "{verify:" + hex.EncodeToString(b[:]) + "}"
+	rev := scopes.NewRev()
+	scriptKeys := []string{probe, probe + "idx", probe + "exp", probe + "w:" + rev}
 	value := []byte("scopestore verify " + hex.EncodeToString(b[:]))
 
 	checks := []verifyCheck{{"connect", "", func() (string, error) { return "", s.client.Ping(ctx).Err() }}}
@@ -88,17 +92,20 @@ func (s *Store) Verify(ctx context.Context) []scopes.Health {
 			return "", nil
 		}},
 		verifyCheck{"compare-and-set script", "write with TTL", func() (string, error) {
-			at := time.Now().Add(verifyTTL).UnixMilli()
-			res, err := casScript.Run(ctx, s.client, []string{probe}, digest(value), value, at).Int64()
-			if err == nil && res != casWritten {
-				err = fmt.Errorf("the script answered %d, want %d (written)", res, casWritten)
+			now := time.Now()
+			rec := scopes.Record{Key: scopes.Key{App: "verify", Kind: scopes.Session, CFID: "verify"}, Rev: rev, CFToken: "0",
+				TimeCreated: now, LastVisit: now, Expires: now.Add(verifyTTL), Version: 1}
+			_, env := stored(rec)
+			reply, err := s.runWrite(ctx, probe, scriptKeys, []any{scopes.ExpectAbsent, env, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), verifyTTL.Milliseconds(), rev})
+			if err == nil && (len(reply) == 0 || reply[0] != int64(1)) {
+				err = fmt.Errorf("the script answered %v, want [1] (written)", reply)
 			}
 			return "", err
 		}},
 		verifyCheck{"delete", "write with TTL", func() (string, error) {
-			n, err := s.client.Del(ctx, probe).Result()
-			if err == nil && n != 1 {
-				err = fmt.Errorf("DEL removed %d keys, want 1", n)
+			n, err := s.client.Del(ctx, scriptKeys...).Result()
+			if err == nil && n < 1 {
+				err = fmt.Errorf("DEL removed %d keys, want at least 1", n)
 			}
 			return "", err
 		}},

@@ -12,7 +12,7 @@ import (
 // benchKeys is how many scopes the benchmarks spread their operations over.
 const benchKeys = 1000
 
-// Benchmark measures Load, Save and Update of scopes with 2 KiB of data on
+// Benchmark measures Load and a compare-and-set Write of scopes with 2 KiB of data on
 // stores made by open, reporting allocations.
 func Benchmark(b *testing.B, open func(b *testing.B) scopes.Store) {
 	ctx := context.Background()
@@ -25,8 +25,8 @@ func Benchmark(b *testing.B, open func(b *testing.B) scopes.Store) {
 		recs := make([]scopes.Record, benchKeys)
 		for i := range recs {
 			recs[i] = newRecord("bench", scopes.Session, now, string(data))
-			if err := s.Save(ctx, recs[i]); err != nil {
-				b.Fatalf("Save: %v", err)
+			if _, err := s.Write(ctx, recs[i], scopes.ExpectAbsent, now); err != nil {
+				b.Fatalf("Write: %v", err)
 			}
 		}
 		return s, recs
@@ -43,33 +43,20 @@ func Benchmark(b *testing.B, open func(b *testing.B) scopes.Store) {
 			i++
 		}
 	})
-	b.Run("Save", func(b *testing.B) {
+	b.Run("Write", func(b *testing.B) {
 		s, recs := setup(b)
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
-			rec := recs[i%benchKeys]
-			rec.Version += int64(i)
-			if err := s.Save(ctx, rec); err != nil {
-				b.Fatalf("Save: %v", err)
+			cur := &recs[i%benchKeys]
+			upd := *cur
+			upd.Version++
+			upd.Rev = scopes.NewRev()
+			res, err := s.Write(ctx, upd, cur.Rev, now)
+			if err != nil || !res.Written {
+				b.Fatalf("Write = %+v, %v", res, err)
 			}
-			i++
-		}
-	})
-	b.Run("Update", func(b *testing.B) {
-		s, recs := setup(b)
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			_, err := s.Update(ctx, recs[i%benchKeys].Key, now, func(cur scopes.Record, found bool) (scopes.Record, error) {
-				cur.Version++
-				cur.LastVisit = now
-				cur.Data = data
-				return cur, nil
-			})
-			if err != nil {
-				b.Fatalf("Update: %v", err)
-			}
+			*cur = res.Rec
 			i++
 		}
 	})

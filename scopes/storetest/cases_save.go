@@ -20,6 +20,7 @@ func testSaveLoadRoundTrip(t *testing.T, s scopes.Store) {
 			HitCount:    7,
 			Expires:     now.Add(90 * 24 * time.Hour),
 			Version:     42,
+			Rev:         scopes.NewRev(),
 			Data:        []byte(`{"cart":[1,2,3],"name":"Zoë \"Z\"","nested":{"a":null,"b":true,"n":1.5}}`),
 		}
 		mustSave(t, s, rec)
@@ -62,7 +63,7 @@ func testSaveOverwrites(t *testing.T, s scopes.Store) {
 	now := time.Now()
 	rec := newRecord("shop", scopes.Client, now, `{"v":1}`)
 	mustSave(t, s, rec)
-	rec.Version, rec.HitCount, rec.Data = 2, 5, []byte(`{"v":2}`)
+	rec.Version, rec.HitCount, rec.Data, rec.Rev = 2, 5, []byte(`{"v":2}`), scopes.NewRev()
 	rec.Expires = now.Add(2 * time.Hour)
 	mustSave(t, s, rec)
 	got, found := mustLoad(t, s, rec.Key, now)
@@ -161,8 +162,8 @@ func testInvalidKind(t *testing.T, s scopes.Store) {
 	ctx := context.Background()
 	now := time.Now()
 	rec := newRecord("shop", "application", now, `{}`)
-	if err := s.Save(ctx, rec); err == nil {
-		t.Error("Save of kind application succeeded")
+	if _, err := s.Write(ctx, rec, scopes.ExpectAny, now); err == nil {
+		t.Error("Write of kind application succeeded")
 	}
 	if _, _, err := s.Load(ctx, rec.Key, now); err == nil {
 		t.Error("Load of kind application succeeded")

@@ -41,10 +41,15 @@ var cases = []struct {
 	{"SaveOverwrites", testSaveOverwrites},
 	{"LoadMissing", testLoadMissing},
 	{"Expired", testExpired},
-	{"UpdateMissingCreates", testUpdateMissing},
-	{"UpdateExisting", testUpdateExisting},
-	{"UpdateExpiredIsMissing", testUpdateExpired},
-	{"UpdateErrorWritesNothing", testUpdateError},
+	{"WriteAbsentCreates", testWriteAbsent},
+	{"WriteAbsentMeetsLive", testWriteAbsentMeetsLive},
+	{"WriteAbsentTakesOverExpired", testWriteAbsentExpired},
+	{"WriteRevMatches", testWriteRev},
+	{"WriteRevStale", testWriteRevStale},
+	{"WriteRevGone", testWriteRevGone},
+	{"WriteAny", testWriteAny},
+	{"WriteResentAppliesOnce", testWriteResent},
+	{"WriteNeedsRev", testWriteNeedsRev},
 	{"Delete", testDelete},
 	{"KeysIsolated", testKeysIsolated},
 	{"InvalidKind", testInvalidKind},
@@ -67,15 +72,22 @@ func newRecord(app string, kind scopes.Kind, now time.Time, data string) scopes.
 		LastVisit:   now,
 		Expires:     now.Add(time.Hour),
 		Version:     1,
+		Rev:         scopes.NewRev(),
 		Data:        json.RawMessage(data),
 	}
 }
 
-func mustSave(t *testing.T, s scopes.Store, rec scopes.Record) {
+// mustSave writes rec whatever is stored, with a new Rev unless it has one.
+func mustSave(t *testing.T, s scopes.Store, rec scopes.Record) scopes.Record {
 	t.Helper()
-	if err := s.Save(context.Background(), rec); err != nil {
-		t.Fatalf("Save %v: %v", rec.Key, err)
+	if rec.Rev == "" {
+		rec.Rev = scopes.NewRev()
 	}
+	res, err := s.Write(context.Background(), rec, scopes.ExpectAny, rec.TimeCreated)
+	if err != nil || !res.Written {
+		t.Fatalf("Write %v = %+v, %v; want written", rec.Key, res, err)
+	}
+	return res.Rec
 }
 
 func mustLoad(t *testing.T, s scopes.Store, key scopes.Key, now time.Time) (scopes.Record, bool) {
@@ -106,6 +118,8 @@ func equalRecords(got, want scopes.Record) error {
 		return fmt.Errorf("expires %v, want %v", got.Expires, want.Expires)
 	case got.Version != want.Version:
 		return fmt.Errorf("version %d, want %d", got.Version, want.Version)
+	case got.Rev != want.Rev:
+		return fmt.Errorf("rev %q, want %q", got.Rev, want.Rev)
 	case !bytes.Equal(got.Data, want.Data):
 		return fmt.Errorf("data %s, want %s", got.Data, want.Data)
 	}
