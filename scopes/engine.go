@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -40,6 +41,8 @@ type Engine struct {
 	Ends *Notifier
 	// errors are the recent storage failures, for RecentErrors.
 	errors errorRing
+	// watched holds the Announcers this engine watches.
+	watched sync.Map
 }
 
 // NewEngine returns an engine over storages with the default idle time and
@@ -92,6 +95,9 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 	}
 	// memory storage is already in memory: a tier in front of it would only copy it.
 	inMemory := ss.Storage == StorageMemory
+	if a, ok := st.(Announcer); ok && !ss.Cluster {
+		e.watch(ss.Storage, a)
+	}
 	return target{name: ss.Storage, store: st, tiered: !ss.Cluster && !inMemory, copies: !inMemory, ss: ss}, nil
 }
 
@@ -181,6 +187,9 @@ func (e *Engine) updateLocked(ctx context.Context, t target, ent *tierEntry, key
 // base returns the record a write starts from: the copy a locked entry
 // holds, or the stored record, which the entry then keeps.
 func (e *Engine) base(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time) (Record, bool, error) {
+	if ent.stale.Swap(false) {
+		ent.ok = false
+	}
 	if ent.ok && t.copies {
 		if ent.rec.Expired(now) {
 			ent.ok = false
@@ -205,7 +214,12 @@ func (e *Engine) base(ctx context.Context, t target, ent *tierEntry, key Key, no
 // storage answers, which tells whether the first one was applied and never
 // applies it twice. It gives up after ResolveTime or when ctx ends.
 func (e *Engine) write(ctx context.Context, t target, rec Record, expect string, now time.Time) (WriteResult, error) {
-	res, err := t.store.Write(ctx, rec, expect, now)
+	write := t.store.Write
+	if a, ok := t.store.(Announcer); ok && t.tiered {
+		// Other instances' copies of the scope are stale once this write lands.
+		write = a.WriteAnnounced
+	}
+	res, err := write(ctx, rec, expect, now)
 	if err == nil || ErrorCode(err) != EInternal {
 		return res, e.storageError(t.name, err)
 	}
@@ -219,7 +233,7 @@ func (e *Engine) write(ctx context.Context, t target, rec Record, expect string,
 		if err := pause(ctx, min(10*attempt, 100)); err != nil {
 			return WriteResult{}, e.unresolved(t.name, first)
 		}
-		res, err = t.store.Write(ctx, rec, expect, now)
+		res, err = write(ctx, rec, expect, now)
 		if err == nil {
 			e.Logger.Info("storage write resolved", "storage", t.name, "app", rec.App, "kind", rec.Kind, "cfid", rec.CFID, "applied", res.Written, "attempts", attempt+1)
 			return res, nil
@@ -237,6 +251,15 @@ func (e *Engine) unresolved(storage string, err error) error {
 		" did not answer, so the write may or may not have been applied; load the scope to see, and try again shortly"}
 	e.recordError(storage, se)
 	return se
+}
+
+// watch starts, once per store, dropping the copies of the scopes whose
+// writes other instances announce.
+func (e *Engine) watch(name string, a Announcer) {
+	if _, seen := e.watched.LoadOrStore(a, true); seen {
+		return
+	}
+	a.Watch(func(key Key) { e.tier.markStale(tierKey{name, key}) })
 }
 
 func (e *Engine) resolveTime() time.Duration {

@@ -104,3 +104,17 @@ func Matches(expect string, cur Record, found bool) bool {
 	}
 	return found && cur.Rev == expect
 }
+
+// Announcer is a Store that can tell the other instances of scopestore
+// about a write, so that those which keep a copy of the scope
+// (cluster = false) drop it and read the storage again, rather than serve a
+// stale copy until their idle time ends.
+type Announcer interface {
+	// WriteAnnounced is Write that also announces the write, when applied,
+	// to the instances that Watch.
+	WriteAnnounced(ctx context.Context, rec Record, expect string, now time.Time) (WriteResult, error)
+	// Watch calls changed with the key of every write that another instance
+	// announces, from a goroutine of its own, until the store is closed.
+	// Messages may be lost while the storage is unreachable.
+	Watch(changed func(Key))
+}

@@ -36,6 +36,9 @@ type tierEntry struct {
 	rec      Record
 	ok       bool
 	lastUsed time.Time
+	// stale is set when another instance announced a write of the scope:
+	// the copy is read again from the storage before it serves.
+	stale atomic.Bool
 	// refs counts holders and waiters; guarded by the shard's mutex.
 	refs int
 }
@@ -82,6 +85,16 @@ func (t *tier) release(k tierKey, e *tierEntry, now time.Time) {
 	if e.refs == 0 && !e.ok {
 		delete(s.m, k)
 		t.entries.Add(-1)
+	}
+	s.mu.Unlock()
+}
+
+// markStale flags the copy of k, if this instance holds one, as outdated.
+func (t *tier) markStale(k tierKey) {
+	s := t.shard(k)
+	s.mu.Lock()
+	if e := s.m[k]; e != nil {
+		e.stale.Store(true)
 	}
 	s.mu.Unlock()
 }

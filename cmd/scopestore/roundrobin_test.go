@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scopestore/scopestore/connections/conntest"
 )
@@ -38,6 +39,9 @@ func TestRoundRobinClusterFalse(t *testing.T) {
 			lb := &roundRobin{instances: []*instance{startInstance(t, dir), startInstance(t, dir)}}
 			concurrentIncrements(t, lb, key)
 			staleIfMatch(t, lb, key)
+			if st.name == "redis" {
+				announced(t, lb, key)
+			}
 		})
 	}
 }
@@ -172,4 +176,25 @@ func putIfMatch(t *testing.T, in *instance, path, key, body string, version int6
 	defer res.Body.Close()
 	out, _ := io.ReadAll(res.Body)
 	return res.StatusCode, string(out)
+}
+
+// announced: on Redis, an instance's write reaches the other's copy within a
+// second, announced over pub/sub.
+func announced(t *testing.T, lb *roundRobin, key string) {
+	a, b := lb.instances[0], lb.instances[1]
+	status, body, _ := a.do(t, "POST", "/api/v1/apps/shop/sessions", key, `{"data":{"n":1}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	path := "/api/v1/apps/shop/sessions/" + cfidField.FindStringSubmatch(body)[1]
+	if status, body, _ = b.do(t, "GET", path, key, ""); status != http.StatusOK {
+		t.Fatalf("b GET: %d %s", status, body)
+	}
+	for i := 2; i <= 6; i++ {
+		if status, body, _ = a.do(t, "PATCH", path, key, `{"incr":{"n":1}}`); status != http.StatusOK {
+			t.Fatalf("a PATCH: %d %s", status, body)
+		}
+		took := seenWithin(t, b, path, key, fmt.Sprintf(`"data":{"n":%d}`, i), time.Second)
+		t.Logf("b saw a's write %d after %v", i, took)
+	}
 }

@@ -23,7 +23,8 @@ import (
 //
 // KEYS: scope, lex index, expiry index, marker. ARGV: expect ("" absent,
 // "*" any, or a rev), value, PXAT, cfid, expires (ms), now (ms), marker TTL
-// (ms), the value's rev.
+// (ms), the value's rev, and the channel and message that announce the
+// write ("" for none; see announce.go).
 var writeScript = goredis.NewScript(`
 if redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 local cur = redis.call('GET', KEYS[1])
@@ -47,6 +48,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
 redis.call('ZADD', KEYS[2], 0, ARGV[4])
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
 redis.call('SET', KEYS[4], '1', 'PX', ARGV[7])
+if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
 return {1}
 `)
 

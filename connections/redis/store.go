@@ -41,6 +41,11 @@ type Store struct {
 	// replicas to acknowledge it (WAIT), when replicas > 0.
 	replicas       int
 	replicaTimeout time.Duration
+	// instance tells this Store's announcements from other instances'.
+	instance string
+	// closers end what Watch started, on Close.
+	closersMu sync.Mutex
+	closers   []func() error
 	// registered holds the registry members this Store has added, so that
 	// only the first write of an (app, kind) costs a command more.
 	registered sync.Map
@@ -57,6 +62,7 @@ func newStore(client goredis.UniversalClient, prefix string, cluster bool) *Stor
 		prefix:    prefix,
 		cluster:   cluster,
 		markerTTL: defaultMarkerTTL,
+		instance:  scopes.NewRev(),
 		log:       slog.Default().With("store", "redis"),
 	}
 }
@@ -149,6 +155,11 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the client's connections.
 func (s *Store) Close() error {
+	s.closersMu.Lock()
+	for _, c := range s.closers {
+		_ = c()
+	}
+	s.closersMu.Unlock()
 	if err := s.client.Close(); err != nil {
 		return fmt.Errorf("redis: close: %w", err)
 	}

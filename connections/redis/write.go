@@ -28,6 +28,11 @@ import (
 // with an unknown outcome, which the engine resolves by sending it again,
 // until a promoted replica or the master has it.
 func (s *Store) Write(ctx context.Context, rec scopes.Record, expect string, now time.Time) (scopes.WriteResult, error) {
+	return s.write(ctx, rec, expect, now, false)
+}
+
+// write is Write, which publishes its announcement when announce is set.
+func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now time.Time, announce bool) (scopes.WriteResult, error) {
 	k, tag, err := s.keyOf(rec.Key)
 	if err != nil {
 		return scopes.WriteResult{}, err
@@ -38,7 +43,11 @@ func (s *Store) Write(ctx context.Context, rec scopes.Record, expect string, now
 	s.register(ctx, rec.App, rec.Kind)
 	rec, value := stored(rec)
 	keys := []string{k, s.lexKey(tag), s.expKey(tag), s.markerKey(tag, rec.Rev)}
-	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev}
+	channel, message := "", ""
+	if announce {
+		channel, message = s.channel(), s.announcement(rec.Key)
+	}
+	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev, channel, message}
 	reply, err := s.runWrite(ctx, k, keys, args)
 	if err != nil {
 		return scopes.WriteResult{}, fmt.Errorf("redis: write %s %s: %w", rec.App, rec.Kind, err)
