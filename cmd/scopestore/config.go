@@ -20,6 +20,7 @@ type Config struct {
 	SecretKey       string
 	MaxScopeSize    byteSize
 	IdleTime        time.Duration
+	ResolveTime     time.Duration
 	CleanerInterval time.Duration
 	CacheTTL        time.Duration
 	ShutdownTimeout time.Duration
@@ -29,6 +30,10 @@ type Config struct {
 	MetricsToken    string
 }
 
+// maxResolveTime bounds --resolve-time below how long the Redis storage
+// keeps the marker by which it recognises a write sent again.
+const maxResolveTime = 50 * time.Second
+
 // defaultConfig is what scopestore runs on with no flags and no environment.
 func defaultConfig() Config {
 	return Config{
@@ -36,6 +41,7 @@ func defaultConfig() Config {
 		DataDir:         "./data",
 		MaxScopeSize:    scopes.DefaultMaxScopeSize,
 		IdleTime:        scopes.DefaultIdleTime,
+		ResolveTime:     scopes.DefaultResolveTime,
 		CleanerInterval: time.Hour,
 		CacheTTL:        scopes.DefaultCacheTTL,
 		ShutdownTimeout: 30 * time.Second,
@@ -52,6 +58,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that encrypts connection passwords at rest (default: generated into <data-dir>/secret.key)")
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
+	fs.DurationVar(&c.ResolveTime, "resolve-time", c.ResolveTime, "how long a write that a storage did not answer is sent again to learn whether it was applied, before it is answered 503")
 	fs.DurationVar(&c.CleanerInterval, "cleaner-interval", c.CleanerInterval, "how often expired scopes are deleted from file and datasource storages")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", c.CacheTTL, "how long apps, keys and settings read from the config store are trusted (0 turns caching off)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests in flight")
@@ -59,7 +66,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token that GET /metrics requires (default: none, /metrics is open; prefer SCOPESTORE_METRICS_TOKEN: flags show in the process list)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "resolve-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
 }
 
 // validate checks the settings together, naming the flag and its variable.
@@ -76,6 +83,8 @@ func (c *Config) validate() error {
 		return bad("max-scope-size", "must be between 1KiB and 64MiB")
 	case c.IdleTime < time.Second:
 		return bad("idle-time", "must be at least 1s")
+	case c.ResolveTime < time.Second || c.ResolveTime > maxResolveTime:
+		return bad("resolve-time", "must be between 1s and %s: Redis remembers a write for %s to recognise it when it is sent again", maxResolveTime, 2*scopes.DefaultResolveTime)
 	case c.CleanerInterval < time.Second:
 		return bad("cleaner-interval", "must be at least 1s")
 	case c.CacheTTL < 0:

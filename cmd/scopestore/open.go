@@ -47,6 +47,7 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	dir.Auditor, mgr.Auditor = cs, cs
 	eng := scopes.NewEngine(reg)
 	eng.IdleTime = cfg.IdleTime
+	eng.ResolveTime = cfg.ResolveTime
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)
 	eng.Logger = logger
 	// Every command that ends scopes (serve, sessions invalidate) queues
