@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 )
@@ -220,7 +221,7 @@ func (e *Engine) write(ctx context.Context, t target, rec Record, expect string,
 		write = a.WriteAnnounced
 	}
 	res, err := write(ctx, rec, expect, now)
-	if err == nil || ErrorCode(err) != EInternal {
+	if !outcomeUnknown(err) {
 		return res, e.storageError(t.name, err)
 	}
 	first, start := err, time.Now()
@@ -242,6 +243,25 @@ func (e *Engine) write(ctx context.Context, t target, rec Record, expect string,
 			return res, e.storageError(t.name, err)
 		}
 	}
+}
+
+// ErrNotSent marks a storage failure that happened before a write was sent
+// (no connection could be had), so that the write is known not to be
+// applied and is not sent again; stores wrap their errors with it.
+var ErrNotSent = errors.New("the write was not sent")
+
+// outcomeUnknown tells whether a write that failed with err may have been
+// applied: a storage failure other than one known to have sent nothing,
+// such as a connection refused.
+func outcomeUnknown(err error) bool {
+	var op *net.OpError
+	switch {
+	case ErrorCode(err) != EInternal:
+		return false
+	case errors.Is(err, ErrNotSent), errors.As(err, &op) && op.Op == "dial":
+		return false
+	}
+	return true
 }
 
 // unresolved is the error of a write whose outcome the storage never told.

@@ -21,7 +21,9 @@ type failingStore struct {
 func (s failingStore) Load(context.Context, scopes.Key, time.Time) (scopes.Record, bool, error) {
 	return scopes.Record{}, false, s.err
 }
-func (s failingStore) Save(context.Context, scopes.Record) error { return s.err }
+func (s failingStore) Write(context.Context, scopes.Record, string, time.Time) (scopes.WriteResult, error) {
+	return scopes.WriteResult{}, s.err
+}
 
 // corruptStore holds, for every key, a value that is not in scopestore's format.
 type corruptStore struct{ scopes.Store }

@@ -244,7 +244,7 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 // counts as found and deleted.
 func (e *Engine) delete(ctx context.Context, t target, key Key) (bool, error) {
 	found, err := t.store.Delete(ctx, key)
-	if err == nil || ErrorCode(err) != EInternal {
+	if !outcomeUnknown(err) {
 		return found, e.storageError(t.name, err)
 	}
 	first, start := err, time.Now()

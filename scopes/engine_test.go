@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -181,15 +182,17 @@ func TestEngine_VisitWritesAreDeferredForSessions(t *testing.T) {
 // brokenStore fails every operation, as a storage that is down does.
 type brokenStore struct{ scopes.Store }
 
-var errDown = errors.New("connection refused")
+// errDown is what a storage that refuses connections answers: nothing was
+// sent, so nothing is sent again.
+var errDown = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
 
 func (brokenStore) Load(context.Context, scopes.Key, time.Time) (scopes.Record, bool, error) {
 	return scopes.Record{}, false, errDown
 }
-func (brokenStore) Save(context.Context, scopes.Record) error { return errDown }
-func (brokenStore) Update(context.Context, scopes.Key, time.Time, func(scopes.Record, bool) (scopes.Record, error)) (scopes.Record, error) {
-	return scopes.Record{}, errDown
+func (brokenStore) Write(context.Context, scopes.Record, string, time.Time) (scopes.WriteResult, error) {
+	return scopes.WriteResult{}, errDown
 }
+func (brokenStore) Delete(context.Context, scopes.Key) (bool, error) { return false, errDown }
 
 func TestEngine_AFailedWriteIsNotServedFromMemory(t *testing.T) {
 	ctx := context.Background()

@@ -13,8 +13,8 @@ func TestDecodeExactMatchesUnmarshal(t *testing.T) {
 	now := time.UnixMilli(time.Now().UnixMilli())
 	key := Key{App: "shop", Kind: Client, CFID: NewCFID()}
 	for _, rec := range []Record{
-		{Key: key, CFToken: "0", TimeCreated: now, LastVisit: now, HitCount: 3, Expires: now.Add(time.Hour), Version: 7, Data: json.RawMessage(`{"a":"}"}`)},
-		{Key: key, CFToken: "", TimeCreated: time.UnixMilli(-5), Expires: time.UnixMilli(0), Version: 1, Data: json.RawMessage(`{}`)},
+		{Key: key, CFToken: "0", TimeCreated: now, LastVisit: now, HitCount: 3, Expires: now.Add(time.Hour), Version: 7, Rev: NewRev(), Data: json.RawMessage(`{"a":"}"}`)},
+		{Key: key, CFToken: "", TimeCreated: time.UnixMilli(-5), Expires: time.UnixMilli(0), Version: 1, Rev: "x", Data: json.RawMessage(`{}`)},
 	} {
 		b := EncodeRecord(rec)
 		fast, ok := decodeExact(key, b)
@@ -25,13 +25,14 @@ func TestDecodeExactMatchesUnmarshal(t *testing.T) {
 		if err := json.Unmarshal(b, &e); err != nil {
 			t.Fatal(err)
 		}
-		slow := Record{Key: key, CFToken: e.CFToken, TimeCreated: time.UnixMilli(e.TimeCreated), LastVisit: time.UnixMilli(e.LastVisit),
+		slow := Record{Key: key, Rev: e.Rev, CFToken: e.CFToken, TimeCreated: time.UnixMilli(e.TimeCreated), LastVisit: time.UnixMilli(e.LastVisit),
 			HitCount: e.HitCount, Expires: time.UnixMilli(e.Expires), Version: e.Version, Data: e.Data}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Errorf("decodeExact(%s) = %+v, want %+v", b, fast, slow)
 		}
 	}
 	for _, v := range []string{
+		`{"v":1,"rev":"","cftoken":"0","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{}}`,
 		`{"v":1,"cftoken":"0","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{"a":}`,
 		`{"v":1,"cftoken":"0","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{}}x`,
 		`{"v":1,"cftoken":"a\"b","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{}}`,
