@@ -23,9 +23,10 @@ import (
 // for the same exchange, doing the least the job needs and nothing else: no
 // auth, no validation, no versions, no built-ins.
 const (
-	bareMemory = "bare-memory"
-	bareRedis  = "bare-redis"
-	luceeSQL   = "lucee-sql"
+	bareMemory       = "bare-memory"
+	bareRedis        = "bare-redis"
+	bareRedisCluster = "bare-redis-cluster"
+	luceeSQL         = "lucee-sql"
 )
 
 // bareTimeout is the expiry the bare servers give a stored value.
@@ -50,10 +51,12 @@ func serveBare(ctx context.Context, cfg config, stderr io.Writer) error {
 		st = &memoryBare{m: map[string][]byte{}}
 	case bareRedis:
 		st, err = newRedisBare(cfg.RedisURL, cfg.Prefix)
+	case bareRedisCluster:
+		st, err = newRedisClusterBare(cfg.RedisCluster, cfg.Prefix)
 	case luceeSQL:
 		st, err = newLuceeBare(cfg.DSN)
 	default:
-		return fmt.Errorf("unknown bare server %q: use %s, %s or %s", cfg.Serve, bareMemory, bareRedis, luceeSQL)
+		return fmt.Errorf("unknown bare server %q: use %s, %s, %s or %s", cfg.Serve, bareMemory, bareRedis, bareRedisCluster, luceeSQL)
 	}
 	if err != nil {
 		return err
@@ -147,9 +150,10 @@ func (s *memoryBare) save(_ context.Context, app, cfid string, value []byte) err
 
 func (s *memoryBare) close() error { return nil }
 
-// redisBare does one GET per load and one SET with expiry per save.
+// redisBare does one GET per load and one SET with expiry per save, on a
+// standalone Redis or, through go-redis's ClusterClient, on a Redis Cluster.
 type redisBare struct {
-	client *goredis.Client
+	client goredis.UniversalClient
 	prefix string
 }
 
@@ -162,6 +166,20 @@ func newRedisBare(rawURL, prefix string) (*redisBare, error) {
 		return nil, err
 	}
 	return &redisBare{client: goredis.NewClient(opts), prefix: prefix}, nil
+}
+
+func newRedisClusterBare(nodes, prefix string) (*redisBare, error) {
+	if prefix == "" {
+		return nil, errors.New("-prefix is required: every key must be under the run's prefix")
+	}
+	addrs, err := clusterAddrs(nodes)
+	if err != nil {
+		return nil, err
+	}
+	if len(addrs) == 0 {
+		return nil, errors.New("-redis-cluster is required: the Cluster's nodes, host:port,…")
+	}
+	return &redisBare{client: goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs}), prefix: prefix}, nil
 }
 
 func (s *redisBare) key(app, cfid string) string { return s.prefix + "bare:" + app + ":" + cfid }

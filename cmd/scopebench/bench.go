@@ -22,10 +22,11 @@ import (
 
 // The names scopebench gives what it creates in scopestore.
 const (
-	benchApp     = "bench"
-	redisConn    = "r"
-	mysqlConn    = "m"
-	sessionsPath = "/api/v1/apps/" + benchApp + "/sessions"
+	benchApp         = "bench"
+	redisConn        = "r"
+	redisClusterConn = "rc"
+	mysqlConn        = "m"
+	sessionsPath     = "/api/v1/apps/" + benchApp + "/sessions"
 	// benchTimeout is the bench app's session timeout: long enough that a
 	// load of a row filled minutes before is no visit due for a write (see
 	// scopes.visitDue), so that rows-1m and cleaner measure reads only.
@@ -49,7 +50,9 @@ type bench struct {
 	bin     string
 	self    string
 
-	redisOpts    *goredis.Options
+	redisOpts *goredis.Options
+	// prefix is the run's Redis key prefix, on the standalone Redis and on
+	// the Cluster alike.
 	prefix       string
 	mysqlCfg     *mysql.Config // the server, no database
 	dbName       string        // scopestore's mysql storage
@@ -57,6 +60,10 @@ type bench struct {
 	db           *sql.DB       // to dbName, for filling rows
 	redisVersion string
 	mysqlVersion string
+	// clusterAddrs are the Redis Cluster's nodes, when redis-cluster-3 runs.
+	clusterAddrs   []string
+	clusterVersion string
+	clusterMasters int
 
 	server *child
 	key    string
@@ -108,16 +115,37 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (rep *report, err 
 			err = errors.Join(err, fmt.Errorf("cleanup: %w", cerr))
 		}
 	}()
-	if err := b.setup(ctx); err != nil {
-		return nil, err
-	}
-	rep = &report{cfg: cfg, machine: b.machine()}
+	rep = &report{cfg: cfg}
 	var failed []error
+	// A scenario whose server was not given is skipped with a note when
+	// every scenario runs, and fails when -only asked for it.
+	var names []string
 	for _, name := range runOrder {
 		sc := scenarioNamed(name)
 		if !cfg.selected(name) {
 			continue
 		}
+		if sc.redisCluster && cfg.RedisCluster == "" {
+			if len(cfg.Only) == 0 {
+				b.progress("skipping %s: %s", name, noCluster)
+				rep.notes = append(rep.notes, name+": skipped: "+noCluster)
+				continue
+			}
+			err := errors.New(noCluster)
+			rep.results = append(rep.results, Result{Scenario: sc.name, Target: sc.target, err: err})
+			failed = append(failed, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		names = append(names, name)
+	}
+	if len(names) > 0 {
+		if err := b.setup(ctx, names); err != nil {
+			return nil, err
+		}
+	}
+	rep.machine = b.machine()
+	for _, name := range names {
+		sc := scenarioNamed(name)
 		if ctx.Err() != nil {
 			failed = append(failed, fmt.Errorf("stopped before %s: %w", name, ctx.Err()))
 			break
@@ -129,10 +157,13 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (rep *report, err 
 			res.err = err
 			failed = append(failed, fmt.Errorf("%s: %w", name, err))
 			b.progress("%s failed: %v", name, err)
-		} else {
+		} else if sc.met != nil {
 			res.Met = sc.met(res.Ratio)
 		}
 		rep.results = append(rep.results, res)
+	}
+	if b.redisOpts != nil && ctx.Err() == nil {
+		rep.notes = append(rep.notes, b.idleRedisCleaner(ctx))
 	}
 	rep.sortResults()
 	for _, name := range b.order {
@@ -141,12 +172,13 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (rep *report, err 
 	return rep, errors.Join(failed...)
 }
 
-// setup builds scopestore, prepares Redis and MariaDB, creates the app and
-// its connections, and starts the server.
-func (b *bench) setup(ctx context.Context) error {
+// setup builds scopestore, prepares the servers that the scenarios in names
+// need, creates the app and its connections, and starts the server.
+func (b *bench) setup(ctx context.Context, names []string) error {
 	var id [4]byte
 	_, _ = rand.Read(id[:])
 	b.id = hex.EncodeToString(id[:])
+	b.prefix = "scopebench:" + b.id + ":"
 	tmp, err := os.MkdirTemp("", "scopebench-")
 	if err != nil {
 		return err
@@ -159,15 +191,20 @@ func (b *bench) setup(ctx context.Context) error {
 	if err := b.build(ctx); err != nil {
 		return err
 	}
-	needRedis, needMySQL := false, false
-	for _, sc := range scenarios {
-		if b.cfg.selected(sc.name) {
-			needRedis = needRedis || sc.redis
-			needMySQL = needMySQL || sc.mysql
-		}
+	needRedis, needCluster, needMySQL := false, false, false
+	for _, name := range names {
+		sc := scenarioNamed(name)
+		needRedis = needRedis || sc.redis
+		needCluster = needCluster || sc.redisCluster
+		needMySQL = needMySQL || sc.mysql
 	}
 	if needRedis {
 		if err := b.setupRedis(ctx); err != nil {
+			return err
+		}
+	}
+	if needCluster {
+		if err := b.setupRedisCluster(ctx); err != nil {
 			return err
 		}
 	}
@@ -185,6 +222,12 @@ func (b *bench) setup(ctx context.Context) error {
 	if needRedis {
 		if _, err := b.cli(ctx, "connection", "create", "--name", redisConn, "--type", "redis",
 			"--url", b.cfg.RedisURL, "--prefix", b.prefix, "--storage"); err != nil {
+			return err
+		}
+	}
+	if needCluster {
+		if _, err := b.cli(ctx, "connection", "create", "--name", redisClusterConn, "--type", "redis", "--mode", "cluster",
+			"--host", strings.Join(b.clusterAddrs, ","), "--prefix", b.prefix, "--storage"); err != nil {
 			return err
 		}
 	}
@@ -227,7 +270,6 @@ func (b *bench) setupRedis(ctx context.Context) error {
 		return fmt.Errorf("-redis: %w", err)
 	}
 	b.redisOpts = opts
-	b.prefix = "scopebench:" + b.id + ":"
 	client := goredis.NewClient(opts)
 	defer client.Close()
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
@@ -363,7 +405,8 @@ func (b *bench) startScopestore(ctx context.Context, name string, extra ...strin
 
 // startBare runs a bare server, this program again with -serve.
 func (b *bench) startBare(ctx context.Context, name string) (*child, error) {
-	args := []string{"-serve", name, "-addr", "127.0.0.1:0", "-redis", b.cfg.RedisURL, "-prefix", b.prefix}
+	args := []string{"-serve", name, "-addr", "127.0.0.1:0", "-redis", b.cfg.RedisURL,
+		"-redis-cluster", strings.Join(b.clusterAddrs, ","), "-prefix", b.prefix}
 	if b.mysqlCfg != nil {
 		base := b.mysqlCfg.Clone()
 		base.DBName = b.baseDB
@@ -444,6 +487,9 @@ func (b *bench) machine() string {
 	parts := []string{fmt.Sprintf("%d CPUs (%s)", numCPU(), cpuModel()), memTotal(), goVersion()}
 	if b.redisVersion != "" {
 		parts = append(parts, "Redis "+b.redisVersion)
+	}
+	if b.clusterVersion != "" {
+		parts = append(parts, b.clusterDescription())
 	}
 	if b.mysqlVersion != "" {
 		parts = append(parts, "MariaDB/MySQL "+b.mysqlVersion)

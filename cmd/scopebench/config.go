@@ -17,10 +17,11 @@ import (
 // The servers scopebench uses unless told otherwise: the same variables and
 // defaults as scopestore's integration tests.
 const (
-	envRedis     = "SCOPESTORE_TEST_REDIS"
-	envMySQL     = "SCOPESTORE_TEST_MYSQL"
-	defaultRedis = "redis://127.0.0.1:6379/0"
-	defaultMySQL = "root@tcp(127.0.0.1:3306)/"
+	envRedis        = "SCOPESTORE_TEST_REDIS"
+	envRedisCluster = "SCOPESTORE_TEST_REDIS_CLUSTER"
+	envMySQL        = "SCOPESTORE_TEST_MYSQL"
+	defaultRedis    = "redis://127.0.0.1:6379/0"
+	defaultMySQL    = "root@tcp(127.0.0.1:3306)/"
 )
 
 // config is scopebench's command line.
@@ -40,6 +41,9 @@ type config struct {
 	// whose database part is ignored (scopebench creates its own).
 	RedisURL string
 	MySQL    string
+	// RedisCluster is the comma-separated host:port nodes of a Redis
+	// Cluster; empty when there is none, and then redis-cluster-3 cannot run.
+	RedisCluster string
 	// Scopestore is a prebuilt scopestore binary; empty builds one.
 	Scopestore string
 
@@ -58,20 +62,21 @@ type config struct {
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	cfg := config{
-		Duration:    10 * time.Second,
-		Warmup:      2 * time.Second,
-		Rounds:      4,
-		Clients:     64,
-		Size:        2048,
-		Rows:        1_000_000,
-		Timeout:     time.Hour,
-		CacheTTL:    5 * time.Second,
-		RedisURL:    envOr(envRedis, defaultRedis),
-		MySQL:       strings.TrimPrefix(envOr(envMySQL, defaultMySQL), "mysql://"),
-		BaseRows:    10_000,
-		ExpiredRows: 100_000,
-		RSSScopes:   100_000,
-		HeapScopes:  50_000,
+		Duration:     10 * time.Second,
+		Warmup:       2 * time.Second,
+		Rounds:       4,
+		Clients:      64,
+		Size:         2048,
+		Rows:         1_000_000,
+		Timeout:      time.Hour,
+		CacheTTL:     5 * time.Second,
+		RedisURL:     envOr(envRedis, defaultRedis),
+		RedisCluster: os.Getenv(envRedisCluster),
+		MySQL:        strings.TrimPrefix(envOr(envMySQL, defaultMySQL), "mysql://"),
+		BaseRows:     10_000,
+		ExpiredRows:  100_000,
+		RSSScopes:    100_000,
+		HeapScopes:   50_000,
 	}
 	var only string
 	fs := flag.NewFlagSet("scopebench", flag.ContinueOnError)
@@ -88,11 +93,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on the whole run")
 	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", cfg.CacheTTL, "scopestore's --cache-ttl (its default); settings changes between scenarios wait for it")
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "Redis URL, loopback only (default $"+envRedis+" or "+defaultRedis+")")
+	fs.StringVar(&cfg.RedisCluster, "redis-cluster", cfg.RedisCluster, "Redis Cluster nodes for redis-cluster-3, comma-separated host:port, loopback only (default $"+envRedisCluster+")")
 	fs.StringVar(&cfg.MySQL, "mysql", cfg.MySQL, "MariaDB/MySQL DSN, loopback only; its database is ignored (default $"+envMySQL+" or "+defaultMySQL+")")
 	fs.StringVar(&cfg.Scopestore, "scopestore", "", "a scopestore binary to run instead of building one")
-	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, lucee-sql) instead of the benchmark")
+	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, lucee-sql) instead of the benchmark")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "internal: the address of -serve")
-	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis")
+	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis and bare-redis-cluster")
 	fs.StringVar(&cfg.DSN, "dsn", "", "internal: the MySQL DSN of -serve lucee-sql")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -151,6 +157,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err := loopbackDSN("-mysql", cfg.MySQL); err != nil {
 		return cfg, err
 	}
+	if _, err := clusterAddrs(cfg.RedisCluster); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 
@@ -184,6 +193,27 @@ func loopbackURL(flagName, raw string) error {
 		return fmt.Errorf("%s: %q is not a redis:// URL such as %s", flagName, raw, defaultRedis)
 	}
 	return loopbackHost(flagName, u.Hostname())
+}
+
+// clusterAddrs splits -redis-cluster into its nodes' addresses, each a
+// loopback host:port; none when it is empty.
+func clusterAddrs(nodes string) ([]string, error) {
+	var addrs []string
+	for _, node := range strings.Split(nodes, ",") {
+		node = strings.TrimSpace(node)
+		if node == "" {
+			continue
+		}
+		host, _, err := net.SplitHostPort(node)
+		if err != nil {
+			return nil, fmt.Errorf("-redis-cluster: %q is not a host:port such as 127.0.0.1:7101", node)
+		}
+		if err := loopbackHost("-redis-cluster", host); err != nil {
+			return nil, err
+		}
+		addrs = append(addrs, node)
+	}
+	return addrs, nil
 }
 
 func loopbackDSN(flagName, dsn string) error {

@@ -18,11 +18,25 @@ const rawTable = `CREATE TABLE raw_session_data (
 	expires VARCHAR(64) NOT NULL, cfid VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL, data LONGTEXT NOT NULL,
 	PRIMARY KEY (cfid, name), INDEX raw_session_data_expires (expires)) ENGINE = InnoDB`
 
-// rawRedis measures a go-redis GET and SET with expiry per cycle, with the
-// go-redis default pool, as scopestore's Redis connections have.
+// rawRedis measures a go-redis GET and SET with expiry per cycle on the
+// standalone Redis, with the go-redis default pool, as scopestore's Redis
+// connections have.
 func (b *bench) rawRedis(ctx context.Context) (*stats, error) {
 	client := goredis.NewClient(b.redisOpts)
 	defer client.Close()
+	return b.rawRedisCycle(ctx, "raw-redis", client)
+}
+
+// rawRedisCluster measures the same cycle on the Redis Cluster, through
+// go-redis's ClusterClient.
+func (b *bench) rawRedisCluster(ctx context.Context) (*stats, error) {
+	client := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: b.clusterAddrs})
+	defer client.Close()
+	return b.rawRedisCycle(ctx, "raw-redis-cluster", client)
+}
+
+// rawRedisCycle measures a GET and a SET with expiry per cycle on client.
+func (b *bench) rawRedisCycle(ctx context.Context, name string, client goredis.Cmdable) (*stats, error) {
 	setup := func(ctx context.Context, w *worker) error {
 		for i := range scopesPerClient {
 			k := fmt.Sprintf("%sraw:%d:%d", b.prefix, w.id, i)
@@ -41,7 +55,7 @@ func (b *bench) rawRedis(ctx context.Context) (*stats, error) {
 		w.seq++
 		return client.Set(ctx, k, putBody(b.data, w.seq), bareTimeout).Err()
 	}
-	return measure(ctx, b.spec("raw-redis", setup, op))
+	return measure(ctx, b.spec(name, setup, op))
 }
 
 // rawMySQL measures a SELECT by primary key and an upsert per cycle, with a

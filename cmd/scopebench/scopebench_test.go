@@ -115,12 +115,49 @@ func TestParseFlags(t *testing.T) {
 		{"-only", "memory,nope"},
 		{"-redis", "redis://10.0.0.5:6379/0"},
 		{"-mysql", "root@tcp(db.example.com:3306)/"},
+		{"-redis-cluster", "127.0.0.1:7101,10.0.0.5:7102"},
+		{"-redis-cluster", "127.0.0.1"},
 		{"-size", "10"},
 		{"extra"},
 	} {
 		if _, err := parseFlags(args, &bytes.Buffer{}); err == nil {
 			t.Errorf("parseFlags(%q) accepted it", args)
 		}
+	}
+}
+
+func TestParseFlagsRedisCluster(t *testing.T) {
+	cfg, err := parseFlags([]string{"-redis-cluster", "127.0.0.1:7101, localhost:7102,"}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := clusterAddrs(cfg.RedisCluster)
+	if err != nil || strings.Join(addrs, " ") != "127.0.0.1:7101 localhost:7102" {
+		t.Fatalf("clusterAddrs(%q) = %q, %v", cfg.RedisCluster, addrs, err)
+	}
+}
+
+// TestRedisClusterNotGiven checks that redis-cluster-3, asked for with
+// -only but with no Cluster given, fails the run with a message that says
+// how to give one, before anything is built or started.
+func TestRedisClusterNotGiven(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"-only", "redis-cluster-3", "-redis-cluster", ""}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("scopebench exited %d, want 1:\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{"| redis-cluster-3 | — |", "| context | **error** |", "-redis-cluster or $" + envRedisCluster} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the report lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
+
+func TestContextRow(t *testing.T) {
+	res := Result{Scenario: "redis-cluster-3", OpsPerSec: 900, BaselineOpsPerSec: 1000, Ratio: 0.9, Baseline: bareRedisCluster, Target: noTarget}
+	cells := res.cells()
+	if got := strings.Join(cells[len(cells)-2:], " | "); got != "context | —" {
+		t.Fatalf("target and met of a context row: %q, want \"context | —\"", got)
 	}
 }
 
