@@ -1259,11 +1259,11 @@ func redisFields(f connectionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = connNumberField(f, "min_replicas_acked", "Replicas that acknowledge each write", "0", "Redis replicates asynchronously: with 0, a failover can lose the last second of acknowledged writes. With 1, each write waits for a replica (WAIT) before it is answered, and a failover loses none; writes then fail while no replica answers.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = connNumberField(f, "min_replicas_acked", "Replicas to wait for", "0", "0: fastest, but a failover can lose the last second of writes. 1: each write waits for a replica (WAIT), and a failover loses none.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = connTextField(f, "replica_timeout", "Replica wait", "1s", "How long a write waits for its replicas before it is sent again.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = connTextField(f, "replica_timeout", "Replica wait", "1s", "Then the write is sent again.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -151,6 +151,10 @@ func TestAdministratorStory(t *testing.T) {
 	// On a phone the navigation moves above the content.
 	step("narrow", chromedp.EmulateViewport(420, 900), chromedp.Navigate(url+"/admin/apps"), chromedp.WaitVisible(id("apps")))
 	screenshot(t, ctx, "13-apps-narrow")
+	// The Redis form's replication fields on a 390 px phone.
+	step("narrow cache form", chromedp.EmulateViewport(390, 900), chromedp.Navigate(url+"/admin/caches/new?type=redis"),
+		chromedp.WaitVisible(chromedp.CSS("#f-min_replicas_acked")), chromedp.ScrollIntoView(chromedp.CSS("#f-min_replicas_acked")))
+	screenshot(t, ctx, "13-cache-form-narrow")
 	step("wide", chromedp.EmulateReset())
 
 	// The app's call succeeds, and its session lives in the Redis cache.
