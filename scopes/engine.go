@@ -245,20 +245,21 @@ func (e *Engine) write(ctx context.Context, t target, rec Record, expect string,
 	}
 }
 
-// ErrNotSent marks a storage failure that happened before a write was sent
-// (no connection could be had), so that the write is known not to be
-// applied and is not sent again; stores wrap their errors with it.
-var ErrNotSent = errors.New("the write was not sent")
+// ErrNotApplied marks a storage failure known to have applied nothing: the
+// write was never sent (no connection could be had), or the storage
+// answered that it failed (a statement's error, rolled back). Such a write
+// is not sent again; stores wrap their errors with it.
+var ErrNotApplied = errors.New("the write was not applied")
 
 // outcomeUnknown tells whether a write that failed with err may have been
-// applied: a storage failure other than one known to have sent nothing,
+// applied: a storage failure other than one known to have applied nothing,
 // such as a connection refused.
 func outcomeUnknown(err error) bool {
 	var op *net.OpError
 	switch {
 	case ErrorCode(err) != EInternal:
 		return false
-	case errors.Is(err, ErrNotSent), errors.As(err, &op) && op.Op == "dial":
+	case errors.Is(err, ErrNotApplied), errors.As(err, &op) && op.Op == "dial":
 		return false
 	}
 	return true

@@ -45,3 +45,15 @@ func Transient(err error) bool {
 	}
 	return false
 }
+
+// Answered reports whether err is an error that the database server
+// answered for a statement (a missing table, a lock wait timeout, a value
+// out of range): the statement ran and failed, and in autocommit it
+// applied nothing. Any other error (a broken connection, a timeout) leaves
+// open whether it ran.
+func Answered(err error) bool {
+	var myErr *mysql.MySQLError
+	var pgErr *pgconn.PgError
+	var liteErr *sqlite.Error
+	return errors.As(err, &myErr) || errors.As(err, &pgErr) || errors.As(err, &liteErr)
+}

@@ -50,9 +50,7 @@ func TestServersCleaner(t *testing.T) {
 			for i := range 10 {
 				rec := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Kinds[i%2], CFID: scopes.NewCFID()},
 					Expires: now.Add(time.Minute), Version: 1, Data: []byte(`{}`)}
-				if err := s.Save(ctx, rec); err != nil {
-					t.Fatal(err)
-				}
+				save(t, s, rec)
 				live = append(live, rec.Key)
 			}
 

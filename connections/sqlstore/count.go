@@ -18,7 +18,7 @@ import (
 // SQLite scan the table. A million rows took 0.1 to 0.5 s on each in our
 // measurements. A (name, expires) index would make it an index range of the
 // app's live rows (0.14 s instead of 0.44 s on MariaDB), but each index
-// costs every Save, and the count serves the admin console's overview, not
+// costs every write, and the count serves the admin console's overview, not
 // requests, so none is kept for it.
 //
 // A row that is not in scopestore's format (one Lucee wrote, say) is

@@ -19,7 +19,7 @@ func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	}
 	res, err := s.writer.ExecContext(ctx, st.delete, key.CFID, key.App)
 	if err != nil {
-		return false, fmt.Errorf("sqlstore: delete %s: %w", st.table, err)
+		return false, changeError("delete", st, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {

@@ -201,19 +201,24 @@ func (f *legacyFixture) checkMigrated(t *testing.T, s *sqlstore.Store, db *sql.D
 	// Past TEXT's 64 KiB now.
 	big := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()},
 		Expires: f.now.Add(time.Hour), Version: 1, Data: []byte(`{"blob":"` + strings.Repeat("y", 200*1024) + `"}`)}
-	if err := s.Save(ctx, big); err != nil {
-		t.Fatalf("Save of 200 KiB: %v", err)
-	}
+	save(t, s, big)
 	got, found, err = s.Load(ctx, big.Key, f.now)
 	if err != nil || !found || string(got.Data) != string(big.Data) {
 		t.Errorf("the 200 KiB scope loads as %d bytes, %v, %v; want %d", len(got.Data), found, err, len(big.Data))
 	}
-	// Update now relies on the key.
-	if _, err := s.Update(ctx, f.newest, f.now, func(cur scopes.Record, found bool) (scopes.Record, error) {
-		cur.Version++
-		return cur, nil
-	}); err != nil {
-		t.Errorf("Update after the migration: %v", err)
+	// A compare-and-set on a row written before the rev column existed.
+	cur, _, err := s.Load(ctx, f.newest, f.now)
+	if err != nil || cur.Rev != scopes.LegacyRev(1) {
+		t.Fatalf("a row without a rev loads with rev %q, %v; want %q", cur.Rev, err, scopes.LegacyRev(1))
+	}
+	next := cur
+	next.Version++
+	next.Rev = scopes.NewRev()
+	if res, err := s.Write(ctx, next, cur.Rev, f.now); err != nil || !res.Written {
+		t.Errorf("Write over a row without a rev after the migration = %+v, %v", res, err)
+	}
+	if got, _, err := s.Load(ctx, f.newest, f.now); err != nil || got.Rev != next.Rev || got.Version != 2 {
+		t.Errorf("after the write: rev %q version %d, %v; want %q, 2", got.Rev, got.Version, err, next.Rev)
 	}
 }
 
@@ -226,7 +231,7 @@ func (f *legacyFixture) checkStatus(t *testing.T, s *sqlstore.Store, dataType st
 	}
 	for _, st := range status {
 		want := f.rows[st.Table] - f.dups[st.Table] + extra[st.Table]
-		if !st.Exists || !slices.Equal(st.PrimaryKey, []string{"cfid", "name"}) || !st.Keyed || st.DataType != dataType ||
+		if !st.Exists || !slices.Equal(st.PrimaryKey, []string{"cfid", "name"}) || !st.Keyed || !st.RevColumns || st.DataType != dataType ||
 			!st.ExpiresIndex || !st.NameIndex || st.Duplicates != 0 || len(st.Plan) != 0 || st.Rows != int64(want) {
 			t.Errorf("%s after the migration: %+v; want a primary key on (cfid, name), %s, both indexes, %d rows, no plan",
 				st.Table, st, dataType, want)
@@ -269,12 +274,16 @@ func TestMySQLLegacyMigration(t *testing.T) {
 	want := []string{
 		"cf_session_data: make cfid and name case-sensitive (utf8mb4_bin, from utf8mb4_general_ci), as cfids and app names are",
 		"cf_session_data: change data from text utf8mb4 to LONGTEXT utf8mb4, which holds scopes over 64 KiB and any character",
+		"cf_session_data: add the rev column, on which writes compare and set",
+		"cf_session_data: add the prev_revs column, by which a write sent again is recognised",
 		"cf_session_data: delete 3 duplicate (cfid, name) rows, keeping the newest expires",
 		"cf_session_data: add PRIMARY KEY (cfid, name)",
 		"cf_session_data: drop Lucee's unique index ix_cf_session_data on (cfid, name, expires): the key on (cfid, name) implies it",
 		"cf_session_data: add an index on (name, cfid)",
 		"cf_client_data: make cfid and name case-sensitive (utf8mb4_bin, from utf8mb4_general_ci), as cfids and app names are",
 		"cf_client_data: change data from text utf8mb4 to LONGTEXT utf8mb4, which holds scopes over 64 KiB and any character",
+		"cf_client_data: add the rev column, on which writes compare and set",
+		"cf_client_data: add the prev_revs column, by which a write sent again is recognised",
 		"cf_client_data: delete 2 duplicate (cfid, name) rows, keeping the newest expires",
 		"cf_client_data: add PRIMARY KEY (cfid, name)",
 		"cf_client_data: add an index on (name, cfid)",
@@ -289,7 +298,7 @@ func TestMySQLLegacyMigration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Tables: %v", err)
 	}
-	if st := before[0]; st.Keyed || st.PrimaryKey != nil || st.DataType != "text" || st.Duplicates != 3 ||
+	if st := before[0]; st.Keyed || st.RevColumns || st.PrimaryKey != nil || st.DataType != "text" || st.Duplicates != 3 ||
 		!st.ExpiresIndex || st.NameIndex || st.Rows != int64(f.rows["cf_session_data"]) || st.Expired != 1 || st.Undecodable != 5 {
 		t.Errorf("Tables before the migration: %+v", st)
 	}
@@ -321,8 +330,8 @@ func TestMySQLLegacyMigration(t *testing.T) {
 		t.Fatalf("Migrate: %v", err)
 	}
 	checkActions(t, "Migrate", done, want)
-	if done[2].Rows != 3 || done[8].Rows != 2 {
-		t.Errorf("the duplicate removals deleted %d and %d rows, want 3 and 2", done[2].Rows, done[8].Rows)
+	if done[4].Rows != 3 || done[12].Rows != 2 {
+		t.Errorf("the duplicate removals deleted %d and %d rows, want 3 and 2", done[4].Rows, done[12].Rows)
 	}
 
 	for _, table := range []string{"cf_session_data", "cf_client_data"} {
@@ -353,7 +362,7 @@ func TestMySQLLegacyMigration(t *testing.T) {
 			collations = append(collations, c)
 		}
 		_ = rows.Close()
-		if want := []string{"expires varchar utf8mb4_general_ci", "cfid varchar utf8mb4_bin", "name varchar utf8mb4_bin", "data longtext utf8mb4_bin"}; !slices.Equal(collations, want) {
+		if want := []string{"expires varchar utf8mb4_general_ci", "cfid varchar utf8mb4_bin", "name varchar utf8mb4_bin", "data longtext utf8mb4_bin", "rev varchar utf8mb4_bin", "prev_revs varchar utf8mb4_bin"}; !slices.Equal(collations, want) {
 			t.Errorf("%s columns %q, want %q", table, collations, want)
 		}
 	}
@@ -416,8 +425,8 @@ func TestMySQLConcurrentMigrations(t *testing.T) {
 		}
 		total += <-steps
 	}
-	if total != 11 {
-		t.Errorf("the instances took %d steps in all, want the plan's 11 once", total)
+	if total != 15 {
+		t.Errorf("the instances took %d steps in all, want the plan's 15 once", total)
 	}
 	f.checkMigrated(t, stores[0], db, "mysql")
 }
@@ -443,11 +452,15 @@ func TestPostgresLegacyMigration(t *testing.T) {
 	f := fillLegacy(t, db, "pgx")
 
 	want := []string{
+		"cf_session_data: add the rev column, on which writes compare and set",
+		"cf_session_data: add the prev_revs column, by which a write sent again is recognised",
 		"cf_session_data: delete 3 duplicate (cfid, name) rows, keeping the newest expires",
 		"cf_session_data: add PRIMARY KEY (cfid, name)",
 		"cf_session_data: drop Lucee's unique index ux_session on (cfid, name, expires): the key on (cfid, name) implies it",
 		"cf_session_data: add an index on (name, cfid)",
 		"cf_client_data: change data from character varying(100000) to TEXT, which holds a scope of any size",
+		"cf_client_data: add the rev column, on which writes compare and set",
+		"cf_client_data: add the prev_revs column, by which a write sent again is recognised",
 		"cf_client_data: delete 2 duplicate (cfid, name) rows, keeping the newest expires",
 		"cf_client_data: add PRIMARY KEY (cfid, name)",
 		"cf_client_data: add an index on (expires)",
@@ -521,7 +534,7 @@ func TestSQLiteLegacyMigration(t *testing.T) {
 	}
 	for _, st := range status {
 		// SQLite cannot add a primary key: a unique index keys the table.
-		if !st.Keyed || st.PrimaryKey != nil || !st.ExpiresIndex || !st.NameIndex || len(st.Plan) != 0 || st.Undecodable != int64(f.lucee[st.Table]) {
+		if !st.Keyed || !st.RevColumns || st.PrimaryKey != nil || !st.ExpiresIndex || !st.NameIndex || len(st.Plan) != 0 || st.Undecodable != int64(f.lucee[st.Table]) {
 			t.Errorf("%s after the migration: %+v", st.Table, st)
 		}
 	}

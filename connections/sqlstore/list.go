@@ -12,6 +12,7 @@ import (
 type listRow struct {
 	CFID string `db:"cfid"`
 	Data []byte `db:"data"`
+	Rev  string `db:"rev"`
 }
 
 // List returns up to limit unexpired records of an app's scopes of one kind
@@ -46,6 +47,7 @@ func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after st
 					"table", st.table, "app", app, "cfid", r.CFID, "err", err)
 				continue
 			}
+			rec.Rev = rowRev(r.Rev, rec)
 			out = append(out, rec)
 		}
 		if len(rows) < want {

@@ -10,9 +10,9 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// Load returns the record under key unless it is missing or expired at now.
-// A row that is not in scopestore's format (one written by Lucee, say) is an
-// *scopes.Error with code ECorrupt.
+// Load returns the record under key unless it is missing or expired at now,
+// with the rev of its row (see rowRev). A row that is not in scopestore's
+// format (one written by Lucee, say) is an *scopes.Error with code ECorrupt.
 func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
 	st, err := s.table(key.Kind)
 	if err != nil {
@@ -41,5 +41,22 @@ func decode(key scopes.Key, r row, now time.Time) (scopes.Record, bool, error) {
 	if err != nil {
 		return scopes.Record{}, false, err
 	}
+	rec.Rev = rowRev(r.Rev, rec)
 	return rec, true, nil
+}
+
+// rowRev is the rev of a row as Load reports it and Write compares it: the
+// rev column, which every Write sets, when the envelope in data carries the
+// same rev. Otherwise the row was written without one, by scopestore before
+// the column existed or by Lucee's INSERT (the column is empty), or changed
+// since by a writer that does not know the column, which left it as it was
+// (Lucee's UPDATE, or an earlier scopestore during an upgrade); its rev is
+// then the one scopes.LegacyRev derives from the envelope's version, which
+// Write compares in Go (writeLegacy). A rev column that Write sets never
+// looks like one of those (checkRev), so that the two never meet.
+func rowRev(col string, rec scopes.Record) string {
+	if col != "" && rec.Rev == col {
+		return col
+	}
+	return scopes.LegacyRev(rec.Version)
 }

@@ -164,6 +164,10 @@ func mysqlConfig(c scopes.Connection) (*mysql.Config, int, error) {
 	if !strings.Contains(dsn, "interpolateParams") {
 		cfg.InterpolateParams = true
 	}
+	// Write tells a live row from a taken-over one by the rows affected
+	// (see mysqlDialect.create), which clientFoundRows would blur: it is
+	// off whatever the DSN says.
+	cfg.ClientFoundRows = false
 	// After a failover a connection to the old primary, now read-only, is
 	// dropped instead of failing every write.
 	cfg.RejectReadOnly = true

@@ -51,6 +51,12 @@ func TestMySQLConfig(t *testing.T) {
 					t.Errorf("password %q, readTimeout %v, interpolateParams %v: the DSN's own settings win", cfg.Passwd, cfg.ReadTimeout, cfg.InterpolateParams)
 				}
 			}, ""},
+		{"found rows stay off", conn("", "dsn", "u@tcp(h:3306)/d?clientFoundRows=true"),
+			func(t *testing.T, cfg *mysql.Config, _ int) {
+				if cfg.ClientFoundRows {
+					t.Error("clientFoundRows from the DSN is on: Write's create would take a live row for a new one")
+				}
+			}, ""},
 		{"dsn takes the secret", conn("s3cret", "dsn", "u@tcp(h:3306)/d"),
 			func(t *testing.T, cfg *mysql.Config, _ int) {
 				if cfg.Passwd != "s3cret" {

@@ -71,8 +71,13 @@ type TableStatus struct {
 	// no primary key, as Lucee creates it on MySQL.
 	PrimaryKey []string
 	// Keyed tells whether a primary key or unique index on (cfid, name)
-	// keeps one row per scope, which Save and Update rely on.
+	// keeps one row per scope, which Write relies on.
 	Keyed bool
+	// RevColumns tells whether the table has the columns rev and
+	// prev_revs, on which Write compares and sets and by which it knows a
+	// write sent again (Lucee's tables have neither until Migrate adds
+	// them).
+	RevColumns bool
 	// DataType is the type of the data column as the database names it
 	// ("longtext", "text").
 	DataType string
@@ -121,6 +126,16 @@ type indexInfo struct {
 	// that a table constraint made cannot be dropped at all.
 	constraint bool
 	columns    []string
+}
+
+// hasRevColumns reports whether the table has every column of revColumns.
+func (t tableInfo) hasRevColumns() bool {
+	for _, c := range revColumns {
+		if _, ok := t.columns[c.name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // primaryKey returns the primary key's columns.
@@ -178,6 +193,9 @@ type schemaDialect interface {
 	// columns returns the steps that bring an existing table's engine and
 	// column types to scopestore's layout.
 	columns(table string, info tableInfo) []Step
+	// column returns the definition of a column of revColumns, for CREATE
+	// TABLE and ALTER TABLE … ADD COLUMN.
+	column(name string, width int) string
 	// countDuplicates counts the rows beyond the first of each (cfid, name),
 	// compared as they will be once the columns steps ran.
 	countDuplicates(ctx context.Context, q querier, table string) (int64, error)
@@ -197,27 +215,54 @@ type schemaDialect interface {
 // requiredColumns are the columns Lucee's tables and scopestore's share.
 var requiredColumns = []string{"expires", "cfid", "name", "data"}
 
+// revColumns are the columns that Write needs beside Lucee's four, in the
+// order the tables have them. Both are VARCHAR NOT NULL with the empty
+// string as their default, so that Lucee's INSERT, which names only its
+// four columns, still works.
+var revColumns = []struct {
+	name    string
+	width   int
+	purpose string
+}{
+	{"rev", maxRevLen, "on which writes compare and set"},
+	{"prev_revs", 255, "by which a write sent again is recognised"}, // see prevRevs
+}
+
+// revColumnsDDL returns the definitions of revColumns for CREATE TABLE,
+// each on a line that ends with a comma.
+func revColumnsDDL(sd schemaDialect) string {
+	var b strings.Builder
+	for _, c := range revColumns {
+		b.WriteString("    " + sd.column(c.name, c.width) + ",\n")
+	}
+	return b.String()
+}
+
 // planTable reads table's layout and returns the steps that bring it to
 // scopestore's, in the order they must run:
 //
 //  1. a missing table is created, with its key and indexes;
 //  2. MySQL only: a table of another engine (MyISAM) becomes InnoDB, whose
-//     row locks Update needs; cfid and name become case-sensitive
+//     row locks DeleteExpired needs; cfid and name become case-sensitive
 //     (utf8mb4_bin), as cfids and app names are, and data becomes
 //     LONGTEXT utf8mb4, which holds any scope (TEXT stops at 64 KiB);
-//  3. without a key on (cfid, name), duplicate rows are deleted, keeping of
+//  3. the columns rev and prev_revs are added (see revColumns), each in a
+//     step of its own: the rows that Lucee and earlier versions of
+//     scopestore wrote have an empty rev (see rowRev);
+//  4. without a key on (cfid, name), duplicate rows are deleted, keeping of
 //     each (cfid, name) exactly one row with the newest expires (after step
 //     2, so that rows whose cfids differ only in case stay apart), and the
 //     primary key is added (a unique index when the table has another
 //     primary key, or on SQLite, which cannot add one);
-//  4. Lucee's unique index on (cfid, name, expires) is dropped: the key
-//     implies it, and each save, which moves expires, would update it too;
-//  5. the index on expires (the cleaner's) and on (name, cfid) (List's) are
+//  5. Lucee's unique index on (cfid, name, expires) is dropped: the key
+//     implies it, and each write, which moves expires, would update it too;
+//  6. the index on expires (the cleaner's) and on (name, cfid) (List's) are
 //     added when no index starts with those columns; Lucee's own index on
 //     expires serves.
 //
 // Nothing else is changed: extra columns, other indexes and rows whose data
-// is not scopestore's stay as they are.
+// is not scopestore's stay as they are. A table that has what a step adds
+// does not plan it, so that Migrate is idempotent.
 func (s *Store) planTable(ctx context.Context, q querier, table string) ([]Step, tableInfo, error) {
 	sd := s.d.schema
 	info, err := sd.inspect(ctx, q, table)
@@ -239,6 +284,12 @@ func (s *Store) planTable(ctx context.Context, q querier, table string) ([]Step,
 	}
 
 	steps := sd.columns(table, info)
+	for _, c := range revColumns {
+		if _, ok := info.columns[c.name]; !ok {
+			steps = append(steps, Step{Table: table, Action: "add the " + c.name + " column, " + c.purpose,
+				SQL: "ALTER TABLE " + table + " ADD COLUMN " + sd.column(c.name, c.width)})
+		}
+	}
 	if !info.keyed() {
 		n, err := sd.countDuplicates(ctx, q, table)
 		if err != nil {
@@ -408,7 +459,7 @@ func (s *Store) count(ctx context.Context, q querier, table string, now time.Tim
 }
 
 // Tables reports the state of each scope table: whether it exists, its key,
-// data type and indexes, its rows, expired rows, duplicate and undecodable
+// data type, rev columns and indexes, its rows, expired rows, duplicate and undecodable
 // rows, and the steps Migrate would take. Counting reads the whole table.
 func (s *Store) Tables(ctx context.Context) ([]TableStatus, error) {
 	now := time.Now()
@@ -423,6 +474,7 @@ func (s *Store) Tables(ctx context.Context) ([]TableStatus, error) {
 			st.Engine = info.engine
 			st.PrimaryKey = info.primaryKey()
 			st.Keyed = info.keyed()
+			st.RevColumns = info.hasRevColumns()
 			st.DataType = info.columns["data"].typ
 			st.ExpiresIndex = info.indexed("expires")
 			st.NameIndex = info.indexed("name", "cfid")

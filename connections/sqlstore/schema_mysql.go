@@ -24,7 +24,7 @@ const mysqlCreate = `CREATE TABLE IF NOT EXISTS %[1]s (
     cfid    VARCHAR(64)  NOT NULL,
     name    VARCHAR(255) NOT NULL,
     data    LONGTEXT     NOT NULL,
-    PRIMARY KEY (cfid, name),
+%[2]s    PRIMARY KEY (cfid, name),
     INDEX %[1]s_expires (expires),
     INDEX %[1]s_name_cfid (name, cfid)
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin`
@@ -83,7 +83,7 @@ func (mysqlSchema) inspect(ctx context.Context, q querier, table string) (tableI
 }
 
 func (mysqlSchema) create(table string) []Step {
-	return []Step{{Table: table, Action: "create the table", SQL: fmt.Sprintf(mysqlCreate, table)}}
+	return []Step{{Table: table, Action: "create the table", SQL: fmt.Sprintf(mysqlCreate, table, revColumnsDDL(mysqlSchema{}))}}
 }
 
 func (mysqlSchema) columns(table string, info tableInfo) []Step {
@@ -107,6 +107,13 @@ func (mysqlSchema) columns(table string, info tableInfo) []Step {
 			SQL:    "ALTER TABLE " + table + " MODIFY data LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"})
 	}
 	return steps
+}
+
+// column is binary-collated, as revs are case-sensitive. ADD COLUMN adds
+// it at the end, which MariaDB 10.3+ and MySQL 8.0.29+ do in place
+// (ALGORITHM=INSTANT) without rebuilding the table.
+func (mysqlSchema) column(name string, width int) string {
+	return fmt.Sprintf("%s VARCHAR(%d) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL DEFAULT ''", name, width)
 }
 
 // countDuplicates compares cfid and name as utf8mb4_bin, as they will be

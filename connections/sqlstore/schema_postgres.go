@@ -22,7 +22,7 @@ const postgresCreate = `CREATE TABLE IF NOT EXISTS %[1]s (
     cfid    VARCHAR(64)  COLLATE "C" NOT NULL,
     name    VARCHAR(255) COLLATE "C" NOT NULL,
     data    TEXT         NOT NULL,
-    PRIMARY KEY (cfid, name)
+%[2]s    PRIMARY KEY (cfid, name)
 )`
 
 func (postgresSchema) inspect(ctx context.Context, q querier, table string) (tableInfo, error) {
@@ -79,7 +79,7 @@ func (postgresSchema) inspect(ctx context.Context, q querier, table string) (tab
 func (postgresSchema) create(table string) []Step {
 	s := postgresSchema{}
 	return []Step{
-		{Table: table, Action: "create the table", SQL: fmt.Sprintf(postgresCreate, table)},
+		{Table: table, Action: "create the table", SQL: fmt.Sprintf(postgresCreate, table, revColumnsDDL(s))},
 		s.addIndex(table, table+"_expires", "expires"),
 		s.addIndex(table, table+"_name_cfid", "name", "cfid"),
 	}
@@ -92,6 +92,13 @@ func (postgresSchema) columns(table string, info tableInfo) []Step {
 			SQL:    "ALTER TABLE " + table + " ALTER COLUMN data TYPE TEXT"}}
 	}
 	return nil
+}
+
+// column compares in the "C" collation, byte by byte. With a constant
+// default, ADD COLUMN changes only the catalog (PostgreSQL 11+), without
+// rewriting the table.
+func (postgresSchema) column(name string, width int) string {
+	return fmt.Sprintf(`%s VARCHAR(%d) COLLATE "C" NOT NULL DEFAULT ''`, name, width)
 }
 
 func (postgresSchema) countDuplicates(ctx context.Context, q querier, table string) (int64, error) {

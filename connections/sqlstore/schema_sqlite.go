@@ -17,7 +17,7 @@ const sqliteCreate = `CREATE TABLE IF NOT EXISTS %[1]s (
     cfid    VARCHAR(64)  NOT NULL,
     name    VARCHAR(255) NOT NULL,
     data    TEXT         NOT NULL,
-    PRIMARY KEY (cfid, name)
+%[2]s    PRIMARY KEY (cfid, name)
 )`
 
 func (sqliteSchema) inspect(ctx context.Context, q querier, table string) (tableInfo, error) {
@@ -72,13 +72,18 @@ func (sqliteSchema) inspect(ctx context.Context, q querier, table string) (table
 func (sqliteSchema) create(table string) []Step {
 	s := sqliteSchema{}
 	return []Step{
-		{Table: table, Action: "create the table", SQL: fmt.Sprintf(sqliteCreate, table)},
+		{Table: table, Action: "create the table", SQL: fmt.Sprintf(sqliteCreate, table, revColumnsDDL(s))},
 		s.addIndex(table, table+"_expires", "expires"),
 		s.addIndex(table, table+"_name_cfid", "name", "cfid"),
 	}
 }
 
 func (sqliteSchema) columns(string, tableInfo) []Step { return nil }
+
+// column is the same as the numbered migration 00002 adds.
+func (sqliteSchema) column(name string, width int) string {
+	return fmt.Sprintf("%s VARCHAR(%d) NOT NULL DEFAULT ''", name, width)
+}
 
 func (sqliteSchema) countDuplicates(ctx context.Context, q querier, table string) (int64, error) {
 	var n int64

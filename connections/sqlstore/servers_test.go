@@ -110,7 +110,7 @@ func TestServersSchema(t *testing.T) {
 			}
 			dataType := map[string]string{"mysql": "longtext", "postgres": "text"}[srv.name]
 			for _, st := range status {
-				if !st.Exists || !slices.Equal(st.PrimaryKey, []string{"cfid", "name"}) || !st.Keyed || st.DataType != dataType ||
+				if !st.Exists || !slices.Equal(st.PrimaryKey, []string{"cfid", "name"}) || !st.Keyed || !st.RevColumns || st.DataType != dataType ||
 					!st.ExpiresIndex || !st.NameIndex || st.Rows != 0 || len(st.Plan) != 0 {
 					t.Errorf("%s: %+v", st.Table, st)
 				}
@@ -146,9 +146,7 @@ func TestServersSchema(t *testing.T) {
 				for i := range 20 {
 					rec := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()},
 						Expires: time.Now().Add(time.Duration(i) * time.Minute), Version: 1}
-					if err := s.Save(ctx, rec); err != nil {
-						t.Fatal(err)
-					}
+					save(t, s, rec)
 					cfid = rec.CFID
 				}
 				for _, q := range []string{
@@ -200,9 +198,7 @@ func TestServersAppNamesAreCaseSensitive(t *testing.T) {
 			for _, app := range []string{"shop", "Shop"} {
 				rec := scopes.Record{Key: scopes.Key{App: app, Kind: scopes.Session, CFID: cfid},
 					Expires: now.Add(time.Hour), Version: 1, Data: []byte(`{"app":"` + app + `"}`)}
-				if err := s.Save(ctx, rec); err != nil {
-					t.Fatal(err)
-				}
+				save(t, s, rec)
 			}
 			for _, app := range []string{"shop", "Shop"} {
 				got, found, err := s.Load(ctx, scopes.Key{App: app, Kind: scopes.Session, CFID: cfid}, now)

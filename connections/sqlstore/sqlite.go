@@ -19,7 +19,7 @@ import (
 // sqlitePragmas apply to every connection, as modernc.org/sqlite reads them
 // from the DSN:
 //   - WAL lets Load and List read while a write is under way.
-//   - synchronous FULL syncs the WAL at every commit: a save that was
+//   - synchronous FULL syncs the WAL at every commit: a write that was
 //     acknowledged survives a crash of the process or the machine, a power
 //     loss included, as DESIGN.md promises (NORMAL, the usual WAL setting,
 //     may lose the last commits on power loss).
@@ -33,11 +33,12 @@ const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL"
 // sqlite connection type. Unlike OpenMySQL and OpenPostgres it migrates
 // before it returns: a file has no outage to wait out.
 //
-// Writes go through a pool of one connection whose transactions begin with
-// BEGIN IMMEDIATE, so that they serialize without SQLITE_BUSY between this
-// process's own connections and Update's read and write are never split by
-// another writer, of this process or another. Reads go through a pool of
-// read-only connections, which WAL lets run beside the writer.
+// Writes go through a pool of one connection, so that they serialize
+// without SQLITE_BUSY between this process's own connections; its
+// transactions (DeleteExpired's) begin with BEGIN IMMEDIATE, which takes the
+// write lock at once, so that another process's writer waits for them
+// rather than fails. Reads go through a pool of read-only connections,
+// which WAL lets run beside the writer.
 func OpenSQLite(path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlstore: SQLite path %q: give a file name without ? or #", path)

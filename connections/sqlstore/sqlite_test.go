@@ -63,9 +63,7 @@ func TestSQLiteSurvivesRestart(t *testing.T) {
 		CFToken: "0", TimeCreated: now, LastVisit: now, HitCount: 3,
 		Expires: now.Add(90 * 24 * time.Hour), Version: 4, Data: []byte(`{"cart":[1,2]}`),
 	}
-	if err := s.Save(ctx, rec); err != nil {
-		t.Fatal(err)
-	}
+	save(t, s, rec)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -101,9 +99,7 @@ func TestSQLiteForeignRow(t *testing.T) {
 	}
 	good := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()},
 		Expires: now.Add(time.Hour), Version: 1, Data: []byte(`{"ok":true}`)}
-	if err := s.Save(ctx, good); err != nil {
-		t.Fatal(err)
-	}
+	save(t, s, good)
 
 	_, found, err := s.Load(ctx, foreign, now)
 	if code := scopes.ErrorCode(err); code != scopes.ECorrupt || found {
@@ -112,11 +108,13 @@ func TestSQLiteForeignRow(t *testing.T) {
 	if msg := scopes.ErrorMessage(err); !strings.Contains(msg, foreign.CFID) {
 		t.Errorf("message %q does not name the scope", msg)
 	}
-	if _, err := s.Update(ctx, foreign, now, func(cur scopes.Record, found bool) (scopes.Record, error) {
-		t.Error("Update called fn with a foreign row")
-		return cur, nil
-	}); scopes.ErrorCode(err) != scopes.ECorrupt {
-		t.Errorf("Update of the foreign row: %v; want the %s error", err, scopes.ECorrupt)
+	// A write that expects a record (a compare-and-set, or a create) meets
+	// the foreign row and reports it; one that overwrites replaces it.
+	for _, expect := range []string{scopes.ExpectAbsent, scopes.NewRev(), scopes.LegacyRev(1)} {
+		rec := scopes.Record{Key: foreign, Rev: scopes.NewRev(), Expires: now.Add(time.Hour), Version: 2}
+		if res, err := s.Write(ctx, rec, expect, now); scopes.ErrorCode(err) != scopes.ECorrupt || res.Written {
+			t.Errorf("Write (expect %q) over the foreign row = %+v, %v; want the %s error", expect, res, err, scopes.ECorrupt)
+		}
 	}
 
 	got, found, err := s.Load(ctx, good.Key, now)
@@ -151,9 +149,7 @@ func TestSQLiteListFillsPagePastForeignRows(t *testing.T) {
 			continue
 		}
 		rec := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Client, CFID: cfid}, Expires: now.Add(time.Hour), Version: 1}
-		if err := s.Save(ctx, rec); err != nil {
-			t.Fatal(err)
-		}
+		save(t, s, rec)
 		good = append(good, cfid)
 	}
 	slices.Sort(good)
@@ -193,7 +189,7 @@ func TestSQLiteSchema(t *testing.T) {
 			if err := rows.Err(); err != nil {
 				t.Fatal(err)
 			}
-			want := []string{"expires VARCHAR(64) 0", "cfid VARCHAR(64) 1", "name VARCHAR(255) 2", "data TEXT 0"}
+			want := []string{"expires VARCHAR(64) 0", "cfid VARCHAR(64) 1", "name VARCHAR(255) 2", "data TEXT 0", "rev VARCHAR(32) 0", "prev_revs VARCHAR(255) 0"}
 			if !slices.Equal(cols, want) {
 				t.Errorf("columns (name type pk) %q, want %q", cols, want)
 			}
@@ -238,8 +234,8 @@ func TestSQLiteSchema(t *testing.T) {
 	}
 
 	var n int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM scopestore_scopes_version WHERE version_id = 1 AND is_applied`).Scan(&n); err != nil || n != 1 {
-		t.Errorf("scopestore_scopes_version records migration 1: %d rows, %v", n, err)
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM scopestore_scopes_version WHERE version_id IN (1, 2) AND is_applied`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("scopestore_scopes_version records migrations 1 and 2: %d rows, %v", n, err)
 	}
 }
 
@@ -278,9 +274,7 @@ func TestSQLiteExpiresColumn(t *testing.T) {
 		{time.Time{}, "0000000000000"},
 	} {
 		rec := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}, Expires: tc.expires}
-		if err := s.Save(ctx, rec); err != nil {
-			t.Fatal(err)
-		}
+		save(t, s, rec)
 		var got string
 		if err := rawDB(t, path).QueryRowContext(ctx, `SELECT expires FROM cf_session_data WHERE cfid = ?`, rec.CFID).Scan(&got); err != nil {
 			t.Fatal(err)
@@ -291,9 +285,10 @@ func TestSQLiteExpiresColumn(t *testing.T) {
 	}
 }
 
-// Two stores over one file, as two processes would have, do not lose each
-// other's updates: BEGIN IMMEDIATE and busy_timeout serialize them.
-func TestSQLiteTwoOpenersSerializeUpdates(t *testing.T) {
+// Two stores over one file, as two processes would have, lose none of each
+// other's increments: each is a compare-and-set on the rev, and busy_timeout
+// makes a writer wait for the other's lock.
+func TestSQLiteTwoOpenersLoseNoIncrement(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := time.Now()
@@ -306,17 +301,12 @@ func TestSQLiteTwoOpenersSerializeUpdates(t *testing.T) {
 	defer b.Close()
 
 	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
-	incr := func(cur scopes.Record, found bool) (scopes.Record, error) {
-		cur.Expires = now.Add(time.Hour)
-		cur.Version++
-		return cur, nil
-	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := range 40 {
 		s := []*sqlstore.Store{a, b}[i%2]
 		wg.Go(func() {
-			if _, err := s.Update(ctx, key, now, incr); err != nil {
+			if err := increment(ctx, s, key, now); err != nil {
 				errs <- err
 			}
 		})
@@ -324,10 +314,10 @@ func TestSQLiteTwoOpenersSerializeUpdates(t *testing.T) {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		t.Errorf("Update: %v", err)
+		t.Errorf("increment: %v", err)
 	}
 	got, _, err := a.Load(ctx, key, now)
-	if err != nil || got.Version != 40 {
-		t.Errorf("version %d, %v after 40 updates through two stores", got.Version, err)
+	if err != nil || got.Version != 40 || string(got.Data) != `{"n":40}` {
+		t.Errorf("version %d, data %s, %v after 40 increments through two stores", got.Version, got.Data, err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,9 +26,9 @@ var tables = []string{sessionTable, clientTable}
 // Store keeps scopes in the cf_session_data and cf_client_data tables of a
 // database. It is safe for concurrent use.
 type Store struct {
-	// writer runs every write and Update's read; reader runs Load and List.
-	// On SQLite they are separate pools (see OpenSQLite); elsewhere they are
-	// the same pool.
+	// writer runs every write and the reads by which Write learns what it
+	// met; reader runs Load and List. On SQLite they are separate pools
+	// (see OpenSQLite); elsewhere they are the same pool.
 	writer *sqlx.DB
 	reader *sqlx.DB
 	// admin runs Migrate, and inspect runs Plan and Tables, whose statements
@@ -108,10 +110,22 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// row is a scope's row as Load and Update read it.
+// row is a scope's row as Load and Write read it.
 type row struct {
 	Expires string `db:"expires"`
 	Data    []byte `db:"data"`
+	// Rev is the rev of the last write, "" in a row written by Lucee or
+	// before the column existed (see rowRev).
+	Rev string `db:"rev"`
+	// PrevRevs are the revs of the writes before, newest first, separated
+	// by spaces, by which a write sent again is recognised (see seen).
+	PrevRevs string `db:"prev_revs"`
+}
+
+// holds reports whether the row holds the write whose rev is rev: it is
+// the row's, or among the writes before it that the row remembers.
+func (r row) holds(rev string) bool {
+	return r.Rev == rev || slices.Contains(strings.Fields(r.PrevRevs), rev)
 }
 
 // encode returns the record as the store writes it and the row's values.

@@ -1,0 +1,300 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jmoiron/sqlx"
+	"modernc.org/sqlite"
+
+	"github.com/scopestore/scopestore/connections/conntest"
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// countingConnector counts the statements sent through the connections it
+// makes: each Exec, Query, Prepare and Begin.
+type countingConnector struct {
+	driver.Connector
+	n *atomic.Int64
+}
+
+func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, n: c.n}, nil
+}
+
+// dsnConnector is a driver.Connector for a driver that has none.
+type dsnConnector struct {
+	d   driver.Driver
+	dsn string
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+type countingConn struct {
+	driver.Conn
+	n *atomic.Int64
+}
+
+func (c *countingConn) count(err error) {
+	if err != driver.ErrSkip {
+		c.n.Add(1)
+	}
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	res, err := e.ExecContext(ctx, query, args)
+	c.count(err)
+	return res, err
+}
+
+func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	rows, err := q.QueryContext(ctx, query, args)
+	c.count(err)
+	return rows, err
+}
+
+func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	c.n.Add(1)
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return c.Conn.Prepare(query)
+}
+
+func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.n.Add(1)
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		return b.BeginTx(ctx, opts)
+	}
+	return c.Conn.Begin() // deprecated, but the fallback database/sql itself uses
+}
+
+func (c *countingConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *countingConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *countingConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+func (c *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if ch, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return ch.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+// countedStore returns a store of dialect whose requests (Load, Write) go
+// through one counted connection; its tables are prepared already.
+func countedStore(t *testing.T, dialect string) (*Store, *atomic.Int64) {
+	t.Helper()
+	ctx := context.Background()
+	n := new(atomic.Int64)
+	var s *Store
+	var connector driver.Connector
+	var driverName string
+	switch dialect {
+	case nameMySQL:
+		c := scopes.Connection{Name: "count", Type: nameMySQL, Params: map[string]string{"dsn": conntest.MySQLDSN(t)}}
+		var err error
+		if s, err = OpenMySQL(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		cfg, _, err := mysqlConfig(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if connector, err = mysql.NewConnector(cfg); err != nil {
+			t.Fatal(err)
+		}
+		driverName = "mysql"
+	case namePostgres:
+		u := conntest.PostgresURL(t)
+		var err error
+		if s, err = OpenPostgres(ctx, scopes.Connection{Name: "count", Type: namePostgres, Params: map[string]string{"url": u}}); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := pgx.ParseConfig(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		connector, driverName = stdlib.GetConnector(*cfg), "pgx"
+	case nameSQLite:
+		path := filepath.Join(t.TempDir(), "scopes.db")
+		var err error
+		if s, err = OpenSQLite(path); err != nil {
+			t.Fatal(err)
+		}
+		connector, driverName = dsnConnector{&sqlite.Driver{}, path + "?" + sqlitePragmas}, "sqlite"
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if err := s.Ping(ctx); err != nil { // prepares the tables
+		t.Fatal(err)
+	}
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, n}), driverName)
+	db.SetMaxOpenConns(1)
+	for _, old := range []*sqlx.DB{s.writer, s.reader} {
+		if old != s.admin {
+			_ = old.Close()
+		}
+	}
+	s.writer, s.reader = db, db
+	if s.admin == s.inspect {
+		// PostgreSQL: one pool served all four; it is the counted one now.
+		_ = s.admin.Close()
+		s.admin, s.inspect = db, db
+	}
+	return s, n
+}
+
+// A write costs one statement when it succeeds, two when it meets a
+// conflict, a row without a rev or itself sent again: never more than
+// Lucee's two. On MySQL the server's own count of the statements it
+// received (Questions) says the same.
+func TestWriteStatements(t *testing.T) {
+	for _, dialect := range []string{nameMySQL, namePostgres, nameSQLite} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now()
+			s, n := countedStore(t, dialect)
+			questions := func() int64 {
+				var name string
+				var v int64
+				if err := s.writer.QueryRowxContext(ctx, `SHOW SESSION STATUS LIKE 'Questions'`).Scan(&name, &v); err != nil {
+					t.Fatal(err)
+				}
+				return v
+			}
+			// The statements a call sent, by the counter and on MySQL by
+			// the server; SHOW STATUS counts itself once.
+			measure := func(call func()) (int64, int64) {
+				var q0 int64
+				if dialect == nameMySQL {
+					q0 = questions()
+				}
+				before := n.Load()
+				call()
+				sent := n.Load() - before
+				if dialect != nameMySQL {
+					return sent, sent
+				}
+				return sent, questions() - q0 - 1
+			}
+			key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
+			cur := scopes.Record{Key: key, Version: 1, Expires: now.Add(time.Hour), Data: []byte(`{"n":1}`)}
+			write := func(what string, rec scopes.Record, expect string, wantWritten bool) scopes.WriteResult {
+				res, err := s.Write(ctx, rec, expect, now)
+				if err != nil || res.Written != wantWritten {
+					t.Fatalf("%s: Write = %+v, %v; want written %v", what, res, err, wantWritten)
+				}
+				return res
+			}
+			next := func(r scopes.Record) scopes.Record {
+				r.Rev, r.Version = scopes.NewRev(), r.Version+1
+				return r
+			}
+			if sent, server := measure(func() {}); sent != 0 || server != 0 {
+				t.Fatalf("nothing sent %d statements, %d by the server", sent, server)
+			}
+
+			var applied scopes.Record
+			expired := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Client, CFID: scopes.NewCFID()},
+				Version: 1, Expires: now.Add(-time.Minute), Data: []byte(`{}`)}
+			legacy := scopes.Record{Key: scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()},
+				Version: 5, Expires: now.Add(time.Hour), Data: []byte(`{"n":5}`)}
+			steps := []struct {
+				what string
+				// setup runs before the count.
+				setup func()
+				call  func()
+				want  int64
+			}{
+				{"create", nil, func() { cur.Rev = scopes.NewRev(); cur = write("create", cur, scopes.ExpectAbsent, true).Rec }, 1},
+				{"load", nil, func() {
+					if _, _, err := s.Load(ctx, key, now); err != nil {
+						t.Fatal(err)
+					}
+				}, 1},
+				{"compare-and-set", nil, func() { cur = write("compare-and-set", next(cur), cur.Rev, true).Rec }, 1},
+				{"overwrite", nil, func() { cur = write("overwrite", next(cur), scopes.ExpectAny, true).Rec }, 1},
+				{"stale compare-and-set", nil, func() { write("stale", next(cur), scopes.NewRev(), false) }, 2},
+				{"create over a live row", nil, func() { write("create over live", next(cur), scopes.ExpectAbsent, false) }, 2},
+				{"compare-and-set sent again", func() {
+					applied = next(cur)
+					write("first call", applied, cur.Rev, true)
+				}, func() { write("sent again", applied, cur.Rev, true) }, 2},
+				{"create over an expired row", func() {
+					expired.Rev = scopes.NewRev()
+					write("expired", expired, scopes.ExpectAny, true)
+				}, func() {
+					expired.Expires = now.Add(time.Hour)
+					write("take over", next(expired), scopes.ExpectAbsent, true)
+				}, 1},
+				{"compare-and-set on a row without a rev", func() {
+					legacy.Rev = ""
+					value := strings.Replace(string(scopes.EncodeRecord(legacy)), `"rev":"",`, "", 1)
+					if _, err := s.writer.ExecContext(ctx, sqlx.Rebind(s.d.bind, `INSERT INTO cf_session_data (expires, cfid, name, data) VALUES (?, ?, ?, ?)`),
+						millis(legacy.Expires), legacy.CFID, legacy.App, value); err != nil {
+						t.Fatal(err)
+					}
+				}, func() { write("legacy", next(legacy), scopes.LegacyRev(5), true) }, 2},
+			}
+			for _, step := range steps {
+				if step.setup != nil {
+					step.setup()
+				}
+				sent, server := measure(step.call)
+				if sent != step.want || server != step.want {
+					t.Errorf("%s: %d statements sent, %d received by the server; want %d", step.what, sent, server, step.want)
+				}
+			}
+		})
+	}
+}
+
+// The prefix that the compare-and-set checks is how EncodeRecord opens
+// every envelope.
+func TestRevPrefix(t *testing.T) {
+	rev := scopes.NewRev()
+	if b := scopes.EncodeRecord(scopes.Record{Rev: rev, Data: []byte(`{}`)}); !strings.HasPrefix(string(b), revPrefix(rev)) {
+		t.Errorf("EncodeRecord writes %s, which does not open with %s", b, revPrefix(rev))
+	}
+	if !strings.HasPrefix(scopes.LegacyRev(12), legacyPrefix) || legacyPrefix == "" {
+		t.Errorf("legacyPrefix %q does not open LegacyRev(12) = %q", legacyPrefix, scopes.LegacyRev(12))
+	}
+}
