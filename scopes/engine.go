@@ -220,29 +220,74 @@ func (e *Engine) write(ctx context.Context, t target, rec Record, expect string,
 		// Other instances' copies of the scope are stale once this write lands.
 		write = a.WriteAnnounced
 	}
-	res, err := write(ctx, rec, expect, now)
+	var res WriteResult
+	err := e.resolve(ctx, t.name, rec.Key, func() (err error) {
+		res, err = write(ctx, rec, expect, now)
+		return err
+	})
+	return res, err
+}
+
+// resolve runs send, a write to a storage, and when it fails with an
+// unknown outcome runs it again — the same write, which the storage
+// recognises — until the storage answers, for up to ResolveTime or until
+// ctx ends.
+func (e *Engine) resolve(ctx context.Context, storage string, key Key, send func() error) error {
+	err := send()
 	if !outcomeUnknown(err) {
-		return res, e.storageError(t.name, err)
+		return e.storageError(storage, err)
 	}
 	first, start := err, time.Now()
 	for attempt := 1; ; attempt++ {
 		e.Logger.Warn("storage write failed with an unknown outcome; sending it again to learn it",
-			"storage", t.name, "app", rec.App, "kind", rec.Kind, "cfid", rec.CFID, "attempt", attempt, "err", err)
+			"storage", storage, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempt", attempt, "err", err)
 		if time.Since(start) >= e.resolveTime() {
-			return WriteResult{}, e.unresolved(t.name, first)
+			return e.unresolved(storage, first)
 		}
 		if err := pause(ctx, min(10*attempt, 100)); err != nil {
-			return WriteResult{}, e.unresolved(t.name, first)
+			return e.unresolved(storage, first)
 		}
-		res, err = write(ctx, rec, expect, now)
-		if err == nil {
-			e.Logger.Info("storage write resolved", "storage", t.name, "app", rec.App, "kind", rec.Kind, "cfid", rec.CFID, "applied", res.Written, "attempts", attempt+1)
-			return res, nil
+		// A resend that fails in any way, even before it was sent, leaves
+		// the first one's outcome unknown still.
+		if err = send(); err == nil {
+			e.Logger.Info("storage write resolved", "storage", storage, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempts", attempt+1)
+			return nil
 		}
 		if ErrorCode(err) != EInternal {
-			return res, e.storageError(t.name, err)
+			return e.storageError(storage, err)
 		}
 	}
+}
+
+// changeInPlace applies c to key with the storage's Changer, in one round
+// trip, when the storage has one and this instance holds no copy to write
+// from; handled is false when the caller must read and write instead.
+func (e *Engine) changeInPlace(ctx context.Context, t target, ent *tierEntry, key Key, c Change, now time.Time) (rec Record, handled bool, err error) {
+	ch, ok := t.store.(Changer)
+	if !ok || (ent.ok && t.copies) || t.tiered {
+		return Record{}, false, nil
+	}
+	c.Rev = NewRev()
+	var found, matched bool
+	err = e.resolve(ctx, t.name, key, func() (err error) {
+		rec, found, matched, err = ch.Change(ctx, key, c, now)
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrUnchangeable):
+		return Record{}, false, nil
+	case err != nil:
+		ent.ok = false
+		return Record{}, true, err
+	case !found:
+		ent.ok = false
+		return Record{}, true, notFound(key)
+	case !matched:
+		ent.rec, ent.ok = rec, t.copies
+		return Record{}, true, Errorf(EPreconditionFailed, "the scope is at version %d, not %d: load it again and reapply the change", rec.Version, c.IfVersion)
+	}
+	ent.rec, ent.ok = rec, t.copies
+	return rec, true, nil
 }
 
 // ErrNotApplied marks a storage failure known to have applied nothing: the

@@ -109,6 +109,13 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 	ent := e.tier.acquire(tk)
 	defer e.tier.release(tk, ent, now)
 	ent.ok = false
+	if key.Kind == Client {
+		// Every visit of a client scope is written: one change in place
+		// where the storage can, no read before it.
+		if rec, handled, err := e.changeInPlace(ctx, t, ent, key, visitChange(key, t.ss, now), now); handled {
+			return rec, err
+		}
+	}
 	return e.loadLocked(ctx, t, ent, key, now)
 }
 
@@ -150,7 +157,27 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 	if err := e.checkSize(data); err != nil {
 		return nil, err
 	}
-	return e.change(ctx, set, key, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil })
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	defer e.tier.release(tk, ent, now)
+	c := visitChange(key, t.ss, now)
+	c.Data, c.IfVersion = data, ifVersion
+	if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
+		if err != nil {
+			return nil, err
+		}
+		return NewScope(&rec, t.name), nil
+	}
+	rec, err := e.updateLocked(ctx, t, ent, key, now, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
 }
 
 // Patch applies p to a scope's data atomically in its storage and bumps its
@@ -175,7 +202,17 @@ func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion in
 		return nil, err
 	}
 	now := e.now()
-	rec, err := e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+	rec, err := e.update(ctx, t, key, now, changeFn(key, t.ss, now, ifVersion, edit))
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
+}
+
+// changeFn returns the update that edits a scope's data, checks ifVersion,
+// bumps the version and counts the visit.
+func changeFn(key Key, ss ScopeSettings, now time.Time, ifVersion int64, edit func(json.RawMessage) (json.RawMessage, error)) func(Record, bool) (Record, error) {
+	return func(cur Record, found bool) (Record, error) {
 		if !found {
 			return Record{}, notFound(key)
 		}
@@ -188,12 +225,8 @@ func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion in
 		}
 		cur.Data = data
 		cur.Version++
-		return visit(cur, t.ss, now), nil
-	})
-	if err != nil {
-		return nil, err
+		return visit(cur, ss, now), nil
 	}
-	return NewScope(&rec, t.name), nil
 }
 
 // Touch extends a scope's expiry as a visit would, without returning it.
@@ -204,13 +237,24 @@ func (e *Engine) Touch(ctx context.Context, set Settings, key Key) (err error) {
 		return err
 	}
 	now := e.now()
-	_, err = e.update(ctx, t, key, now, func(cur Record, found bool) (Record, error) {
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	defer e.tier.release(tk, ent, now)
+	if _, handled, err := e.changeInPlace(ctx, t, ent, key, visitChange(key, t.ss, now), now); handled {
+		return err
+	}
+	_, err = e.updateLocked(ctx, t, ent, key, now, func(cur Record, found bool) (Record, error) {
 		if !found {
 			return Record{}, notFound(key)
 		}
 		return visit(cur, t.ss, now), nil
 	})
 	return err
+}
+
+// visitChange is the Change of a visit at now, as visit makes it.
+func visitChange(key Key, ss ScopeSettings, now time.Time) Change {
+	return Change{LastVisit: now, Expires: now.Add(ss.Timeout), Hit: key.Kind == Client}
 }
 
 // Delete invalidates a scope instance.

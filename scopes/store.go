@@ -2,6 +2,8 @@ package scopes
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -118,3 +120,34 @@ type Announcer interface {
 	// Messages may be lost while the storage is unreachable.
 	Watch(changed func(Key))
 }
+
+// Changer is a Store that can change a stored record in place, in one round
+// trip, without the caller reading it first: a visit, a touch, or a save of
+// new data. The engine uses it where it holds no copy to write from.
+type Changer interface {
+	// Change applies c to the live record under key at now and returns the
+	// record as written. found is false when there is no live record;
+	// ok is false, with found true and the stored record, when
+	// c.IfVersion is set and the stored version differs. A store that cannot
+	// change this record in place (one not in its usual form) returns an
+	// error wrapping ErrUnchangeable, and the engine reads and writes it.
+	// Sent again with the same c.Rev, a change is recognised, as a Write is.
+	Change(ctx context.Context, key Key, c Change, now time.Time) (rec Record, found, ok bool, err error)
+}
+
+// Change is what Changer.Change does to a stored record.
+type Change struct {
+	// Rev is the write's new rev.
+	Rev string
+	// Data, when not nil, replaces the data, and the version goes up by one.
+	Data json.RawMessage
+	// IfVersion, when not 0, is the version the record must have.
+	IfVersion int64
+	// LastVisit and Expires are the visit's; Hit counts it in HitCount.
+	LastVisit, Expires time.Time
+	Hit                bool
+}
+
+// ErrUnchangeable is wrapped by Changer.Change for a record that it
+// cannot change in place.
+var ErrUnchangeable = errors.New("the stored record cannot be changed in place")

@@ -106,6 +106,9 @@ func TestOneRoundTripEach(t *testing.T) {
 	if err := deleteScript.Load(ctx, s.client).Err(); err != nil {
 		t.Fatal(err)
 	}
+	if err := changeScript.Load(ctx, s.client).Err(); err != nil {
+		t.Fatal(err)
+	}
 	upd := rec
 	upd.Rev, upd.Version = scopes.NewRev(), 2
 	ops := []struct {
@@ -116,6 +119,14 @@ func TestOneRoundTripEach(t *testing.T) {
 		{"load", func() error { _, _, err := s.Load(ctx, rec.Key, now); return err }},
 		{"save", func() error { _, err := s.Write(ctx, upd, rec.Rev, now); return err }},
 		{"stale save", func() error { _, err := s.Write(ctx, upd, "someone-else", now); return err }},
+		{"visit in place", func() error {
+			_, _, _, err := s.Change(ctx, rec.Key, scopes.Change{Rev: scopes.NewRev(), LastVisit: now, Expires: now.Add(time.Hour), Hit: true}, now)
+			return err
+		}},
+		{"save in place", func() error {
+			_, _, _, err := s.Change(ctx, rec.Key, scopes.Change{Rev: scopes.NewRev(), Data: []byte(`{"n":3}`), LastVisit: now, Expires: now.Add(time.Hour)}, now)
+			return err
+		}},
 		{"delete", func() error { _, err := s.Delete(ctx, rec.Key); return err }},
 	}
 	for _, op := range ops {

@@ -52,6 +52,41 @@ if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
 return {1}
 `)
 
+// changeScript changes a stored scope in place (scopes.Changer): a visit
+// (lastvisit, expires, a hit) and, when ARGV[2] is not empty, new data and
+// one more version. It reads the envelope's header as EncodeRecord writes
+// it; a value in another form answers {2} and is left to a read and a
+// write. It returns {1, value} when the change is applied (now, or by an
+// earlier call with the same rev: the value is then the stored one),
+// {0} when no live scope is stored, {3, value} when ARGV[3] names another
+// version than the stored one.
+//
+// KEYS: scope, lex index, expiry index, marker. ARGV: rev, data or "",
+// if-version ("0" for none), hit ("1" or "0"), lastvisit (ms), expires (ms),
+// PXAT, now (ms), marker TTL (ms), cfid.
+var changeScript = goredis.NewScript(`
+if redis.call('EXISTS', KEYS[4]) == 1 then return {1, redis.call('GET', KEYS[1])} end
+local cur = redis.call('GET', KEYS[1])
+if not cur then return {0} end
+local rev, cftoken, tc, lv, hc, ex, ver, data = string.match(cur,
+  '^{"v":1,"rev":"([^"]*)","cftoken":("[^"\\]*"),"timecreated":(%-?%d+),"lastvisit":(%-?%d+),"hitcount":(%-?%d+),"expires":(%-?%d+),"version":(%-?%d+),"data":(.*)}$')
+if not rev then return {2} end
+if tonumber(ex) <= tonumber(ARGV[8]) then return {0} end
+if ARGV[3] ~= '0' and ver ~= ARGV[3] then return {3, cur} end
+if ARGV[2] ~= '' then
+  data = ARGV[2]
+  ver = string.format('%d', tonumber(ver) + 1)
+end
+if ARGV[4] == '1' then hc = string.format('%d', tonumber(hc) + 1) end
+local v = '{"v":1,"rev":"' .. ARGV[1] .. '","cftoken":' .. cftoken .. ',"timecreated":' .. tc ..
+  ',"lastvisit":' .. ARGV[5] .. ',"hitcount":' .. hc .. ',"expires":' .. ARGV[6] ..
+  ',"version":' .. ver .. ',"data":' .. data .. '}'
+redis.call('SET', KEYS[1], v, 'PXAT', ARGV[7])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[10])
+redis.call('SET', KEYS[4], '1', 'PX', ARGV[9])
+return {1, v}
+`)
+
 // deleteScript deletes a scope and its index entries and returns 1 when
 // there was a value. KEYS: scope, lex index, expiry index. ARGV: cfid.
 var deleteScript = goredis.NewScript(`

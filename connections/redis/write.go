@@ -48,7 +48,7 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 		channel, message = s.channel(), s.announcement(rec.Key)
 	}
 	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev, channel, message}
-	reply, err := s.runWrite(ctx, k, keys, args)
+	reply, err := s.runScript(ctx, writeScript, k, keys, args)
 	if err != nil {
 		return scopes.WriteResult{}, fmt.Errorf("redis: write %s %s: %w", rec.App, rec.Kind, err)
 	}
@@ -69,11 +69,15 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 	return scopes.WriteResult{Rec: got, Found: true}, nil
 }
 
-// runWrite runs writeScript, and WAIT after it in the same round trip when
-// replicas are to acknowledge it.
-func (s *Store) runWrite(ctx context.Context, k string, keys []string, args []any) ([]any, error) {
+// runScript runs a script that writes the scope under k, and WAIT after it
+// in the same round trip when replicas are to acknowledge it.
+func (s *Store) runScript(ctx context.Context, script *goredis.Script, k string, keys []string, args []any) ([]any, error) {
 	if s.replicas == 0 {
-		return writeScript.Run(ctx, s.client, keys, args...).Slice()
+		reply, err := script.Run(ctx, s.client, keys, args...).Slice()
+		if err != nil {
+			s.reloadOnFailure(ctx)
+		}
+		return reply, err
 	}
 	// WAIT must reach the master that ran the script: in Cluster mode, the
 	// master of the key's slot, not a node the client picks at random.
@@ -87,11 +91,11 @@ func (s *Store) runWrite(ctx context.Context, k string, keys []string, args []an
 	}
 	for attempt := 0; ; attempt++ {
 		pipe := c.Pipeline()
-		script := writeScript.EvalSha(ctx, pipe, keys, args...)
+		cmd := script.EvalSha(ctx, pipe, keys, args...)
 		wait := pipe.Do(ctx, "WAIT", s.replicas, s.replicaTimeout.Milliseconds())
 		_, err := pipe.Exec(ctx)
-		if attempt == 0 && err != nil && (errors.Is(script.Err(), goredis.ErrNoScript) || goredis.HasErrorPrefix(script.Err(), "NOSCRIPT")) {
-			if err := writeScript.Load(ctx, s.client).Err(); err != nil {
+		if attempt == 0 && err != nil && (errors.Is(cmd.Err(), goredis.ErrNoScript) || goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT")) {
+			if err := script.Load(ctx, s.client).Err(); err != nil {
 				return nil, err
 			}
 			continue
@@ -103,7 +107,7 @@ func (s *Store) runWrite(ctx context.Context, k string, keys []string, args []an
 		if acked, _ := wait.Int64(); acked < int64(s.replicas) {
 			return nil, fmt.Errorf("%d of %d replicas acknowledged the write within %v (min_replicas_acked)", acked, s.replicas, s.replicaTimeout)
 		}
-		return script.Slice()
+		return cmd.Slice()
 	}
 }
 
