@@ -20,7 +20,9 @@ func (e engineStorages) Store(_ context.Context, name string) (scopes.Store, err
 func (e engineStorages) Names(context.Context, scopes.Kind) ([]string, error) {
 	return []string{"cache"}, nil
 }
-func (e engineStorages) Open() map[string]scopes.Store { return map[string]scopes.Store{"cache": e.store} }
+func (e engineStorages) Open() map[string]scopes.Store {
+	return map[string]scopes.Store{"cache": e.store}
+}
 
 // Through the engine, with cluster = true, each request costs Redis one
 // command, so one round trip: the load-then-save cycle is a GET and a
