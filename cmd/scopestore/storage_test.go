@@ -335,7 +335,7 @@ func TestRedisTTLFollowsTheTimeout(t *testing.T) {
 		t.Fatalf("create: %d %s", status, body)
 	}
 	cfid := cfidField.FindStringSubmatch(body)[1]
-	redisKey := prefix + "{shop:session:" + cfid + "}"
+	redisKey := prefix + "{shop:session:" + cfid[:1] + "}s:" + cfid
 	path := "/api/v1/apps/shop/sessions/" + cfid
 	for _, step := range []struct{ method, body string }{{"PUT", `{"data":{"a":1}}`}, {"PATCH", `{"incr":{"n":1}}`}, {"POST", ""}} {
 		p := path
