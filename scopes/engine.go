@@ -32,6 +32,10 @@ type Engine struct {
 	// sent again to learn whether it was applied (DefaultResolveTime when
 	// 0); past it the write is answered as unavailable, its outcome unknown.
 	ResolveTime time.Duration
+	// WriteAttempts bounds the compare-and-sets a write may lose to other
+	// writers of its scope before it is answered with EConflict, not
+	// applied (DefaultWriteAttempts when 0).
+	WriteAttempts int
 	// Logger receives storage failures with their detail.
 	Logger *slog.Logger
 	// Observer, when not nil, is told of every operation and cleaner run.
@@ -129,10 +133,10 @@ const (
 	// is sent again, the same write, until the storage tells whether it was
 	// applied.
 	DefaultResolveTime = 30 * time.Second
-	// maxWriteAttempts bounds how often update applies a change again on a
+	// DefaultWriteAttempts bounds how often a change is applied again on a
 	// record that another writer changed first; reaching it takes hundreds
 	// of writers of one scope at once.
-	maxWriteAttempts = 1000
+	DefaultWriteAttempts = 1000
 )
 
 // update applies fn to the current record of key and writes what it returns
@@ -176,7 +180,7 @@ func (e *Engine) updateLocked(ctx context.Context, t target, ent *tierEntry, key
 		}
 		cur, found = res.Rec, res.Found
 		ent.rec, ent.ok = cur, found && t.copies
-		if attempt == maxWriteAttempts {
+		if attempt >= e.writeAttempts() {
 			return Record{}, Errorf(EConflict, "the %s scope %s changed under %d attempts to write it; try again", key.Kind, key.CFID, attempt)
 		}
 		if err := pause(ctx, attempt); err != nil {
@@ -326,6 +330,13 @@ func (e *Engine) watch(name string, a Announcer) {
 		return
 	}
 	a.Watch(func(key Key) { e.tier.markStale(tierKey{name, key}) })
+}
+
+func (e *Engine) writeAttempts() int {
+	if e.WriteAttempts > 0 {
+		return e.WriteAttempts
+	}
+	return DefaultWriteAttempts
 }
 
 func (e *Engine) resolveTime() time.Duration {

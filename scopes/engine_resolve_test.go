@@ -136,3 +136,40 @@ func (s *refusingStore) Write(context.Context, scopes.Record, string, time.Time)
 	s.writes++
 	return scopes.WriteResult{}, errDown
 }
+
+// contendedStore loses every compare-and-set: another writer always came
+// first, as with hundreds of writers of one scope at once.
+type contendedStore struct{ scopes.Store }
+
+func (s contendedStore) Write(ctx context.Context, rec scopes.Record, expect string, now time.Time) (scopes.WriteResult, error) {
+	cur, found, err := s.Store.Load(ctx, rec.Key, now)
+	if err != nil || !found {
+		return scopes.WriteResult{}, err
+	}
+	cur.Rev = scopes.NewRev() // someone else's write
+	return scopes.WriteResult{Rec: cur, Found: true}, nil
+}
+
+// A write that keeps losing to other writers is answered 409 conflict and
+// not applied, whatever the storage: the engine, not each store, gives up.
+func TestEngine_ContentionIsAConflict(t *testing.T) {
+	ctx := context.Background()
+	st, clk := newShared(t), &fakeClock{now: time.Now()}
+	e := newEngine(st, clk)
+	e.WriteAttempts = 3
+	set := settings("file", true)
+	sc, err := e.Create(ctx, set, "shop", scopes.Session, []byte(`{"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := st.stores["file"]
+	st.stores["file"] = contendedStore{good}
+	_, err = e.Patch(ctx, set, key(sc), scopes.Patch{Incr: map[string]json.Number{"n": "1"}}, 0)
+	if scopes.ErrorCode(err) != scopes.EConflict {
+		t.Errorf("a write that lost every race: %v; want conflict", err)
+	}
+	st.stores["file"] = good
+	if got, err := e.Load(ctx, set, key(sc)); err != nil || string(got.Data) != `{"n":1}` {
+		t.Errorf("stored %s, %v; want the scope unchanged", got.Data, err)
+	}
+}
