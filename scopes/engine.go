@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"sync"
 	"time"
 )
@@ -301,17 +300,11 @@ func (e *Engine) changeInPlace(ctx context.Context, t target, ent *tierEntry, ke
 var ErrNotApplied = errors.New("the write was not applied")
 
 // outcomeUnknown tells whether a write that failed with err may have been
-// applied: a storage failure other than one known to have applied nothing,
-// such as a connection refused.
+// applied: a storage failure that the store did not mark ErrNotApplied.
+// Only the store can tell: a driver that retries may report a refused
+// connection for a write whose first attempt was applied.
 func outcomeUnknown(err error) bool {
-	var op *net.OpError
-	switch {
-	case ErrorCode(err) != EInternal:
-		return false
-	case errors.Is(err, ErrNotApplied), errors.As(err, &op) && op.Op == "dial":
-		return false
-	}
-	return true
+	return ErrorCode(err) == EInternal && !errors.Is(err, ErrNotApplied)
 }
 
 // unresolved is the error of a write whose outcome the storage never told.

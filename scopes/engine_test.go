@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"path/filepath"
 	"sync"
@@ -183,8 +184,8 @@ func TestEngine_VisitWritesAreDeferredForSessions(t *testing.T) {
 type brokenStore struct{ scopes.Store }
 
 // errDown is what a storage that refuses connections answers: nothing was
-// sent, so nothing is sent again.
-var errDown = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+// sent, as the store says, so nothing is sent again.
+var errDown = fmt.Errorf("%w: %w", scopes.ErrNotApplied, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")})
 
 func (brokenStore) Load(context.Context, scopes.Key, time.Time) (scopes.Record, bool, error) {
 	return scopes.Record{}, false, errDown

@@ -14,10 +14,9 @@ func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	n, err := deleteScript.Run(ctx, s.client, []string{k, s.lexKey(tag), s.expKey(tag)}, key.CFID).Int64()
+	reply, err := s.runScript(ctx, deleteScript, k, []string{k, s.lexKey(tag), s.expKey(tag)}, []any{key.CFID})
 	if err != nil {
-		s.reloadOnFailure(ctx)
 		return false, fmt.Errorf("redis: delete %s %s: %w", key.App, key.Kind, err)
 	}
-	return n > 0, nil
+	return len(reply) > 0 && reply[0] == int64(1), nil
 }

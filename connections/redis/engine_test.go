@@ -47,6 +47,8 @@ func TestEngineRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	waitRegistered(t, s, "shop", scopes.Session)
+	waitRegistered(t, s, "shop", scopes.Client)
 	sk := scopes.Key{App: "shop", Kind: scopes.Session, CFID: session.CFID}
 	ck := scopes.Key{App: "shop", Kind: scopes.Client, CFID: client.CFID}
 	incr := scopes.Patch{Incr: map[string]json.Number{"n": "1"}}

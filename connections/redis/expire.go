@@ -33,7 +33,13 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]
 	if err != nil {
 		return nil, fmt.Errorf("redis: delete expired: read the registry: %w", err)
 	}
+	// Those this Store wrote, whose registration may still be under way.
+	s.registered.Range(func(member, _ any) bool {
+		kinds = append(kinds, member.(string))
+		return true
+	})
 	slices.Sort(kinds)
+	kinds = slices.Compact(kinds)
 	ms := strconv.FormatInt(now.UnixMilli(), 10)
 	pipe := s.client.Pipeline()
 	var tags []string

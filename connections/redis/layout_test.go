@@ -83,6 +83,7 @@ func TestKeyLayout(t *testing.T) {
 			if ttl, err := s.client.PTTL(ctx, marker).Result(); err != nil || ttl <= 0 || ttl > defaultMarkerTTL {
 				t.Errorf("PTTL %s = %v, %v; want up to %v", marker, ttl, err, defaultMarkerTTL)
 			}
+			waitRegistered(t, s, "shop", scopes.Client)
 			if ok, err := s.client.SIsMember(ctx, s.prefix+"indexes", "shop:client").Result(); err != nil || !ok {
 				t.Errorf("SISMEMBER %sindexes shop:client = %v, %v", s.prefix, ok, err)
 			}
@@ -99,6 +100,7 @@ func TestOneRoundTripEach(t *testing.T) {
 	rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
 	// The first write of an (app, kind) registers it, once per Store.
 	save(t, s, newRecord("shop", scopes.Session, now, `{}`))
+	waitRegistered(t, s, "shop", scopes.Session)
 	// Loaded first, so that EVALSHA never falls back to EVAL.
 	if err := writeScript.Load(ctx, s.client).Err(); err != nil {
 		t.Fatal(err)

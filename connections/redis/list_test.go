@@ -19,6 +19,7 @@ func saveMany(t *testing.T, s *Store, n int, now time.Time) []string {
 		cfids[i] = rec.CFID
 	}
 	slices.Sort(cfids)
+	waitRegistered(t, s, "shop", scopes.Session)
 	return cfids
 }
 
@@ -100,6 +101,7 @@ func expireMany(t *testing.T, s *Store, n int, now time.Time) []string {
 		cfids[i] = rec.CFID
 	}
 	slices.Sort(cfids)
+	waitRegistered(t, s, "shop", scopes.Session)
 	return cfids
 }
 

@@ -67,20 +67,34 @@ func Open(_ context.Context, c scopes.Connection) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	var client goredis.UniversalClient
-	if opts.IsClusterMode {
-		co := opts.Cluster()
-		// A master killed outright answers nothing, never MOVED: only a
-		// reload of the slot map finds its promoted replica, and go-redis
-		// reloads every minute by default.
-		co.ClusterStateReloadInterval = clusterStateReload
-		client = goredis.NewClusterClient(co)
-	} else {
-		client = goredis.NewUniversalClient(opts)
-	}
-	s := newStore(client, prefix, opts.IsClusterMode)
+	s := newStore(newClient(opts, false), prefix, opts.IsClusterMode)
+	s.writer = newClient(opts, true)
 	s.replicas, s.replicaTimeout = replicas, replicaTimeout
 	return s, nil
+}
+
+// newClient returns a client over opts. A writer sends each command once:
+// go-redis would retry a script whose connection broke after it was sent,
+// and then report only the last attempt's error, say a refused dial, for a
+// write that Redis applied. The store resends writes itself, knowing which
+// failures applied nothing (see send).
+func newClient(opts *goredis.UniversalOptions, writer bool) goredis.UniversalClient {
+	o := *opts
+	if writer {
+		o.MaxRetries = -1
+	}
+	if !o.IsClusterMode {
+		return goredis.NewUniversalClient(&o)
+	}
+	co := o.Cluster()
+	// A master killed outright answers nothing, never MOVED: only a reload
+	// of the slot map finds its promoted replica, and go-redis reloads
+	// every minute by default.
+	co.ClusterStateReloadInterval = clusterStateReload
+	if writer {
+		co.MaxRedirects = -1 // none: a MOVED is answered, and send follows it
+	}
+	return goredis.NewClusterClient(co)
 }
 
 // replicaOptions reads min_replicas_acked and replica_timeout.

@@ -121,6 +121,9 @@ type recorder struct {
 func record(s *Store) *recorder {
 	r := &recorder{names: map[string]int{}}
 	s.client.AddHook(r)
+	if s.writer != s.client {
+		s.writer.AddHook(r)
+	}
 	return r
 }
 
@@ -189,4 +192,19 @@ func save(tb testing.TB, s *Store, rec scopes.Record) scopes.Record {
 // rawKey is the key of a scope as the layout names it, built by hand.
 func rawKey(s *Store, key scopes.Key) string {
 	return s.prefix + "{" + key.App + ":" + string(key.Kind) + ":" + key.CFID[:1] + "}s:" + key.CFID
+}
+
+// waitRegistered waits until the Store has added app's kind to the registry,
+// which it does in the background, so that no SADD falls in what a test
+// counts.
+func waitRegistered(tb testing.TB, s *Store, app string, kind scopes.Kind) {
+	tb.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if v, ok := s.registered.Load(kindOf(app, kind)); ok && v.(*registration).done.Load() {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s %s not registered after 10s", app, kind)
+		}
+	}
 }

@@ -87,13 +87,13 @@ redis.call('SET', KEYS[4], '1', 'PX', ARGV[9])
 return {1, v}
 `)
 
-// deleteScript deletes a scope and its index entries and returns 1 when
-// there was a value. KEYS: scope, lex index, expiry index. ARGV: cfid.
+// deleteScript deletes a scope and its index entries and returns {1} when
+// there was a value, {0} otherwise. KEYS: scope, lex index, expiry index. ARGV: cfid.
 var deleteScript = goredis.NewScript(`
 local n = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-return n
+return {n}
 `)
 
 // expireScript ends a scope that the expiry index lists as expired at

@@ -28,7 +28,11 @@ const defaultMarkerTTL = 2 * scopes.DefaultResolveTime
 
 // Store keeps scopes in Redis. It is safe for concurrent use.
 type Store struct {
+	// client runs reads, which go-redis retries; writer runs the scripts
+	// that write, each sent once (see newClient). They are one client in
+	// tests that make a Store with newStore.
 	client goredis.UniversalClient
+	writer goredis.UniversalClient
 	prefix string
 	// cluster is set in Cluster mode, where keys of different slots cannot
 	// meet in one command.
@@ -59,6 +63,7 @@ var (
 func newStore(client goredis.UniversalClient, prefix string, cluster bool) *Store {
 	return &Store{
 		client:    client,
+		writer:    client,
 		prefix:    prefix,
 		cluster:   cluster,
 		markerTTL: defaultMarkerTTL,
@@ -160,6 +165,9 @@ func (s *Store) Close() error {
 		_ = c()
 	}
 	s.closersMu.Unlock()
+	if s.writer != s.client {
+		_ = s.writer.Close()
+	}
 	if err := s.client.Close(); err != nil {
 		return fmt.Errorf("redis: close: %w", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -69,20 +71,68 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 	return scopes.WriteResult{Rec: got, Found: true}, nil
 }
 
-// runScript runs a script that writes the scope under k, and WAIT after it
-// in the same round trip when replicas are to acknowledge it.
+// runScript sends a script that writes the scope under k (see send), and
+// when Redis answers that it did not run it — a MOVED while a failover
+// moves the slot, a cluster or master that is down, a demoted master that
+// is read-only — or no connection could be had, sends it again, reading the
+// slot map anew, for up to notAppliedWait in Cluster mode, where a replica
+// is promoted within seconds. A failure that applied nothing is returned
+// wrapped with scopes.ErrNotApplied; any other failure may have applied the
+// write, and the engine resolves it by sending it again.
 func (s *Store) runScript(ctx context.Context, script *goredis.Script, k string, keys []string, args []any) ([]any, error) {
-	if s.replicas == 0 {
-		reply, err := script.Run(ctx, s.client, keys, args...).Slice()
-		if err != nil {
-			s.reloadOnFailure(ctx)
+	deadline := time.Now().Add(notAppliedWait)
+	for attempt := 1; ; attempt++ {
+		reply, err := s.send(ctx, script, k, keys, args)
+		if err == nil || !notApplied(err) {
+			return reply, err
 		}
-		return reply, err
+		s.reloadOnFailure(ctx)
+		if !s.cluster || time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: %w", scopes.ErrNotApplied, err)
+		}
+		t := time.NewTimer(time.Duration(min(attempt, 5)) * 50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("%w: %w", scopes.ErrNotApplied, err)
+		case <-t.C:
+		}
+	}
+}
+
+// notAppliedWait bounds how long runScript follows a Cluster failover.
+const notAppliedWait = 2 * time.Second
+
+// notApplied tells whether a script's failure left it unrun: no connection
+// could be had (the writer never retries, so nothing was sent before), or
+// Redis answered one of the refusals it gives before running a script.
+func notApplied(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" || errors.Is(err, goredis.ErrPoolTimeout) {
+		return true
+	}
+	var rerr goredis.Error
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	for _, prefix := range []string{"MOVED", "ASK", "TRYAGAIN", "CLUSTERDOWN", "READONLY", "LOADING", "MASTERDOWN", "NOREPLICAS", "OOM", "BUSY", "NOSCRIPT"} {
+		if goredis.HasErrorPrefix(err, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// send runs a script once on the writer, and WAIT after it in the same
+// round trip when replicas are to acknowledge it.
+func (s *Store) send(ctx context.Context, script *goredis.Script, k string, keys []string, args []any) ([]any, error) {
+	if s.replicas == 0 {
+		return script.Run(ctx, s.writer, keys, args...).Slice()
 	}
 	// WAIT must reach the master that ran the script: in Cluster mode, the
 	// master of the key's slot, not a node the client picks at random.
-	var c goredis.Cmdable = s.client
-	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+	var c goredis.Cmdable = s.writer
+	if cc, ok := s.writer.(*goredis.ClusterClient); ok {
 		node, err := cc.MasterForKey(ctx, k)
 		if err != nil {
 			return nil, err
@@ -95,13 +145,12 @@ func (s *Store) runScript(ctx context.Context, script *goredis.Script, k string,
 		wait := pipe.Do(ctx, "WAIT", s.replicas, s.replicaTimeout.Milliseconds())
 		_, err := pipe.Exec(ctx)
 		if attempt == 0 && err != nil && (errors.Is(cmd.Err(), goredis.ErrNoScript) || goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT")) {
-			if err := script.Load(ctx, s.client).Err(); err != nil {
+			if err := script.Load(ctx, s.writer).Err(); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		if err != nil {
-			s.reloadOnFailure(ctx)
 			return nil, err
 		}
 		if acked, _ := wait.Int64(); acked < int64(s.replicas) {
@@ -111,27 +160,49 @@ func (s *Store) runScript(ctx context.Context, script *goredis.Script, k string,
 	}
 }
 
-// reloadOnFailure asks a ClusterClient to read the slot map again, so that a
-// master that died (which answers nothing, never MOVED) is replaced by its
-// promoted replica as soon as the cluster has one.
+// reloadOnFailure asks the Cluster clients to read the slot map again, so
+// that a master that died (which answers nothing, never MOVED) is replaced
+// by its promoted replica as soon as the cluster has one.
 func (s *Store) reloadOnFailure(ctx context.Context) {
-	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		cc.ReloadState(ctx)
+	for _, c := range []goredis.UniversalClient{s.client, s.writer} {
+		if cc, ok := c.(*goredis.ClusterClient); ok {
+			cc.ReloadState(ctx)
+		}
 	}
 }
 
 // register adds an (app, kind) to the registry that DeleteExpired walks,
-// once per Store. A failure is logged, not returned: the write goes on, and
-// the next one tries again; the registry lives in a slot of its own, so
-// that writes of scopes never wait for the one master that holds it.
+// once per Store, in the background: the registry lives in one slot, and
+// writes of scopes must not wait for the master that holds it, nor fail
+// with it. A failure is logged and tried again by a write a second later.
 func (s *Store) register(ctx context.Context, app string, kind scopes.Kind) {
 	member := kindOf(app, kind)
-	if _, ok := s.registered.Load(member); ok {
+	v, _ := s.registered.LoadOrStore(member, &registration{})
+	r := v.(*registration)
+	if r.done.Load() || time.Now().UnixMilli()-r.tried.Load() < registerRetry.Milliseconds() || !r.busy.CompareAndSwap(false, true) {
 		return
 	}
-	if err := s.client.SAdd(ctx, s.registryKey(), member).Err(); err != nil {
-		s.log.WarnContext(ctx, "could not register an app's scopes for the cleaner; trying again on the next write", "app", app, "kind", kind, "err", err)
-		return
-	}
-	s.registered.Store(member, true)
+	r.tried.Store(time.Now().UnixMilli())
+	go func() {
+		defer r.busy.Store(false)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), registerTimeout)
+		defer cancel()
+		if err := s.client.SAdd(ctx, s.registryKey(), member).Err(); err != nil {
+			s.log.WarnContext(ctx, "could not register an app's scopes for the cleaner; trying again on a later write", "app", app, "kind", kind, "err", err)
+			return
+		}
+		r.done.Store(true)
+	}()
 }
+
+// registration is the state of one registry member's SADD.
+type registration struct {
+	done, busy atomic.Bool
+	tried      atomic.Int64 // unix ms of the last try
+}
+
+// Bounds of a registration.
+const (
+	registerRetry   = time.Second
+	registerTimeout = 2 * time.Second
+)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -187,7 +188,11 @@ func writeError(st *statements, err error) error {
 // changeError wraps the error of a statement that changes a row, marked
 // scopes.ErrNotApplied when it applied nothing (see writeError).
 func changeError(op string, st *statements, err error) error {
-	if sqlerr.Answered(err) || errors.Is(err, sql.ErrConnDone) || err.Error() == errDBClosed {
+	// database/sql sends a statement again only on driver.ErrBadConn, which
+	// a driver returns only before it sent anything: a refused connection
+	// that it returns was the only attempt.
+	var dial *net.OpError
+	if sqlerr.Answered(err) || errors.Is(err, sql.ErrConnDone) || err.Error() == errDBClosed || errors.As(err, &dial) && dial.Op == "dial" {
 		return fmt.Errorf("sqlstore: %s %s: %w: %w", op, st.table, scopes.ErrNotApplied, err)
 	}
 	return fmt.Errorf("sqlstore: %s %s: %w", op, st.table, err)
