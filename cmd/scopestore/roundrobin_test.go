@@ -197,4 +197,10 @@ func announced(t *testing.T, lb *roundRobin, key string) {
 		took := seenWithin(t, b, path, key, fmt.Sprintf(`"data":{"n":%d}`, i), time.Second)
 		t.Logf("b saw a's write %d after %v", i, took)
 	}
+	// An invalidation is announced too: b's copy goes.
+	if status, body, _ = a.do(t, "DELETE", path, key, ""); status != http.StatusNoContent {
+		t.Fatalf("a DELETE: %d %s", status, body)
+	}
+	took := seenWithin(t, b, path, key, `"not_found"`, time.Second)
+	t.Logf("b saw a's invalidation after %v", took)
 }

@@ -32,6 +32,7 @@ func (s *Store) announcement(key scopes.Key) string {
 // subscribes again by itself after a broken connection; what was published
 // meanwhile is lost, so copies may be stale for that long.
 func (s *Store) Watch(changed func(scopes.Key)) {
+	s.watched.Store(true)
 	sub := s.client.Subscribe(context.Background(), s.channel())
 	go func() {
 		for msg := range sub.Channel() {

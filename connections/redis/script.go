@@ -88,11 +88,13 @@ return {1, v}
 `)
 
 // deleteScript deletes a scope and its index entries and returns {1} when
-// there was a value, {0} otherwise. KEYS: scope, lex index, expiry index. ARGV: cfid.
+// there was a value, {0} otherwise. ARGV: cfid, and the channel and message
+// that announce the delete ("" for none). KEYS: scope, lex index, expiry index. ARGV: cfid.
 var deleteScript = goredis.NewScript(`
 local n = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
+if n == 1 and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
 return {n}
 `)
 
