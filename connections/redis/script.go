@@ -127,13 +127,18 @@ return redis.call('ZREM', KEYS[3], ARGV[2])
 // evalEach runs script once per set of keys, all in one pipeline, and
 // returns the commands in order. A server that lacks the script
 // (restarted, SCRIPT FLUSH, a new Cluster node) gets it with SCRIPT LOAD,
-// which a ClusterClient sends to every shard, and the pipeline runs again
-// once.
+// which a ClusterClient sends to every shard, and the commands it refused
+// run again, once; those that ran keep their results, which matter:
+// expireScript reports a scope only from the call that removed it.
 func evalEach(ctx context.Context, c goredis.UniversalClient, script *goredis.Script, keys [][]string, args [][]any) ([]*goredis.Cmd, error) {
+	cmds := make([]*goredis.Cmd, len(keys))
+	todo := make([]int, len(keys))
+	for i := range todo {
+		todo[i] = i
+	}
 	for attempt := 0; ; attempt++ {
 		pipe := c.Pipeline()
-		cmds := make([]*goredis.Cmd, len(keys))
-		for i := range keys {
+		for _, i := range todo {
 			cmds[i] = script.EvalSha(ctx, pipe, keys[i], args[i]...)
 		}
 		_, err := pipe.Exec(ctx)
@@ -143,14 +148,25 @@ func evalEach(ctx context.Context, c goredis.UniversalClient, script *goredis.Sc
 		if err := script.Load(ctx, c).Err(); err != nil {
 			return nil, err
 		}
+		todo = todo[:0]
+		for i, cmd := range cmds {
+			if isNoScript(cmd.Err()) {
+				todo = append(todo, i)
+			}
+		}
 	}
 }
 
 func anyNoScript(cmds []*goredis.Cmd) bool {
 	for _, cmd := range cmds {
-		if err := cmd.Err(); err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT")) {
+		if isNoScript(cmd.Err()) {
 			return true
 		}
 	}
 	return false
+}
+
+// isNoScript tells whether err is Redis's answer for a script it lacks.
+func isNoScript(err error) bool {
+	return err != nil && (errors.Is(err, goredis.ErrNoScript) || goredis.HasErrorPrefix(err, "NOSCRIPT"))
 }
