@@ -62,8 +62,9 @@ func NewEngine(storages Storages) *Engine {
 	}
 }
 
-// MemoryScopes returns how many scopes this instance holds in memory as the
-// primary copy of a cluster = false scope (the memory storage not included).
+// MemoryScopes returns how many scopes this instance holds a copy of in
+// memory (the memory storage not included): those of cluster = false, and
+// with cluster = true the base of the next write after a load.
 func (e *Engine) MemoryScopes() int { return e.tier.size() }
 
 // now returns the current time at the millisecond precision that storages keep.

@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// tier is the in-process copy of scopes whose settings say cluster = false:
-// the primary copy, read instead of the storage, written through to the
-// storage on every change, and dropped after an idle time.
+// tier is this instance's copy of the scopes it read or wrote: with
+// cluster = false it answers loads instead of the storage; with either
+// setting it is the base of the next write, which the storage checks
+// against its rev (a stale copy costs a retry, never an update). Entries go
+// after an idle time; every storage but memory has them.
 type tier struct {
 	seed   maphash.Seed
 	shards [64]tierShard
@@ -28,8 +30,9 @@ type tierKey struct {
 	Key
 }
 
-// tierEntry holds one scope. mu serializes every operation on the scope, so a
-// read-modify-write on the primary copy is atomic within this instance.
+// tierEntry holds one scope. mu serializes every operation on the scope
+// within this instance, so that its writers take turns rather than lose
+// compare-and-sets to each other.
 type tierEntry struct {
 	mu sync.Mutex
 	// rec mirrors the stored record when ok is true.

@@ -80,7 +80,7 @@ func NewMetrics(engine *scopes.Engine) *Metrics {
 		m.requests, m.requestDuration, m.ops, m.opDuration, m.storageErrors, m.cleanerRuns, m.cleanerDeleted,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "scopestore_memory_scopes",
-			Help: "Scopes this instance holds in memory as the primary copy of a cluster=false scope (the memory storage not included).",
+			Help: "Scopes this instance holds a copy of in memory: cluster=false scopes, and with cluster=true the base of the write after a load (the memory storage not included).",
 		}, func() float64 { return float64(engine.MemoryScopes()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
