@@ -1431,7 +1431,7 @@ func clusterSetting(v settingsView, k scopes.Kind) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = settingRadio(name, "false", "false: memory is the primary copy, backed up to the storage on every save. The storage is read only when the scope is not in memory. Use it with a single instance (or sticky sessions) that simply wants scopes to survive restarts.", v.Form.field(name) == "false").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = settingRadio(name, "false", "false: each instance answers loads from its own copy in memory and reads the storage only when it has none. Every save is written to the storage before answering, checked against the stored version, so no update is lost behind any load balancer; a load may show a copy that another instance has since changed (on Redis, instances tell each other and drop such copies within milliseconds).", v.Form.field(name) == "false").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
