@@ -15,7 +15,9 @@ import (
 // escaped before the data, so those matches are the envelope's.
 
 // writeScript is Store.Write in one round trip: the compare-and-set, the
-// value with its expiry, both indexes, and the write's marker, by which a
+// value with its expiry, both indexes (the lex index only for a new key:
+// the cleaner removes a key and its entries together), and the write's
+// marker, by which a
 // write sent again is recognised. It returns {1} when the write is applied,
 // now or by an earlier call with the same rev; {0} when the expectation is
 // not met and no live scope is stored; {0, value} when the live value is
@@ -45,7 +47,7 @@ if expect ~= '*' then
   end
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
-redis.call('ZADD', KEYS[2], 0, ARGV[4])
+if not cur then redis.call('ZADD', KEYS[2], 0, ARGV[4]) end
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
 redis.call('SET', KEYS[4], '1', 'PX', ARGV[7])
 if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
