@@ -57,7 +57,7 @@ func ownRedis(t *testing.T) (addr string, proc *os.Process) {
 	}
 }
 
-// A Redis that stalls (SIGSTOP, then SIGCONT 3.5 s later) under a load of
+// A Redis that stalls (SIGSTOP, then SIGCONT 3.5 s and then 11 s later) under a load of
 // PATCH increments, each of its own key: every increment answered 200 is
 // stored once, every one answered 409, 412 or 503 is not stored at all.
 // go-redis's retries and the engine's resolution of unknown outcomes send
@@ -105,11 +105,13 @@ func TestRedisStallAppliesEachWriteOnce(t *testing.T) {
 		})
 	}
 	time.Sleep(time.Second)
-	for range 2 {
+	// A pause shorter than the engine's resolve time, then one past the
+	// read timeout many times over: every write is resolved either way.
+	for _, pause := range []time.Duration{3500 * time.Millisecond, 11 * time.Second} {
 		if err := redisProc.Signal(syscall.SIGSTOP); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(3500 * time.Millisecond)
+		time.Sleep(pause)
 		if err := redisProc.Signal(syscall.SIGCONT); err != nil {
 			t.Fatal(err)
 		}
@@ -145,5 +147,5 @@ func TestRedisStallAppliesEachWriteOnce(t *testing.T) {
 	if byStatus[http.StatusOK] == 0 {
 		t.Error("no increment succeeded")
 	}
-	t.Logf("answers through two 3.5 s stalls: %v; every 200 stored once, every other answer stored never", byStatus)
+	t.Logf("answers through a 3.5 s and an 11 s stall: %v; every 200 stored once, every other answer stored never", byStatus)
 }
