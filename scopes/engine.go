@@ -148,6 +148,7 @@ const (
 func (e *Engine) update(ctx context.Context, t target, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	return e.updateLocked(ctx, t, ent, key, now, fn)
 }

@@ -28,6 +28,7 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 	key := Key{App: app, Kind: k, CFID: NewCFID()}
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	// A new cfid has nothing stored: no read before the write.
 	ent.rec, ent.ok = Record{Key: key}, false
 	defer e.tier.release(tk, ent, now)
@@ -107,6 +108,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 	}
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	ent.ok = false
 	if key.Kind == Client {
@@ -124,6 +126,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	return e.loadLocked(ctx, t, ent, key, now)
 }
@@ -164,6 +167,7 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 	now := e.now()
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	c := visitChange(key, t.ss, now)
 	c.Data, c.IfVersion = data, ifVersion
@@ -239,6 +243,7 @@ func (e *Engine) Touch(ctx context.Context, set Settings, key Key) (err error) {
 	now := e.now()
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	if _, handled, err := e.changeInPlace(ctx, t, ent, key, visitChange(key, t.ss, now), now); handled {
 		return err
@@ -267,6 +272,7 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 	now := e.now()
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
 	ent.ok = false
 	found, err := e.delete(ctx, t, key)

@@ -220,3 +220,32 @@ func TestEngine_AFailedWriteIsNotServedFromMemory(t *testing.T) {
 		t.Fatalf("after recovery: %s, %v; want the last acknowledged save", got.Data, err)
 	}
 }
+
+// With cluster = true a load leaves a copy as the base of the next write
+// only; it goes after half a minute, where a cluster = false copy stays for
+// the idle time.
+func TestEngine_ClusterTrueCopiesGoSoon(t *testing.T) {
+	ctx := context.Background()
+	st, clk := newShared(t), &fakeClock{now: time.Now()}
+	e := newEngine(st, clk)
+	for _, cluster := range []bool{true, false} {
+		set := settings("file", cluster)
+		sc, err := e.Create(ctx, set, "shop", scopes.Session, []byte(`{"n":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Load(ctx, set, key(sc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := e.MemoryScopes(); n != 2 {
+		t.Fatalf("%d copies after a load of each, want 2", n)
+	}
+	clk.Advance(time.Minute)
+	if _, err := e.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.MemoryScopes(); n != 1 {
+		t.Errorf("%d copies a minute later, want 1: the cluster = false one", n)
+	}
+}

@@ -39,6 +39,9 @@ type tierEntry struct {
 	rec      Record
 	ok       bool
 	lastUsed time.Time
+	// baseOnly is set for cluster = true: the copy only serves as the base
+	// of a write that follows a load, so it goes after baseIdle.
+	baseOnly bool
 	// stale is set when another instance announced a write of the scope:
 	// the copy is read again from the storage before it serves.
 	stale atomic.Bool
@@ -92,6 +95,10 @@ func (t *tier) release(k tierKey, e *tierEntry, now time.Time) {
 	s.mu.Unlock()
 }
 
+// baseIdle bounds how long a cluster = true copy stays: the write it serves
+// follows its load within a request or two.
+const baseIdle = 30 * time.Second
+
 // markStale flags the copy of k, if this instance holds one, as outdated.
 func (t *tier) markStale(k tierKey) {
 	s := t.shard(k)
@@ -110,7 +117,11 @@ func (t *tier) sweep(now time.Time, idle time.Duration) int {
 		s := &t.shards[i]
 		s.mu.Lock()
 		for k, e := range s.m {
-			if e.refs == 0 && (now.Sub(e.lastUsed) >= idle || !e.ok || e.rec.Expired(now)) {
+			keep := idle
+			if e.baseOnly {
+				keep = min(idle, baseIdle)
+			}
+			if e.refs == 0 && (now.Sub(e.lastUsed) >= keep || !e.ok || e.rec.Expired(now)) {
 				delete(s.m, k)
 				t.entries.Add(-1)
 			}
