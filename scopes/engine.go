@@ -243,6 +243,10 @@ func (e *Engine) resolve(ctx context.Context, storage string, key Key, send func
 		return e.storageError(storage, err)
 	}
 	first, start := err, time.Now()
+	resolved := false
+	if e.Observer != nil {
+		defer func() { e.Observer.ObserveResend(storage, resolved) }()
+	}
 	for attempt := 1; ; attempt++ {
 		e.Logger.Warn("storage write failed with an unknown outcome; sending it again to learn it",
 			"storage", storage, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempt", attempt, "err", err)
@@ -256,9 +260,11 @@ func (e *Engine) resolve(ctx context.Context, storage string, key Key, send func
 		// the first one's outcome unknown still.
 		if err = send(); err == nil {
 			e.Logger.Info("storage write resolved", "storage", storage, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempts", attempt+1)
+			resolved = true
 			return nil
 		}
 		if ErrorCode(err) != EInternal {
+			resolved = true
 			return e.storageError(storage, err)
 		}
 	}

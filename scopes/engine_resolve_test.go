@@ -61,6 +61,8 @@ func TestEngine_UnknownOutcomeIsResolved(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			obs := &resendCounter{}
+			e.Observer = obs
 			st.mu.Lock()
 			st.lose, st.applied, st.writes = 2, applied, 0
 			st.mu.Unlock()
@@ -73,6 +75,9 @@ func TestEngine_UnknownOutcomeIsResolved(t *testing.T) {
 			}
 			if st.writes != 3 {
 				t.Errorf("the store saw %d writes, want 3 (the same write sent again until answered)", st.writes)
+			}
+			if obs.resolved != 1 || obs.unknown != 0 {
+				t.Errorf("observed %d resolved and %d unknown resends, want 1 and 0", obs.resolved, obs.unknown)
 			}
 			loaded, err := e.Load(ctx, set, key(sc))
 			if err != nil || string(loaded.Data) != `{"n":1}` {
@@ -96,7 +101,12 @@ func TestEngine_UnresolvedWriteSaysSo(t *testing.T) {
 	st.mu.Lock()
 	st.lose = 1 << 30
 	st.mu.Unlock()
+	obs := &resendCounter{}
+	e.Observer = obs
 	_, err = e.Save(ctx, set, key(sc), []byte(`{"n":1}`), 0)
+	if obs.unknown != 1 {
+		t.Errorf("observed %d unknown outcomes, want 1", obs.unknown)
+	}
 	if scopes.ErrorCode(err) != scopes.EUnavailable || !strings.Contains(scopes.ErrorMessage(err), "may or may not have been applied") {
 		t.Errorf("a write never answered: %v; want unavailable, saying its outcome is unknown", err)
 	}
@@ -171,5 +181,18 @@ func TestEngine_ContentionIsAConflict(t *testing.T) {
 	st.stores["file"] = good
 	if got, err := e.Load(ctx, set, key(sc)); err != nil || string(got.Data) != `{"n":1}` {
 		t.Errorf("stored %s, %v; want the scope unchanged", got.Data, err)
+	}
+}
+
+// resendCounter is an Observer that counts the resends' outcomes.
+type resendCounter struct{ resolved, unknown int }
+
+func (c *resendCounter) ObserveOp(string, string, string, time.Duration) {}
+func (c *resendCounter) ObserveClean(string, int, error)                 {}
+func (c *resendCounter) ObserveResend(_ string, resolved bool) {
+	if resolved {
+		c.resolved++
+	} else {
+		c.unknown++
 	}
 }

@@ -32,6 +32,9 @@ type Observer interface {
 	// ObserveClean reports one pass of the cleaner over a storage: the
 	// expired scopes it deleted and the failure that stopped it, if any.
 	ObserveClean(storage string, deleted int, err error)
+	// ObserveResend reports a write whose outcome a storage did not tell,
+	// sent again until it did (resolved) or ResolveTime passed (not).
+	ObserveResend(storage string, resolved bool)
 }
 
 // Result classifies an operation's error into one of the Result names.

@@ -30,6 +30,8 @@ func (r *recorder) ObserveOp(storage, op, result string, d time.Duration) {
 	r.ops = append(r.ops, storage+" "+op+" "+result)
 }
 
+func (r *recorder) ObserveResend(string, bool) {}
+
 func (r *recorder) ObserveClean(storage string, deleted int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

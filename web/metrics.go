@@ -37,6 +37,7 @@ type Metrics struct {
 	storageErrors   *prometheus.CounterVec
 	cleanerRuns     *prometheus.CounterVec
 	cleanerDeleted  *prometheus.CounterVec
+	resends         *prometheus.CounterVec
 }
 
 // NewMetrics returns the metrics of one scopestore instance, with a gauge of
@@ -74,10 +75,15 @@ func NewMetrics(engine *scopes.Engine) *Metrics {
 			Name: "scopestore_cleaner_deleted_total",
 			Help: "Expired scopes the cleaner deleted from a storage.",
 		}, []string{"storage"}),
+		resends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "scopestore_write_resends_total",
+			Help: "Writes whose outcome a storage did not tell (a timeout, a broken connection), sent again until it did " +
+				"(outcome resolved) or --resolve-time passed (outcome unknown, answered 503 saying so).",
+		}, []string{"storage", "outcome"}),
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
-		m.requests, m.requestDuration, m.ops, m.opDuration, m.storageErrors, m.cleanerRuns, m.cleanerDeleted,
+		m.requests, m.requestDuration, m.ops, m.opDuration, m.storageErrors, m.cleanerRuns, m.cleanerDeleted, m.resends,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "scopestore_memory_scopes",
 			Help: "Scopes this instance holds a copy of in memory: cluster=false scopes, and with cluster=true the base of the write after a load (the memory storage not included).",
@@ -99,6 +105,15 @@ func (m *Metrics) ObserveOp(storage, op, result string, d time.Duration) {
 	if result == scopes.ResultUnavailable || result == scopes.ResultError {
 		m.storageErrors.WithLabelValues(storage).Inc()
 	}
+}
+
+// ObserveResend implements scopes.Observer.
+func (m *Metrics) ObserveResend(storage string, resolved bool) {
+	outcome := "resolved"
+	if !resolved {
+		outcome = "unknown"
+	}
+	m.resends.WithLabelValues(storage, outcome).Inc()
 }
 
 // ObserveClean implements scopes.Observer. A pass cut short by shutdown is
