@@ -4,21 +4,25 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 
 // decodeDataBody reads a {"data":{…}} body in two passes over its bytes:
-// json.Compact validates and compacts it, then members splits the compact
-// object. encoding/json's decoder took three passes before the data could
-// be stored compact, and they were most of a save's CPU time. present is
-// false when the body has no "data" member.
+// jsontext validates and compacts it in place, then members splits the
+// compact object. encoding/json's decoder took three passes before the data
+// could be stored compact, and its json.Compact, one pass, five times
+// jsontext's time, was still a fifth of a save's CPU. Duplicate names pass,
+// as they did with encoding/json. present is false
+// when the body has no "data" member. body is compacted in place: it is
+// the request's own buffer, and data is a part of it.
 func decodeDataBody(body []byte) (data json.RawMessage, present bool, err error) {
-	var buf bytes.Buffer
-	buf.Grow(len(body))
-	if err := json.Compact(&buf, body); err != nil {
+	v := jsontext.Value(body)
+	if err := v.Compact(jsontext.AllowDuplicateNames(true)); err != nil {
 		return nil, false, scopes.Errorf(scopes.EInvalid, "the request body is not the JSON this endpoint takes: %s", jsonProblem(err))
 	}
-	compact := buf.Bytes()
+	compact := []byte(v)
 	if compact[0] != '{' {
 		return nil, false, scopes.Errorf(scopes.EInvalid, `the request body must be a JSON object like {"data":{…}}`)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
 	"github.com/scopestore/scopestore/scopes"
 )
@@ -84,9 +85,12 @@ func unmarshalStrict(body []byte, v any) error {
 func jsonProblem(err error) string {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var text *jsontext.SyntacticError
 	switch {
 	case errors.As(err, &syn):
 		return "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10) + ": " + syn.Error()
+	case errors.As(err, &text):
+		return "malformed JSON at byte " + strconv.FormatInt(text.ByteOffset, 10) + ": " + text.Err.Error()
 	case errors.As(err, &typ):
 		if typ.Field != "" {
 			return "field " + typ.Field + " has the wrong type (" + typ.Value + ")"
