@@ -14,6 +14,10 @@ import (
 // every instance that keeps copies (cluster = false) subscribes. In Cluster
 // mode a PUBLISH reaches the subscribers of every node.
 
+// subscribeTimeout bounds how long Watch waits for Redis to confirm its
+// subscription.
+const subscribeTimeout = 2 * time.Second
+
 // WriteAnnounced is Write that also publishes the write when it is applied.
 func (s *Store) WriteAnnounced(ctx context.Context, rec scopes.Record, expect string, now time.Time) (scopes.WriteResult, error) {
 	return s.write(ctx, rec, expect, now, true)
@@ -34,6 +38,14 @@ func (s *Store) announcement(key scopes.Key) string {
 func (s *Store) Watch(changed func(scopes.Key)) {
 	s.watched.Store(true)
 	sub := s.client.Subscribe(context.Background(), s.channel())
+	// Wait for Redis to confirm the subscription, so that the writes
+	// announced after Watch returns reach this instance; go-redis
+	// subscribes again by itself if this fails or the connection breaks.
+	ctx, cancel := context.WithTimeout(context.Background(), subscribeTimeout)
+	if _, err := sub.Receive(ctx); err != nil {
+		s.log.Warn("could not subscribe to the announcements of other instances' writes yet; copies may be stale until it can", "channel", s.channel(), "err", err)
+	}
+	cancel()
 	go func() {
 		for msg := range sub.Channel() {
 			f := strings.Fields(msg.Payload)
