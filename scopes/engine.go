@@ -271,11 +271,13 @@ func (e *Engine) resolve(ctx context.Context, storage string, key Key, send func
 }
 
 // changeInPlace applies c to key with the storage's Changer, in one round
-// trip, when the storage has one and this instance holds no copy to write
-// from; handled is false when the caller must read and write instead.
+// trip and with no compare-and-set to lose, when the storage has one and
+// the scope's settings say cluster = true (with cluster = false the write
+// goes from this instance's copy, announced); handled is false when the
+// caller must read and write instead.
 func (e *Engine) changeInPlace(ctx context.Context, t target, ent *tierEntry, key Key, c Change, now time.Time) (rec Record, handled bool, err error) {
 	ch, ok := t.store.(Changer)
-	if !ok || (ent.ok && t.copies) || t.tiered {
+	if !ok || t.tiered {
 		return Record{}, false, nil
 	}
 	c.Rev = NewRev()

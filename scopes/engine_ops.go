@@ -191,13 +191,34 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	return e.change(ctx, set, key, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
+	t, err := e.target(ctx, set, key.Kind)
+	if err != nil {
+		return nil, err
+	}
+	now := e.now()
+	tk := tierKey{t.name, key}
+	ent := e.tier.acquire(tk)
+	ent.baseOnly = !t.tiered
+	defer e.tier.release(tk, ent, now)
+	c := visitChange(key, t.ss, now)
+	c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
+	if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
+		if err != nil {
+			return nil, err
+		}
+		return NewScope(&rec, t.name), nil
+	}
+	rec, err := e.updateLocked(ctx, t, ent, key, now, changeFn(key, t.ss, now, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
 		out, err := p.Apply(data)
 		if err != nil {
 			return nil, err
 		}
 		return out, e.checkSize(out)
-	})
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return NewScope(&rec, t.name), nil
 }
 
 func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion int64, edit func(json.RawMessage) (json.RawMessage, error)) (*Scope, error) {

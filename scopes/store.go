@@ -141,6 +141,12 @@ type Change struct {
 	Rev string
 	// Data, when not nil, replaces the data, and the version goes up by one.
 	Data json.RawMessage
+	// Patch, when not nil, is applied to the data as Patch.Apply does, and
+	// the version goes up by one; a store that cannot apply it so returns
+	// ErrUnchangeable. The patched data may not exceed MaxSize bytes (0: no
+	// limit): over it, Change fails with ETooLarge and changes nothing.
+	Patch   *Patch
+	MaxSize int
 	// IfVersion, when not 0, is the version the record must have.
 	IfVersion int64
 	// LastVisit and Expires are the visit's; Hit counts it in HitCount.

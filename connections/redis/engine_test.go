@@ -27,12 +27,13 @@ func (e engineStorages) Open() map[string]scopes.Store {
 // Through the engine, with cluster = true, each request costs Redis one
 // command, so one round trip: the load-then-save cycle is a GET and a
 // script, a client scope's load (a visit that counts a hit) one script, a
-// touch one script; only a PATCH of a scope this instance has not read
-// costs a read first.
+// touch one script, a PATCH one script, from an instance that never read
+// the scope too.
 func TestEngineRoundTrips(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t, realParams(t))
 	e := scopes.NewEngine(engineStorages{s})
+	other := scopes.NewEngine(engineStorages{s}) // an instance that never read the scope
 	set := scopes.Resolve(scopes.Layer{
 		scopes.SessionStorage: {Value: "cache", By: scopes.FromAdmin},
 		scopes.SessionCluster: {Value: "true", By: scopes.FromAdmin},
@@ -61,6 +62,7 @@ func TestEngineRoundTrips(t *testing.T) {
 		{"load", 1, func() error { _, err := e.Load(ctx, set, sk); return err }},
 		{"save after the load", 1, func() error { _, err := e.Save(ctx, set, sk, []byte(`{"n":2}`), 0); return err }},
 		{"patch after the save", 1, func() error { _, err := e.Patch(ctx, set, sk, incr, 0); return err }},
+		{"patch from another instance", 1, func() error { _, err := other.Patch(ctx, set, sk, incr, 0); return err }},
 		{"touch", 1, func() error { return e.Touch(ctx, set, sk) }},
 		{"client load", 1, func() error { _, err := e.Load(ctx, set, ck); return err }},
 		{"client save", 1, func() error { _, err := e.Save(ctx, set, ck, []byte(`{"a":1}`), 0); return err }},

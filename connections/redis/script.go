@@ -56,17 +56,112 @@ return {1}
 
 // changeScript changes a stored scope in place (scopes.Changer): a visit
 // (lastvisit, expires, a hit) and, when ARGV[2] is not empty, new data and
-// one more version. It reads the envelope's header as EncodeRecord writes
-// it; a value in another form answers {2} and is left to a read and a
-// write. It returns {1, value} when the change is applied (now, or by an
-// earlier call with the same rev: the value is then the stored one),
-// {0} when no live scope is stored, {3, value} when ARGV[3] names another
-// version than the stored one.
+// one more version, or, when ops follow ARGV[11], a PATCH applied to the
+// data and one more version. It reads the envelope's header as EncodeRecord
+// writes it, and the data as a compact object whose member names have no
+// escapes; anything else answers {2} and is left to the engine, which reads,
+// applies and writes it, and so is a PATCH it cannot apply as
+// scopes.Patch.Apply would (an incr of a number that is not an integer of
+// at most 15 digits). It returns {1, value} when the change is applied (now,
+// or by an earlier call with the same rev: the value is then the stored
+// one), {0} when no live scope is stored, {3, value} when ARGV[3] names
+// another version than the stored one, {4, size} when the patched data is
+// over ARGV[11] bytes.
+//
+// The PATCH sorts the members by name, as Apply does, and keeps the other
+// values' bytes as they are (Apply escapes <, > and & in them).
 //
 // KEYS: scope, lex index, expiry index, marker. ARGV: rev, data or "",
 // if-version ("0" for none), hit ("1" or "0"), lastvisit (ms), expires (ms),
-// PXAT, now (ms), marker TTL (ms), cfid.
+// PXAT, now (ms), marker TTL (ms), cfid, the data's size limit ("0" for
+// none), then the ops: "s", name, value; "u", name; "i", name, amount
+// (names as JSON strings, quotes included).
 var changeScript = goredis.NewScript(`
+local function strEnd(s, i)
+  local j = i + 1
+  while true do
+    local k = string.find(s, '["\\]', j)
+    if not k then return nil end
+    if string.byte(s, k) == 92 then j = k + 2 else return k + 1 end
+  end
+end
+local function valueEnd(s, i)
+  local c = string.byte(s, i)
+  if c == 34 then return strEnd(s, i) end
+  if c == 123 or c == 91 then
+    local depth, j = 0, i
+    while true do
+      local k = string.find(s, '[%[%]{}"]', j)
+      if not k then return nil end
+      local ch = string.byte(s, k)
+      if ch == 34 then
+        j = strEnd(s, k)
+        if not j then return nil end
+      else
+        if ch == 123 or ch == 91 then depth = depth + 1 else depth = depth - 1 end
+        j = k + 1
+        if depth == 0 then return j end
+      end
+    end
+  end
+  return string.find(s, '[,}]', i)
+end
+local function less(a, b)
+  local n = math.min(#a, #b)
+  for i = 1, n do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+-- patch returns data with the ops of ARGV[first..] applied, or nil when it
+-- cannot apply them in place (the engine then does it).
+local function patch(d, first)
+  if string.sub(d, 1, 1) ~= '{' then return nil end
+  local vals, i = {}, 2
+  if string.sub(d, 2, 2) ~= '}' then
+    while true do
+      if string.byte(d, i) ~= 34 then return nil end
+      local ke = strEnd(d, i)
+      if not ke then return nil end
+      local key = string.sub(d, i, ke - 1)
+      if string.find(key, '\\', 1, true) or string.byte(d, ke) ~= 58 then return nil end
+      local ve = valueEnd(d, ke + 1)
+      if not ve then return nil end
+      vals[key] = string.sub(d, ke + 1, ve - 1)
+      local c = string.byte(d, ve)
+      if c == 125 then
+        if ve ~= #d then return nil end
+        break
+      end
+      if c ~= 44 then return nil end
+      i = ve + 1
+    end
+  end
+  local a = first
+  while a <= #ARGV do
+    local op, key = ARGV[a], ARGV[a + 1]
+    if op == 's' then
+      vals[key] = ARGV[a + 2]
+      a = a + 3
+    elseif op == 'u' then
+      vals[key] = nil
+      a = a + 2
+    else
+      local cur = vals[key] or '0'
+      if not string.find(cur, '^%-?%d+$') or #cur > 16 then return nil end
+      vals[key] = string.format('%d', tonumber(cur) + tonumber(ARGV[a + 2]))
+      a = a + 3
+    end
+  end
+  local keys = {}
+  for k in pairs(vals) do keys[#keys + 1] = k end
+  table.sort(keys, less)
+  local out = {}
+  for n, k in ipairs(keys) do out[n] = k .. ':' .. vals[k] end
+  return '{' .. table.concat(out, ',') .. '}'
+end
+
 if redis.call('EXISTS', KEYS[4]) == 1 then return {1, redis.call('GET', KEYS[1])} end
 local cur = redis.call('GET', KEYS[1])
 if not cur then return {0} end
@@ -77,6 +172,12 @@ if tonumber(ex) <= tonumber(ARGV[8]) then return {0} end
 if ARGV[3] ~= '0' and ver ~= ARGV[3] then return {3, cur} end
 if ARGV[2] ~= '' then
   data = ARGV[2]
+  ver = string.format('%d', tonumber(ver) + 1)
+elseif #ARGV > 11 then
+  local patched = patch(data, 12)
+  if not patched then return {2} end
+  if ARGV[11] ~= '0' and #patched > tonumber(ARGV[11]) then return {4, tostring(#patched)} end
+  data = patched
   ver = string.format('%d', tonumber(ver) + 1)
 end
 if ARGV[4] == '1' then hc = string.format('%d', tonumber(hc) + 1) end
@@ -91,7 +192,8 @@ return {1, v}
 
 // deleteScript deletes a scope and its index entries and returns {1} when
 // there was a value, {0} otherwise. ARGV: cfid, and the channel and message
-// that announce the delete ("" for none). KEYS: scope, lex index, expiry index. ARGV: cfid.
+// that announce the delete ("" for none). KEYS: scope, lex index, expiry
+// index.
 var deleteScript = goredis.NewScript(`
 local n = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
