@@ -200,13 +200,18 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 	ent := e.tier.acquire(tk)
 	ent.baseOnly = !t.tiered
 	defer e.tier.release(tk, ent, now)
-	c := visitChange(key, t.ss, now)
-	c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
-	if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
-		if err != nil {
-			return nil, err
+	// A patch in place costs the storage more work than a compare-and-set
+	// from a copy that is likely current (this instance read or wrote the
+	// scope just before); without one it saves a read.
+	if !ent.ok {
+		c := visitChange(key, t.ss, now)
+		c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
+		if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
+			if err != nil {
+				return nil, err
+			}
+			return NewScope(&rec, t.name), nil
 		}
-		return NewScope(&rec, t.name), nil
 	}
 	rec, err := e.updateLocked(ctx, t, ent, key, now, changeFn(key, t.ss, now, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
 		out, err := p.Apply(data)
