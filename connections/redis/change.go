@@ -132,5 +132,9 @@ func (s *Store) Change(ctx context.Context, key scopes.Key, c scopes.Change, now
 	if err != nil {
 		return scopes.Record{}, false, false, err
 	}
+	if res == changeApplied && c.Data != nil && rec.Rev == c.Rev {
+		// The script answers a save without the data it was sent.
+		rec.Data = c.Data
+	}
 	return rec, true, res == changeApplied, nil
 }
