@@ -36,7 +36,6 @@ func (s *Store) announcement(key scopes.Key) string {
 // subscribes again by itself after a broken connection; what was published
 // meanwhile is lost, so copies may be stale for that long.
 func (s *Store) Watch(changed func(scopes.Key)) {
-	s.watched.Store(true)
 	sub := s.client.Subscribe(context.Background(), s.channel())
 	// Wait for Redis to confirm the subscription, so that the writes
 	// announced after Watch returns reach this instance; go-redis

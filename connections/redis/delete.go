@@ -8,20 +8,16 @@ import (
 )
 
 // Delete removes the value under key, expired or not, with its index
-// entries, in one round trip, and reports whether there was one. Once this
-// instance watches announcements (it keeps cluster = false copies), deletes
-// are announced too, as other instances of such apps watch as well.
+// entries, in one round trip, and reports whether there was one. The delete
+// is announced, so that instances holding a cluster = false copy drop it.
 func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	k, tag, err := s.keyOf(key)
 	if err != nil {
 		return false, err
 	}
-	// Instances that keep copies (they Watch) drop theirs.
-	channel, message := "", ""
-	if s.watched.Load() {
-		channel, message = s.channel(), s.announcement(key)
-	}
-	reply, err := s.runScript(ctx, deleteScript, k, []string{k, s.lexKey(tag), s.expKey(tag)}, []any{key.CFID, channel, message})
+	// Instances that keep copies (they Watch) drop theirs; deletes are rare
+	// enough to announce always, from the CLI and the console too.
+	reply, err := s.runScript(ctx, deleteScript, k, []string{k, s.lexKey(tag), s.expKey(tag)}, []any{key.CFID, s.channel(), s.announcement(key)})
 	if err != nil {
 		return false, fmt.Errorf("redis: delete %s %s: %w", key.App, key.Kind, err)
 	}

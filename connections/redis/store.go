@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -48,8 +47,6 @@ type Store struct {
 	replicaTimeout time.Duration
 	// instance tells this Store's announcements from other instances'.
 	instance string
-	// watched is set once Watch was called: deletes are then announced.
-	watched atomic.Bool
 	// closers end what Watch started, on Close.
 	closersMu sync.Mutex
 	closers   []func() error
