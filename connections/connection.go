@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scopestore/scopestore/scopes"
 )
@@ -171,8 +172,8 @@ func checkParam(typ, name, value string) string {
 			return fmt.Sprintf("timeout: %v", err)
 		}
 	case "replica_timeout":
-		if d, err := scopes.ParseTimeout(value); err != nil || d <= 0 {
-			return fmt.Sprintf("replica_timeout %q must be a duration such as 500ms or 1s", value)
+		if d, err := time.ParseDuration(value); err != nil || d < 10*time.Millisecond || d > time.Minute {
+			return fmt.Sprintf("replica_timeout %q must be a duration from 10ms to 1m, such as 500ms or 1s", value)
 		}
 	case "min_replicas_acked":
 		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 16 {

@@ -107,9 +107,9 @@ func replicaOptions(c scopes.Connection) (int, time.Duration, error) {
 		}
 	}
 	if v := c.Params["replica_timeout"]; v != "" {
-		d, err := scopes.ParseTimeout(v)
-		if err != nil || d <= 0 {
-			return 0, 0, scopes.Errorf(scopes.EInvalid, "redis connection %s: replica_timeout %q must be a duration such as 500ms or 1s", c.Name, v)
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond || d > time.Minute {
+			return 0, 0, scopes.Errorf(scopes.EInvalid, "redis connection %s: replica_timeout %q must be a duration from 10ms to 1m, such as 500ms or 1s", c.Name, v)
 		}
 		timeout = d
 	}

@@ -165,3 +165,30 @@ func TestOpenDoesNotConnect(t *testing.T) {
 	}
 	_ = s.Close()
 }
+
+// min_replicas_acked and replica_timeout: Go durations, bounded, and
+// messages that name the param.
+func TestReplicaOptions(t *testing.T) {
+	cases := []struct {
+		params  map[string]string
+		n       int
+		timeout time.Duration
+		bad     string
+	}{
+		{map[string]string{}, 0, defaultReplicaTimeout, ""},
+		{map[string]string{"min_replicas_acked": "1", "replica_timeout": "500ms"}, 1, 500 * time.Millisecond, ""},
+		{map[string]string{"min_replicas_acked": "x"}, 0, 0, "min_replicas_acked"},
+		{map[string]string{"min_replicas_acked": "17"}, 0, 0, "min_replicas_acked"},
+		{map[string]string{"replica_timeout": "1ms"}, 0, 0, "replica_timeout"},
+		{map[string]string{"replica_timeout": "90d"}, 0, 0, "replica_timeout"},
+	}
+	for _, c := range cases {
+		n, timeout, err := replicaOptions(scopes.Connection{Name: "r", Params: c.params})
+		switch {
+		case c.bad != "" && (err == nil || !strings.Contains(err.Error(), c.bad)):
+			t.Errorf("%v: %v; want an error naming %s", c.params, err, c.bad)
+		case c.bad == "" && (err != nil || n != c.n || timeout != c.timeout):
+			t.Errorf("%v = %d, %v, %v; want %d, %v", c.params, n, timeout, err, c.n, c.timeout)
+		}
+	}
+}
