@@ -65,14 +65,24 @@ func PostgresURL(tb testing.TB) string {
 		tb.Fatalf("conntest: create PostgreSQL database %s at %s: %v", name, addr, err)
 	}
 	tb.Cleanup(func() {
-		// A pool the test left open would block DROP DATABASE: end its
-		// sessions first (WITH (FORCE) needs PostgreSQL 13).
-		err := execAdmin("pgx", base,
-			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"+name+"' AND pid <> pg_backend_pid()",
-			"DROP DATABASE IF EXISTS "+name)
-		if err != nil {
-			tb.Errorf("conntest: drop PostgreSQL database %s: %v", name, err)
+		// A pool the test left open would block DROP DATABASE, and one that
+		// reconnects between a pg_terminate_backend and the DROP too:
+		// WITH (FORCE) ends its sessions in the same statement (PostgreSQL
+		// 13+); older servers end them first. A busy machine may take a
+		// while, so one failed attempt is tried again.
+		var err error
+		for attempt := 0; attempt < 2; attempt++ {
+			err = execAdmin("pgx", base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			if err != nil && strings.Contains(err.Error(), "syntax") {
+				err = execAdmin("pgx", base,
+					"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '"+name+"' AND pid <> pg_backend_pid()",
+					"DROP DATABASE IF EXISTS "+name)
+			}
+			if err == nil {
+				return
+			}
 		}
+		tb.Errorf("conntest: drop PostgreSQL database %s: %v", name, err)
 	})
 	t := *u
 	t.Path = "/" + name
