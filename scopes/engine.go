@@ -139,21 +139,22 @@ const (
 	DefaultWriteAttempts = 1000
 )
 
-// update applies fn to the current record of key and writes what it returns
-// with a compare-and-set on the record's Rev (Store.Write). The base is this
-// instance's copy when it holds one, else a read of the storage; when the
-// stored record is not the base (another instance wrote it), fn runs again
-// on the record the storage returned, so that no acknowledged write is lost
-// however many instances write the scope. fn must have no side effects.
-func (e *Engine) update(ctx context.Context, t target, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
+// hold acquires the tier entry of key for a request on target t; release
+// it with e.tier.release(tk, ent, now).
+func (e *Engine) hold(t target, key Key) (tierKey, *tierEntry) {
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
 	ent.baseOnly = !t.tiered
-	defer e.tier.release(tk, ent, now)
-	return e.updateLocked(ctx, t, ent, key, now, fn)
+	return tk, ent
 }
 
-// updateLocked is update on an entry the caller holds.
+// updateLocked applies fn to the current record of key, through an entry
+// the caller holds, and writes what it returns with a compare-and-set on
+// the record's Rev (Store.Write). The base is this instance's copy when it
+// holds one, else a read of the storage; when the stored record is not the
+// base (another instance wrote it), fn runs again on the record the storage
+// returned, so that no acknowledged write is lost however many instances
+// write the scope. fn must have no side effects.
 func (e *Engine) updateLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
 	cur, found, err := e.base(ctx, t, ent, key, now)
 	if err != nil {

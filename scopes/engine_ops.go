@@ -26,47 +26,24 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 	}
 	now := e.now()
 	key := Key{App: app, Kind: k, CFID: NewCFID()}
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	// A new cfid has nothing stored: no read before the write.
-	ent.rec, ent.ok = Record{Key: key}, false
+	ent.ok = false
 	defer e.tier.release(tk, ent, now)
-	rec, err := e.createLocked(ctx, t, ent, key, now, func(_ Record, found bool) (Record, error) {
-		if found {
-			return Record{}, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
-		}
-		r := Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}
-		r = visit(r, t.ss, now)
-		return r, nil
-	})
+	r := visit(Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}, t.ss, now)
+	r.Rev = NewRev()
+	res, err := e.write(ctx, t, r, ExpectAbsent, now)
 	if err != nil {
 		return nil, err
+	}
+	if !res.Written {
+		return nil, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
 	}
 	// With cluster = true a copy only serves as the base of this
 	// instance's next write: one is made by the load that usually precedes
 	// it, not for every scope created.
-	ent.ok = ent.ok && t.tiered
-	return NewScope(&rec, t.name), nil
-}
-
-// createLocked writes the record fn makes where nothing is stored, with no
-// read first.
-func (e *Engine) createLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time, fn func(cur Record, found bool) (Record, error)) (Record, error) {
-	next, err := fn(Record{Key: key}, false)
-	if err != nil {
-		return Record{}, err
-	}
-	next.Key, next.Rev = key, NewRev()
-	res, err := e.write(ctx, t, next, ExpectAbsent, now)
-	if err != nil {
-		return Record{}, err
-	}
-	if !res.Written {
-		return Record{}, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
-	}
-	ent.rec, ent.ok = res.Rec, t.copies
-	return res.Rec, nil
+	ent.rec, ent.ok = res.Rec, t.tiered
+	return NewScope(&res.Rec, t.name), nil
 }
 
 // Load returns a scope instance; loading is a visit that extends its expiry.
@@ -106,9 +83,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 			return rec, nil
 		}
 	}
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
 	ent.ok = false
 	if key.Kind == Client {
@@ -124,9 +99,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 // loadTiered serves a cluster = false load from this instance's copy, and
 // reads the storage only when it holds none.
 func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
 	return e.loadLocked(ctx, t, ent, key, now)
 }
@@ -144,12 +117,7 @@ func (e *Engine) loadLocked(ctx context.Context, t target, ent *tierEntry, key K
 	if !visitDue(rec, t.ss, now) {
 		return rec, nil
 	}
-	return e.updateLocked(ctx, t, ent, key, now, func(cur Record, found bool) (Record, error) {
-		if !found {
-			return Record{}, notFound(key)
-		}
-		return visit(cur, t.ss, now), nil
-	})
+	return e.updateLocked(ctx, t, ent, key, now, visitFn(key, t.ss, now))
 }
 
 // Save replaces a scope's data and bumps its version. ifVersion > 0 makes
@@ -165,19 +133,11 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 		return nil, err
 	}
 	now := e.now()
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
 	c := visitChange(key, t.ss, now)
 	c.Data, c.IfVersion = data, ifVersion
-	if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
-		if err != nil {
-			return nil, err
-		}
-		return NewScope(&rec, t.name), nil
-	}
-	rec, err := e.updateLocked(ctx, t, ent, key, now, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
+	rec, err := e.changeLocked(ctx, t, ent, key, now, &c, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
 	if err != nil {
 		return nil, err
 	}
@@ -196,24 +156,18 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 		return nil, err
 	}
 	now := e.now()
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
 	// A patch in place costs the storage more work than a compare-and-set
 	// from a copy that is likely current (this instance read or wrote the
 	// scope just before); without one it saves a read.
+	var inPlace *Change
 	if !ent.ok {
 		c := visitChange(key, t.ss, now)
 		c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
-		if rec, handled, err := e.changeInPlace(ctx, t, ent, key, c, now); handled {
-			if err != nil {
-				return nil, err
-			}
-			return NewScope(&rec, t.name), nil
-		}
+		inPlace = &c
 	}
-	rec, err := e.updateLocked(ctx, t, ent, key, now, changeFn(key, t.ss, now, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
 		out, err := p.Apply(data)
 		if err != nil {
 			return nil, err
@@ -226,17 +180,16 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 	return NewScope(&rec, t.name), nil
 }
 
-func (e *Engine) change(ctx context.Context, set Settings, key Key, ifVersion int64, edit func(json.RawMessage) (json.RawMessage, error)) (*Scope, error) {
-	t, err := e.target(ctx, set, key.Kind)
-	if err != nil {
-		return nil, err
+// changeLocked applies a change to key through an entry the caller holds:
+// c in place, when it is not nil and the storage can (see changeInPlace),
+// else fn on the current record with a compare-and-set (updateLocked).
+func (e *Engine) changeLocked(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time, c *Change, fn func(Record, bool) (Record, error)) (Record, error) {
+	if c != nil {
+		if rec, handled, err := e.changeInPlace(ctx, t, ent, key, *c, now); handled {
+			return rec, err
+		}
 	}
-	now := e.now()
-	rec, err := e.update(ctx, t, key, now, changeFn(key, t.ss, now, ifVersion, edit))
-	if err != nil {
-		return nil, err
-	}
-	return NewScope(&rec, t.name), nil
+	return e.updateLocked(ctx, t, ent, key, now, fn)
 }
 
 // changeFn returns the update that edits a scope's data, checks ifVersion,
@@ -267,20 +220,21 @@ func (e *Engine) Touch(ctx context.Context, set Settings, key Key) (err error) {
 		return err
 	}
 	now := e.now()
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
-	if _, handled, err := e.changeInPlace(ctx, t, ent, key, visitChange(key, t.ss, now), now); handled {
-		return err
-	}
-	_, err = e.updateLocked(ctx, t, ent, key, now, func(cur Record, found bool) (Record, error) {
+	c := visitChange(key, t.ss, now)
+	_, err = e.changeLocked(ctx, t, ent, key, now, &c, visitFn(key, t.ss, now))
+	return err
+}
+
+// visitFn returns the update that records a visit at now.
+func visitFn(key Key, ss ScopeSettings, now time.Time) func(Record, bool) (Record, error) {
+	return func(cur Record, found bool) (Record, error) {
 		if !found {
 			return Record{}, notFound(key)
 		}
-		return visit(cur, t.ss, now), nil
-	})
-	return err
+		return visit(cur, ss, now), nil
+	}
 }
 
 // visitChange is the Change of a visit at now, as visit makes it.
@@ -296,9 +250,7 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 		return err
 	}
 	now := e.now()
-	tk := tierKey{t.name, key}
-	ent := e.tier.acquire(tk)
-	ent.baseOnly = !t.tiered
+	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
 	ent.ok = false
 	found, err := e.delete(ctx, t, key)
@@ -314,31 +266,19 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 	return nil
 }
 
-// delete is Store.Delete that resolves an unknown outcome by deleting again:
-// a delete is idempotent, but once a first attempt may have deleted the
-// scope, "not found" can no longer tell whether there was one, so the scope
-// counts as found and deleted.
+// delete is Store.Delete that resolves an unknown outcome by deleting again
+// (see resolve): a delete is idempotent, but once a first attempt may have
+// deleted the scope, "not found" can no longer tell whether there was one,
+// so the scope counts as found and deleted.
 func (e *Engine) delete(ctx context.Context, t target, key Key) (bool, error) {
-	found, err := t.store.Delete(ctx, key)
-	if !outcomeUnknown(err) {
-		return found, e.storageError(t.name, err)
-	}
-	first, start := err, time.Now()
-	for attempt := 1; ; attempt++ {
-		e.Logger.Warn("storage delete failed with an unknown outcome; deleting again", "storage", t.name, "app", key.App, "kind", key.Kind, "cfid", key.CFID, "attempt", attempt, "err", err)
-		if time.Since(start) >= e.resolveTime() {
-			return false, e.unresolved(t.name, first)
-		}
-		if err := pause(ctx, min(10*attempt, 100)); err != nil {
-			return false, e.unresolved(t.name, first)
-		}
-		if _, err = t.store.Delete(ctx, key); err == nil {
-			return true, nil
-		}
-		if ErrorCode(err) != EInternal {
-			return false, e.storageError(t.name, err)
-		}
-	}
+	var found, resent bool
+	err := e.resolve(ctx, t.name, key, func() error {
+		f, err := t.store.Delete(ctx, key)
+		found = f || resent
+		resent = true
+		return err
+	})
+	return found, err
 }
 
 // ParseVersion reads an If-Match value: a quoted ETag ("3", W/"3") or a bare
