@@ -52,6 +52,16 @@ func TestChangeInPlace(t *testing.T) {
 				t.Errorf("stored %s with %d hits; want {\"n\":2} and 1", loaded.Data, loaded.HitCount)
 			}
 
+			// A PATCH whose result is over the size limit changes nothing.
+			big := scopes.Patch{Set: map[string]json.RawMessage{"blob": json.RawMessage(`"` + strings.Repeat("x", 100) + `"`)}}
+			tooLarge := scopes.Change{Rev: scopes.NewRev(), Patch: &big, MaxSize: 64, LastVisit: later, Expires: later.Add(time.Hour)}
+			if _, _, _, err := s.Change(ctx, rec.Key, tooLarge, later); scopes.ErrorCode(err) != scopes.ETooLarge {
+				t.Errorf("a PATCH over the size limit: %v; want too_large", err)
+			}
+			if loaded, _, _ := s.Load(ctx, rec.Key, later); string(loaded.Data) != `{"n":2}` || loaded.Version != 2 {
+				t.Errorf("after a refused PATCH the scope is %s v%d; want it unchanged", loaded.Data, loaded.Version)
+			}
+
 			missing := newRecord("shop", scopes.Client, now, `{}`)
 			if _, found, _, err := s.Change(ctx, missing.Key, scopes.Change{Rev: scopes.NewRev(), LastVisit: later, Expires: later}, later); err != nil || found {
 				t.Errorf("change of a missing scope = found %v, %v", found, err)

@@ -24,7 +24,7 @@ func (s *Store) Count(ctx context.Context, app string, kind scopes.Kind, now tim
 	cmds := make([]*goredis.IntCmd, len(buckets))
 	after := "(" + strconv.FormatInt(now.UnixMilli(), 10)
 	for i := range buckets {
-		cmds[i] = pipe.ZCount(ctx, s.expKey(kindOf(app, kind)+":"+buckets[i:i+1]), after, "+inf")
+		cmds[i] = pipe.ZCount(ctx, s.expKey(bucketTag(kindOf(app, kind), buckets[i])), after, "+inf")
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, false, fmt.Errorf("redis: count %s %s: %w", app, kind, err)

@@ -46,7 +46,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]
 	var found []*goredis.StringSliceCmd
 	for _, kind := range kinds {
 		for i := range buckets {
-			tag := kind + ":" + buckets[i:i+1]
+			tag := bucketTag(kind, buckets[i])
 			tags = append(tags, tag)
 			found = append(found, pipe.ZRangeByScore(ctx, s.expKey(tag), &goredis.ZRangeBy{Min: "-inf", Max: ms, Count: int64(limit)}))
 		}

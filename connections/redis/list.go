@@ -32,10 +32,10 @@ func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after st
 	out := make([]scopes.Record, 0, min(limit, 1000))
 	first := 0
 	if after != "" {
-		first = max(strings.IndexByte(buckets, bucketOf(app, kind, after)[len(kindOf(app, kind))+1]), 0)
+		first = max(strings.IndexByte(buckets, bucketChar(after)), 0)
 	}
 	for b := first; b < len(buckets) && len(out) < limit; b, after = b+1, "" {
-		tag := kindOf(app, kind) + ":" + buckets[b:b+1]
+		tag := bucketTag(kindOf(app, kind), buckets[b])
 		for len(out) < limit {
 			want := limit - len(out)
 			cfids, err := s.members(ctx, tag, after, want)

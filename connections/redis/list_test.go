@@ -78,7 +78,7 @@ func TestListPages(t *testing.T) {
 func indexSize(t *testing.T, s *Store, app string, kind scopes.Kind) (lex, exp int64) {
 	t.Helper()
 	for i := range buckets {
-		tag := kindOf(app, kind) + ":" + buckets[i:i+1]
+		tag := bucketTag(kindOf(app, kind), buckets[i])
 		lex += s.client.ZCard(context.Background(), s.lexKey(tag)).Val()
 		exp += s.client.ZCard(context.Background(), s.expKey(tag)).Val()
 	}

@@ -82,14 +82,24 @@ func kindOf(app string, kind scopes.Kind) string { return app + ":" + string(kin
 
 // bucketOf returns the hash tag's content shared by a scope's keys.
 func bucketOf(app string, kind scopes.Kind, cfid string) string {
-	b := byte('0')
-	if cfid != "" {
-		b = cfid[0]
-		if 'A' <= b && b <= 'F' {
-			b += 'a' - 'A'
-		}
+	return bucketTag(kindOf(app, kind), bucketChar(cfid))
+}
+
+// bucketTag returns the hash tag's content of the bucket c of a registry
+// member ("<app>:<kind>").
+func bucketTag(member string, c byte) string { return member + ":" + string(c) }
+
+// bucketChar returns the bucket of a cfid: its first hex digit, in lower
+// case ('0' for an empty cfid).
+func bucketChar(cfid string) byte {
+	if cfid == "" {
+		return '0'
 	}
-	return kindOf(app, kind) + ":" + string(b)
+	c := cfid[0]
+	if 'A' <= c && c <= 'F' {
+		c += 'a' - 'A'
+	}
+	return c
 }
 
 // scopeKey is the key of one scope instance in bucket tag.

@@ -144,7 +144,7 @@ func (s *Store) send(ctx context.Context, script *goredis.Script, k string, keys
 		cmd := script.EvalSha(ctx, pipe, keys, args...)
 		wait := pipe.Do(ctx, "WAIT", s.replicas, s.replicaTimeout.Milliseconds())
 		_, err := pipe.Exec(ctx)
-		if attempt == 0 && err != nil && (errors.Is(cmd.Err(), goredis.ErrNoScript) || goredis.HasErrorPrefix(cmd.Err(), "NOSCRIPT")) {
+		if attempt == 0 && err != nil && isNoScript(cmd.Err()) {
 			if err := script.Load(ctx, s.writer).Err(); err != nil {
 				return nil, err
 			}
@@ -177,7 +177,10 @@ func (s *Store) reloadOnFailure(ctx context.Context) {
 // with it. A failure is logged and tried again by a write a second later.
 func (s *Store) register(ctx context.Context, app string, kind scopes.Kind) {
 	member := kindOf(app, kind)
-	v, _ := s.registered.LoadOrStore(member, &registration{})
+	v, ok := s.registered.Load(member)
+	if !ok {
+		v, _ = s.registered.LoadOrStore(member, &registration{})
+	}
 	r := v.(*registration)
 	if r.done.Load() || time.Now().UnixMilli()-r.tried.Load() < registerRetry.Milliseconds() || !r.busy.CompareAndSwap(false, true) {
 		return
