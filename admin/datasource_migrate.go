@@ -5,6 +5,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -36,7 +37,7 @@ func (a *Console) datasourceMigrate(c echo.Context) error {
 			action = "plan the migration"
 		}
 		r.Err = a.datasourceProblem(c, action, conn.Name, err)
-		status = scopes.HTTPStatus[scopes.ErrorCode(err)]
+		status = httpapi.StatusOf(err)
 	}
 	if !r.DryRun {
 		r.Tables, _ = a.tablesPanelOf(c, conn)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -28,7 +29,7 @@ func (a *Console) tablesPanelOf(c echo.Context, conn scopes.Connection) (tablesP
 	tables, err := a.Connections.Tables(c.Request().Context(), conn.Name)
 	if err != nil {
 		p.Err = a.datasourceProblem(c, "read the scope tables", conn.Name, err)
-		return p, scopes.HTTPStatus[scopes.ErrorCode(err)]
+		return p, httpapi.StatusOf(err)
 	}
 	p.Tables = tables
 	return p, http.StatusOK

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -20,7 +21,7 @@ func (a *Console) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	switch {
 	case errors.As(err, &se):
-		status = scopes.HTTPStatus[se.Code]
+		status = httpapi.Status(se.Code)
 	case errors.As(err, &he):
 		status = he.Code
 		message = http.StatusText(he.Code)

@@ -117,8 +117,8 @@ func (f connectionForm) checked(param string) bool {
 	if v == "" {
 		return connCheckboxDefaults[param]
 	}
-	_, b, err := scopes.CanonicalSetting(scopes.SessionCluster, v)
-	return err == nil && b == "true"
+	b, err := scopes.ParseBool(v)
+	return err == nil && b
 }
 
 // validate checks what connections.Validate cannot see, as it checks each

@@ -1,13 +1,13 @@
 package admin
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -73,7 +73,7 @@ func (o *sessionOps) apiList(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}
-		return writeJSON(c, http.StatusOK, listAnswer{Scopes: page.Scopes, Next: page.Next, Partial: page.Partial, Scanned: page.Scanned})
+		return httpapi.WriteJSON(c.Response(), http.StatusOK, listAnswer{Scopes: page.Scopes, Next: page.Next, Partial: page.Partial, Scanned: page.Scanned})
 	}
 }
 
@@ -88,8 +88,8 @@ func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 		}
 		o.history.observe(key, sc, "api", o.now())
 		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API")
-		c.Response().Header().Set("ETag", `"`+strconv.FormatInt(sc.Version, 10)+`"`)
-		return writeJSON(c, http.StatusOK, sc)
+		c.Response().Header().Set("ETag", httpapi.ETag(sc.Version))
+		return httpapi.WriteJSON(c.Response(), http.StatusOK, sc)
 	}
 }
 
@@ -102,29 +102,11 @@ func (o *sessionOps) apiNotFound(c echo.Context) error {
 // apiError writes err as the runtime API writes its errors:
 // {"error":{"code":…,"message":…}} with the status of its code.
 func apiError(a *Console, c echo.Context, err error) error {
-	code := scopes.ErrorCode(err)
-	status, ok := scopes.HTTPStatus[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	status := httpapi.StatusOf(err)
 	if status >= 500 {
 		a.Logger.Error("admin API request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
-	type body struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	return writeJSON(c, status, map[string]body{"error": {Code: code, Message: scopes.ErrorMessage(err)}})
-}
-
-// writeJSON writes v without HTML escaping, as the runtime API does, so
-// that a urltoken reads CFID=…&CFTOKEN=….
-func writeJSON(c echo.Context, status int, v any) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
-	c.Response().WriteHeader(status)
-	enc := json.NewEncoder(c.Response())
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	return httpapi.WriteError(c.Response(), status, scopes.ErrorCode(err), scopes.ErrorMessage(err))
 }
 
 // noStore keeps pages and answers that show scopes' data out of caches.

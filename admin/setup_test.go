@@ -40,6 +40,13 @@ const testPassword = "correct horse battery"
 // (SCOPESTORE_ADMIN_PASSWORD), or with no password when setup is true.
 func newTestConsole(t *testing.T, setup bool) *testConsole {
 	t.Helper()
+	return newTestConsoleOn(t, setup, nil)
+}
+
+// newTestConsoleOn starts a console as newTestConsole does, with its
+// engine's storages passed through wrap (nil: as they are).
+func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scopes.Storages) *testConsole {
+	t.Helper()
 	dataDir := t.TempDir()
 	cs, err := configstore.Open(context.Background(), "", dataDir, bytes.Repeat([]byte{3}, 32))
 	if err != nil {
@@ -50,7 +57,11 @@ func newTestConsole(t *testing.T, setup bool) *testConsole {
 	dir.CacheTTL = 0
 	mgr := connections.NewManager(cs, reg, dir)
 	dir.Auditor, mgr.Auditor = cs, cs
-	eng := scopes.NewEngine(reg)
+	var storages scopes.Storages = reg
+	if wrap != nil {
+		storages = wrap(storages)
+	}
+	eng := scopes.NewEngine(storages)
 	opts := admin.Options{Directory: dir, Connections: mgr, Admins: cs, Engine: eng, Version: "test", ConfigStore: "sqlite",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if !setup {

@@ -32,17 +32,3 @@ func TestValidCFID(t *testing.T) {
 		}
 	}
 }
-
-func TestParseVersion(t *testing.T) {
-	for in, want := range map[string]int64{`"3"`: 3, `3`: 3, `W/"12"`: 12, ``: 0, `*`: 0} {
-		got, err := ParseVersion(in)
-		if err != nil || got != want {
-			t.Errorf("ParseVersion(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{`"x"`, `0`, `-1`, `"3`, `yesterday`} {
-		if _, err := ParseVersion(in); ErrorCode(err) != EInvalid {
-			t.Errorf("ParseVersion(%q) = %v; want an invalid error", in, err)
-		}
-	}
-}

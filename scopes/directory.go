@@ -205,7 +205,7 @@ func (d *Directory) StorageNames(ctx context.Context, k Kind) ([]string, error) 
 	return names, configError(err)
 }
 
-// Inherit, given as a setting's value to SetAppSettings or
+// Inherit is the setting value that, given to SetAppSettings or
 // SetServerSettings, removes the setting so that it is inherited again.
 const Inherit = "inherit"
 

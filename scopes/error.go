@@ -3,10 +3,10 @@ package scopes
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
-// Error codes. Front ends map each code to a status in one table.
+// Error codes. The front ends map each code to an HTTP status in one table
+// (package httpapi).
 const (
 	EInvalid            = "invalid"             // bad input from the caller
 	EUnauthorized       = "unauthorized"        // missing or unknown credentials
@@ -20,23 +20,6 @@ const (
 	ECorrupt            = "corrupt"             // a stored value that cannot be decoded
 	EInternal           = "internal"            // anything unexpected; details go to the log
 )
-
-// HTTPStatus maps each error code to the HTTP status that the front ends
-// (the runtime API and the admin console) answer with. It is the one table,
-// kept beside the codes so that the two front ends cannot drift apart.
-var HTTPStatus = map[string]int{
-	EInvalid:            http.StatusBadRequest,
-	EUnauthorized:       http.StatusUnauthorized,
-	EForbidden:          http.StatusForbidden,
-	ENotFound:           http.StatusNotFound,
-	EConflict:           http.StatusConflict,
-	EPreconditionFailed: http.StatusPreconditionFailed,
-	ETooLarge:           http.StatusRequestEntityTooLarge,
-	EInvalidSettings:    http.StatusUnprocessableEntity,
-	EUnavailable:        http.StatusServiceUnavailable,
-	ECorrupt:            http.StatusInternalServerError,
-	EInternal:           http.StatusInternalServerError,
-}
 
 // Error is an error with a code and a message a user can act on.
 type Error struct {

@@ -117,7 +117,7 @@ func CanonicalSetting(name, value string) (string, string, error) {
 	value = strings.TrimSpace(value)
 	switch d.kind {
 	case boolSetting:
-		b, err := parseBool(value)
+		b, err := ParseBool(value)
 		if err != nil {
 			return "", "", Errorf(EInvalidSettings, "%s: %q is not true or false", d.name, value)
 		}
@@ -189,9 +189,10 @@ func unknownSetting(name string) error {
 	return Errorf(EInvalid, "unknown setting %q; the settings are %s", name, strings.Join(SettingNames(), ", "))
 }
 
-// parseBool accepts CFML's yes/no besides true/false.
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(s) {
+// ParseBool reads a boolean as CFML writes one: true/false, yes/no, 1/0 or
+// on/off, in any case.
+func ParseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "true", "yes", "1", "on":
 		return true, nil
 	case "false", "no", "0", "off":

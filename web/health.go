@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -33,7 +35,7 @@ func (s *Server) readyz(c echo.Context) error {
 		views = append(views, v)
 	}
 	if status != http.StatusOK {
-		c.Response().Header().Set("Retry-After", retryAfter)
+		c.Response().Header().Set("Retry-After", httpapi.RetryAfter)
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": views})
 }

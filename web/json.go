@@ -4,20 +4,16 @@ import (
 	"encoding/json"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/httpapi"
 )
 
-// jsonSerializer writes JSON without HTML escaping, so that a urltoken
-// reads CFID=…&CFTOKEN=… rather than \u0026.
+// jsonSerializer writes JSON as httpapi does, without HTML escaping.
 type jsonSerializer struct{}
 
 // Serialize writes i as JSON.
 func (jsonSerializer) Serialize(c echo.Context, i any, indent string) error {
-	enc := json.NewEncoder(c.Response())
-	enc.SetEscapeHTML(false)
-	if indent != "" {
-		enc.SetIndent("", indent)
-	}
-	return enc.Encode(i)
+	return httpapi.Encode(c.Response(), i, indent)
 }
 
 // Deserialize reads the request body as JSON into i.

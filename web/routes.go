@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/labstack/echo/v4"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -13,7 +15,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ifVersion, err := scopes.ParseVersion(c.Request().Header.Get("If-Match"))
+		ifVersion, err := httpapi.ParseIfMatch(c.Request().Header.Get("If-Match"))
 		if err != nil {
 			return err
 		}

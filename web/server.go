@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/labstack/echo/v4"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 

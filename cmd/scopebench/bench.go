@@ -259,7 +259,7 @@ func (b *bench) build(ctx context.Context) error {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", b.bin, "github.com/scopestore/scopestore/cmd/scopestore").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("go build scopestore (run scopebench inside the module, or give a binary with -scopestore): %v\n%s", err, out)
+		return fmt.Errorf("go build scopestore (run scopebench inside the module, or give a binary with -scopestore): %w\n%s", err, out)
 	}
 	return nil
 }
@@ -276,7 +276,7 @@ func (b *bench) setupRedis(ctx context.Context) error {
 	defer cancel()
 	info, err := client.Info(pctx, "server").Result()
 	if err != nil {
-		return fmt.Errorf("Redis at %s does not answer (start it, or leave out the Redis scenarios with -only): %w", opts.Addr, err)
+		return fmt.Errorf("the Redis at %s does not answer (start it, or leave out the Redis scenarios with -only): %w", opts.Addr, err)
 	}
 	b.redisVersion = infoField(info, "redis_version")
 	b.onCleanup(b.deleteRedisKeys)
@@ -385,7 +385,7 @@ func (b *bench) cli(ctx context.Context, args ...string) (string, error) {
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("scopestore %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return "", fmt.Errorf("scopestore %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
 }

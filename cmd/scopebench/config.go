@@ -219,14 +219,14 @@ func clusterAddrs(nodes string) ([]string, error) {
 func loopbackDSN(flagName, dsn string) error {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return fmt.Errorf("%s: %q is not a go-sql-driver DSN such as %s: %v", flagName, dsn, defaultMySQL, err)
+		return fmt.Errorf("%s: %q is not a go-sql-driver DSN such as %s: %w", flagName, dsn, defaultMySQL, err)
 	}
 	if cfg.Net != "tcp" {
 		return fmt.Errorf("%s: %q: scopebench needs a tcp address such as tcp(127.0.0.1:3306)", flagName, dsn)
 	}
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("%s: %q: %v", flagName, cfg.Addr, err)
+		return fmt.Errorf("%s: %q: %w", flagName, cfg.Addr, err)
 	}
 	return loopbackHost(flagName, host)
 }

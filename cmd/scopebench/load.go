@@ -373,16 +373,13 @@ func forN(ctx context.Context, clients, n int, fn func(ctx context.Context, w *w
 	var once sync.Once
 	var first error
 	err := eachWorker(ctx, workers, func(w *worker) error {
-		for {
-			i := int(next.Add(1)) - 1
-			if i >= n || ctx.Err() != nil {
-				return nil
-			}
+		for i := int(next.Add(1)) - 1; i < n && ctx.Err() == nil; i = int(next.Add(1)) - 1 {
 			if err := fn(ctx, w, i); err != nil {
 				once.Do(func() { first = err; cancel() })
-				return nil
+				break
 			}
 		}
+		return nil
 	})
 	if first != nil {
 		return first

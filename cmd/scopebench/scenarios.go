@@ -345,7 +345,7 @@ func (b *bench) cleaner(ctx context.Context) (Result, error) {
 	if err != nil {
 		return Result{Baseline: baseName}, err
 	}
-	if werr := <-watched; werr != nil && werr != context.Canceled {
+	if werr := <-watched; werr != nil && !errors.Is(werr, context.Canceled) {
 		return Result{Baseline: baseName}, werr
 	}
 	if times.started.IsZero() {

@@ -141,7 +141,9 @@ func staleIfMatch(t *testing.T, lb *roundRobin, key string) {
 		t.Fatalf("create: %d %s", status, body)
 	}
 	path := "/api/v1/apps/shop/sessions/" + cfidField.FindStringSubmatch(body)[1]
-	status, body, _ = b.do(t, "GET", path, key, "")
+	if status, body, _ = b.do(t, "GET", path, key, ""); status != http.StatusOK {
+		t.Fatalf("b GET: %d %s", status, body)
+	}
 	v, _ := scopeOf(t, body)
 	if status, body, _ = a.do(t, "PATCH", path, key, `{"set":{"by":"a"}}`); status != http.StatusOK {
 		t.Fatalf("a PATCH: %d %s", status, body)

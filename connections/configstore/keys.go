@@ -21,11 +21,17 @@ func checkKeyHash(h string) (string, error) { return checkHash("an API key", h) 
 // and returns it in lower case, the form in which hashes are stored and
 // looked up.
 func checkHash(what, h string) (string, error) {
-	h = strings.ToLower(h)
-	if len(h) != 64 || strings.Trim(h, "0123456789abcdef") != "" {
+	h, ok := normalHash(h)
+	if !ok {
 		return "", scopes.Errorf(scopes.EInvalid, "%s hash must be 64 hex digits (SHA-256)", what)
 	}
 	return h, nil
+}
+
+// normalHash lowercases a SHA-256 hex hash and says whether it is one.
+func normalHash(h string) (string, bool) {
+	h = strings.ToLower(h)
+	return h, len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
 }
 
 // insertKey adds a key hash to an app. A hash that another key has already

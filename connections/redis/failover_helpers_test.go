@@ -643,12 +643,12 @@ func sentinelSettled(ctx context.Context, sentinels []string, master string) (st
 		q, err := c.CkQuorum(ctx, master).Result()
 		if err != nil || !strings.HasPrefix(q, "OK") {
 			c.Close()
-			return "", fmt.Errorf("sentinel %s: CKQUORUM %q %v", sa, q, err)
+			return "", fmt.Errorf("sentinel %s: CKQUORUM %q %w", sa, q, err)
 		}
 		info, err := c.Master(ctx, master).Result()
 		if err != nil || info["flags"] != "master" {
 			c.Close()
-			return "", fmt.Errorf("sentinel %s: master flags %q %v", sa, info["flags"], err)
+			return "", fmt.Errorf("sentinel %s: master flags %q %w", sa, info["flags"], err)
 		}
 		replicas, err := c.Replicas(ctx, master).Result()
 		c.Close()
@@ -666,10 +666,10 @@ func sentinelSettled(ctx context.Context, sentinels []string, master string) (st
 		}
 	}
 	if r, err := role(ctx, addr); err != nil || r != "master" {
-		return "", fmt.Errorf("the master %s has role %q (%v)", addr, r, err)
+		return "", fmt.Errorf("the master %s has role %q (%w)", addr, r, err)
 	}
 	if n, err := infoField(ctx, addr, "replication", "connected_slaves"); err != nil || n == "0" {
-		return "", fmt.Errorf("the master %s has %q connected replicas (%v)", addr, n, err)
+		return "", fmt.Errorf("the master %s has %q connected replicas (%w)", addr, n, err)
 	}
 	return addr, nil
 }

@@ -168,7 +168,7 @@ func clientOptions(c scopes.Connection) (*goredis.UniversalOptions, string, erro
 		}
 	}
 	if v := p["tls"]; v != "" {
-		on, err := parseBool(v)
+		on, err := scopes.ParseBool(v)
 		switch {
 		case err != nil:
 			return nil, "", bad("tls %q must be true or false", v)
@@ -284,7 +284,7 @@ func urlError(err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("url is not a redis:// or rediss:// URL like redis://127.0.0.1:6379/0: %v", err)
+	return fmt.Errorf("url is not a redis:// or rediss:// URL like redis://127.0.0.1:6379/0: %w", err)
 }
 
 // hostAddrs turns the host param, one host or a comma-separated list, each
@@ -317,15 +317,4 @@ func hostAddrs(host, port, mode string) ([]string, error) {
 		return nil, fmt.Errorf("host %q names no server", host)
 	}
 	return addrs, nil
-}
-
-// parseBool reads the forms of a boolean that connection params accept.
-func parseBool(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "true", "yes", "1", "on":
-		return true, nil
-	case "false", "no", "0", "off":
-		return false, nil
-	}
-	return false, errors.New("not a boolean")
 }

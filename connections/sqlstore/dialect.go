@@ -41,7 +41,7 @@ type dialect struct {
 	// isolation is the isolation level of DeleteExpired's transaction (see
 	// mysqlDialect).
 	isolation sql.IsolationLevel
-	// schema reads and changes the tables' layout (see schema.go).
+	// schema reads and changes the tables' layout (see tables.go).
 	schema schemaDialect
 	// transactionalDDL tells whether a migration can run in one transaction.
 	// MySQL commits DDL implicitly: there every step stands alone.
@@ -50,7 +50,7 @@ type dialect struct {
 
 // prevRevs is the new value of prev_revs in a write that replaces a row:
 // the row's rev before its prev_revs, newest first, cut to the column's
-// width, 255 (see schema.go): the last 15 revs of 16 characters. The cut may leave a part of the oldest rev, which no whole rev
+// width, 255 (see tables.go): the last 15 revs of 16 characters. The cut may leave a part of the oldest rev, which no whole rev
 // equals. Every write's SET assigns it before rev, as MySQL assigns left to
 // right, each assignment seeing those before it.
 const prevRevs = `substr(concat(%[1]s.rev, ' ', %[1]s.prev_revs), 1, 255)`

@@ -26,7 +26,7 @@
 // itself when it is back (ready.go). That first use creates the tables, or
 // brings tables that Lucee or an earlier scopestore created to scopestore's
 // layout: a primary key on (cfid, name) after removing duplicate rows,
-// LONGTEXT data, the rev columns, the indexes (schema.go, Plan and
+// LONGTEXT data, the rev columns, the indexes (tables.go, Plan and
 // Migrate). Tables reports their state for the admin, and Verify checks
 // that the database has what storage needs.
 package sqlstore

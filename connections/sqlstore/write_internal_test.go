@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -50,7 +51,7 @@ type countingConn struct {
 }
 
 func (c *countingConn) count(err error) {
-	if err != driver.ErrSkip {
+	if !errors.Is(err, driver.ErrSkip) {
 		c.n.Add(1)
 	}
 }
@@ -88,7 +89,7 @@ func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
-	return c.Conn.Begin() // deprecated, but the fallback database/sql itself uses
+	return c.Conn.Begin() //nolint:staticcheck // deprecated, but the fallback database/sql itself uses
 }
 
 func (c *countingConn) Ping(ctx context.Context) error {

@@ -1,4 +1,4 @@
-package scopes_test
+package enginetest_test
 
 import (
 	"bytes"

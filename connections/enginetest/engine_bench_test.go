@@ -1,7 +1,8 @@
-package scopes_test
+package enginetest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/scopestore/scopestore/connections/memory"
@@ -48,7 +49,7 @@ func BenchmarkEngineCycle(b *testing.B) {
 			set := scopes.Resolve(nil, nil).Settings
 			set.Session.Storage, set.Session.Cluster = c.storage, c.cluster
 			ctx := context.Background()
-			data := benchScopeData(benchScopeSize)
+			data := []byte(`{"user":{"id":48213},"hits":0,"pad":"` + strings.Repeat("x", 2000) + `"}`)
 			sc, err := eng.Create(ctx, set, "shop", scopes.Session, data)
 			if err != nil {
 				b.Fatal(err)

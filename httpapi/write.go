@@ -1,0 +1,48 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// RetryAfter is the Retry-After, in seconds, that every 503 carries.
+const RetryAfter = "5"
+
+// ErrorBody is how both APIs write an error: {"error":{"code","message"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the code and the message a caller can act on.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteError writes an error body with its status, and a Retry-After when
+// the status is 503 so that clients know when to try again.
+func WriteError(w http.ResponseWriter, status int, code, message string) error {
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter)
+	}
+	return WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
+}
+
+// WriteJSON writes v as JSON with its status, without HTML escaping so that
+// a urltoken reads CFID=…&CFTOKEN=… rather than \u0026.
+func WriteJSON(w http.ResponseWriter, status int, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	return Encode(w, v, "")
+}
+
+// Encode writes v as JSON without HTML escaping, indented when indent is
+// not empty.
+func Encode(w http.ResponseWriter, v any, indent string) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	return enc.Encode(v)
+}
