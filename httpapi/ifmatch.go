@@ -30,3 +30,15 @@ func ParseIfMatch(s string) (int64, error) {
 func ETag(version int64) string {
 	return `"` + strconv.FormatInt(version, 10) + `"`
 }
+
+// ParseIfNoneMatch reads an If-None-Match value on a write: "*" asks to
+// create the scope only when it does not exist (true); "" is no condition.
+func ParseIfNoneMatch(s string) (bool, error) {
+	switch s {
+	case "":
+		return false, nil
+	case "*":
+		return true, nil
+	}
+	return false, scopes.Errorf(scopes.EInvalid, "If-None-Match %q is not understood on a write: send If-None-Match: * to create a scope only when its cfid is free", s)
+}

@@ -15,6 +15,7 @@ var statusOfCode = map[string]int{
 	scopes.ENotFound:           http.StatusNotFound,
 	scopes.EConflict:           http.StatusConflict,
 	scopes.EPreconditionFailed: http.StatusPreconditionFailed,
+	scopes.ERotated:            http.StatusConflict,
 	scopes.ETooLarge:           http.StatusRequestEntityTooLarge,
 	scopes.EInvalidSettings:    http.StatusUnprocessableEntity,
 	scopes.EUnavailable:        http.StatusServiceUnavailable,

@@ -14,6 +14,9 @@ import (
 const (
 	DefaultIdleTime     = 5 * time.Minute
 	DefaultMaxScopeSize = 1 << 20
+	// DefaultRotateGrace is how long the old cfid of a rotated session
+	// still answers, read-only, naming the new one.
+	DefaultRotateGrace = 10 * time.Second
 )
 
 // Engine applies scopestore's semantics — cluster modes, versions, idle
@@ -35,6 +38,9 @@ type Engine struct {
 	// writers of its scope before it is answered with EConflict, not
 	// applied (DefaultWriteAttempts when 0).
 	WriteAttempts int
+	// RotateGrace is how long the old cfid of a rotated session still
+	// answers, read-only, with the new cfid (0: it ends at once).
+	RotateGrace time.Duration
 	// Logger receives storage failures with their detail.
 	Logger *slog.Logger
 	// Observer, when not nil, is told of every operation and cleaner run.
@@ -58,6 +64,7 @@ func NewEngine(storages Storages) *Engine {
 		Now:          time.Now,
 		IdleTime:     DefaultIdleTime,
 		MaxScopeSize: DefaultMaxScopeSize,
+		RotateGrace:  DefaultRotateGrace,
 		Logger:       slog.Default(),
 	}
 }
@@ -315,7 +322,8 @@ var ErrNotApplied = errors.New("the write was not applied")
 // Only the store can tell: a driver that retries may report a refused
 // connection for a write whose first attempt was applied.
 func outcomeUnknown(err error) bool {
-	return ErrorCode(err) == EInternal && !errors.Is(err, ErrNotApplied)
+	// ErrUnchangeable is an answer: the store changed nothing.
+	return ErrorCode(err) == EInternal && !errors.Is(err, ErrNotApplied) && !errors.Is(err, ErrUnchangeable)
 }
 
 // unresolved is the error of a write whose outcome the storage never told.

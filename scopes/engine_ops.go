@@ -3,6 +3,7 @@ package scopes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -13,7 +14,26 @@ var emptyData = json.RawMessage("{}")
 // an empty object), written to storage before it returns.
 func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, data json.RawMessage) (_ *Scope, err error) {
 	defer e.observe(set, k, OpCreate, time.Now(), &err)
-	t, err := e.target(ctx, set, k)
+	key := Key{App: app, Kind: k, CFID: NewCFID()}
+	return e.create(ctx, set, key, data, func() error {
+		return Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
+	})
+}
+
+// CreateWithID starts a new scope instance under a cfid the caller chose
+// (a valid cfid, see ValidCFID), only when no live scope has it: otherwise
+// it fails with EPreconditionFailed and changes nothing.
+func (e *Engine) CreateWithID(ctx context.Context, set Settings, key Key, data json.RawMessage) (_ *Scope, err error) {
+	defer e.observe(set, key.Kind, OpCreate, time.Now(), &err)
+	return e.create(ctx, set, key, data, func() error {
+		return Errorf(EPreconditionFailed, "a %s with cfid %s exists: load it, or create one without If-None-Match", key.Kind, key.CFID)
+	})
+}
+
+// create writes a new record under key, answering taken() when the
+// storage already holds a live one.
+func (e *Engine) create(ctx context.Context, set Settings, key Key, data json.RawMessage, taken func() error) (*Scope, error) {
+	t, err := e.target(ctx, set, key.Kind)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +44,6 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 		return nil, err
 	}
 	now := e.now()
-	key := Key{App: app, Kind: k, CFID: NewCFID()}
 	tk, ent := e.hold(t, key)
 	// A new cfid has nothing stored: no read before the write.
 	ent.ok = false
@@ -36,7 +55,7 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 		return nil, err
 	}
 	if !res.Written {
-		return nil, Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
+		return nil, taken()
 	}
 	// With cluster = true a copy only serves as the base of this
 	// instance's next write: one is made by the load that usually precedes
@@ -78,7 +97,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 		if !found {
 			return Record{}, notFound(key)
 		}
-		if !visitDue(rec, t.ss, now) {
+		if !visitDue(rec, t.ss, now) || rec.RotatedTo != "" {
 			return rec, nil
 		}
 	}
@@ -113,10 +132,20 @@ func (e *Engine) loadLocked(ctx context.Context, t target, ent *tierEntry, key K
 	if !found {
 		return Record{}, notFound(key)
 	}
-	if !visitDue(rec, t.ss, now) {
+	if !visitDue(rec, t.ss, now) || rec.RotatedTo != "" {
+		// The old cfid of a rotated session is read, not visited.
 		return rec, nil
 	}
-	return e.updateLocked(ctx, t, ent, key, now, visitFn(key, t.ss, now))
+	rec, err = e.updateLocked(ctx, t, ent, key, now, visitFn(key, t.ss, now))
+	var re *RotatedError
+	if errors.As(err, &re) {
+		// Rotated since this instance's copy was made: the write read the
+		// stored record, which is read, not visited.
+		if cur, found, berr := e.base(ctx, t, ent, key, now); berr == nil && found && cur.RotatedTo != "" {
+			return cur, nil
+		}
+	}
+	return rec, err
 }
 
 // Save replaces a scope's data and bumps its version. ifVersion > 0 makes
@@ -198,6 +227,9 @@ func changeFn(key Key, ss ScopeSettings, now time.Time, ifVersion int64, edit fu
 		if !found {
 			return Record{}, notFound(key)
 		}
+		if cur.RotatedTo != "" {
+			return Record{}, rotated(key, cur.RotatedTo)
+		}
 		if ifVersion > 0 && cur.Version != ifVersion {
 			return Record{}, Errorf(EPreconditionFailed, "the scope is at version %d, not %d: load it again and reapply the change", cur.Version, ifVersion)
 		}
@@ -231,6 +263,9 @@ func visitFn(key Key, ss ScopeSettings, now time.Time) func(Record, bool) (Recor
 	return func(cur Record, found bool) (Record, error) {
 		if !found {
 			return Record{}, notFound(key)
+		}
+		if cur.RotatedTo != "" {
+			return Record{}, rotated(key, cur.RotatedTo)
 		}
 		return visit(cur, ss, now), nil
 	}

@@ -30,6 +30,13 @@ func EncodeRecord(r Record) []byte {
 	b = strconv.AppendInt(b, r.Expires.UnixMilli(), 10)
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, r.Version, 10)
+	if r.RotatedTo != "" {
+		// Before "data", where the stores' fast paths (decodeExact, the
+		// Redis scripts) expect it: a rotated record takes the slow ones,
+		// which refuse to change it.
+		b = append(b, `,"rotatedto":`...)
+		b = strconv.AppendQuote(b, r.RotatedTo)
+	}
 	b = append(b, `,"data":`...)
 	if len(r.Data) == 0 {
 		b = append(b, "{}"...)
@@ -48,6 +55,7 @@ type envelope struct {
 	HitCount    int64           `json:"hitcount"`
 	Expires     int64           `json:"expires"`
 	Version     int64           `json:"version"`
+	RotatedTo   string          `json:"rotatedto"`
 	Data        json.RawMessage `json:"data"`
 }
 
@@ -77,6 +85,7 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 		Expires:     time.UnixMilli(e.Expires),
 		Version:     e.Version,
 		Data:        e.Data,
+		RotatedTo:   e.RotatedTo,
 	}, nil
 }
 

@@ -14,6 +14,7 @@ const (
 	ENotFound           = "not_found"           // no such scope, app or connection
 	EConflict           = "conflict"            // the request clashes with the current state
 	EPreconditionFailed = "precondition_failed" // If-Match named a stale version
+	ERotated            = "rotated"             // the session moved to another cfid (RotatedError)
 	ETooLarge           = "too_large"           // a scope or body over the size limit
 	EInvalidSettings    = "invalid_settings"    // settings that cannot be applied
 	EUnavailable        = "unavailable"         // a storage or the config store did not answer
@@ -73,4 +74,17 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error."
+}
+
+// RotatedError is the cause of an ERotated error: the session was rotated
+// to the cfid To, where changes must go.
+type RotatedError struct{ To string }
+
+// Error implements the error interface.
+func (e *RotatedError) Error() string { return "rotated to " + e.To }
+
+// rotated refuses a change of a rotated session, naming its new cfid.
+func rotated(key Key, to string) *Error {
+	return &Error{Code: ERotated, Err: &RotatedError{To: to},
+		Message: "session " + key.CFID + " was rotated to " + to + ": send the change there (see Location)"}
 }

@@ -10,6 +10,7 @@ const (
 	OpPatch  = "patch"
 	OpDelete = "delete"
 	OpTouch  = "touch"
+	OpRotate = "rotate"
 )
 
 // Results of an operation, one per kind of answer a front end gives.

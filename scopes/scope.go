@@ -32,6 +32,9 @@ type Record struct {
 	Rev string
 	// Data is the scope's JSON object, compact, never nil once loaded.
 	Data json.RawMessage
+	// RotatedTo is, on the old cfid of a rotated session during its grace,
+	// the cfid that the session moved to; the old record is read-only.
+	RotatedTo string
 }
 
 // Expired reports whether the record's idle timeout has passed at now.
@@ -39,17 +42,19 @@ func (r *Record) Expired(now time.Time) bool { return !now.Before(r.Expires) }
 
 // Scope is a scope instance as the API shows it, with its built-ins.
 type Scope struct {
-	CFID        string          `json:"cfid"`
-	CFToken     string          `json:"cftoken"`
-	URLToken    string          `json:"urltoken"`
-	SessionID   string          `json:"sessionid,omitempty"`
-	TimeCreated time.Time       `json:"timecreated"`
-	LastVisit   time.Time       `json:"lastvisit"`
-	HitCount    *int64          `json:"hitcount,omitempty"`
-	Expires     time.Time       `json:"expires"`
-	Version     int64           `json:"version"`
-	Storage     string          `json:"storage"`
-	Data        json.RawMessage `json:"data"`
+	CFID        string    `json:"cfid"`
+	CFToken     string    `json:"cftoken"`
+	URLToken    string    `json:"urltoken"`
+	SessionID   string    `json:"sessionid,omitempty"`
+	TimeCreated time.Time `json:"timecreated"`
+	LastVisit   time.Time `json:"lastvisit"`
+	HitCount    *int64    `json:"hitcount,omitempty"`
+	Expires     time.Time `json:"expires"`
+	Version     int64     `json:"version"`
+	Storage     string    `json:"storage"`
+	// RotatedTo names the session's new cfid when this one was rotated.
+	RotatedTo string          `json:"rotatedTo,omitempty"`
+	Data      json.RawMessage `json:"data"`
 }
 
 // NewScope builds the API view of a record kept in the named storage.
@@ -63,6 +68,7 @@ func NewScope(r *Record, storage string) *Scope {
 		Expires:     r.Expires.UTC(),
 		Version:     r.Version,
 		Storage:     storage,
+		RotatedTo:   r.RotatedTo,
 		Data:        r.Data,
 	}
 	if r.Kind == Session {

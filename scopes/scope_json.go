@@ -35,6 +35,10 @@ func (s *Scope) AppendJSON(b []byte) []byte {
 	b = strconv.AppendInt(b, s.Version, 10)
 	b = append(b, `,"storage":`...)
 	b = appendJSONString(b, s.Storage)
+	if s.RotatedTo != "" {
+		b = append(b, `,"rotatedTo":`...)
+		b = appendJSONString(b, s.RotatedTo)
+	}
 	b = append(b, `,"data":`...)
 	if len(s.Data) == 0 {
 		b = append(b, "{}"...)

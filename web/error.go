@@ -26,6 +26,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, code, message := errorAnswer(err)
+	var moved *scopes.RotatedError
+	if errors.As(err, &moved) {
+		// Where the change must go instead.
+		c.Response().Header().Set("Location", scopePath(c.Param("app"), scopes.Session, moved.To))
+	}
 	if status >= 500 {
 		s.logger.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}

@@ -44,7 +44,7 @@ func TestMetrics_RequestsAndOperationsByRouteAndResult(t *testing.T) {
 			t.Fatalf("GET %s: %d", path, r.status)
 		}
 	}
-	mustStatus(t, api.do("DELETE", "/api/v1/apps/shop/sessions", key, ""), http.StatusMethodNotAllowed)
+	mustStatus(t, api.do("PATCH", "/api/v1/apps/shop/sessions", key, ""), http.StatusMethodNotAllowed)
 
 	out := api.scrape("")
 	const route = `route="/api/v1/apps/:app/sessions/:cfid"`
@@ -55,7 +55,7 @@ func TestMetrics_RequestsAndOperationsByRouteAndResult(t *testing.T) {
 		`scopestore_http_requests_total{method="GET",`+route+`,status="404"} 1`,
 		`scopestore_http_requests_total{method="GET",`+route+`,status="401"} 1`,
 		`scopestore_http_requests_total{method="GET",route="unmatched",status="404"} 4`,
-		`scopestore_http_requests_total{method="DELETE",route="/api/v1/apps/:app/sessions",status="405"} 1`,
+		`scopestore_http_requests_total{method="PATCH",route="/api/v1/apps/:app/sessions",status="405"} 1`,
 		`scopestore_http_request_duration_seconds_bucket{method="GET",`+route+`,le="+Inf"} 3`,
 		`scopestore_http_request_duration_seconds_count{method="PUT",`+route+`} 1`,
 		`scopestore_scope_operations_total{op="create",result="ok",storage="file"} 1`,

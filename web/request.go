@@ -11,6 +11,8 @@ import (
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -104,7 +106,7 @@ func jsonProblem(err error) string {
 
 // writeScope answers with a scope and its version as ETag.
 func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
-	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(sc.Version, 10)+`"`)
+	c.Response().Header().Set("ETag", httpapi.ETag(sc.Version))
 	body := sc.AppendJSON(make([]byte, 0, len(sc.Data)+512))
 	return c.Blob(status, echo.MIMEApplicationJSON, append(body, '\n'))
 }

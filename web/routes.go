@@ -33,12 +33,16 @@ func (s *Server) routes() *echo.Echo {
 		path string
 	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
 		e.POST(app+k.path, s.createScope(k.kind), mw...)
+		e.GET(app+k.path, s.listScopes(k.kind), mw...)
+		e.DELETE(app+k.path, s.clearScopes(k.kind), mw...)
+		e.GET(app+k.path+"/count", s.countScopes(k.kind), mw...)
 		e.GET(app+k.path+"/:cfid", s.getScope(k.kind), mw...)
 		e.PUT(app+k.path+"/:cfid", s.putScope(k.kind), mw...)
 		e.PATCH(app+k.path+"/:cfid", s.patchScope(k.kind), mw...)
 		e.DELETE(app+k.path+"/:cfid", s.deleteScope(k.kind), mw...)
 		e.POST(app+k.path+"/:cfid/touch", s.touchScope(k.kind), mw...)
 	}
+	e.POST(app+"/sessions/:cfid/rotate", s.rotateSession, mw...)
 	e.GET(app+"/settings", s.getSettings, mw...)
 	e.PUT(app+"/settings", s.putSettings, mw...)
 	return e

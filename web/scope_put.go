@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -19,24 +20,41 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		create, err := httpapi.ParseIfNoneMatch(c.Request().Header.Get("If-None-Match"))
+		if err != nil {
+			return err
+		}
+		if create && ifVersion > 0 {
+			return scopes.Errorf(scopes.EInvalid, "If-Match and If-None-Match contradict each other: send If-None-Match: * to create, If-Match to replace")
+		}
 		body, err := readBody(c)
 		if err != nil {
 			return err
 		}
-		if len(body) == 0 {
+		if len(body) == 0 && !create {
 			return scopes.Errorf(scopes.EInvalid, "the request body is empty: send a JSON object")
 		}
-		data, present, err := decodeDataBody(body)
-		if err != nil {
-			return err
-		}
-		if !present {
-			return scopes.Errorf(scopes.EInvalid, `"data" is required: send {"data":{…}}`)
+		var data json.RawMessage
+		if len(body) > 0 {
+			var present bool
+			if data, present, err = decodeDataBody(body); err != nil {
+				return err
+			}
+			if !present && !create {
+				return scopes.Errorf(scopes.EInvalid, `"data" is required: send {"data":{…}}`)
+			}
 		}
 		ctx := c.Request().Context()
 		eff, err := s.directory.Effective(ctx, key.App)
 		if err != nil {
 			return err
+		}
+		if create {
+			sc, err := s.engine.CreateWithID(ctx, eff.Settings, key, data)
+			if err != nil {
+				return err
+			}
+			return writeScope(c, http.StatusCreated, sc)
 		}
 		sc, err := s.engine.Save(ctx, eff.Settings, key, data, ifVersion)
 		if err != nil {

@@ -21,6 +21,7 @@ type Config struct {
 	MaxScopeSize    byteSize
 	IdleTime        time.Duration
 	ResolveTime     time.Duration
+	RotateGrace     time.Duration
 	CleanerInterval time.Duration
 	CacheTTL        time.Duration
 	ShutdownTimeout time.Duration
@@ -34,6 +35,10 @@ type Config struct {
 // keeps the marker by which it recognises a write sent again.
 const maxResolveTime = 50 * time.Second
 
+// maxRotateGrace bounds --rotate-grace: past a few minutes the old cfid
+// would be a second way into the session, which rotating is meant to end.
+const maxRotateGrace = 5 * time.Minute
+
 // defaultConfig is what scopestore runs on with no flags and no environment.
 func defaultConfig() Config {
 	return Config{
@@ -42,6 +47,7 @@ func defaultConfig() Config {
 		MaxScopeSize:    scopes.DefaultMaxScopeSize,
 		IdleTime:        scopes.DefaultIdleTime,
 		ResolveTime:     scopes.DefaultResolveTime,
+		RotateGrace:     scopes.DefaultRotateGrace,
 		CleanerInterval: time.Hour,
 		CacheTTL:        scopes.DefaultCacheTTL,
 		ShutdownTimeout: 30 * time.Second,
@@ -59,6 +65,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
 	fs.DurationVar(&c.ResolveTime, "resolve-time", c.ResolveTime, "how long a write that a storage did not answer is sent again to learn whether it was applied, before it is answered 503")
+	fs.DurationVar(&c.RotateGrace, "rotate-grace", c.RotateGrace, "how long the old cfid of a rotated session still answers, read-only, naming the new one (0: it ends at once)")
 	fs.DurationVar(&c.CleanerInterval, "cleaner-interval", c.CleanerInterval, "how often expired scopes are deleted from file and datasource storages")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", c.CacheTTL, "how long apps, keys and settings read from the config store are trusted (0 turns caching off)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests in flight")
@@ -66,7 +73,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token that GET /metrics requires (default: none, /metrics is open; prefer SCOPESTORE_METRICS_TOKEN: flags show in the process list)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "resolve-time", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
 }
 
 // validate checks the settings together, naming the flag and its variable.
@@ -85,6 +92,8 @@ func (c *Config) validate() error {
 		return bad("idle-time", "must be at least 1s")
 	case c.ResolveTime < time.Second || c.ResolveTime > maxResolveTime:
 		return bad("resolve-time", "must be between 1s and %s: Redis remembers a write for %s to recognise it when it is sent again", maxResolveTime, 2*scopes.DefaultResolveTime)
+	case c.RotateGrace < 0 || c.RotateGrace > maxRotateGrace:
+		return bad("rotate-grace", "must be between 0 and %s: requests in flight with the old cookie need seconds, not longer", maxRotateGrace)
 	case c.CleanerInterval < time.Second:
 		return bad("cleaner-interval", "must be at least 1s")
 	case c.CacheTTL < 0:

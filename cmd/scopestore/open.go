@@ -48,6 +48,7 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	eng := scopes.NewEngine(reg)
 	eng.IdleTime = cfg.IdleTime
 	eng.ResolveTime = cfg.ResolveTime
+	eng.RotateGrace = cfg.RotateGrace
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)
 	eng.Logger = logger
 	// Every command that ends scopes (serve, sessions invalidate) queues

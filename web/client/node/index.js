@@ -1,0 +1,217 @@
+// connect-scopestore: an express-session store that keeps each session as a
+// scopestore session scope, through the runtime API (http.js).
+
+import { EventEmitter } from 'node:events'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+
+import { Client, ScopestoreError } from './http.js'
+
+export { ScopestoreError }
+
+// express-session's Store when express-session is installed beside this
+// package, or in the application's directory (this package linked with npm
+// link or a file: dependency): it brings regenerate, load and createSession,
+// which express-session calls on its store. A bare EventEmitter otherwise,
+// for code that uses the store on its own.
+const Store = loadStore()
+
+function loadStore() {
+  for (const from of [import.meta.url, path.join(process.cwd(), 'package.json')]) {
+    try {
+      return createRequire(from)('express-session').Store
+    } catch (err) {
+      if (err?.code !== 'MODULE_NOT_FOUND') throw err
+    }
+  }
+  return EventEmitter
+}
+
+// A cfid as scopestore hands them out and express-session's ids must be.
+const CFID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+// Scopes per page of all and ids (the API's largest).
+const PAGE = 500
+
+/** ScopestoreStore is an express-session store that keeps sessions in scopestore. */
+export class ScopestoreStore extends Store {
+  #http
+  #disableTouch
+  // The data a session had when this store loaded or saved it, as JSON text
+  // per top-level key, keyed by the session object of that request. set sends
+  // only what the request changed, so concurrent requests that change
+  // different keys keep each other's changes. It lives as long as the object.
+  #seen = new WeakMap()
+
+  /** @param {import('./index.js').ScopestoreStoreOptions} opts */
+  constructor(opts = {}) {
+    super()
+    this.#http = new Client(opts)
+    this.#disableTouch = Boolean(opts.disableTouch)
+  }
+
+  /** get loads a session: its data, or null when there is none. */
+  get(sid, cb) {
+    return settle(this.#get(sid), cb)
+  }
+
+  /** set creates the session the first time and later sends the top-level keys that changed. */
+  set(sid, sess, cb) {
+    return settle(this.#set(sid, sess), cb)
+  }
+
+  /** touch extends the session's expiry without sending its data. */
+  touch(sid, sess, cb) {
+    return settle(this.#touch(sid), cb)
+  }
+
+  /** destroy ends the session; one that does not exist is already ended. */
+  destroy(sid, cb) {
+    return settle(this.#destroy(sid), cb)
+  }
+
+  /** all returns every live session of the app, each with its id. */
+  all(cb) {
+    return settle(this.#list('all', (s) => ({ ...s.data, id: s.cfid })), cb)
+  }
+
+  /** ids returns the ids of every live session of the app. */
+  ids(cb) {
+    return settle(this.#list('ids', (s) => s.cfid), cb)
+  }
+
+  /** length returns the number of live sessions of the app. */
+  length(cb) {
+    return settle(this.#length(), cb)
+  }
+
+  /** clear ends every session of the app. */
+  clear(cb) {
+    return settle(this.#clear(), cb)
+  }
+
+  // createSession is how express-session turns what get returned into the
+  // request's Session, which copies the data: the snapshot moves with it.
+  createSession(req, sess) {
+    if (Store === EventEmitter) {
+      throw new Error('connect-scopestore: express-session could not be loaded; install it beside connect-scopestore')
+    }
+    const session = super.createSession(req, sess)
+    const seen = this.#seen.get(sess)
+    if (seen) this.#seen.set(session, seen)
+    return session
+  }
+
+  async #get(sid) {
+    // An id that is not a cfid (a cookie from an earlier store) names no
+    // session here; asking would get a 400 and fail the request.
+    if (!CFID.test(sid)) return null
+    const { status, body } = await this.#http.request('get', 'GET', `/${sid}`, { allow: [404] })
+    if (status === 404) return null
+    const sess = body.data ?? {}
+    // A scope written by another client has no cookie; express-session needs one.
+    sess.cookie ??= { originalMaxAge: null }
+    this.#seen.set(sess, snapshot(sess))
+    return sess
+  }
+
+  async #set(sid, sess) {
+    if (!CFID.test(sid)) {
+      throw new ScopestoreError(
+        'connect-scopestore: the session id is not a lowercase UUID; scopestore keys sessions by UUID, so give ' +
+          "express-session the option genid: () => crypto.randomUUID() (its default ids are not UUIDs)",
+        { code: 'invalid_id' },
+      )
+    }
+    if (expired(sess)) return this.#destroy(sid)
+    const data = JSON.parse(JSON.stringify(sess))
+    const now = snapshot(data)
+    const seen = this.#seen.get(sess)
+    if (!seen) {
+      await this.#create(sid, data)
+    } else {
+      const patch = diff(seen, now, data)
+      if (patch) {
+        const { status } = await this.#http.request('set', 'PATCH', `/${sid}`, { body: patch, allow: [404] })
+        // It ended since it was loaded: store it whole, as express-session expects of set.
+        if (status === 404) await this.#create(sid, data)
+      }
+    }
+    this.#seen.set(sess, now)
+  }
+
+  async #create(sid, data) {
+    const { status } = await this.#http.request('set', 'PUT', `/${sid}`, {
+      body: { data },
+      headers: { 'if-none-match': '*' },
+      allow: [412],
+    })
+    // 412: it exists, but this session object was not loaded here (set called
+    // twice with fresh objects, or a race with another process): replace it.
+    if (status === 412) await this.#http.request('set', 'PUT', `/${sid}`, { body: { data } })
+  }
+
+  async #touch(sid) {
+    if (this.#disableTouch || !CFID.test(sid)) return
+    await this.#http.request('touch', 'POST', `/${sid}/touch`, { allow: [404] })
+  }
+
+  async #destroy(sid) {
+    if (!CFID.test(sid)) return
+    await this.#http.request('destroy', 'DELETE', `/${sid}`, { allow: [404] })
+  }
+
+  async #list(op, pick) {
+    const out = []
+    let cursor = ''
+    do {
+      const query = new URLSearchParams({ limit: String(PAGE) })
+      if (cursor) query.set('cursor', cursor)
+      const { body } = await this.#http.request(op, 'GET', `?${query}`)
+      for (const scope of body.scopes) out.push(pick(scope))
+      cursor = body.next
+    } while (cursor)
+    return out
+  }
+
+  async #length() {
+    const { body } = await this.#http.request('length', 'GET', '/count')
+    return body.count
+  }
+
+  async #clear() {
+    await this.#http.request('clear', 'DELETE', '?all=true')
+  }
+}
+
+// settle hands the outcome to the callback when there is one, outside the
+// promise so that a throwing callback is not reported as the store's error;
+// without a callback the caller gets the promise.
+function settle(promise, cb) {
+  if (typeof cb !== 'function') return promise
+  promise.then(
+    (value) => process.nextTick(cb, null, value),
+    (err) => process.nextTick(cb, err),
+  )
+}
+
+function snapshot(data) {
+  return new Map(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)]))
+}
+
+// diff is the PATCH that turns the seen data into data, or null when nothing changed.
+function diff(seen, now, data) {
+  const patch = {}
+  for (const [k, json] of now) {
+    if (seen.get(k) !== json) (patch.set ??= {})[k] = data[k]
+  }
+  for (const k of seen.keys()) {
+    if (!now.has(k)) (patch.unset ??= []).push(k)
+  }
+  return patch.set || patch.unset ? patch : null
+}
+
+function expired(sess) {
+  const expires = sess?.cookie?.expires
+  return expires != null && new Date(expires).getTime() <= Date.now()
+}

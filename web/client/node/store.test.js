@@ -1,0 +1,204 @@
+// The store against a real scopestore: connect-redis's lifecycle test in our
+// terms, then what is our own (UUID ids, PATCHes of changed keys, expiry).
+
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+import { ScopestoreStore } from 'connect-scopestore'
+import { skip, startScopestore } from './testserver.js'
+
+describe('ScopestoreStore', { skip }, () => {
+  let server, store
+  before(async () => {
+    server = await startScopestore()
+    store = new ScopestoreStore(server)
+  })
+  after(() => server?.stop())
+
+  // api calls the runtime API directly, to see what the store left there.
+  async function api(method, path, body) {
+    const res = await fetch(`${server.url}/api/v1/apps/shop${path}`, {
+      method,
+      headers: { authorization: `Bearer ${server.key}` },
+      body: body && JSON.stringify(body),
+    })
+    return { status: res.status, body: res.status === 204 ? null : await res.json() }
+  }
+
+  // recording is a store whose requests are recorded.
+  function recording() {
+    const calls = []
+    const recorded = (url, init) => {
+      calls.push({ method: init.method, path: new URL(url).pathname, body: init.body && JSON.parse(init.body), init })
+      return fetch(url, init)
+    }
+    return { calls, store: new ScopestoreStore({ ...server, fetch: recorded }) }
+  }
+
+  test('lifecycle: set, get, touch, length, ids, all, destroy, clear', async () => {
+    await store.clear()
+    const [a, b] = [randomUUID(), randomUUID()].sort()
+
+    const sess = { foo: 'bar', cookie: { originalMaxAge: null } }
+    await store.set(a, sess)
+    assert.deepEqual(await store.get(a), sess)
+
+    const expires = new Date(Date.now() + 60_000)
+    await store.set(b, { cookie: { originalMaxAge: null, expires } })
+    await store.touch(b, { cookie: { originalMaxAge: null, expires: new Date(Date.now() + 90_000) } })
+
+    assert.equal(await store.length(), 2)
+    assert.deepEqual((await store.ids()).sort(), [a, b])
+    const all = (await store.all()).sort((x, y) => (x.id > y.id ? 1 : -1))
+    assert.deepEqual(all, [
+      { id: a, foo: 'bar', cookie: { originalMaxAge: null } },
+      { id: b, cookie: { originalMaxAge: null, expires: expires.toISOString() } },
+    ])
+
+    await store.destroy(b)
+    assert.equal(await store.length(), 1)
+    assert.equal(await store.get(b), null)
+
+    await store.clear()
+    assert.equal(await store.length(), 0)
+
+    // More than one page of all and ids (500 each).
+    const count = 1000
+    await Promise.all(
+      Array.from({ length: count }, () =>
+        store.set(randomUUID(), { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) } }),
+      ),
+    )
+    assert.equal(await store.length(), count)
+    const ids = await store.ids()
+    assert.equal(new Set(ids).size, count)
+    assert.equal((await store.all()).length, count)
+    await store.clear()
+    assert.equal(await store.length(), 0)
+
+    // A session whose cookie has expired is destroyed by set.
+    const c = randomUUID()
+    await store.set(c, { cookie: { originalMaxAge: null, expires: new Date(Date.now() + 90_000) } })
+    assert.equal(await store.length(), 1)
+    await store.set(c, { cookie: { originalMaxAge: null, expires: new Date(Date.now() - 90_000) } })
+    assert.equal(await store.length(), 0)
+  })
+
+  test('callbacks: (err, value) and no promise', async () => {
+    const id = randomUUID()
+    const call = (fn, ...args) => new Promise((resolve) => assert.equal(fn.call(store, ...args, (...r) => resolve(r)), undefined))
+    assert.deepEqual(await call(store.get, id), [null, null])
+    assert.deepEqual(await call(store.set, id, { n: 1, cookie: {} }), [null, undefined])
+    assert.deepEqual(await call(store.get, id), [null, { n: 1, cookie: {} }])
+    assert.deepEqual(await call(store.touch, id, {}), [null, undefined])
+    assert.deepEqual(await call(store.destroy, id), [null, undefined])
+    assert.deepEqual(await call(store.destroy, id), [null, undefined], 'destroying an absent session is no error')
+    assert.deepEqual(await call(store.touch, id, {}), [null, undefined], 'touching an absent session is no error')
+  })
+
+  test('ids must be UUIDs: set says to use genid, get finds nothing', async () => {
+    await assert.rejects(store.set('oU9_a1cZ3xw-Lc8aVqL7GJyhUr4pRkzM', { cookie: {} }), (err) => {
+      assert.equal(err.name, 'ScopestoreError')
+      assert.equal(err.code, 'invalid_id')
+      assert.match(err.message, /genid: \(\) => crypto\.randomUUID\(\)/)
+      return true
+    })
+    await assert.rejects(store.set(randomUUID().toUpperCase(), { cookie: {} }), { code: 'invalid_id' })
+    // A cookie from an earlier store is no session, and no error either.
+    assert.equal(await store.get('oU9_a1cZ3xw-Lc8aVqL7GJyhUr4pRkzM'), null)
+    await store.destroy('not-a-uuid')
+  })
+
+  test('the first set creates with If-None-Match: *, later ones PATCH the keys that changed', async () => {
+    const { calls, store } = recording()
+    const id = randomUUID()
+    await store.set(id, { cookie: { originalMaxAge: null }, a: 1, b: [1, 2] })
+    assert.equal(calls.at(-1).method, 'PUT')
+    assert.equal(calls.at(-1).init.headers['if-none-match'], '*')
+
+    const sess = await store.get(id)
+    sess.a = 2
+    delete sess.b
+    sess.c = { d: true }
+    await store.set(id, sess)
+    assert.equal(calls.at(-1).method, 'PATCH')
+    assert.deepEqual(calls.at(-1).body, { set: { a: 2, c: { d: true } }, unset: ['b'] })
+
+    sess.c.d = false
+    await store.set(id, sess)
+    assert.deepEqual(calls.at(-1).body, { set: { c: { d: false } } }, 'diffed against what the last set wrote')
+
+    const n = calls.length
+    await store.set(id, sess)
+    assert.equal(calls.length, n, 'nothing changed, nothing sent')
+    assert.deepEqual(await store.get(id), { cookie: { originalMaxAge: null }, a: 2, c: { d: false } })
+  })
+
+  test('disableTouch sends no touch: the load was a visit already', async () => {
+    const calls = []
+    const quiet = new ScopestoreStore({ ...server, disableTouch: true, fetch: (url, init) => (calls.push(init.method), fetch(url, init)) })
+    await quiet.touch(randomUUID(), {})
+    assert.deepEqual(calls, [])
+  })
+
+  test('two processes changing different keys of one session keep both changes', async () => {
+    const [one, two] = [new ScopestoreStore(server), new ScopestoreStore(server)]
+    const id = randomUUID()
+    await one.set(id, { cookie: { originalMaxAge: null }, cart: [], lang: 'en' })
+    const [s1, s2] = await Promise.all([one.get(id), two.get(id)])
+    s1.cart = [7]
+    s2.lang = 'de'
+    await Promise.all([one.set(id, s1), two.set(id, s2)])
+    assert.deepEqual(await one.get(id), { cookie: { originalMaxAge: null }, cart: [7], lang: 'de' })
+  })
+
+  test('set of a session ended since it was loaded stores it again', async () => {
+    const id = randomUUID()
+    await store.set(id, { cookie: {}, n: 1 })
+    const sess = await store.get(id)
+    await store.destroy(id)
+    sess.n = 2
+    await store.set(id, sess)
+    assert.deepEqual(await store.get(id), { cookie: {}, n: 2 })
+  })
+
+  test('set of an existing id with a fresh object replaces its data', async () => {
+    const id = randomUUID()
+    await store.set(id, { cookie: {}, a: 1 })
+    await store.set(id, { cookie: {}, b: 2 })
+    assert.deepEqual(await store.get(id), { cookie: {}, b: 2 })
+  })
+
+  test('a scope written by another client gets a cookie for express-session', async () => {
+    const { body } = await api('POST', '/sessions', { data: { user: 'ann' } })
+    assert.deepEqual(await store.get(body.cfid), { user: 'ann', cookie: { originalMaxAge: null } })
+  })
+
+  test('scope: clients keeps them in the client scope', async () => {
+    const clients = new ScopestoreStore({ ...server, scope: 'clients' })
+    const id = randomUUID()
+    await clients.set(id, { cookie: {}, theme: 'dark' })
+    assert.equal((await api('GET', `/clients/${id}`)).body.data.theme, 'dark')
+    assert.equal(await store.get(id), null)
+  })
+
+  test("expiry follows the app's sessionTimeout, not the cookie; touch extends it", async () => {
+    assert.equal((await api('PUT', '/settings', { sessionTimeout: 3 })).status, 200)
+    try {
+      const id = randomUUID()
+      // A cookie that lives for an hour does not keep the session longer.
+      await store.set(id, { cookie: { originalMaxAge: 3_600_000, expires: new Date(Date.now() + 3_600_000) } })
+      for (let i = 0; i < 4; i++) {
+        await sleep(1000)
+        await store.touch(id, {})
+      }
+      assert.notEqual(await store.get(id), null, 'touched every second: still there after 4 s')
+      await sleep(4500)
+      assert.equal(await store.get(id), null, 'gone 4.5 s after the last visit')
+    } finally {
+      await api('PUT', '/settings', { sessionTimeout: '30m' })
+    }
+  })
+})
