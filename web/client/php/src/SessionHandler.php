@@ -1,0 +1,536 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Scopestore;
+
+/**
+ * SessionHandler keeps PHP sessions in scopestore:
+ *
+ *     $handler = new Scopestore\SessionHandler('http://127.0.0.1:8080', 'shop', getenv('SCOPESTORE_KEY'));
+ *     session_set_save_handler($handler, true);
+ *     session_start();
+ *
+ * A session id is a scopestore cfid (a lowercase UUID). With session.serialize_handler=php_serialize the
+ * session's keys are the scope's data keys, and a write sends only the keys that changed (one PATCH), so
+ * that parallel requests changing different keys both keep their change; with the other serialize
+ * handlers the data is one string, {"php":"…"}, replaced whole. Every failure to reach scopestore, or an
+ * answer other than the expected ones, makes the method return false, so that PHP fails session_start()
+ * or reports the failed write, rather than running the request on an empty session.
+ */
+final class SessionHandler implements
+    \SessionHandlerInterface,
+    \SessionUpdateTimestampHandlerInterface,
+    \SessionIdInterface
+{
+    /** The data key that holds the session as one string when its keys are not stored one by one. */
+    public const STRING_KEY = 'php';
+
+    /** The data key that holds the session string in base64 when it is not valid UTF-8 (JSON cannot carry it). */
+    public const BINARY_KEY = 'phpBase64';
+
+    /** The data key of the lock, with the option lock: {"owner":"…","until":<unix time>}; never in $_SESSION. */
+    public const LOCK_KEY = '__phpLock';
+
+    private const CFID = '/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/';
+
+    private const DEFAULTS = [
+        'timeout' => 5.0,
+        'connect_timeout' => 2.0,
+        'format' => 'auto',
+        'lock' => false,
+        'lock_lease' => 30.0,
+        'lock_wait' => 10.0,
+        'strict_mode' => true,
+        'on_error' => null,
+    ];
+
+    private Client $client;
+    private float $lockLease;
+    private float $lockWait;
+    private bool $lock;
+    private bool $keysAllowed;
+    /** @var \Closure(string): void */
+    private \Closure $onError;
+    private string $owner;
+    private string $lastError = '';
+
+    /**
+     * What this request knows of each session it read: whether it exists in scopestore, the form and data
+     * it was read in (the base of the next write's diff), its version and whether this request holds its lock.
+     *
+     * @var array<string, array{new: bool, form: string, data: array<mixed>, version: ?int, locked: bool}>
+     */
+    private array $sessions = [];
+
+    /** @var array<string, Response> the GET that validateId made, for the read that follows */
+    private array $probes = [];
+
+    /** @var array<string, true> ids made by create_sid in this request: no session has them yet */
+    private array $fresh = [];
+
+    /**
+     * @param string $url scopestore's base URL, e.g. http://127.0.0.1:8080
+     * @param string $app the app's name, as in `scopestore app create shop`
+     * @param string $key the app's API key
+     * @param array{timeout?: float, connect_timeout?: float, format?: string, lock?: bool, lock_lease?: float,
+     *     lock_wait?: float, strict_mode?: bool, on_error?: ?callable} $options see the README
+     * @throws \InvalidArgumentException on a URL, app name, key or option that cannot work
+     */
+    public function __construct(string $url, string $app, #[\SensitiveParameter] string $key, array $options = [])
+    {
+        $scheme = parse_url($url, PHP_URL_SCHEME);
+        if (
+            !in_array($scheme, ['http', 'https'], true) || parse_url($url, PHP_URL_HOST) === null
+            || parse_url($url, PHP_URL_QUERY) !== null || parse_url($url, PHP_URL_FRAGMENT) !== null
+        ) {
+            throw new \InvalidArgumentException(sprintf(
+                'scopestore URL %s: use http(s)://host:port, e.g. http://127.0.0.1:8080',
+                var_export($url, true),
+            ));
+        }
+        if (preg_match('/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/', $app) !== 1) {
+            throw new \InvalidArgumentException(sprintf(
+                "app name %s: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
+                var_export($app, true),
+            ));
+        }
+        if (preg_match('/^[\x21-\x7e]+$/', $key) !== 1) {
+            throw new \InvalidArgumentException($key === ''
+                ? 'the API key is empty: pass the key `scopestore app create` printed (is SCOPESTORE_KEY set?)'
+                : 'the API key holds spaces or characters outside ASCII: pass the key `scopestore app create` printed');
+        }
+        $unknown = array_diff(array_keys($options), array_keys(self::DEFAULTS));
+        if ($unknown !== []) {
+            throw new \InvalidArgumentException('unknown option(s) ' . implode(', ', $unknown)
+                . ': use ' . implode(', ', array_keys(self::DEFAULTS)));
+        }
+        $o = $options + self::DEFAULTS;
+        foreach (['timeout', 'connect_timeout', 'lock_lease', 'lock_wait'] as $name) {
+            if ((!is_int($o[$name]) && !is_float($o[$name])) || $o[$name] <= 0) {
+                throw new \InvalidArgumentException("option $name: a number of seconds above 0");
+            }
+        }
+        if (!in_array($o['format'], ['auto', 'string'], true)) {
+            throw new \InvalidArgumentException(
+                "option format: 'auto' (keys with php_serialize, else a string) or 'string'"
+            );
+        }
+        if ($o['on_error'] !== null && !is_callable($o['on_error'])) {
+            throw new \InvalidArgumentException(
+                'option on_error: a callable that takes the message, or null for error_log'
+            );
+        }
+        if (!extension_loaded('curl')) {
+            throw new \LogicException('scopestore/session needs the curl extension (Debian: apt-get install php-curl)');
+        }
+
+        $this->client = new Client($url, $app, $key, (float) $o['timeout'], (float) $o['connect_timeout']);
+        $this->keysAllowed = $o['format'] === 'auto';
+        $this->lock = (bool) $o['lock'];
+        $this->lockLease = (float) $o['lock_lease'];
+        $this->lockWait = (float) $o['lock_wait'];
+        $this->onError = $o['on_error'] !== null
+            ? \Closure::fromCallable($o['on_error'])
+            : static function (string $message): void {
+                error_log($message);
+            };
+        $this->owner = bin2hex(random_bytes(8));
+
+        // Without strict mode PHP takes any id a client sends: one that is not a UUID could not be stored
+        // (so session_start would fail), and a UUID chosen by an attacker would be created as sent.
+        if (
+            $o['strict_mode'] && ini_get('session.use_strict_mode') !== '1'
+            && (session_status() === PHP_SESSION_ACTIVE || headers_sent()
+                || ini_set('session.use_strict_mode', '1') === false)
+        ) {
+            ($this->onError)('scopestore: session.use_strict_mode is off and could not be turned on (a session was '
+                . 'active or output sent before the handler was made): set it in php.ini');
+        }
+    }
+
+    /** The last failure, as also handed to on_error; empty when nothing failed. */
+    public function lastError(): string
+    {
+        return $this->lastError;
+    }
+
+    /** Opens nothing: the first call to scopestore connects. */
+    public function open(string $path, string $name): bool
+    {
+        return true;
+    }
+
+    /**
+     * Releases a lock this request still holds (after session_abort or read_and_close), and forgets the
+     * request's state.
+     */
+    public function close(): bool
+    {
+        $ok = true;
+        foreach ($this->sessions as $id => $s) {
+            if ($s['locked']) {
+                $ok = $this->unlock($id) && $ok;
+            }
+        }
+        $this->sessions = $this->probes = $this->fresh = [];
+        return $ok;
+    }
+
+    /** A new session id: a random (version 4) UUID in lowercase, as scopestore's cfids. */
+    public function create_sid(): string // phpcs:ignore PSR1.Methods.CamelCapsMethodName -- PHP's name
+    {
+        $b = random_bytes(16);
+        $b[6] = chr(ord($b[6]) & 0x0f | 0x40);
+        $b[8] = chr(ord($b[8]) & 0x3f | 0x80);
+        $h = bin2hex($b);
+        $id = substr($h, 0, 8) . '-' . substr($h, 8, 4) . '-' . substr($h, 12, 4) . '-'
+            . substr($h, 16, 4) . '-' . substr($h, 20);
+        $this->fresh[$id] = true;
+        return $id;
+    }
+
+    /**
+     * Reports whether a session with this id exists; PHP's strict mode replaces an id that does not.
+     *
+     * The GET is kept for the read that follows, so that a request costs one GET. When scopestore cannot
+     * be asked, the id is taken as valid, so that the read fails session_start() rather than PHP starting
+     * an empty session in its place.
+     */
+    public function validateId(string $id): bool
+    {
+        if (preg_match(self::CFID, $id) !== 1 || isset($this->fresh[$id])) {
+            return false;
+        }
+        $r = $this->client->get($id);
+        $this->probes[$id] = $r;
+        return $r->status !== 404;
+    }
+
+    /** Loads a session: '' when there is none, false when scopestore failed or answered what cannot be a session. */
+    public function read(string $id): string|false
+    {
+        unset($this->sessions[$id]);
+        if (preg_match(self::CFID, $id) !== 1) {
+            return $this->fail("session id '$id' is not a lowercase UUID, so it cannot be a scopestore session: "
+                . 'turn on session.use_strict_mode so that PHP replaces it');
+        }
+        if (isset($this->fresh[$id])) {
+            return $this->begin($id);
+        }
+        $r = $this->probes[$id] ?? null;
+        unset($this->probes[$id]);
+        if ($r === null || ($r->status !== 200 && $r->status !== 404)) {
+            $r = $this->client->get($id);
+        }
+        return $this->lock ? $this->readLocked($id, $r) : $this->load($id, $r, false);
+    }
+
+    /**
+     * Saves a session: only the changed keys (one PATCH) where the session is stored by keys, else the
+     * whole string (PUT); a session that does not exist yet is created under this id.
+     */
+    public function write(string $id, string $data): bool
+    {
+        if (preg_match(self::CFID, $id) !== 1) {
+            return $this->fail("session id '$id' is not a lowercase UUID: turn on session.use_strict_mode");
+        }
+        [$form, $new] = $this->form($data);
+        $s = $this->sessions[$id] ?? null;
+        if ($s === null || $s['new']) {
+            // An empty new session is not created: a visitor who stores nothing costs no storage, and
+            // its next request starts a new session just the same.
+            if ($data === '' || ($form === 'keys' && $new === [])) {
+                return true;
+            }
+            return $this->create($id, $form, $new);
+        }
+        $version = $s['locked'] ? $s['version'] : null;
+        if ($form === 'keys' && $s['form'] === 'keys') {
+            $set = [];
+            foreach ($new as $k => $v) {
+                if (!array_key_exists($k, $s['data']) || $s['data'][$k] !== $v) {
+                    $set[$k] = $v;
+                }
+            }
+            $unset = array_keys(array_diff_key($s['data'], $new));
+            if ($s['locked']) {
+                $unset[] = self::LOCK_KEY;
+            }
+            if ($set === [] && $unset === []) {
+                return $this->updateTimestamp($id, $data);
+            }
+            $r = $this->client->patch($id, $set, $unset, $version);
+        } else {
+            $r = $this->client->put($id, $new, $version);
+        }
+        if ($r->status === 200) {
+            $this->saved($id, $form, $new, $r);
+            return true;
+        }
+        if ($r->status === 404) {
+            // Ended (expired, or destroyed by another request) since the read: saved again, as PHP's
+            // files handler would write the file again.
+            return $this->create($id, $form, $new);
+        }
+        if ($r->status === 412) {
+            return $this->fail("write of session $id: its lock was lost (held for more than lock_lease, "
+                . 'then taken by another request), so this request\'s changes were not saved');
+        }
+        return $this->fail("write of session $id: " . $r->describe());
+    }
+
+    /** Extends a session's expiry when a request did not change it (session.lazy_write), and releases its lock. */
+    public function updateTimestamp(string $id, string $data): bool
+    {
+        $s = $this->sessions[$id] ?? null;
+        if ($s === null || $s['new']) {
+            return $this->write($id, $data);
+        }
+        if ($s['locked']) {
+            return $this->unlock($id);
+        }
+        $r = $this->client->touch($id);
+        if ($r->ok()) {
+            return true;
+        }
+        if ($r->status === 404) {
+            [$form, $new] = $this->form($data);
+            return $this->create($id, $form, $new);
+        }
+        return $this->fail("touch of session $id: " . $r->describe());
+    }
+
+    /** Ends a session (session_destroy, session_regenerate_id(true)); one that is already gone is fine. */
+    public function destroy(string $id): bool
+    {
+        unset($this->sessions[$id], $this->probes[$id], $this->fresh[$id]);
+        if (preg_match(self::CFID, $id) !== 1) {
+            return true; // nothing can be stored under it
+        }
+        $r = $this->client->delete($id);
+        if ($r->ok() || $r->status === 404) {
+            return true;
+        }
+        return $this->fail("destroy of session $id: " . $r->describe());
+    }
+
+    /**
+     * Deletes nothing: scopestore expires sessions itself, after the app's sessionTimeout without a visit,
+     * so PHP's session.gc_maxlifetime and gc_probability play no part.
+     */
+    public function gc(int $max_lifetime): int|false
+    {
+        return 0;
+    }
+
+    /** Takes the session's lock (option lock), waiting while another request holds it, then reads it. */
+    private function readLocked(string $id, Response $r): string|false
+    {
+        $deadline = microtime(true) + $this->lockWait;
+        $pause = 10_000;
+        while (true) {
+            if ($r->status !== 200) {
+                return $this->load($id, $r, false); // 404: a new session, nothing to lock; else a failure
+            }
+            $lock = $r->data()[self::LOCK_KEY] ?? null;
+            $now = microtime(true);
+            if (
+                is_array($lock) && ($lock['owner'] ?? '') !== $this->owner
+                && is_numeric($lock['until'] ?? null) && (float) $lock['until'] > $now
+            ) {
+                if ($now >= $deadline) {
+                    return $this->fail(sprintf('read of session %s: another request has held its lock for more '
+                        . 'than lock_wait (%gs)', $id, $this->lockWait));
+                }
+                usleep($pause);
+                $pause = min($pause * 2, 200_000);
+            } else {
+                $taken = $this->client->patch($id, [self::LOCK_KEY => [
+                    'owner' => $this->owner,
+                    'until' => round($now + $this->lockLease, 3),
+                ]], [], $r->version);
+                if ($taken->status === 200) {
+                    return $this->load($id, $taken, true);
+                }
+                if ($taken->status !== 412 && $taken->status !== 404) {
+                    return $this->fail("lock of session $id: " . $taken->describe());
+                }
+                // Another request changed or ended the session in between: look again.
+            }
+            $r = $this->client->get($id);
+        }
+    }
+
+    /** Turns a GET's (or the locking PATCH's) answer into the session string PHP decodes. */
+    private function load(string $id, Response $r, bool $locked): string|false
+    {
+        if ($r->status === 404) {
+            return $this->begin($id);
+        }
+        if ($r->status !== 200) {
+            return $this->fail("read of session $id: " . $r->describe());
+        }
+        if (!is_array($r->body['data'] ?? null)) {
+            return $this->fail("read of session $id: the answer is not a scope (no data object)");
+        }
+        $data = $r->data();
+        unset($data[self::LOCK_KEY]);
+        $this->sessions[$id] = self::state(false, 'keys', $data, $r->version, $locked);
+        if (count($data) === 1 && is_string($data[self::STRING_KEY] ?? null)) {
+            $this->sessions[$id]['form'] = 'string';
+            return $data[self::STRING_KEY];
+        }
+        if (count($data) === 1 && is_string($data[self::BINARY_KEY] ?? null)) {
+            $this->sessions[$id]['form'] = 'string';
+            $decoded = base64_decode($data[self::BINARY_KEY], true);
+            if ($decoded === false) {
+                return $this->fail("read of session $id: " . self::BINARY_KEY . ' is not base64');
+            }
+            return $decoded;
+        }
+        return $this->encode($id, $data);
+    }
+
+    /** Records a session that does not exist in scopestore yet, and hands PHP an empty one. */
+    private function begin(string $id): string
+    {
+        $this->sessions[$id] = self::state(true, 'keys', [], null, false);
+        return '';
+    }
+
+    /**
+     * Writes data stored by keys (by this handler with php_serialize, or by another client of the API) in
+     * the format of session.serialize_handler.
+     *
+     * @param array<mixed> $data
+     */
+    private function encode(string $id, array $data): string|false
+    {
+        $handler = (string) ini_get('session.serialize_handler');
+        if ($handler === 'php_serialize') {
+            return serialize($data);
+        }
+        if ($handler !== 'php' && $handler !== 'php_binary') {
+            return $this->fail("read of session $id: its data is stored by keys, which this handler can hand to "
+                . "session.serialize_handler php_serialize, php or php_binary, not $handler");
+        }
+        $out = '';
+        foreach ($data as $k => $v) {
+            $k = (string) $k;
+            if ($handler === 'php') {
+                if (str_contains($k, '|') || str_contains($k, '!')) {
+                    ($this->onError)("scopestore: session $id: key '$k' left out: "
+                        . "serialize_handler php cannot hold '|' or '!' in a key");
+                    continue;
+                }
+                $out .= $k . '|' . serialize($v);
+            } elseif (strlen($k) <= 127) {
+                $out .= chr(strlen($k)) . $k . serialize($v);
+            }
+        }
+        return $out;
+    }
+
+    /**
+     * Chooses how a session string is stored: by keys when session.serialize_handler is php_serialize and
+     * JSON carries every value unchanged (no objects, no binary strings), else as one string.
+     *
+     * @return array{0: string, 1: array<mixed>} the form ('keys' or 'string') and the data to store
+     */
+    private function form(string $data): array
+    {
+        if ($this->keysAllowed && ini_get('session.serialize_handler') === 'php_serialize') {
+            $keys = $data === '' ? [] : @unserialize($data, ['allowed_classes' => false]);
+            if (
+                is_array($keys) && self::faithful($keys) && !array_key_exists(self::LOCK_KEY, $keys)
+                && !(count($keys) === 1
+                    && (array_key_exists(self::STRING_KEY, $keys) || array_key_exists(self::BINARY_KEY, $keys)))
+            ) {
+                return ['keys', $keys];
+            }
+        }
+        if (preg_match('//u', $data) === 1) {
+            return ['string', [self::STRING_KEY => $data]];
+        }
+        return ['string', [self::BINARY_KEY => base64_encode($data)]];
+    }
+
+    /**
+     * Reports whether JSON gives these values back exactly as they are.
+     *
+     * @param array<mixed> $keys
+     */
+    private static function faithful(array $keys): bool
+    {
+        try {
+            return json_decode(Client::encodeObject($keys), true, 512, JSON_THROW_ON_ERROR) === $keys;
+        } catch (\JsonException) {
+            return false;
+        }
+    }
+
+    /**
+     * Creates the session under this id; when a live session got the id in the meantime (412), the data
+     * goes to it: the keys as a PATCH, so that both requests' keys survive, or the string as a PUT.
+     *
+     * @param array<mixed> $data
+     */
+    private function create(string $id, string $form, array $data): bool
+    {
+        $r = $this->client->create($id, $data);
+        if ($r->status === 412) {
+            $r = $form === 'keys' && $data !== []
+                ? $this->client->patch($id, $data, [])
+                : $this->client->put($id, $data);
+        }
+        if ($r->status === 200 || $r->status === 201) {
+            $this->saved($id, $form, $data, $r);
+            return true;
+        }
+        return $this->fail("create of session $id: " . $r->describe());
+    }
+
+    /**
+     * Records what a write left in scopestore, the base of a later write in the same request.
+     *
+     * @param array<mixed> $data
+     */
+    private function saved(string $id, string $form, array $data, Response $r): void
+    {
+        $this->sessions[$id] = self::state(false, $form, $data, $r->version, false);
+    }
+
+    /**
+     * @param array<mixed> $data
+     * @return array{new: bool, form: string, data: array<mixed>, version: ?int, locked: bool}
+     */
+    private static function state(bool $new, string $form, array $data, ?int $version, bool $locked): array
+    {
+        return ['new' => $new, 'form' => $form, 'data' => $data, 'version' => $version, 'locked' => $locked];
+    }
+
+    /** Releases the lock this request holds, unless it was lost to another request in the meantime. */
+    private function unlock(string $id): bool
+    {
+        $s = $this->sessions[$id];
+        $this->sessions[$id]['locked'] = false;
+        $r = $this->client->patch($id, [], [self::LOCK_KEY], $s['version']);
+        if ($r->ok()) {
+            $this->sessions[$id]['version'] = $r->version;
+            return true;
+        }
+        if ($r->status === 412 || $r->status === 404) {
+            return true; // taken over after the lease, or ended: not ours to release any more
+        }
+        return $this->fail("unlock of session $id: " . $r->describe());
+    }
+
+    /** Hands the message to on_error and returns false, the failure value of PHP's session handlers. */
+    private function fail(string $message): bool
+    {
+        $this->lastError = 'scopestore: ' . $message;
+        ($this->onError)($this->lastError);
+        return false;
+    }
+}
