@@ -1,0 +1,21 @@
+// Package client is the Go client of scopestore's runtime API, with
+// net/http middleware that keeps each visitor's session and client scope in
+// scopestore.
+//
+// A Client calls the API: c.Sessions() and c.Clients() reach the two scope
+// kinds (Create, Get, Put, Patch, Delete, Touch, Rotate, List, Count, Clear),
+// and c.Settings reads the app's effective settings. Every failure is an
+// *Error with the API's code and message; test it with errors.Is against
+// ErrNotFound, ErrConflict, ErrPreconditionFailed, ErrRotated or
+// ErrUnavailable, and read RetryAfter for a 503.
+//
+// Middleware wraps an http.Handler: handlers reach the visitor's scopes with
+// SessionFrom and ClientScopeFrom. A scope is loaded on first use (one GET)
+// and its changes are sent as one PATCH when the response starts (the
+// handler's first write, or its return), so that a failure can still be
+// answered with 503. See README.md for the full behaviour: cookies, new
+// visitors, rotation and what happens when the storage is down.
+//
+// The package uses only the standard library and scopestore's public HTTP
+// API, so an application can vendor it alone.
+package client
