@@ -63,18 +63,24 @@ func serveBare(ctx context.Context, cfg config, stderr io.Writer) error {
 	}
 	defer func() { _ = st.close() }()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	return serveHandler(ctx, cfg.Addr, cfg.Serve, bareRoutes(st), logger)
+}
+
+// serveHandler serves h on addr until ctx ends, after logging the line in
+// which scopebench learns the address (see listening).
+func serveHandler(ctx context.Context, addr, name string, h http.Handler, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           bareRoutes(st),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	logger.Info("scopebench listening", "addr", "http://"+ln.Addr().String(), "server", cfg.Serve)
+	logger.Info("scopebench listening", "addr", "http://"+ln.Addr().String(), "server", name)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -117,21 +117,22 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (rep *report, err 
 	}()
 	rep = &report{cfg: cfg}
 	var failed []error
-	// A scenario whose server was not given is skipped with a note when
-	// every scenario runs, and fails when -only asked for it.
+	// A scenario whose server was not given, or whose tool (node) is
+	// missing, is skipped with a note when every scenario runs, and fails
+	// when -only asked for it.
 	var names []string
 	for _, name := range runOrder {
 		sc := scenarioNamed(name)
 		if !cfg.selected(name) {
 			continue
 		}
-		if sc.redisCluster && cfg.RedisCluster == "" {
+		if why := sc.whyNot(cfg); why != "" {
 			if len(cfg.Only) == 0 {
-				b.progress("skipping %s: %s", name, noCluster)
-				rep.notes = append(rep.notes, name+": skipped: "+noCluster)
+				b.progress("skipping %s: %s", name, why)
+				rep.notes = append(rep.notes, name+": skipped: "+why)
 				continue
 			}
-			err := errors.New(noCluster)
+			err := errors.New(why)
 			rep.results = append(rep.results, Result{Scenario: sc.name, Target: sc.target, err: err})
 			failed = append(failed, fmt.Errorf("%s: %w", name, err))
 			continue
@@ -157,8 +158,8 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (rep *report, err 
 			res.err = err
 			failed = append(failed, fmt.Errorf("%s: %w", name, err))
 			b.progress("%s failed: %v", name, err)
-		} else if sc.met != nil {
-			res.Met = sc.met(res.Ratio)
+		} else {
+			res.Met = sc.isMet(res)
 		}
 		rep.results = append(rep.results, res)
 	}

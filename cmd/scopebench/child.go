@@ -43,11 +43,18 @@ type child struct {
 // startChild runs a server and waits until it logs its address. Its standard
 // error is copied to logPath.
 func startChild(ctx context.Context, name, path string, args []string, env []string, logPath string) (*child, error) {
+	return startChildIn(ctx, "", name, path, args, env, logPath)
+}
+
+// startChildIn is startChild with the child's working directory dir ("":
+// scopebench's own).
+func startChildIn(ctx context.Context, dir, name, path string, args []string, env []string, logPath string) (*child, error) {
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(path, args...)
+	cmd.Dir = dir
 	cmd.Env = env
 	cmd.Stdout = logFile
 	stderr, err := cmd.StderrPipe()

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -46,6 +47,9 @@ type config struct {
 	RedisCluster string
 	// Scopestore is a prebuilt scopestore binary; empty builds one.
 	Scopestore string
+	// Sessions is how many visitors, each with its own session cookie, the
+	// app scenarios' load generator keeps.
+	Sessions int
 
 	// Sizes of the scale scenarios, smaller with -smoke.
 	BaseRows    int // rows-1m's baseline: 10,000 rows
@@ -77,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		ExpiredRows:  100_000,
 		RSSScopes:    100_000,
 		HeapScopes:   50_000,
+		Sessions:     1000,
 	}
 	var only string
 	fs := flag.NewFlagSet("scopebench", flag.ContinueOnError)
@@ -87,7 +92,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Clients, "clients", cfg.Clients, "concurrent clients, each with its own keep-alive connection")
 	fs.IntVar(&cfg.Size, "size", cfg.Size, "bytes of each scope's JSON data")
 	fs.IntVar(&cfg.Rows, "rows", cfg.Rows, "rows in cf_session_data for the rows-1m scenario")
-	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (default all): "+strings.Join(scenarioNames(), ", "))
+	fs.StringVar(&only, "only", "", "comma-separated scenarios to run (default all): "+strings.Join(scenarioNames(), ", ")+
+		"; a baseline's name ("+strings.Join(slices.Sorted(maps.Keys(scenarioAliases)), ", ")+") runs its pair")
+	fs.IntVar(&cfg.Sessions, "sessions", cfg.Sessions, "visitors (sessions, each with its cookies) of the app scenarios' load generator; at least -clients")
 	fs.StringVar(&cfg.JSON, "json", "", "also write the results as JSON to this file")
 	fs.BoolVar(&cfg.Smoke, "smoke", false, "small sizes and 1s per scenario, so that a full run takes about a minute (CI); explicit flags still win")
 	fs.DurationVar(&cfg.Timeout, "timeout", cfg.Timeout, "bound on the whole run")
@@ -96,9 +103,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.RedisCluster, "redis-cluster", cfg.RedisCluster, "Redis Cluster nodes for redis-cluster-3, comma-separated host:port, loopback only (default $"+envRedisCluster+")")
 	fs.StringVar(&cfg.MySQL, "mysql", cfg.MySQL, "MariaDB/MySQL DSN, loopback only; its database is ignored (default $"+envMySQL+" or "+defaultMySQL+")")
 	fs.StringVar(&cfg.Scopestore, "scopestore", "", "a scopestore binary to run instead of building one")
-	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, lucee-sql) instead of the benchmark")
+	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, lucee-sql) or a Go app (app-go, app-scs) instead of the benchmark")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "internal: the address of -serve")
-	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis and bare-redis-cluster")
+	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis, bare-redis-cluster and app-scs")
 	fs.StringVar(&cfg.DSN, "dsn", "", "internal: the MySQL DSN of -serve lucee-sql")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -126,10 +133,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if only != "" {
 		for _, name := range strings.Split(only, ",") {
 			name = strings.TrimSpace(name)
-			if !slices.Contains(scenarioNames(), name) {
-				return cfg, fmt.Errorf("-only: unknown scenario %q; the scenarios are %s", name, strings.Join(scenarioNames(), ", "))
+			if pair, ok := scenarioAliases[name]; ok {
+				name = pair
 			}
-			cfg.Only = append(cfg.Only, name)
+			if !slices.Contains(scenarioNames(), name) {
+				return cfg, fmt.Errorf("-only: unknown scenario %q; the scenarios are %s (and %s, which run their pair)", name,
+					strings.Join(scenarioNames(), ", "), strings.Join(slices.Sorted(maps.Keys(scenarioAliases)), ", "))
+			}
+			if !slices.Contains(cfg.Only, name) {
+				cfg.Only = append(cfg.Only, name)
+			}
 		}
 	}
 	switch {
@@ -147,6 +160,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return cfg, fmt.Errorf("-rows must be at least 2")
 	case cfg.CacheTTL < 0:
 		return cfg, fmt.Errorf("-cache-ttl cannot be negative")
+	case cfg.Sessions < cfg.Clients || cfg.Sessions > 1_000_000:
+		return cfg, fmt.Errorf("-sessions must be between -clients (%d) and 1000000", cfg.Clients)
 	}
 	if cfg.Serve != "" {
 		return cfg, nil

@@ -99,6 +99,10 @@ type loadSpec struct {
 	op    func(ctx context.Context, w *worker) error
 	// stop, when set, ends the measurement early once closed.
 	stop <-chan struct{}
+	// around, when set, is called before each round of measurePair (its
+	// warm-up included) and returns what to call after it: the app
+	// scenarios account CPU time and Redis commands to the side that ran.
+	around func() (after func())
 }
 
 // sample is one operation: when it started, after the warm-up, and how long it took.
@@ -315,7 +319,15 @@ func measurePair(ctx context.Context, a, b loadSpec, rounds int) (*stats, *stats
 			if r == 0 {
 				warmup = g.spec.warmup
 			}
-			if err := g.round(ctx, warmup, g.spec.duration/time.Duration(rounds)); err != nil {
+			var after func()
+			if g.spec.around != nil {
+				after = g.spec.around()
+			}
+			err := g.round(ctx, warmup, g.spec.duration/time.Duration(rounds))
+			if after != nil {
+				after()
+			}
+			if err != nil {
 				return nil, nil, err
 			}
 		}

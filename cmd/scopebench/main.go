@@ -43,7 +43,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if cfg.Serve != "" {
-		if err := serveBare(ctx, cfg, stderr); err != nil {
+		serve := serveBare
+		if isGoApp(cfg.Serve) {
+			serve = serveApp
+		}
+		if err := serve(ctx, cfg, stderr); err != nil {
 			fmt.Fprintf(stderr, "scopebench -serve %s: %v\n", cfg.Serve, err)
 			return 1
 		}

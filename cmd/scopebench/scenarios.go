@@ -13,11 +13,39 @@ type scenario struct {
 	name string
 	// target is the ratio to meet, as the table shows it; met checks it.
 	// A scenario measured for context has target noTarget and no met.
+	// metBy, when set, checks the whole result instead (a ratio and a p99).
 	target string
 	met    func(ratio float64) bool
+	metBy  func(Result) bool
 	// redis, redisCluster and mysql tell which servers the scenario needs.
 	redis, redisCluster, mysql bool
-	run                        func(b *bench, ctx context.Context) (Result, error)
+	// unavailable, when set, says why the scenario cannot run on this
+	// machine ("" when it can): a tool it needs is missing.
+	unavailable func() string
+	run         func(b *bench, ctx context.Context) (Result, error)
+}
+
+// isMet checks res against the scenario's target.
+func (sc scenario) isMet(res Result) bool {
+	switch {
+	case sc.metBy != nil:
+		return sc.metBy(res)
+	case sc.met != nil:
+		return sc.met(res.Ratio)
+	}
+	return false
+}
+
+// whyNot says why the scenario cannot run with cfg on this machine, ""
+// when it can.
+func (sc scenario) whyNot(cfg config) string {
+	if sc.redisCluster && cfg.RedisCluster == "" {
+		return noCluster
+	}
+	if sc.unavailable != nil {
+		return sc.unavailable()
+	}
+	return ""
 }
 
 // noTarget is the target of a scenario measured for context only.
@@ -56,6 +84,12 @@ var scenarios = []scenario{
 		run: func(b *bench, ctx context.Context) (Result, error) {
 			return b.patchVersus(ctx, "patch-mysql", mysqlConn, "mysql-cluster")
 		}},
+	{name: "app-go", target: "≥ 1.0, p99 ≤ baseline's", metBy: fasterAndTighter(1.0), redis: true,
+		run: func(b *bench, ctx context.Context) (Result, error) { return b.appVersus(ctx, appGo, appSCS) }},
+	{name: "app-express", target: "≥ 0.8", met: atLeast(0.8), redis: true, unavailable: nodeMissing,
+		run: func(b *bench, ctx context.Context) (Result, error) {
+			return b.appVersus(ctx, appExpress, appConnectRedis)
+		}},
 	{name: "rows-1m", target: "≤ 2", met: atMost(2), mysql: true, run: (*bench).rows},
 	{name: "cleaner", target: "≤ 3", met: atMost(3), mysql: true, run: (*bench).cleaner},
 	{name: "rss-redis", target: "≤ +32 MiB", met: atMost(32), redis: true, run: (*bench).rss},
@@ -64,7 +98,7 @@ var scenarios = []scenario{
 
 // runOrder runs the scenarios that share a setting together, so that the
 // server's settings change as seldom as possible.
-var runOrder = []string{"memory", "redis-cluster", "patch-redis", "redis-cluster-3", "redis-local", "mysql-cluster", "patch-mysql",
+var runOrder = []string{"memory", "redis-cluster", "patch-redis", "app-go", "app-express", "redis-cluster-3", "redis-local", "mysql-cluster", "patch-mysql",
 	"cleaner", "rows-1m", "rss-redis", "heap-memory"}
 
 func scenarioNames() []string {
