@@ -17,15 +17,15 @@ func appCommand() *command {
 		name:  "app",
 		short: "Register applications, rotate their API keys, set their scope settings",
 		subs: []*command{
-			{name: "create", usage: "NAME [flags]", args: 1, short: "Register an app and print its API key, alone, on stdout",
+			{name: "create", usage: "NAME [flags]", args: 1, argName: "app name", short: "Register an app and print its API key, alone, on stdout",
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
 				run:  withServices(appCreate)},
 			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
-			{name: "delete", usage: "NAME [flags]", args: 1, short: "Delete an app with its keys and settings (its scopes are left to expire)", run: withServices(appDelete)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings (its scopes are left to expire)", run: withServices(appDelete)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
-				{name: "rotate", usage: "NAME [flags]", args: 1, short: "Revoke every key of the app and print a new one on stdout", run: withServices(appKeyRotate)},
+				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print a new one on stdout", run: withServices(appKeyRotate)},
 			}},
-			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1,
+			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1, argName: "app name",
 				short: "Show an app's effective settings, or set them as an administrator",
 				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
 					"A setting given the value 'inherit' goes back to the server default.",

@@ -62,7 +62,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the file storage, the default config store and the secret key")
 	fs.StringVar(&c.ConfigDSN, "config-dsn", c.ConfigDSN, "config store: empty for SQLite in the data directory, or mysql://user:pass@tcp(host:3306)/db, postgres://user@host/db, sqlite://PATH")
 	fs.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that encrypts connection passwords at rest (default: generated into <data-dir>/secret.key)")
-	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest scope data accepted, e.g. 1MiB, 512KiB or bytes")
+	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest `size` of scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
 	fs.DurationVar(&c.ResolveTime, "resolve-time", c.ResolveTime, "how long a write that a storage did not answer is sent again to learn whether it was applied, before it is answered 503")
 	fs.DurationVar(&c.RotateGrace, "rotate-grace", c.RotateGrace, "how long the old cfid of a rotated session still answers, read-only, naming the new one (0: it ends at once)")

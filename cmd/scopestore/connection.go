@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -39,20 +40,22 @@ func connectionCommand() *command {
 		name:  "connection",
 		short: "Named cache and datasource connections that can hold scopes",
 		subs: []*command{
-			{name: "create", usage: "--name NAME --type TYPE [--storage] [parameters] [flags]",
-				short: "Define a connection",
+			{name: "create", usage: "--name NAME --type TYPE [--storage] [--no-verify] [parameters] [flags]",
+				short: "Define a connection, once it passes verify's checks",
 				long: "Types: " + strings.Join(connections.Types(), ", ") + ".\n" +
 					"--storage allows the connection to hold session and client scopes. The password is read from\n" +
-					"--password-stdin (preferred) or --password, and stored encrypted.",
+					"--password-stdin (preferred) or --password, and stored encrypted.\n" +
+					"The connection is first checked as 'connection verify' does, each check printed; when one fails nothing\n" +
+					"is created and the exit code is 5. --no-verify creates it unchecked (a server that is not up yet).",
 				flags: connectionCreateFlags, run: withServices(connectionCreate)},
-			{name: "edit", usage: "NAME [--storage=false] [parameters] [flags]", args: 1,
+			{name: "edit", usage: "NAME [--storage=false] [parameters] [flags]", args: 1, argName: "connection name",
 				short: "Change a connection: only the flags given change",
 				long: "A parameter given an empty value is removed. The password stays unless --password, --password-stdin\n" +
 					"or --clear-password is given. Removing --storage from a connection that holds an app's scopes is refused.",
 				flags: connectionEditFlags, run: withServices(connectionEdit)},
 			{name: "list", usage: "[flags]", short: "List the connections", run: withServices(connectionList)},
-			{name: "delete", usage: "NAME [flags]", args: 1, short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
-			{name: "verify", usage: "NAME [flags]", args: 1, short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
+			{name: "verify", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
 		},
 	}
 }
@@ -63,6 +66,7 @@ func connectionCreateFlags(fs *flag.FlagSet) {
 	fs.Bool("storage", false, "allow this connection to hold session and client scopes")
 	fs.String("password", "", "password (visible in the process list: prefer --password-stdin)")
 	fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	fs.Bool("no-verify", false, "create the connection without checking it first")
 	for _, p := range connectionParams {
 		fs.String(p.name, "", p.help)
 	}
@@ -133,6 +137,12 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 		Params:  map[string]string{},
 		Secret:  get("password"),
 	}
+	switch {
+	case c.Name == "":
+		return usageErrorf("--name is required: the connection's name, as an app's settings will name its storage")
+	case c.Type == "":
+		return usageErrorf("--type is required: one of %s", strings.Join(connections.Types(), ", "))
+	}
 	if get("password-stdin") == "true" {
 		var err error
 		if c.Secret, err = readPassword(rc); err != nil {
@@ -142,10 +152,40 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	for _, p := range connectionParams {
 		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
 	}
+	if get("no-verify") != "true" {
+		if err := verifyNew(rc, svc, c); err != nil {
+			return err
+		}
+	}
 	if err := svc.manager.Create(rc.ctx, c); err != nil {
 		return err
 	}
-	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", c.Kind, c.Name, c.Type, c.Storage)
+	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", connections.KindOf(c.Type), c.Name, c.Type, c.Storage)
+	return nil
+}
+
+// verifyNew checks a connection before it is created, printing each check.
+// A definition that is invalid or whose name is taken is refused first,
+// without a connection attempt; a failed check refuses it with exit code 5.
+func verifyNew(rc *runContext, svc *services, c scopes.Connection) error {
+	probe := c
+	probe.Params = maps.Clone(c.Params)
+	if err := connections.Validate(&probe); err != nil {
+		return err
+	}
+	if _, err := svc.manager.Connection(rc.ctx, probe.Name); err == nil {
+		return scopes.Errorf(scopes.EConflict, "connection %q already exists (connection names ignore case)", probe.Name)
+	} else if scopes.ErrorCode(err) != scopes.ENotFound {
+		return err
+	}
+	if !connections.StorageType(probe.Type) {
+		fmt.Fprintf(rc.stdout, "note    this version of scopestore cannot open a %s connection, so it was not verified\n", probe.Type)
+		return nil
+	}
+	if printChecks(rc.stdout, probe, connections.Verify(rc.ctx, probe)) {
+		return &checkFailed{msg: fmt.Sprintf("connection %s was not created: a check failed. Correct its parameters, "+
+			"or create it anyway with --no-verify (then: scopestore connection verify %s).", probe.Name, probe.Name)}
+	}
 	return nil
 }
 
@@ -176,40 +216,4 @@ func connectionDelete(rc *runContext, svc *services, args []string) error {
 	}
 	fmt.Fprintf(rc.stderr, "Deleted connection %s.\n", args[0])
 	return nil
-}
-
-func connectionVerify(rc *runContext, svc *services, args []string) error {
-	c, err := svc.manager.Connection(rc.ctx, args[0])
-	if err != nil {
-		return err
-	}
-	checks, err := svc.manager.Verify(rc.ctx, c.Name)
-	if err != nil {
-		return err
-	}
-	failed := false
-	for _, h := range checks {
-		if h.Err != nil {
-			failed = true
-			fmt.Fprintf(rc.stdout, "FAIL  %s: %s\n", h.Name, verifyMessage(h.Err))
-		} else {
-			fmt.Fprintf(rc.stdout, "ok    %s\n", h.Name)
-		}
-	}
-	if !c.Storage {
-		fmt.Fprintf(rc.stdout, "note  %s is not flagged for storage: no scope can be kept in it until it is\n", c.Name)
-	}
-	if failed {
-		return &checkFailed{}
-	}
-	return nil
-}
-
-// verifyMessage shows a check's failure in full: an operator running verify
-// wants the driver's own words.
-func verifyMessage(err error) string {
-	if scopes.ErrorCode(err) == scopes.EInternal {
-		return err.Error()
-	}
-	return scopes.ErrorMessage(err)
 }

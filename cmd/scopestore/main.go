@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"strings"
 	"syscall"
 
 	"github.com/scopestore/scopestore/scopes"
@@ -52,40 +53,54 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// Changes made from the command line are audited as cli:<user>.
 	ctx = scopes.WithActor(ctx, "cli:"+osUser(getenv))
 	rc := &runContext{ctx: ctx, cfg: &cfg, stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
-	if len(args) == 0 || args[0] != "-h" && args[0] != "--help" && len(args[0]) > 0 && args[0][0] == '-' {
-		// Flags alone mean the default command.
-		args = append([]string{"serve"}, args...)
-	}
-	err := execute(rootCommand(), args, rc)
+	path, err := execute(rootCommand(), args, rc)
 	if err == nil || errors.Is(err, errHelp) {
 		return exitOK
 	}
-	return report(stderr, err)
+	return report(stderr, path, err)
 }
 
-// report prints err for a person and returns its exit code.
-func report(stderr io.Writer, err error) int {
+// report prints err for a person on one line, naming the command (path),
+// and returns its exit code. A mistake in the command line ends with a
+// hint to the command's --help rather than the whole usage.
+func report(stderr io.Writer, path string, err error) int {
+	prefix := "scopestore: "
+	if _, cmd, ok := strings.Cut(path, " "); ok {
+		prefix += cmd + ": "
+	}
 	var ue *usageError
 	var ce *checkFailed
+	var msg string
+	code := exitFailure
 	switch {
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "scopestore: %s\n", ue.msg)
-		return exitUsage
 	case errors.As(err, &ce):
+		if ce.msg != "" {
+			fmt.Fprintln(stderr, prefix+ce.msg)
+		}
 		return exitCheckFailed
+	case errors.As(err, &ue):
+		msg, code = ue.msg, exitUsage
+	default:
+		msg = scopes.ErrorMessage(err)
+		switch scopes.ErrorCode(err) {
+		case scopes.EInvalid, scopes.EInvalidSettings, scopes.ETooLarge:
+			code = exitUsage
+		case scopes.ENotFound:
+			code = exitNotFound
+		case scopes.EConflict:
+			code = exitConflict
+		}
 	}
-	fmt.Fprintf(stderr, "scopestore: %s\n", scopes.ErrorMessage(err))
-	switch scopes.ErrorCode(err) {
-	case scopes.EInvalid, scopes.EInvalidSettings, scopes.ETooLarge:
-		return exitUsage
-	case scopes.ENotFound:
-		return exitNotFound
-	case scopes.EConflict:
-		return exitConflict
-	case scopes.EInternal:
+	// Validation reports each problem on a line of its own.
+	line := prefix + strings.ReplaceAll(strings.TrimSpace(msg), "\n", "; ")
+	if code == exitUsage {
+		line = strings.TrimSuffix(line, ".") + ". Try '" + path + " --help'."
+	}
+	fmt.Fprintln(stderr, line)
+	if scopes.ErrorCode(err) == scopes.EInternal && ue == nil {
 		fmt.Fprintf(stderr, "scopestore: detail: %v\n", err)
 	}
-	return exitFailure
+	return code
 }
 
 // osUser names who runs the command, for the audit log.
@@ -99,10 +114,16 @@ func osUser(getenv func(string) string) string {
 	return "unknown"
 }
 
-// checkFailed ends a command that already printed which checks failed.
-type checkFailed struct{}
+// checkFailed ends a command that already printed which checks failed;
+// msg, when set, is the line that says what that means.
+type checkFailed struct{ msg string }
 
-func (checkFailed) Error() string { return "check failed" }
+func (c *checkFailed) Error() string {
+	if c.msg != "" {
+		return c.msg
+	}
+	return "check failed"
+}
 
 func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 	level, _ := cfg.level()
@@ -115,7 +136,8 @@ func newLogger(cfg *Config, w io.Writer) *slog.Logger {
 
 func rootCommand() *command {
 	return &command{
-		name: "scopestore",
+		name:     "scopestore",
+		fallback: "serve",
 		long: "scopestore keeps web applications' session and client scopes in memory, a file, or a named cache or datasource,\n" +
 			"and serves them over an HTTP API. With no command it runs the server (serve).",
 		subs: []*command{

@@ -28,10 +28,10 @@ func sessionsCommand() *command {
 					"A filter reads at most --max-scan scopes per call; a page it cuts short says so, and its cursor goes on.\n" +
 					"Example:\n  scopestore sessions list --app shop --filter email=alice@example.com",
 				flags: sessionsListFlags, run: withServices(sessionsList)},
-			{name: "show", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1,
+			{name: "show", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
 				short: "Print one scope as JSON, as the runtime API writes it, without a visit",
 				flags: sessionFlags, run: withServices(sessionsShow)},
-			{name: "invalidate", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1,
+			{name: "invalidate", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
 				short: "Invalidate one scope: the app's next load of it answers 404",
 				flags: sessionFlags, run: withServices(sessionsInvalidate)},
 		},

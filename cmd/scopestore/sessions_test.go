@@ -162,7 +162,7 @@ func TestCLI_Sessions(t *testing.T) {
 		{"unknown app", []string{"sessions", "list", "--app", "blog"}, exitNotFound, "no app named"},
 		{"bad scope", []string{"sessions", "list", "--app", "shop", "--scope", "application"}, exitUsage, "use session or client"},
 		{"bad cfid", []string{"sessions", "show", "--app", "shop", "1234"}, exitUsage, "not a cfid"},
-		{"no cfid", []string{"sessions", "invalidate", "--app", "shop"}, exitUsage, "takes 1 argument"},
+		{"no cfid", []string{"sessions", "invalidate", "--app", "shop"}, exitUsage, "missing cfid"},
 		{"limit too large", []string{"sessions", "list", "--app", "shop", "--limit", "501"}, exitUsage, "1 to 500"},
 		{"limit zero", []string{"sessions", "list", "--app", "shop", "--limit", "0"}, exitUsage, "1 to 500"},
 		{"bad cursor", []string{"sessions", "list", "--app", "shop", "--cursor", "zz"}, exitUsage, "cursor"},
