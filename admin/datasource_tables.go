@@ -51,11 +51,19 @@ func (a *Console) datasourceProblem(c echo.Context, action, name string, err err
 
 // datasourceTables shows the state of cf_session_data and cf_client_data:
 // the panel alone for htmx (always 200, so that it is swapped in), or a
-// page.
+// page. The page has two more views, each at an address of its own so that
+// it reloads: ?plan=1, what Migrate would do, and ?migration=ID, what a run
+// did, where POST …/migrate redirects.
 func (a *Console) datasourceTables(c echo.Context) error {
 	conn, err := a.connectionOf(c, kindDatasource)
 	if err != nil {
 		return err
+	}
+	switch {
+	case c.QueryParam("migration") != "":
+		return a.migrationDone(c, conn, c.QueryParam("migration"))
+	case c.QueryParam("plan") != "":
+		return a.migrationPlan(c, conn)
 	}
 	p, status := a.tablesPanelOf(c, conn)
 	if fromHTMX(c) {

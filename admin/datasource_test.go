@@ -6,12 +6,15 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
 	_ "github.com/go-sql-driver/mysql"
 
 	"github.com/scopestore/scopestore/connections/conntest"
+	"github.com/scopestore/scopestore/scopes"
 )
 
 // luceeSessionTable is cf_session_data as Lucee creates it on MySQL: no
@@ -72,10 +75,81 @@ func TestSQLiteDatasource(t *testing.T) {
 			t.Errorf("%s expires index: %q", table, got)
 		}
 	}
-	p = tc.post("/admin/datasources/local/migrate", url.Values{"dry_run": {"1"}})
+	// The panel's Migrate… leads to the plan, a page of its own.
+	plan, _ := p.doc.Find(`[data-testid="migrate"]`).Attr("href")
+	if plan != "/admin/datasources/local/tables?plan=1" {
+		t.Errorf("Migrate… leads to %q", plan)
+	}
+	p = tc.get(plan)
 	mustStatus(t, p, http.StatusOK)
 	if p.doc.Find(`[data-testid="no-steps"]`).Length() != 1 || p.doc.Find(`[data-testid="run-plan"]`).Length() != 0 {
 		t.Errorf("the plan of up-to-date tables is not empty\n%s", p.body)
+	}
+	// A dry run posted by an older page redirects to the plan.
+	if p = tc.post("/admin/datasources/local/migrate", url.Values{"dry_run": {"1"}}); p.status != http.StatusSeeOther || p.location != plan {
+		t.Errorf("POST dry_run=1 → %d %q, want 303 to the plan", p.status, p.location)
+	}
+	// Running it with nothing to do says so on the tables' page.
+	p = tc.post("/admin/datasources/local/migrate", url.Values{"dry_run": {"0"}})
+	if p.status != http.StatusSeeOther || p.location != "/admin/datasources/local/tables" {
+		t.Fatalf("POST dry_run=0 → %d %q, want 303 to the tables", p.status, p.location)
+	}
+	if flash := tc.follow(p).testid("flash"); !strings.Contains(flash, "Nothing to do") {
+		t.Errorf("flash %q", flash)
+	}
+}
+
+// The result of a migration is a page that reloads: POST …/migrate
+// redirects to it, and it shows the steps as the audit log recorded them,
+// on any instance, for as long as the log keeps them.
+func TestMigrationResultReloads(t *testing.T) {
+	tc := newTestConsole(t, false)
+	tc.login()
+	tc.get("/admin/datasources/new?type=sqlite")
+	mustStatus(t, tc.post("/admin/datasources", url.Values{"type": {"sqlite"}, "name": {"local"},
+		"file": {filepath.Join(t.TempDir(), "sessions.db")}, "storage": {"on"}}), http.StatusSeeOther)
+	// What connections.Manager records when a run changed something.
+	ctx := context.Background()
+	if err := tc.config.AddAudit(ctx, scopes.AuditEntry{Actor: "admin:admin", Action: "connection.migrate", Target: "local",
+		Detail: "cf_session_data: delete 1 duplicate (cfid, name) rows, keeping the newest expires; cf_session_data: add PRIMARY KEY (cfid, name)"}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := tc.config.Audit(ctx, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/admin/datasources/local/tables?migration=" + strconv.FormatInt(entries[0].ID, 10)
+	for range 2 { // and again, as a reload
+		p := tc.get(path)
+		mustStatus(t, p, http.StatusOK)
+		var steps []string
+		p.doc.Find(`[data-testid="step-done"]`).Each(func(_ int, s *goquery.Selection) {
+			steps = append(steps, strings.Join(strings.Fields(s.Text()), " "))
+		})
+		want := []string{"done cf_session_data: delete 1 duplicate (cfid, name) rows, keeping the newest expires",
+			"done cf_session_data: add PRIMARY KEY (cfid, name)"}
+		if strings.Join(steps, "|") != strings.Join(want, "|") {
+			t.Errorf("steps done %q, want %q", steps, want)
+		}
+		if done := strings.Join(strings.Fields(p.testid("migration-done")), " "); !strings.Contains(done, "Run by admin:admin") {
+			t.Errorf("the result says %q", done)
+		}
+		if p.testid("cf_session_data-exists") != "yes" {
+			t.Errorf("no state of the tables after the run\n%s", p.body)
+		}
+		if p.doc.Find(`[data-testid="nav-datasources"][aria-current="page"]`).Length() != 1 {
+			t.Error("Datasources is not the current section")
+		}
+	}
+	// Another entry, or another datasource's, is no result of this one.
+	for _, bad := range []string{"?migration=1", "?migration=x", "?migration=-3"} {
+		p := tc.get("/admin/datasources/local/tables" + bad)
+		if p.status != http.StatusNotFound && p.status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 404 or 400", bad, p.status)
+		}
+		if p.doc.Find(`[data-testid="nav-datasources"]`).Length() != 1 || p.testid("error-message") == "" {
+			t.Errorf("%s: the error is not shown inside the console\n%s", bad, p.body)
+		}
 	}
 }
 
@@ -144,7 +218,7 @@ func TestMySQLLegacyTableMigration(t *testing.T) {
 	}
 
 	// The plan changes nothing.
-	p = tc.post("/admin/datasources/legacy/migrate", url.Values{"dry_run": {"1"}})
+	p = tc.get("/admin/datasources/legacy/tables?plan=1")
 	mustStatus(t, p, http.StatusOK)
 	actions := p.doc.Find(`[data-testid="step-action"]`).Text()
 	for _, want := range []string{"delete 1 duplicate", "PRIMARY KEY", "LONGTEXT"} {
@@ -162,14 +236,23 @@ func TestMySQLLegacyTableMigration(t *testing.T) {
 		t.Fatalf("the dry run changed the table: pk %d, data %s, rows %d", pk, typ, rows)
 	}
 
-	// Running it migrates, and shows what it did and the new state.
+	// Running it migrates, and redirects to what it did and the new state.
 	p = tc.post("/admin/datasources/legacy/migrate", url.Values{"dry_run": {"0"}})
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/admin/datasources/legacy/tables?migration=") {
+		t.Fatalf("run → %d %q, want 303 to the result", p.status, p.location)
+	}
+	result := p.location
+	p = tc.follow(p)
 	mustStatus(t, p, http.StatusOK)
 	if flash := p.testid("flash"); !strings.Contains(flash, "migration ran") {
 		t.Errorf("flash %q\n%s", flash, p.body)
 	}
-	if !strings.Contains(p.doc.Find(`[data-testid="step-rows"]`).Text(), "1 deleted") {
-		t.Errorf("rows affected: %q", p.doc.Find(`[data-testid="step-rows"]`).Text())
+	if done := p.testid("steps-done"); !strings.Contains(done, "delete 1 duplicate") || !strings.Contains(done, "PRIMARY KEY") {
+		t.Errorf("steps done: %q", done)
+	}
+	// A reload shows the result again and runs nothing.
+	if again := tc.get(result); again.status != http.StatusOK || again.testid("steps-done") != p.testid("steps-done") || again.testid("flash") != "" {
+		t.Errorf("reload: %d, steps %q, flash %q", again.status, again.testid("steps-done"), again.testid("flash"))
 	}
 	if got := p.testid("cf_session_data-pk"); got != "cfid, name" {
 		t.Errorf("primary key after %q", got)
@@ -213,10 +296,17 @@ func TestTablesPanelOfUnreachableDatasource(t *testing.T) {
 	if got := p.testid("tables-error"); !strings.Contains(got, "503") {
 		t.Errorf("page says %q", got)
 	}
-	p = tc.post("/admin/datasources/gone/migrate", url.Values{"dry_run": {"1"}})
+	p = tc.get("/admin/datasources/gone/tables?plan=1")
 	mustStatus(t, p, http.StatusServiceUnavailable)
 	if p.doc.Find(`[data-testid="run-plan"]`).Length() != 0 {
 		t.Error("a plan that could not be made offers to run")
+	}
+	// A run that cannot start changes nothing and says why on the plan's page.
+	p = tc.post("/admin/datasources/gone/migrate", url.Values{"dry_run": {"0"}})
+	if p.status != http.StatusSeeOther || p.location != "/admin/datasources/gone/tables?plan=1" {
+		t.Errorf("a failed run → %d %q, want 303 to the plan", p.status, p.location)
+	} else if flash := tc.follow(p).testid("flash"); !strings.Contains(flash, "cannot be reached") {
+		t.Errorf("flash %q", flash)
 	}
 
 	// Verify shows the failing check inline.
@@ -245,7 +335,7 @@ func TestPostgresDatasourceByURL(t *testing.T) {
 	if _, open := p.doc.Find("details").Attr("open"); !open {
 		t.Error("the URL given is hidden under a closed Advanced")
 	}
-	p = tc.post("/admin/datasources/pg/migrate", url.Values{"dry_run": {"0"}})
+	p = tc.follow(tc.post("/admin/datasources/pg/migrate", url.Values{"dry_run": {"0"}}))
 	mustStatus(t, p, http.StatusOK)
 	for _, table := range []string{"cf_session_data", "cf_client_data"} {
 		if got := p.testid(table + "-pk"); got != "cfid, name" {

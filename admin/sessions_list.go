@@ -192,14 +192,45 @@ func sizeText(n int) string {
 	return strconv.FormatFloat(float64(n)/1000/1000, 'f', 1, 64) + " MB"
 }
 
-// pageNote says what the page shows and in which order.
+// pageNote says what the page shows and in which order: sorting by last
+// visit sorts this page only, so with more than one page it says that the
+// newest may be on another.
 func (t sessionsTable) pageNote() string {
 	n := len(t.Rows)
 	what := strconv.Itoa(n) + " " + kindNoun(t.Form.kind(), n != 1) + " on this page"
-	if t.Form.Order == orderLastVisit {
-		return what + ", sorted by last visit within the page (newest first); pages follow cfid order"
+	if storage, ok := t.oneStorage(); ok {
+		what += ", all in storage " + storage
 	}
-	return what + ", in cfid order, as pages are"
+	if t.Form.Order != orderLastVisit {
+		return what + ", in cfid order, as pages are"
+	}
+	what += ", sorted by last visit within this page (newest first); pages follow cfid order"
+	if t.Next != "" || t.Form.Cursor != "" {
+		what += ", so the newest may be on another page"
+	}
+	return what
+}
+
+// oneStorage returns the storage of the page's rows when they all have the
+// same one, as they do when one storage answered the page: the page then
+// says it once rather than in a column that repeats it on every row.
+func (t sessionsTable) oneStorage() (string, bool) {
+	if len(t.Rows) == 0 {
+		return "", false
+	}
+	for _, r := range t.Rows[1:] {
+		if r.Storage != t.Rows[0].Storage {
+			return "", false
+		}
+	}
+	return t.Rows[0].Storage, true
+}
+
+// storageColumn tells whether the rows need a Storage column: only when
+// they are not all in one storage.
+func (t sessionsTable) storageColumn() bool {
+	_, one := t.oneStorage()
+	return !one
 }
 
 // partialNote says that the scan bound cut the page short.

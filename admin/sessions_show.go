@@ -77,13 +77,42 @@ func (o *sessionOps) peek(ctx context.Context, app, kind, cfid string) (scopes.K
 	return key, set, sc, scopeGone(key, err)
 }
 
-// scopeGone words "not found" for an operator rather than for the app.
+// scopeGone words "not found" for an operator rather than for the app, as
+// a goneError: a scope's page that is reloaded after the scope ended
+// stays in the console and leads back to its app's list.
 func scopeGone(key scopes.Key, err error) error {
 	if scopes.ErrorCode(err) != scopes.ENotFound {
 		return err
 	}
-	return scopes.Errorf(scopes.ENotFound, "There is no live %s %s of %s: it expired or was invalidated.",
-		kindNoun(key.Kind, false), key.CFID, key.App)
+	return &goneError{Key: key, Err: scopes.Errorf(scopes.ENotFound, "There is no live %s %s of %s: it expired or was invalidated.",
+		kindNoun(key.Kind, false), key.CFID, key.App)}
+}
+
+// goneError is a scope that is no longer live: it expired, or the app, the
+// CLI or an operator invalidated it.
+type goneError struct {
+	Key scopes.Key
+	Err *scopes.Error
+}
+
+func (e *goneError) Error() string { return e.Err.Error() }
+
+// Unwrap lets the error page and the JSON API read the code and message.
+func (e *goneError) Unwrap() error { return e.Err }
+
+// guide titles the error page after the scope and leads back to the list
+// of its app's scopes, and to the audit log, which names whoever
+// invalidated it in the console or the CLI.
+func (e *goneError) guide(v errorView) errorView {
+	v.Heading = title(kindNoun(e.Key.Kind, false)) + " " + shortCFID(e.Key.CFID) + " is gone"
+	v.Title = v.Heading
+	v.Hint = "Whoever invalidated it from the console or the CLI is named in the audit log; the application's own invalidations and expiries are not recorded there."
+	v.Section = "sessions"
+	v.Links = []errorLink{
+		{sessionsListPath(e.Key.App, e.Key.Kind), "All " + kindNoun(e.Key.Kind, true) + " of " + e.Key.App},
+		{Prefix + "/audit", "Audit log"},
+	}
+	return v
 }
 
 // builtin is one built-in of a scope as its page lists it.

@@ -81,8 +81,17 @@ func TestSessionsList(t *testing.T) {
 	if text := p.doc.Find(`[data-testid="sessions"]`).Text(); strings.Contains(text, alice.CFID) || !strings.Contains(text, alice.CFID[:8]+"…") {
 		t.Errorf("the list does not mask cfids to 8 characters:\n%s", text)
 	}
-	if note := p.testid("page-note"); !strings.Contains(note, "sorted by last visit within the page") {
-		t.Errorf("page note %q does not say how the page is sorted", note)
+	if note := p.testid("page-note"); !strings.Contains(note, "sorted by last visit within this page") ||
+		!strings.Contains(note, "pages follow cfid order") || strings.Contains(note, "another page") {
+		t.Errorf("page note %q does not say how the one page is sorted", note)
+	}
+	if hint := p.testid("order-hint"); !strings.Contains(hint, "this page only") {
+		t.Errorf("the sort's hint %q", hint)
+	}
+	// One storage holds every row: said once, not in a column.
+	if note := p.testid("page-note"); !strings.Contains(note, "all in storage memory") ||
+		p.doc.Find(`[data-testid="col-storage"]`).Length() != 0 {
+		t.Errorf("the storage is not said once: note %q, column %d", note, p.doc.Find(`[data-testid="col-storage"]`).Length())
 	}
 	// The table refreshes itself with htmx.
 	box := p.doc.Find(`[data-testid="sessions-table"]`)
@@ -169,6 +178,10 @@ func TestSessionsPaging(t *testing.T) {
 	tc.login()
 	tc.createApp(t, "shop")
 	tc.createScopes(t, "shop", scopes.Session, 120)
+	// Sorted by last visit, a page says that the newest may be on another.
+	if note := tc.get("/admin/sessions?app=shop").testid("page-note"); !strings.Contains(note, "so the newest may be on another page") {
+		t.Errorf("first of 3 pages by last visit: %q", note)
+	}
 	seen := map[string]int{}
 	path, pages := "/admin/sessions?app=shop&scope=session&order=cfid", 0
 	for path != "" {
@@ -236,8 +249,8 @@ func TestSessionsOpenMasksTheAppsSensitiveKeys(t *testing.T) {
 			t.Errorf("%s shows %q, want ••••", key, got)
 		}
 	}
-	if got := p.testid("data-name"); got != `"Alice"` {
-		t.Errorf("data name = %q, want \"Alice\"", got)
+	if got := p.testid("data-name"); got != "Alice" {
+		t.Errorf("data name = %q, want Alice", got)
 	}
 	if got := p.testid("app-sensitive-keys"); got != "dob, MRN" {
 		t.Errorf("the page lists the app's sensitive keys as %q, want dob, MRN", got)
@@ -273,7 +286,7 @@ func TestSessionsOpenMasksSensitiveValues(t *testing.T) {
 			t.Errorf("%s shows %q, want ••••", key, got)
 		}
 	}
-	for key, want := range map[string]string{"email": `"alice@example.com"`, "holder": `"Alice"`, "qty": "2"} {
+	for key, want := range map[string]string{"email": "alice@example.com", "holder": "Alice", "qty": "2"} {
 		if got := p.testid("data-" + key); got != want {
 			t.Errorf("data %s = %q, want %q", key, got, want)
 		}
@@ -321,6 +334,66 @@ func TestSessionsOpenMasksSensitiveValues(t *testing.T) {
 	mustStatus(t, p, http.StatusNotFound)
 	if !strings.Contains(p.testid("error-message"), "expired or was invalidated") {
 		t.Errorf("not found: %q", p.testid("error-message"))
+	}
+}
+
+// A string in the data shows as its text, escaped as HTML, never as JSON
+// escapes nor as markup.
+func TestSessionsOpenShowsStringsAsText(t *testing.T) {
+	tc := newTestConsole(t, false)
+	tc.login()
+	tc.createApp(t, "shop")
+	sc := tc.createScope(t, "shop", scopes.Session, `{"note":"<b>bold</b> & 'quotes'","n":42,"s":"42"}`)
+	p := tc.get("/admin/sessions/shop/session/" + sc.CFID)
+	mustStatus(t, p, http.StatusOK)
+	if got := p.testid("data-note"); got != `<b>bold</b> & 'quotes'` {
+		t.Errorf("note shows %q", got)
+	}
+	data := p.doc.Find(`[data-testid="data"]`)
+	if html, _ := data.Html(); strings.Contains(html, `\u003c`) || strings.Contains(html, "<b>") || !strings.Contains(html, "&lt;b&gt;bold&lt;/b&gt; &amp; ") {
+		t.Errorf("the data is not HTML-escaped text:\n%s", html)
+	}
+	// A string and a number that read alike are told apart by their class.
+	if s, n := p.doc.Find(`[data-testid="data-s"]`), p.doc.Find(`[data-testid="data-n"]`); !s.HasClass("str") || n.HasClass("str") {
+		t.Errorf("string %q (str %v) and number %q (str %v)", s.Text(), s.HasClass("str"), n.Text(), n.HasClass("str"))
+	}
+}
+
+// The page of a session that ended since it was opened stays in the
+// console: its navigation, what happened, and the way back to the app's
+// list. So does any error of a signed-in administrator.
+func TestSessionsGoneStaysInTheConsole(t *testing.T) {
+	tc := newTestConsole(t, false)
+	tc.login()
+	tc.createApp(t, "shop")
+	sc := tc.createScope(t, "shop", scopes.Session, `{"n":1}`)
+	path := "/admin/sessions/shop/session/" + sc.CFID
+	mustStatus(t, tc.get(path), http.StatusOK)
+	// Invalidated elsewhere: by the app, through the engine.
+	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: sc.CFID}
+	if err := tc.engine.Delete(context.Background(), mustSettings(t, tc, "shop"), key); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []page{tc.get(path), tc.post(path+"/invalidate", url.Values{"confirm": {"yes"}})} {
+		mustStatus(t, p, http.StatusNotFound)
+		if got := p.testid("error-heading"); got != "Session "+sc.CFID[:8]+"… is gone" {
+			t.Errorf("heading %q", got)
+		}
+		if got := p.testid("error-message"); !strings.Contains(got, sc.CFID) || !strings.Contains(got, "expired or was invalidated") {
+			t.Errorf("message %q", got)
+		}
+		if p.doc.Find(`[data-testid="nav-sessions"][aria-current="page"]`).Length() != 1 {
+			t.Error("the page has lost the console's navigation")
+		}
+		if back, _ := p.doc.Find(`[data-testid="error-back"]`).Attr("href"); back != "/admin/sessions?app=shop&scope=session" {
+			t.Errorf("the way back is %q", back)
+		}
+	}
+	// Any page that does not exist, signed in: inside the console too.
+	p := tc.get("/admin/nowhere")
+	mustStatus(t, p, http.StatusNotFound)
+	if p.doc.Find(`[data-testid="nav-overview"]`).Length() != 1 || p.testid("error-message") != "There is no such page." {
+		t.Errorf("a signed-in 404 is not inside the console:\n%s", p.body)
 	}
 }
 

@@ -39,16 +39,21 @@ func sensitiveKey(name string, keys []string) bool {
 const (
 	nodeObject = "object"
 	nodeArray  = "array"
+	nodeString = "string"
 	nodeValue  = "value"
 	nodeMasked = "masked"
 )
 
 // treeNode is one member of a scope's data as the scope's page shows it:
-// an object or array with its members, a value as JSON, or a masked value.
+// an object or array with its members, a string as its text, another value
+// as JSON, or a masked value.
 type treeNode struct {
 	// Key is the member's name, or its index in an array ("[0]").
-	Key      string
-	Kind     string
+	Key  string
+	Kind string
+	// Text is a string's own text, unescaped, so that the page shows
+	// <b> & 'x' as that, escaped as HTML by templ; for a value it is JSON:
+	// a number, true, false, null, or a member nested too deep to draw.
 	Text     string
 	Children []treeNode
 }
@@ -90,11 +95,13 @@ func (r treeReader) readNode(key string, depth int, masked bool) (treeNode, erro
 	}
 	delim, isDelim := tok.(json.Delim)
 	if !isDelim {
-		n := treeNode{Key: key, Kind: nodeValue, Text: scalarText(tok)}
 		if masked {
-			n = treeNode{Key: key, Kind: nodeMasked, Text: mask}
+			return treeNode{Key: key, Kind: nodeMasked, Text: mask}, nil
 		}
-		return n, nil
+		if str, ok := tok.(string); ok {
+			return treeNode{Key: key, Kind: nodeString, Text: str}, nil
+		}
+		return treeNode{Key: key, Kind: nodeValue, Text: scalarText(tok)}, nil
 	}
 	n := treeNode{Key: key, Kind: nodeObject}
 	if delim == '[' {
@@ -132,20 +139,27 @@ func (r treeReader) readNode(key string, depth int, masked bool) (treeNode, erro
 	return n, nil
 }
 
-// scalarText writes a JSON scalar token as JSON.
+// scalarText writes a JSON scalar token other than a string as JSON.
 func scalarText(tok json.Token) string {
 	switch v := tok.(type) {
 	case nil:
 		return "null"
-	case string:
-		b, _ := json.Marshal(v)
-		return string(b)
 	case json.Number:
 		return v.String()
 	case bool:
 		return strconv.FormatBool(v)
 	}
 	return ""
+}
+
+// jsonString writes s as a JSON string. Unlike json.Marshal it leaves <, >
+// and & as they are: the page escapes them as HTML, and \u003c would show.
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // flatText writes a node as compact JSON, for members nested too deep to draw.
@@ -157,8 +171,7 @@ func flatText(n treeNode) string {
 
 func writeFlat(w io.StringWriter, n treeNode, named bool) {
 	if named {
-		k, _ := json.Marshal(n.Key)
-		_, _ = w.WriteString(string(k) + ":")
+		_, _ = w.WriteString(jsonString(n.Key) + ":")
 	}
 	switch n.Kind {
 	case nodeObject, nodeArray:
@@ -174,6 +187,8 @@ func writeFlat(w io.StringWriter, n treeNode, named bool) {
 			writeFlat(w, c, n.Kind == nodeObject)
 		}
 		_, _ = w.WriteString(close)
+	case nodeString:
+		_, _ = w.WriteString(jsonString(n.Text))
 	default:
 		_, _ = w.WriteString(n.Text)
 	}

@@ -29,7 +29,7 @@ func TestDataTreeMasksSensitiveKeysAtAnyDepth(t *testing.T) {
 			t.Errorf("the tree holds %q: %s", secret, got)
 		}
 	}
-	want := `b=value:1;a=object:;SSN=masked:••••;ok=value:"x";list=array:;[0]=object:;cvv=masked:••••;[1]=object:;iban=masked:••••;` +
+	want := `b=value:1;a=object:;SSN=masked:••••;ok=string:x;list=array:;[0]=object:;cvv=masked:••••;[1]=object:;iban=masked:••••;` +
 		`secret_token=masked:••••;e=array:;n=value:null;`
 	if got != want {
 		t.Errorf("tree\n%s\nwant, in stored order,\n%s", got, want)
@@ -49,6 +49,34 @@ func TestDataTreeMasksTheAppsSensitiveKeys(t *testing.T) {
 	want := `{"DOB":••••,"user":{"dob":••••,"list":[{"Mrn":••••}]},"name":"x","password":••••}`
 	if got != want {
 		t.Errorf("tree %s\nwant %s: the app's keys in any case and at any depth, and the built-in words", got, want)
+	}
+}
+
+// A string is its own text, for templ to escape as HTML: not JSON, whose
+// escapes (\u003c, \") would show on the page. JSON text, where the page
+// shows JSON, keeps <, > and & too.
+func TestDataTreeShowsStringsAsText(t *testing.T) {
+	nodes, err := dataTree([]byte(`{"note":"\u003cb\u003ebold\u003c/b\u003e \u0026 'quotes'","quote":"say \"hi\"\nbye","n":42,"s":"42",`+
+		`"deep":`+strings.Repeat(`{"<k>":`, maxTreeDepth+2)+`"<i>&"`+strings.Repeat(`}`, maxTreeDepth+2)+`}`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []treeNode{
+		{Key: "note", Kind: nodeString, Text: `<b>bold</b> & 'quotes'`},
+		{Key: "quote", Kind: nodeString, Text: "say \"hi\"\nbye"},
+		{Key: "n", Kind: nodeValue, Text: "42"},
+		{Key: "s", Kind: nodeString, Text: "42"},
+	} {
+		if got := nodes[i]; got.Key != want.Key || got.Kind != want.Kind || got.Text != want.Text {
+			t.Errorf("%s is %s %q, want %s %q", want.Key, got.Kind, got.Text, want.Kind, want.Text)
+		}
+	}
+	n := nodes[4]
+	for n.Kind == nodeObject {
+		n = n.Children[0]
+	}
+	if want := `{"<k>":"<i>&"}`; n.Kind != nodeValue || !strings.HasPrefix(n.Text, `{"<k>":`) || !strings.Contains(n.Text, want) {
+		t.Errorf("the flattened member is %s %q, want JSON holding %s", n.Kind, n.Text, want)
 	}
 }
 

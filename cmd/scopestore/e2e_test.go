@@ -109,14 +109,35 @@ func TestAdministratorStory(t *testing.T) {
 		t.Fatalf("the plan does not show the key and the duplicates:\n%s", plan)
 	}
 	screenshot(t, ctx, "07-migrate-plan")
+	shotsWideAndNarrow(t, ctx, "07-migrate-plan", chromedp.WaitVisible(id("run-plan")))
 	step("run plan", chromedp.Click(id("run-plan")), chromedp.WaitVisible(id("cf_session_data-pk")))
-	if pk := text(`[data-testid="cf_session_data-pk"]`); !strings.Contains(pk, "cfid") {
-		t.Fatalf("after migrating the primary key is %q", pk)
+	migrated := func() {
+		t.Helper()
+		if pk := text(`[data-testid="cf_session_data-pk"]`); !strings.Contains(pk, "cfid") {
+			t.Fatalf("after migrating the primary key is %q", pk)
+		}
+		if dt := text(`[data-testid="cf_session_data-data"]`); !strings.Contains(strings.ToLower(dt), "longtext") {
+			t.Fatalf("after migrating the data column is %q", dt)
+		}
+		if done := text(`[data-testid="steps-done"]`); !strings.Contains(done, "PRIMARY KEY") || !strings.Contains(done, "duplicate") {
+			t.Fatalf("the result does not show the steps done:\n%s", done)
+		}
 	}
-	if dt := text(`[data-testid="cf_session_data-data"]`); !strings.Contains(strings.ToLower(dt), "longtext") {
-		t.Fatalf("after migrating the data column is %q", dt)
+	migrated()
+	if f := text(`[data-testid="flash"]`); !strings.Contains(f, "migration ran") {
+		t.Errorf("flash %q", f)
 	}
 	screenshot(t, ctx, "08-migrated")
+	// The result has an address of its own: a reload shows it again, and
+	// runs nothing.
+	if loc, err := chromedp.Run(ctx, chromedp.Location()); err != nil || !strings.Contains(loc, "/admin/datasources/sstorage/tables?migration=") {
+		t.Fatalf("the result is at %q (%v), not a page of its own", loc, err)
+	}
+	step("reload the result", chromedp.Reload(), chromedp.WaitVisible(id("steps-done")))
+	migrated()
+	shotsWideAndNarrow(t, ctx, "08-migrated", chromedp.WaitVisible(id("steps-done")))
+	step("tables page", chromedp.Navigate(url+"/admin/datasources/sstorage/tables"), chromedp.WaitVisible(id("cf_session_data-pk")))
+	shotsWideAndNarrow(t, ctx, "08-tables", chromedp.WaitVisible(id("cf_session_data-pk")))
 
 	// The server's sessions go to the Redis cache, with cluster on.
 	step("scope",
