@@ -24,10 +24,15 @@ func (a *Console) appCreate(c echo.Context) error {
 		return a.renderAppList(c, http.StatusUnprocessableEntity, f)
 	}
 	key, err := a.Directory.CreateApp(c.Request().Context(), f.Name)
-	if code := scopes.ErrorCode(err); code == scopes.EConflict || code == scopes.EInvalid {
-		f.Errors["name"] = scopes.ErrorMessage(err)
+	switch scopes.ErrorCode(err) {
+	case "":
+	case scopes.EConflict:
+		f.Errors["name"] = "An application named " + f.Name + " already exists: choose another name, or open it in the list above."
 		return a.renderAppList(c, http.StatusUnprocessableEntity, f)
-	} else if err != nil {
+	case scopes.EInvalid:
+		f.Errors["name"] = sentence(scopes.ErrorMessage(err))
+		return a.renderAppList(c, http.StatusUnprocessableEntity, f)
+	default:
 		return err
 	}
 	return a.renderKey(c, keyView{App: f.Name, Key: key})

@@ -13,8 +13,14 @@ func (a *Console) appSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	server, err := a.Directory.ServerSettings(ctx)
+	if err != nil {
+		return err
+	}
 	f := readSettingsForm(c)
-	if !f.validate() {
+	if ok, err := a.judgeSettings(ctx, &f, server); err != nil {
+		return err
+	} else if !ok {
 		return a.renderApp(c, http.StatusUnprocessableEntity, &f, nil)
 	}
 	if _, err := a.Directory.SetAppSettings(ctx, name, f.changes(current, explicitOnApp)); err != nil {
@@ -23,6 +29,6 @@ func (a *Console) appSettings(c echo.Context) error {
 		}
 		return a.renderApp(c, http.StatusUnprocessableEntity, &f, nil)
 	}
-	setFlash(c, "ok", "Settings of "+name+" saved")
+	setFlash(c, "ok", "The settings of "+name+" are saved.")
 	return redirect(c, appPath(name, ""))
 }

@@ -88,7 +88,7 @@ func TestCreateAppRefusesBadNames(t *testing.T) {
 	tc.login()
 	tc.createApp(t, "shop")
 	for _, c := range []struct{ name, contains string }{
-		{"", "Enter the application's name"},
+		{"", "Name is required"},
 		{"my shop", "letters, digits"},
 		{"-shop", "starting with a letter or digit"},
 		{"shop", "already exists"},
@@ -248,7 +248,7 @@ func TestAppSettingsShowWhereEachComesFrom(t *testing.T) {
 		t.Errorf("save → %q", p.location)
 	}
 	p = tc.get("/admin/apps/shop")
-	if got := p.testid("flash"); got != "Settings of shop saved" {
+	if got := p.testid("flash"); got != "The settings of shop are saved." {
 		t.Errorf("flash %q", got)
 	}
 	if got := p.testid("from-clientStorage"); got != "set by an administrator" {
@@ -275,7 +275,7 @@ func TestAppSettingsShowWhereEachComesFrom(t *testing.T) {
 	form.Set("sessionStorage", "nosuch")
 	p = tc.post("/admin/apps/shop/settings", form)
 	mustStatus(t, p, http.StatusUnprocessableEntity)
-	if got := p.testid("error-sessionStorage"); !strings.Contains(got, "unknown storage") {
+	if got := p.testid("error-sessionStorage"); !strings.Contains(got, "Session storage nosuch is not available") {
 		t.Errorf("error-sessionStorage = %q", got)
 	}
 	if after, _ := tc.dir.Effective(ctx, "shop"); after.Values["sessionStorage"] != before.Values["sessionStorage"] || after.Values["sessionType"] != before.Values["sessionType"] {

@@ -10,27 +10,33 @@ import (
 )
 
 // connectionCreate stores a new connection and, unless told not to,
-// verifies it; bad input shows the form again with a message per field.
+// verifies it; bad input shows the form again with every field's message
+// beside it and the values typed.
 func (a *Console) connectionCreate(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		typ := strings.TrimSpace(c.FormValue("type"))
 		if !storableType(kind, typ) {
-			return scopes.Errorf(scopes.EInvalid, "scopestore cannot create a %s of type %q: choose one on the New %s page.", kind, typ, kind)
+			return scopes.Errorf(scopes.EInvalid, "This version cannot create a %s of type %q: choose a type on the New %s page.", kind, typ, kind)
 		}
 		f := readConnectionForm(c, kind, typ)
 		title := "New " + connTypeLabel(typ) + " " + kind
-		if !f.validate() {
-			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(a.meta(c, title, connSection(kind)), f, false))
+		again := func(status int) error {
+			return a.render(c, status, connectionFormPage(a.meta(c, title, connSection(kind)), f, connStatus{}, false))
 		}
-		err := a.Connections.Create(c.Request().Context(), f.connection())
+		conn := f.connection()
+		if !a.checkConnection(&f, conn) {
+			return again(http.StatusUnprocessableEntity)
+		}
+		err := a.Connections.Create(c.Request().Context(), conn)
 		switch scopes.ErrorCode(err) {
 		case "":
 		case scopes.EInvalid:
 			f.invalid(err)
-			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(a.meta(c, title, connSection(kind)), f, false))
+			return again(http.StatusUnprocessableEntity)
 		case scopes.EConflict:
-			f.Errors["name"] = scopes.ErrorMessage(err) + ": choose another name."
-			return a.render(c, http.StatusConflict, connectionFormPage(a.meta(c, title, connSection(kind)), f, false))
+			// Caches and datasources share their names.
+			f.Errors["name"] = "A cache or datasource named " + f.Name + " exists already (names ignore case): choose another name."
+			return again(http.StatusConflict)
 		default:
 			return err
 		}

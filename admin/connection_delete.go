@@ -25,7 +25,7 @@ func (a *Console) connectionDelete(kind string) echo.HandlerFunc {
 		switch scopes.ErrorCode(err) {
 		case "":
 		case scopes.EConflict:
-			setFlash(c, "bad", scopes.ErrorMessage(err)+". "+inUseAdvice+" Nothing was deleted.")
+			setFlash(c, "bad", scopes.ErrorMessage(err)+" "+inUseAdvice+" Nothing was deleted.")
 			return redirect(c, connPath(kind, conn.Name, ""))
 		default:
 			return err

@@ -20,6 +20,6 @@ func (a *Console) connectionEdit(kind string) echo.HandlerFunc {
 			return a.render(c, http.StatusOK, connectionViewPage(m, conn))
 		}
 		tables := kind == kindDatasource && conn.Storage
-		return a.render(c, http.StatusOK, connectionFormPage(m, connectionFormOf(conn), tables))
+		return a.render(c, http.StatusOK, connectionFormPage(m, connectionFormOf(conn), statusOf(conn), tables))
 	}
 }

@@ -16,6 +16,6 @@ func (a *Console) connectionNew(kind string) echo.HandlerFunc {
 			return a.render(c, http.StatusOK, connectionTypePage(m, kind))
 		}
 		m := a.meta(c, "New "+connTypeLabel(typ)+" "+kind, connSection(kind))
-		return a.render(c, http.StatusOK, connectionFormPage(m, newConnectionForm(kind, typ), false))
+		return a.render(c, http.StatusOK, connectionFormPage(m, newConnectionForm(kind, typ), connStatus{}, false))
 	}
 }

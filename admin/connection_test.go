@@ -111,8 +111,12 @@ func TestCreateRedisCacheAndVerify(t *testing.T) {
 	if got := p.testid("type-sessions"); got != "Redis" {
 		t.Errorf("type column %q", got)
 	}
-	if got := p.doc.Find(`[data-testid="status-sessions"] [data-testid="verify-status"]`).Text(); got != "not verified" {
-		t.Errorf("status before Verify %q", got)
+	// Verify ran on save, and its result is kept.
+	if got := p.doc.Find(`[data-testid="status-sessions"] [data-testid="verify-status"]`).Text(); got != "verified" {
+		t.Errorf("status after Verify on save %q", got)
+	}
+	if got := p.testid("server-sessions"); got != form.Get("url") {
+		t.Errorf("server column %q, want %q", got, form.Get("url"))
 	}
 
 	// Verify with htmx: the result replaces the status in the row.
@@ -297,10 +301,10 @@ func TestConnectionFormErrors(t *testing.T) {
 		p := tc.post("/admin/caches", url.Values{"type": {"redis"}, "name": {"bad"}, "port": {"99999"},
 			"prefix": {"mine:"}, "timeout": {"3s"}, "storage": {"on"}})
 		mustStatus(t, p, http.StatusUnprocessableEntity)
-		if got := p.testid("error-port"); !strings.Contains(got, `port "99999" is not a port number`) {
+		if got := p.testid("error-port"); got != "Port must be a whole number from 1 to 65535." {
 			t.Errorf("port message %q", got)
 		}
-		if got := p.testid("error-host"); !strings.Contains(got, "needs url, or host") {
+		if got := p.testid("error-host"); !strings.HasPrefix(got, "Host is required") || !strings.Contains(got, "URL") {
 			t.Errorf("host message %q", got)
 		}
 		for name, want := range map[string]string{"name": "bad", "port": "99999", "prefix": "mine:", "timeout": "3s"} {
@@ -329,7 +333,7 @@ func TestConnectionFormErrors(t *testing.T) {
 		tc.get("/admin/caches/new?type=redis")
 		p := tc.post("/admin/caches", url.Values{"type": {"redis"}, "name": {"9 lives"}, "host": {"127.0.0.1"}})
 		mustStatus(t, p, http.StatusUnprocessableEntity)
-		if got := p.testid("error-name"); !strings.Contains(got, "invalid") {
+		if got := p.testid("error-name"); !strings.HasPrefix(got, "Name must start with a letter") {
 			t.Errorf("name message %q", got)
 		}
 	})
@@ -344,7 +348,7 @@ func TestConnectionFormErrors(t *testing.T) {
 		tc.get("/admin/caches/new?type=redis")
 		p := tc.post("/admin/caches", url.Values{"type": {"redis"}, "name": {"DUP"}, "host": {"127.0.0.2"}})
 		mustStatus(t, p, http.StatusConflict)
-		if got := p.testid("error-name"); !strings.Contains(got, "already exists") {
+		if got := p.testid("error-name"); !strings.Contains(got, "named DUP exists already") {
 			t.Errorf("name message %q", got)
 		}
 		if inputValue(p, "host") != "127.0.0.2" {
@@ -417,7 +421,7 @@ func TestRefusedWhileInUse(t *testing.T) {
 	}
 	p = tc.get(p.location)
 	flash := p.testid("flash")
-	for _, want := range []string{"cannot delete", "app shop", "Scope page", "Nothing was deleted"} {
+	for _, want := range []string{"Cannot delete connection shared", "app shop", "Scope page", "Nothing was deleted"} {
 		if !strings.Contains(flash, want) {
 			t.Errorf("flash %q lacks %q", flash, want)
 		}

@@ -18,7 +18,7 @@ func (a *Console) connectionUpdate(kind string) echo.HandlerFunc {
 			return err
 		}
 		if !storableType(kind, old.Type) {
-			return scopes.Errorf(scopes.EInvalid, "The console cannot edit %s connections yet: use the command line (scopestore connection).", connTypeLabel(old.Type))
+			return scopes.Errorf(scopes.EInvalid, "The console cannot edit %s connections yet: use the command line (scopestore connection edit).", connTypeLabel(old.Type))
 		}
 		f := readConnectionForm(c, kind, old.Type)
 		f.Name, f.Editing, f.HasSecret = old.Name, true, old.HasSecret
@@ -33,21 +33,24 @@ func (a *Console) connectionUpdate(kind string) echo.HandlerFunc {
 			}
 		}
 		m := a.meta(c, connKindTitle(kind)+" "+old.Name, connSection(kind))
-		if !f.validate() {
-			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(m, f, false))
+		again := func(status int) error {
+			return a.render(c, status, connectionFormPage(m, f, statusOf(old), false))
+		}
+		if !a.checkConnection(&f, conn) {
+			return again(http.StatusUnprocessableEntity)
 		}
 		err = a.Connections.Update(c.Request().Context(), conn, keepSecret)
 		switch scopes.ErrorCode(err) {
 		case "":
 		case scopes.EInvalid:
 			f.invalid(err)
-			return a.render(c, http.StatusUnprocessableEntity, connectionFormPage(m, f, false))
+			return again(http.StatusUnprocessableEntity)
 		case scopes.EConflict:
 			// In use: keep the flag as stored, say why and what to do.
 			f.Storage = old.Storage
-			m.Flash = Flash{Kind: "bad", Message: scopes.ErrorMessage(err) + ". " + inUseAdvice + " Nothing was saved."}
-			f.Errors["storage"] = "Still in use: the Storage flag stays."
-			return a.render(c, http.StatusConflict, connectionFormPage(m, f, false))
+			m.Flash = Flash{Kind: "bad", Message: scopes.ErrorMessage(err) + " " + inUseAdvice + " Nothing was saved."}
+			f.Errors["storage"] = "Storage stays ticked while the " + kind + " holds scopes."
+			return again(http.StatusConflict)
 		default:
 			return err
 		}
@@ -56,5 +59,6 @@ func (a *Console) connectionUpdate(kind string) echo.HandlerFunc {
 	}
 }
 
-// inUseAdvice says what to do about a connection that holds scopes.
-const inUseAdvice = "Point the session and client storage of those users elsewhere first — on the Scope page for the server defaults, on each application's page for an app — then try again."
+// inUseAdvice says where to do what the connection manager's refusal of a
+// change to a connection that holds scopes asks for.
+const inUseAdvice = "The server defaults' storage is set on the Scope page, an application's on its own page."

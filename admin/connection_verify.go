@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -141,6 +142,7 @@ func (a *Console) connectionVerify(kind string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		started := time.Now()
 		hs, err := a.Connections.Verify(c.Request().Context(), conn.Name)
 		if err != nil && !fromHTMX(c) {
 			return err
@@ -151,10 +153,11 @@ func (a *Console) connectionVerify(kind string) echo.HandlerFunc {
 			a.Logger.Warn("verify", "connection", conn.Name, "err", err)
 			checks = []verifyCheckView{{Name: "verify", Message: scopes.ErrorMessage(err)}}
 		}
+		st := justVerified(started, checks)
 		if fromHTMX(c) {
-			return a.render(c, http.StatusOK, verifyBox(kind, conn.Name, fragmentCSRF(c), checks, true))
+			return a.render(c, http.StatusOK, verifyBox(kind, conn.Name, fragmentCSRF(c), st))
 		}
 		m := a.meta(c, "Verify "+conn.Name, connSection(kind))
-		return a.render(c, http.StatusOK, verifyPage(m, kind, conn, checks))
+		return a.render(c, http.StatusOK, verifyPage(m, kind, conn, st))
 	}
 }

@@ -27,6 +27,12 @@ type Connections interface {
 	Verify(ctx context.Context, name string) ([]scopes.Health, error)
 	Tables(ctx context.Context, name string) ([]scopes.TableStatus, error)
 	Migrate(ctx context.Context, name string, dryRun bool) ([]scopes.MigrationStep, error)
+	// Check judges a definition without storing it, so that a form shows
+	// every problem at once rather than the first.
+	Check(c scopes.Connection) error
+	// RecordHealth keeps the outcome of a storage's health check that
+	// started at at, for the lists of every instance.
+	RecordHealth(ctx context.Context, name string, at time.Time, err error) error
 }
 
 // Options is what the console needs, wired by cmd.

@@ -22,9 +22,9 @@ func readAppForm(c echo.Context) appForm {
 // beside the field.
 func (f *appForm) validate() bool {
 	if f.Name == "" {
-		f.Errors["name"] = "Enter the application's name, as its this.name says."
+		f.Errors["name"] = "Name is required: enter the application's name, as this.name in its Application.cfc says it."
 	} else if err := scopes.ValidateAppName(f.Name); err != nil {
-		f.Errors["name"] = "Use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
+		f.Errors["name"] = "Name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
 	}
 	return len(f.Errors) == 0
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"maps"
 	"net/url"
 	"slices"
@@ -121,10 +122,89 @@ func (f connectionForm) checked(param string) bool {
 	return err == nil && b
 }
 
-// validate checks what connections.Validate cannot see, as it checks each
-// param alone: the fields that exclude each other.
+// connFieldLabels name the fields of the connection forms as their labels
+// do, so that a message names the field the administrator sees.
+var connFieldLabels = map[string]string{
+	"name": "Name", "type": "Type", "url": "URL", "host": "Host", "port": "Port", "mode": "Mode",
+	"master": "Master", "database": "Database", "tls": "Use TLS", "username": "User name",
+	"password": "Password", "prefix": "Key prefix", "pool_size": "Pool size", "timeout": "Timeout",
+	"min_replicas_acked": "Replicas to wait for", "replica_timeout": "Replica wait",
+	"strict": "Throw error upon data truncation", "dsn": "DSN", "file": "File", "storage": "Storage",
+	"servers": "Servers", "bucket": "Bucket",
+}
+
+// connFieldLabel is the label of a field of a type's form.
+func connFieldLabel(typ, param string) string {
+	if param == "timeout" && typ != "redis" {
+		return "Connect timeout"
+	}
+	if l, ok := connFieldLabels[param]; ok {
+		return l
+	}
+	return param
+}
+
+// connRequired lists the fields each type's form needs, each with the
+// field that may stand in for it ("" when none may): a MySQL host is
+// needed unless a DSN is given.
+var connRequired = map[string]map[string]string{
+	"redis":    {"host": "url"},
+	"mysql":    {"host": "dsn", "database": "dsn"},
+	"postgres": {"host": "url", "database": "url"},
+	"sqlite":   {"file": ""},
+}
+
+// errorSummary is the line above a form of which n fields (or settings)
+// need a change, so that a message below the fold is not missed; "" when
+// none does.
+func errorSummary(n int, field string) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "Nothing was saved: one " + field + " needs a change, as its message says."
+	}
+	return "Nothing was saved: " + strconv.Itoa(n) + " " + field + "s need a change, as their messages say."
+}
+
+// connNameExamples are the placeholders of a new connection's name.
+var connNameExamples = map[string]string{"redis": "SessionStorageCache", "mysql": "sstorage", "postgres": "sessions-pg", "sqlite": "local-sessions"}
+
+// connNameExample is an example name for a new connection of the form's type.
+func connNameExample(f connectionForm) string { return connNameExamples[f.Type] }
+
+// required tells whether a field of the form must be filled in: it is
+// needed, and the field that may stand in for it is empty.
+func (f connectionForm) required(param string) bool {
+	alt, ok := connRequired[f.Type][param]
+	return ok && (alt == "" || f.Params[alt] == "")
+}
+
+// validate checks the form, every field at once: the fields it needs, and
+// the fields that exclude each other, which connections.Validate cannot see
+// as it checks each param alone. The connection manager's own checks are
+// added by invalid.
 func (f *connectionForm) validate() bool {
 	p := f.Params
+	if !f.Editing && f.Name == "" {
+		f.Errors["name"] = "Name is required: apps name this " + f.Kind + " in their session and client storage settings."
+	}
+	server := map[string]string{"redis": "Redis", "mysql": "MySQL", "postgres": "PostgreSQL"}[f.Type]
+	for param, alt := range connRequired[f.Type] {
+		if p[param] != "" || (alt != "" && p[alt] != "") {
+			continue
+		}
+		switch param {
+		case "host":
+			f.Errors[param] = "Host is required: enter the name or address of the " + server + " server, or give a " +
+				strings.ToUpper(alt) + " instead."
+		case "database":
+			f.Errors[param] = "Database is required: enter the database that is to hold the scope tables, or give a " +
+				strings.ToUpper(alt) + " instead."
+		case "file":
+			f.Errors[param] = "File is required: enter the path of the database file on this server."
+		}
+	}
 	switch f.Type {
 	case "redis":
 		if p["url"] != "" && p["host"] != "" {
@@ -132,12 +212,12 @@ func (f *connectionForm) validate() bool {
 		}
 		sentinel := p["mode"] == "sentinel"
 		if sentinel && p["master"] == "" {
-			f.Errors["master"] = "Sentinel mode needs the name of the master that the sentinels monitor."
+			f.Errors["master"] = "Master is required in Sentinel mode: enter the name of the master that the sentinels monitor."
 		} else if !sentinel && p["master"] != "" {
-			f.Errors["master"] = "A master applies to Sentinel mode only: choose Sentinel or clear it."
+			f.Errors["master"] = "Master applies to Sentinel mode only: choose Sentinel as the mode, or clear Master."
 		}
 		if strings.ContainsAny(p["prefix"], "{}") {
-			f.Errors["prefix"] = "The prefix must not contain braces: they would move the keys' Cluster hash tag."
+			f.Errors["prefix"] = "Key prefix must not contain { or }: they would move the keys' Cluster hash tag."
 		}
 	case "mysql", "postgres":
 		alt := "dsn"
@@ -145,7 +225,7 @@ func (f *connectionForm) validate() bool {
 			alt = "url"
 		}
 		if p[alt] != "" && (p["host"] != "" || p["port"] != "" || p["database"] != "" || p["username"] != "") {
-			f.Errors[alt] = "Give the " + strings.ToUpper(alt) + " or the host, port, database and user fields, not both: clear one of them."
+			f.Errors[alt] = "Give the " + strings.ToUpper(alt) + " or the Host, Port, Database and User name fields, not both: clear one of them."
 		}
 	}
 	return len(f.Errors) == 0
@@ -157,43 +237,34 @@ func (f connectionForm) connection() scopes.Connection {
 		Params: maps.Clone(f.Params), Secret: f.Password}
 }
 
-// invalid places the messages of an EInvalid error from the connection
-// manager, one per line, each beside the field whose param it starts with.
+// invalid places the problems of an EInvalid error from the connection
+// manager each beside its field, named by its label; a field that has a
+// message of the form's own keeps it, as it says more. Any other message
+// goes above the fields.
 func (f *connectionForm) invalid(err error) {
-	for _, line := range strings.Split(scopes.ErrorMessage(err), "\n") {
-		if line = strings.TrimSpace(line); line == "" {
+	if err == nil {
+		return
+	}
+	var problems interface{ ByParam() map[string][]string }
+	if !errors.As(err, &problems) {
+		f.Errors[connFormError] = scopes.ErrorMessage(err)
+		return
+	}
+	for param, rules := range problems.ByParam() {
+		key := param
+		if param != "name" && !slices.Contains(connTypeFields[f.Type], param) {
+			key = connFormError
+		}
+		prev, ok := f.Errors[key]
+		if ok && key != connFormError {
 			continue
 		}
-		key := f.fieldOf(line)
-		if prev, ok := f.Errors[key]; ok {
-			line = prev + " " + line
+		msgs := make([]string, len(rules))
+		for i, r := range rules {
+			msgs[i] = connFieldLabel(f.Type, param) + " " + r + "."
 		}
-		f.Errors[key] = line
+		f.Errors[key] = strings.TrimSpace(prev + " " + strings.Join(msgs, " "))
 	}
-}
-
-// fieldOf returns the field a message of connections.Validate is about.
-func (f *connectionForm) fieldOf(line string) string {
-	fields := append([]string{"name", "type"}, connTypeFields[f.Type]...)
-	// Longest first, so that "pool_size" is not taken for another field's prefix.
-	slices.SortFunc(fields, func(a, b string) int { return len(b) - len(a) })
-	for _, name := range fields {
-		if strings.HasPrefix(line, name+" ") || strings.HasPrefix(line, name+":") {
-			return name
-		}
-	}
-	if strings.HasPrefix(line, "a "+f.Type+" connection needs") {
-		switch f.Type {
-		case "sqlite":
-			return "file"
-		case "mysql", "postgres":
-			if f.Params["host"] != "" && f.Params["database"] == "" {
-				return "database"
-			}
-		}
-		return "host"
-	}
-	return connFormError
 }
 
 // splitPassword returns a url or dsn param without the password it holds,

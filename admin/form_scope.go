@@ -1,9 +1,13 @@
 package admin
 
 import (
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,7 +65,8 @@ func splitTimeout(d time.Duration) timeoutFields {
 	}
 }
 
-// duration reads the four numbers; empty ones count as 0.
+// duration reads the four numbers; empty ones count as 0. Its message
+// follows the setting's label: "must be at least 1 second: …".
 func (t timeoutFields) duration() (time.Duration, string) {
 	units := []time.Duration{24 * time.Hour, time.Hour, time.Minute, time.Second}
 	var d time.Duration
@@ -72,18 +77,18 @@ func (t timeoutFields) duration() (time.Duration, string) {
 		}
 		n, err := strconv.ParseInt(p, 10, 64)
 		if err != nil || n < 0 {
-			return 0, "Enter whole numbers of 0 or more."
+			return 0, "must be whole numbers of 0 or more: correct the days, hours, minutes or seconds"
 		}
 		if n > int64(scopes.MaxTimeout/units[i]) {
-			return 0, "A timeout can be at most 3650 days."
+			return 0, "can be at most 3650 days: enter a shorter time"
 		}
 		d += time.Duration(n) * units[i]
 	}
 	switch {
 	case d < scopes.MinTimeout:
-		return 0, "A timeout must be at least 1 second: enter days, hours, minutes or seconds, or leave all four empty to inherit."
+		return 0, "must be at least 1 second: enter days, hours, minutes or seconds, or leave all four empty to inherit"
 	case d > scopes.MaxTimeout:
-		return 0, "A timeout can be at most 3650 days."
+		return 0, "can be at most 3650 days: enter a shorter time"
 	}
 	return d, ""
 }
@@ -153,40 +158,80 @@ func (f settingsForm) of(k scopes.Kind) scopeFields {
 	return f.Session
 }
 
-// validate checks what the form itself can know, one message per field;
-// which storages exist and whether the settings fit together is the
-// Directory's to say (see directoryError).
+// validate checks what the form itself can know, every setting at once,
+// each message naming the setting by its label; which storages exist and
+// whether the settings fit together is checkTogether's.
 func (f *settingsForm) validate() bool {
-	oneOf := func(name, value, message string, valid ...string) {
+	oneOf := func(name, value, choices string, valid ...string) {
 		for _, v := range append(valid, scopes.Inherit) {
 			if value == v {
 				return
 			}
 		}
-		f.Errors[name] = message
+		f.Errors[name] = settingLabels[name] + " must be " + choices + ": choose one."
 	}
-	oneOf(scopes.SessionType, f.SessionType, "Choose cfml or j2ee.", scopes.SessionTypeCFML, scopes.SessionTypeJ2EE)
+	oneOf(scopes.SessionType, f.SessionType, "cfml, j2ee or inherited", scopes.SessionTypeCFML, scopes.SessionTypeJ2EE)
 	for _, k := range scopes.Kinds {
 		s, p := f.of(k), string(k)
-		oneOf(p+"Management", s.Management, "Choose enabled or disabled.", "true", "false")
-		oneOf(p+"Cluster", s.Cluster, "Choose true or false.", "true", "false")
+		oneOf(p+"Management", s.Management, "enabled, disabled or inherited", "true", "false")
+		oneOf(p+"Cluster", s.Cluster, "true, false or inherited", "true", "false")
 		if s.Storage == "" {
-			f.Errors[p+"Storage"] = "Choose a storage."
+			f.Errors[p+"Storage"] = settingLabels[p+"Storage"] + " is required: choose a storage, or inherit it."
 		}
 		if !s.Timeout.inherit() {
 			if _, msg := s.Timeout.duration(); msg != "" {
-				f.Errors[p+"Timeout"] = msg
+				f.Errors[p+"Timeout"] = settingLabels[p+"Timeout"] + " " + msg + "."
 			}
 		}
 	}
 	if _, err := scopes.CanonicalWebhook(f.EndWebhook); err != nil {
-		f.Errors[scopes.ScopeEndWebhook] = scopes.ErrorMessage(err)
+		f.Errors[scopes.ScopeEndWebhook] = settingLabels[scopes.ScopeEndWebhook] + ": " + scopes.ErrorMessage(err) +
+			". Enter an http:// or https:// URL without a password, or leave it empty to inherit."
 	}
 	if _, _, err := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); err != nil {
 		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
-		f.Errors[scopes.SensitiveKeys] = msg
+		f.Errors[scopes.SensitiveKeys] = settingLabels[scopes.SensitiveKeys] + ": " + msg + fmt.Sprintf(
+			". List at most %d names of at most %d characters, separated by commas.", scopes.MaxSensitiveKeys, scopes.MaxSensitiveKeySize)
 	}
 	return len(f.Errors) == 0
+}
+
+// checkTogether checks what the Directory would refuse of the settings as a
+// whole, so that it shows beside its field with the form's other messages
+// rather than alone after them: a storage that its scope cannot use, and
+// j2ee sessions kept elsewhere than in memory. inherited gives the value of
+// each setting left to inherit; valid lists the storages of each scope.
+func (f *settingsForm) checkTogether(inherited scopes.Effective, valid map[scopes.Kind][]string) bool {
+	for _, k := range scopes.Kinds {
+		name, s := string(k)+"Storage", f.of(k).Storage
+		if s == "" || s == scopes.Inherit || f.Errors[name] != "" {
+			continue
+		}
+		if !slices.Contains(valid[k], scopes.NormalizeStorage(s)) {
+			f.Errors[name] = fmt.Sprintf("%s %s is not available: choose %s, or a cache or datasource whose Storage box is ticked.",
+				settingLabels[name], s, joinOr(valid[k]))
+		}
+	}
+	typ, storage := f.SessionType, f.Session.Storage
+	if typ == scopes.Inherit {
+		typ = inherited.Values[scopes.SessionType]
+	}
+	if storage == scopes.Inherit {
+		storage = inherited.Values[scopes.SessionStorage]
+	}
+	if typ == scopes.SessionTypeJ2EE && scopes.NormalizeStorage(storage) != scopes.StorageMemory && f.Errors[scopes.SessionType] == "" {
+		f.Errors[scopes.SessionType] = "Session type j2ee keeps sessions in the servlet container's memory, so it cannot use storage " +
+			storage + ": choose cfml, or memory as the session storage."
+	}
+	return len(f.Errors) == 0
+}
+
+// joinOr lists choices as a sentence does: "a, b or c".
+func joinOr(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // values returns each setting as the config store writes it, or
@@ -235,8 +280,9 @@ func (f settingsForm) changes(current scopes.Effective, explicit func(from strin
 }
 
 // directoryError puts a refusal of the Directory beside the field it names
-// ("sessionStorage: unknown storage …") or above the form, and tells whether
-// err was such a refusal rather than a failure.
+// ("sessionStorage: unknown storage …"), naming the setting by its label,
+// or above the form, and tells whether err was such a refusal rather than a
+// failure. checkTogether catches most of these first.
 func (f *settingsForm) directoryError(err error) bool {
 	if code := scopes.ErrorCode(err); code != scopes.EInvalidSettings && code != scopes.EInvalid {
 		return false
@@ -244,16 +290,39 @@ func (f *settingsForm) directoryError(err error) bool {
 	msg := scopes.ErrorMessage(err)
 	for _, name := range scopes.SettingNames() {
 		if rest, ok := strings.CutPrefix(msg, name+":"); ok {
-			f.Errors[name] = strings.TrimSpace(rest)
+			f.Errors[name] = sentence(settingLabels[name] + ":" + rest)
 			return true
 		}
-		if strings.HasPrefix(msg, name+" ") {
-			f.Errors[name] = msg
+		if rest, ok := strings.CutPrefix(msg, name+" "); ok {
+			f.Errors[name] = sentence(settingLabels[name] + " " + rest)
 			return true
 		}
 	}
-	f.Errors["form"] = msg
+	f.Errors["form"] = sentence(msg)
 	return true
+}
+
+// sentence makes a message a sentence: a capital first letter and a full stop.
+func sentence(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if msg == "" {
+		return msg
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	msg = string(unicode.ToUpper(r)) + msg[n:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
+}
+
+// errorCount is how many settings have a message beside them.
+func (f settingsForm) errorCount() int {
+	n := len(f.Errors)
+	if _, ok := f.Errors["form"]; ok {
+		n--
+	}
+	return n
 }
 
 // field returns the submitted value of a setting other than a timeout.

@@ -83,11 +83,13 @@ func (a *Console) overview(c echo.Context) error {
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }
 
-// health checks the config store and every storage in use.
+// health checks the config store and every storage in use, and keeps the
+// outcome of each connection's check for the lists of caches and datasources.
 func (a *Console) health(ctx context.Context) (healthRow, []healthRow, error) {
-	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	started := time.Now()
+	checkCtx, cancel := context.WithTimeout(ctx, healthTimeout)
 	defer cancel()
-	checks := a.Directory.Check(ctx)
+	checks := a.Directory.Check(checkCtx)
 	config := healthRow{Name: "config store"}
 	if len(checks) > 0 {
 		config.OK, config.Message = healthOf(checks[0].Err)
@@ -99,7 +101,7 @@ func (a *Console) health(ctx context.Context) (healthRow, []healthRow, error) {
 	if !config.OK {
 		return config, nil, nil
 	}
-	use, err := a.Directory.StoragesInUse(ctx)
+	use, err := a.Directory.StoragesInUse(checkCtx)
 	if err != nil {
 		return config, nil, err
 	}
@@ -111,6 +113,8 @@ func (a *Console) health(ctx context.Context) (healthRow, []healthRow, error) {
 		if h.Err != nil {
 			a.Logger.Warn("storage health check failed", "storage", name, "err", h.Err)
 		}
+		// With the request's context: the checks' own may have run out.
+		a.recordHealth(ctx, name, started, h.Err)
 		for _, who := range use[name] {
 			if who == "" {
 				who = "server defaults"

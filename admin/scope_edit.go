@@ -31,7 +31,9 @@ func (a *Console) scopeSubmit(c echo.Context) error {
 		return err
 	}
 	f := readSettingsForm(c)
-	if !f.validate() {
+	if ok, err := a.judgeSettings(ctx, &f, scopes.Resolve(nil, nil)); err != nil {
+		return err
+	} else if !ok {
 		return a.renderScope(c, http.StatusUnprocessableEntity, current, f)
 	}
 	if _, err := a.Directory.SetServerSettings(ctx, f.changes(current, explicitOnServer)); err != nil {
@@ -40,7 +42,7 @@ func (a *Console) scopeSubmit(c echo.Context) error {
 		}
 		return a.renderScope(c, http.StatusUnprocessableEntity, current, f)
 	}
-	setFlash(c, "ok", "Scope settings saved")
+	setFlash(c, "ok", "The server defaults are saved.")
 	return redirect(c, scopePath)
 }
 

@@ -92,7 +92,7 @@ func TestScopeSaveAndReset(t *testing.T) {
 		t.Fatalf("save → %q", p.location)
 	}
 	p = tc.get("/admin/scope")
-	if got := p.testid("flash"); got != "Scope settings saved" {
+	if got := p.testid("flash"); got != "The server defaults are saved." {
 		t.Errorf("flash %q", got)
 	}
 	eff, _ := tc.dir.ServerSettings(ctx)
@@ -177,9 +177,9 @@ func TestScopeBadInputIsShownBesideTheField(t *testing.T) {
 			"sessionTimeout", "at least 1 second"},
 		{"negative timeout", map[string]string{"clientTimeout.days": "-1"}, "clientTimeout", "0 or more"},
 		{"timeout over ten years", map[string]string{"clientTimeout.days": "3651"}, "clientTimeout", "3650 days"},
-		{"forged storage", map[string]string{"sessionStorage": "nosuch"}, "sessionStorage", `unknown storage "nosuch"`},
-		{"j2ee with a storage", map[string]string{"sessionType": "j2ee", "sessionStorage": "file"}, "sessionType", "j2ee keeps sessions in memory"},
-		{"forged cluster", map[string]string{"clientCluster": "maybe"}, "clientCluster", "true or false"},
+		{"forged storage", map[string]string{"sessionStorage": "nosuch"}, "sessionStorage", "Session storage nosuch is not available: choose memory or file"},
+		{"j2ee with a storage", map[string]string{"sessionType": "j2ee", "sessionStorage": "file"}, "sessionType", "Session type j2ee keeps sessions in the servlet container's memory"},
+		{"forged cluster", map[string]string{"clientCluster": "maybe"}, "clientCluster", "Client cluster must be true, false or inherited"},
 		{"sensitive key too long", map[string]string{"sensitiveKeys": "dob, " + strings.Repeat("x", 65)}, "sensitiveKeys", "longer than 64 characters"},
 	}
 	for _, c := range cases {
@@ -213,4 +213,61 @@ func TestScopeBadInputIsShownBesideTheField(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSettingsShowEveryErrorAtOnce: the Scope page and an app's page show
+// every setting's problem at once, each beside its setting and naming it by
+// its label, those the Directory would find (a storage that is not
+// available, j2ee with a storage) among them; the values typed stay.
+func TestSettingsShowEveryErrorAtOnce(t *testing.T) {
+	tc := newTestConsole(t, false)
+	ctx := context.Background()
+	tc.login()
+	edit := map[string]string{
+		"sessionType": "j2ee", "sessionStorage": "file", "clientStorage": "nosuch",
+		"clientTimeout.days": "-1", "scopeEndWebhook": "ftp://hooks.example.com/end",
+		"sensitiveKeys": "dob, " + strings.Repeat("x", 65),
+	}
+	want := map[string]string{
+		"sessionType":     "Session type j2ee keeps sessions in the servlet container's memory, so it cannot use storage file: choose cfml, or memory as the session storage.",
+		"clientStorage":   "Client storage nosuch is not available: choose memory or file, or a cache or datasource whose Storage box is ticked.",
+		"clientTimeout":   "Client timeout must be whole numbers of 0 or more: correct the days, hours, minutes or seconds.",
+		"scopeEndWebhook": "End-of-scope webhook: ",
+		"sensitiveKeys":   "Sensitive keys: the key name",
+	}
+	check := func(t *testing.T, path string, form url.Values) {
+		t.Helper()
+		for k, v := range edit {
+			form.Set(k, v)
+		}
+		p := tc.post(path, form)
+		mustStatus(t, p, http.StatusUnprocessableEntity)
+		for field, msg := range want {
+			if got := p.testid("error-" + field); !strings.HasPrefix(got, msg) {
+				t.Errorf("error-%s = %q, want %q…", field, got, msg)
+			}
+		}
+		if got := p.doc.Find(`.error`).Length(); got != len(want) {
+			t.Errorf("%d messages, want %d", got, len(want))
+		}
+		if got := p.testid("error-summary"); !strings.Contains(got, "5 settings need a change") {
+			t.Errorf("summary %q", got)
+		}
+		again := browserForm(t, p, `[data-testid="settings-form"]`)
+		for k, v := range edit {
+			if got := again.Get(k); got != v {
+				t.Errorf("%s shown as %q, typed %q", k, got, v)
+			}
+		}
+	}
+	before, _ := tc.dir.ServerSettings(ctx)
+	_, form := tc.scopeForm(t)
+	check(t, "/admin/scope", form)
+	if after, _ := tc.dir.ServerSettings(ctx); !reflect.DeepEqual(before.Values, after.Values) {
+		t.Errorf("a refused form changed the server defaults to %v", after.Values)
+	}
+
+	tc.createApp(t, "shop")
+	p := tc.get("/admin/apps/shop")
+	check(t, "/admin/apps/shop/settings", browserForm(t, p, `[data-testid="settings-form"]`))
 }

@@ -71,6 +71,22 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 	return out, nil
 }
 
+// judgeSettings checks a submitted settings form whole: its own values,
+// then how they fit together over inherited, so that every setting's
+// message shows at once.
+func (a *Console) judgeSettings(ctx context.Context, f *settingsForm, inherited scopes.Effective) (bool, error) {
+	f.validate()
+	valid := map[scopes.Kind][]string{}
+	for _, k := range scopes.Kinds {
+		names, err := a.Directory.StorageNames(ctx, k)
+		if err != nil {
+			return false, err
+		}
+		valid[k] = names
+	}
+	return f.checkTogether(inherited, valid), nil
+}
+
 // storageListed tells whether a storage is among the groups' names.
 func storageListed(groups []storageGroup, name string) bool {
 	for _, g := range groups {

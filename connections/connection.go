@@ -58,48 +58,126 @@ var connectionNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]{0,63}$`)
 // reservedNames are storage names a connection cannot take.
 var reservedNames = map[string]bool{"memory": true, "file": true, "cookie": true, "ram": true, "registry": true}
 
+// Problem is one thing wrong with a connection definition: the parameter
+// it is about ("name", "type", "url", "pool_size", …) and what is wrong, as
+// a phrase that follows the parameter's name: "must be a whole number from
+// 1 to 10000". Each front end names the parameter its own way: the command
+// line by its name, the console by its field's label.
+type Problem struct {
+	Param string
+	// Value is the value given, "" when there is none.
+	Value string
+	Rule  string
+}
+
+// Problems are every problem Validate found. The EInvalid error that
+// Validate returns carries them as its cause, so that a form can show each
+// beside its field.
+type Problems []Problem
+
+// Error says how many problems there are; Lines says what they are.
+func (ps Problems) Error() string {
+	if len(ps) == 1 {
+		return "1 problem with the connection's definition"
+	}
+	return fmt.Sprintf("%d problems with the connection's definition", len(ps))
+}
+
+// Lines writes each problem as the command line shows it, one per line:
+// `pool_size "-3" must be a whole number from 1 to 10000.`
+func (ps Problems) Lines() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		if p.Value != "" {
+			lines[i] = fmt.Sprintf("%s %q %s.", p.Param, p.Value, p.Rule)
+		} else {
+			lines[i] = p.Param + " " + p.Rule + "."
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ByParam returns the rules that each parameter breaks.
+func (ps Problems) ByParam() map[string][]string {
+	out := map[string][]string{}
+	for _, p := range ps {
+		out[p.Param] = append(out[p.Param], p.Rule)
+	}
+	return out
+}
+
 // Validate checks a connection definition before it is stored and fills in
-// its kind. Every problem is reported, one per line, naming the flag or field.
+// its kind. Every problem is reported, one per line, naming the parameter;
+// the error's cause is the Problems.
 func Validate(c *scopes.Connection) error {
-	var problems []string
-	if !connectionNamePattern.MatchString(c.Name) {
-		problems = append(problems, fmt.Sprintf("name %q is invalid: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter", c.Name))
-	} else if reservedNames[strings.ToLower(c.Name)] {
-		problems = append(problems, fmt.Sprintf("name %q is reserved for a built-in storage; choose another", c.Name))
+	var problems Problems
+	add := func(param, value, rule string, args ...any) {
+		problems = append(problems, Problem{Param: param, Value: value, Rule: fmt.Sprintf(rule, args...)})
+	}
+	switch {
+	case c.Name == "":
+		add("name", "", "is required: apps name the connection in their storage settings")
+	case !connectionNamePattern.MatchString(c.Name):
+		add("name", c.Name, "must start with a letter and hold only letters, digits, '_', '.' or '-', at most 64 characters")
+	case reservedNames[strings.ToLower(c.Name)]:
+		add("name", c.Name, "is taken by a built-in storage: choose another")
 	}
 	spec, ok := types[c.Type]
 	if !ok {
-		problems = append(problems, fmt.Sprintf("type %q is unknown; the types are %s", c.Type, strings.Join(Types(), ", ")))
-		return scopes.Errorf(scopes.EInvalid, "%s", strings.Join(problems, "\n"))
+		add("type", c.Type, "is not a connection type: choose one of %s", strings.Join(Types(), ", "))
+		return invalid(problems)
 	}
 	c.Kind = spec.kind
-	if msg := extractSecret(c); msg != "" {
-		problems = append(problems, msg)
+	if p := extractSecret(c); p != nil {
+		problems = append(problems, *p)
 	}
-	for name, value := range c.Params {
+	for _, name := range sortedKeys(c.Params) {
+		value := c.Params[name]
 		if value == "" {
 			delete(c.Params, name)
 			continue
 		}
 		if !slices.Contains(spec.params, name) {
-			problems = append(problems, fmt.Sprintf("%s does not apply to a %s connection; it takes %s", name, c.Type, orNone(spec.params)))
+			add(name, "", "does not apply to a %s connection, which takes %s", c.Type, orNone(spec.params))
 			continue
 		}
-		if msg := checkParam(c.Type, name, value); msg != "" {
-			problems = append(problems, msg)
+		if rule := checkParam(c.Type, name, value); rule != "" {
+			if name == "url" || name == "dsn" {
+				value = "" // it may hold a password that did not parse
+			}
+			add(name, value, "%s", rule)
 		}
 	}
 	if len(spec.required) > 0 && !anySatisfied(spec.required, c.Params) {
-		var alts []string
-		for _, set := range spec.required {
-			alts = append(alts, strings.Join(set, " and "))
-		}
-		problems = append(problems, fmt.Sprintf("a %s connection needs %s", c.Type, strings.Join(alts, ", or ")))
+		problems = append(problems, missing(c.Type, spec.required, c.Params)...)
 	}
 	if len(problems) > 0 {
-		return scopes.Errorf(scopes.EInvalid, "%s", strings.Join(problems, "\n"))
+		return invalid(problems)
 	}
 	return nil
+}
+
+// invalid is the EInvalid error of Validate, its problems as its cause.
+func invalid(ps Problems) error {
+	return &scopes.Error{Code: scopes.EInvalid, Message: ps.Lines(), Err: ps}
+}
+
+// missing reports the parameters that a definition lacks: those of the last
+// way of giving the server (host and database, say) that are not given,
+// each naming the first way (a url or dsn) as the other choice.
+func missing(typ string, alternatives [][]string, params map[string]string) Problems {
+	fields := alternatives[len(alternatives)-1]
+	other := ""
+	if len(alternatives) > 1 {
+		other = ", or give a " + strings.Join(alternatives[0], " and a ") + " instead"
+	}
+	var out Problems
+	for _, p := range fields {
+		if params[p] == "" {
+			out = append(out, Problem{Param: p, Rule: "is required for a " + typ + " connection" + other})
+		}
+	}
+	return out
 }
 
 // mysqlDSNPassword finds the password of a go-sql-driver DSN, user:pass@….
@@ -108,20 +186,20 @@ var mysqlDSNPassword = regexp.MustCompile(`^([^:@/()]*):([^@]*)@`)
 // extractSecret moves a password written into a URL or DSN to the
 // connection's secret, so that it is stored encrypted and never shown with
 // the parameters. It returns a problem when two different passwords are given.
-func extractSecret(c *scopes.Connection) string {
-	take := func(name, password string) string {
+func extractSecret(c *scopes.Connection) *Problem {
+	take := func(name, password string) *Problem {
 		if c.Secret != "" && c.Secret != password {
-			return fmt.Sprintf("%s holds a password and another was given: give it once", name)
+			return &Problem{Param: name, Rule: "holds a password and another password was given: give it once, in one place"}
 		}
 		c.Secret = password
-		return ""
+		return nil
 	}
 	if raw := c.Params["url"]; raw != "" {
 		u, err := url.Parse(raw)
 		if err == nil && u.User != nil {
 			if pw, ok := u.User.Password(); ok {
-				if msg := take("url", pw); msg != "" {
-					return msg
+				if p := take("url", pw); p != nil {
+					return p
 				}
 				if name := u.User.Username(); name != "" {
 					u.User = url.User(name)
@@ -134,62 +212,68 @@ func extractSecret(c *scopes.Connection) string {
 	}
 	if dsn := c.Params["dsn"]; dsn != "" {
 		if m := mysqlDSNPassword.FindStringSubmatch(dsn); m != nil && m[2] != "" {
-			if msg := take("dsn", m[2]); msg != "" {
-				return msg
+			if p := take("dsn", m[2]); p != nil {
+				return p
 			}
 			c.Params["dsn"] = m[1] + dsn[len(m[0])-1:]
+		}
+	}
+	return nil
+}
+
+// checkParam returns the rule that a parameter's value breaks, "" when it
+// breaks none.
+func checkParam(typ, name, value string) string {
+	switch name {
+	case "port":
+		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > 65535 {
+			return "must be a whole number from 1 to 65535"
+		}
+	case "pool_size":
+		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > maxPoolSize {
+			return fmt.Sprintf("must be a whole number from 1 to %d", maxPoolSize)
+		}
+	case "database":
+		if typ == "redis" {
+			if n, err := strconv.Atoi(value); err != nil || n < 0 {
+				return "must be a Redis database number: 0, 1, 2…"
+			}
+		}
+	case "tls", "strict":
+		if _, _, err := scopes.CanonicalSetting(scopes.SessionCluster, value); err != nil {
+			return "must be true or false"
+		}
+	case "mode":
+		if value != "standalone" && value != "sentinel" && value != "cluster" {
+			return "must be standalone, sentinel or cluster"
+		}
+	case "timeout":
+		if _, err := scopes.ParseTimeout(value); err != nil {
+			return "must be a whole number of seconds from 1s, such as 2s, 10s or 1m"
+		}
+	case "replica_timeout":
+		if d, err := time.ParseDuration(value); err != nil || d < 10*time.Millisecond || d > time.Minute {
+			return "must be a time from 10ms to 1m, such as 500ms or 1s"
+		}
+	case "min_replicas_acked":
+		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 16 {
+			return "must be a whole number from 0 (do not wait) to 16"
+		}
+	case "url":
+		u, err := url.Parse(value)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return "must be a URL such as " + exampleURL(typ)
+		}
+		if want := urlSchemes[typ]; len(want) > 0 && !slices.Contains(want, u.Scheme) {
+			return "must start with " + strings.Join(want, ":// or ") + "://"
 		}
 	}
 	return ""
 }
 
-func checkParam(typ, name, value string) string {
-	switch name {
-	case "port":
-		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > 65535 {
-			return fmt.Sprintf("port %q is not a port number (1-65535)", value)
-		}
-	case "pool_size":
-		if n, err := strconv.Atoi(value); err != nil || n < 1 || n > 10000 {
-			return fmt.Sprintf("pool_size %q must be a number from 1 to 10000", value)
-		}
-	case "database":
-		if typ == "redis" {
-			if n, err := strconv.Atoi(value); err != nil || n < 0 {
-				return fmt.Sprintf("database %q must be a Redis database number (0, 1, …)", value)
-			}
-		}
-	case "tls", "strict":
-		if _, _, err := scopes.CanonicalSetting(scopes.SessionCluster, value); err != nil {
-			return fmt.Sprintf("%s %q must be true or false", name, value)
-		}
-	case "mode":
-		if value != "standalone" && value != "sentinel" && value != "cluster" {
-			return fmt.Sprintf("mode %q must be standalone, sentinel or cluster", value)
-		}
-	case "timeout":
-		if _, err := scopes.ParseTimeout(value); err != nil {
-			return fmt.Sprintf("timeout: %v", err)
-		}
-	case "replica_timeout":
-		if d, err := time.ParseDuration(value); err != nil || d < 10*time.Millisecond || d > time.Minute {
-			return fmt.Sprintf("replica_timeout %q must be a duration from 10ms to 1m, such as 500ms or 1s", value)
-		}
-	case "min_replicas_acked":
-		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 16 {
-			return fmt.Sprintf("min_replicas_acked %q must be a number from 0 (do not wait) to 16", value)
-		}
-	case "url":
-		u, err := url.Parse(value)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return fmt.Sprintf("url %q is not a URL like %s", value, exampleURL(typ))
-		}
-		if want := urlSchemes[typ]; len(want) > 0 && !slices.Contains(want, u.Scheme) {
-			return fmt.Sprintf("url %q must start with %s://", value, strings.Join(want, ":// or "))
-		}
-	}
-	return ""
-}
+// maxPoolSize bounds a pool: more connections than this would rather
+// exhaust the server than help.
+const maxPoolSize = 10000
 
 var urlSchemes = map[string][]string{
 	"redis":     {"redis", "rediss"},

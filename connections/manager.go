@@ -2,8 +2,10 @@ package connections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"sort"
 	"strings"
@@ -38,7 +40,7 @@ func configErr(err error) error {
 }
 
 func notFound(name string) error {
-	return scopes.Errorf(scopes.ENotFound, "no connection named %q", name)
+	return scopes.Errorf(scopes.ENotFound, "There is no connection named %q.", name)
 }
 
 // Connections lists the connections by name, their passwords withheld.
@@ -75,6 +77,13 @@ func withheld(c scopes.Connection) scopes.Connection {
 	c.HasSecret = c.Secret != ""
 	c.Secret = ""
 	return c
+}
+
+// Check validates a definition as Create and Update do, without storing it,
+// so that a form can show every problem at once.
+func (m *Manager) Check(c scopes.Connection) error {
+	c.Params = maps.Clone(c.Params)
+	return Validate(&c)
 }
 
 // Create validates and stores a new connection.
@@ -160,17 +169,102 @@ func (m *Manager) refuseInUse(ctx context.Context, name, action string) error {
 			who[i] = "app " + u
 		}
 	}
-	return scopes.Errorf(scopes.EConflict, "cannot %s connection %s: it holds scopes of %s; change their storage first",
-		action, name, strings.Join(who, ", "))
+	return scopes.Errorf(scopes.EConflict, "Cannot %s connection %s: it holds the scopes of %s. Change their session and client storage first.",
+		action, name, joinAnd(who))
 }
 
-// Verify runs a connection's checks on a fresh connection to its server.
+// Verify runs a connection's checks on a fresh connection to its server
+// and keeps the outcome in the config store, where every instance's console
+// shows it. A failure to keep it is logged, not returned: the checks ran.
 func (m *Manager) Verify(ctx context.Context, name string) ([]scopes.Health, error) {
 	c, err := m.get(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	return Verify(ctx, c), nil
+	started := time.Now()
+	hs := Verify(ctx, c)
+	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(started, hs, c.Secret))
+	return hs, nil
+}
+
+// RecordHealth keeps the outcome of a health check of a storage's open
+// store, started at at (err nil when it answered), so that the lists of
+// caches and datasources show whether it answers now. A storage that is no
+// connection (memory, file) has nothing to keep. An outcome like the one
+// kept is written again only after healthRewrite, so that a page that checks
+// on every load does not write on every load.
+func (m *Manager) RecordHealth(ctx context.Context, name string, at time.Time, err error) error {
+	c, found, cerr := m.config.Connection(ctx, name)
+	if cerr != nil {
+		return configErr(cerr)
+	}
+	if !found {
+		return nil
+	}
+	// "Storage x is unavailable" is what the kept check says already: its
+	// cause says why.
+	var se *scopes.Error
+	if errors.As(err, &se) && se.Code == scopes.EUnavailable && se.Err != nil {
+		err = se.Err
+	}
+	check := checkOf(at, []scopes.Health{{Name: "ping", Err: err}}, c.Secret)
+	if kept := c.Health; !kept.At.IsZero() && kept.OK == check.OK && kept.Message == check.Message &&
+		at.Sub(kept.At) < healthRewrite {
+		return nil
+	}
+	if _, err := m.config.RecordCheck(ctx, c.Name, scopes.CheckHealth, check); err != nil {
+		return configErr(err)
+	}
+	return nil
+}
+
+// healthRewrite is how long an unchanged health check stays as it was kept.
+const healthRewrite = time.Minute
+
+func (m *Manager) record(ctx context.Context, name, kind string, check scopes.ConnectionCheck) {
+	if _, err := m.config.RecordCheck(ctx, name, kind, check); err != nil {
+		slog.WarnContext(ctx, "keep the outcome of a connection's check", "connection", name, "check", kind, "err", err)
+	}
+}
+
+// checkOf sums up checks that started at started: passed, or the first
+// step that failed and why. Later steps that were skipped because of it
+// add nothing. A password that a driver's message quotes is masked.
+func checkOf(started time.Time, hs []scopes.Health, secret string) scopes.ConnectionCheck {
+	out := scopes.ConnectionCheck{At: started, OK: len(hs) > 0}
+	for _, h := range hs {
+		if h.Err == nil {
+			continue
+		}
+		out.OK, out.Step, out.Message = false, h.Name, checkMessage(h.Name, h.Err)
+		if len(secret) >= 4 {
+			out.Message = strings.ReplaceAll(out.Message, secret, "********")
+		}
+		break
+	}
+	return out
+}
+
+// maxCheckMessage bounds the message kept of a failed check.
+const maxCheckMessage = 500
+
+// checkMessage is a failed check's message for an administrator: the
+// error's own message, then its cause, which is what tells what to fix.
+func checkMessage(step string, err error) string {
+	msg := err.Error()
+	var se *scopes.Error
+	if errors.As(err, &se) {
+		msg = se.Message
+		if se.Err != nil && !strings.Contains(se.Message, se.Err.Error()) {
+			msg += " (" + se.Err.Error() + ")"
+		}
+	}
+	// The step is named already.
+	msg = strings.TrimPrefix(msg, "redis: verify "+step+": ")
+	if r := []rune(msg); len(r) > maxCheckMessage {
+		msg = string(r[:maxCheckMessage-1]) + "…"
+	}
+	return msg
 }
 
 // datasource opens a fresh store on a datasource connection; close it after.
@@ -286,6 +380,14 @@ func diff(old, c scopes.Connection) string {
 		return "nothing changed"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// joinAnd lists names as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 func sortedKeys(m map[string]string) []string {

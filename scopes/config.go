@@ -32,6 +32,30 @@ type Connection struct {
 	HasSecret bool
 	Created   time.Time
 	Updated   time.Time
+	// Verified is the last Verify of this definition and Health the last
+	// health check of its open store, kept by the config store so that
+	// every instance shows them; a zero At means none since the connection
+	// was created or last edited.
+	Verified, Health ConnectionCheck
+}
+
+// The kinds of check that ConfigStore.RecordCheck keeps, the last of each.
+const (
+	// CheckVerify is Verify: every step on a fresh connection to the server.
+	CheckVerify = "verify"
+	// CheckHealth is a health check of the open store: a ping.
+	CheckHealth = "health"
+)
+
+// ConnectionCheck is the outcome of one check of a connection.
+type ConnectionCheck struct {
+	// At is when the check started.
+	At time.Time
+	OK bool
+	// Step names the step that failed ("connect", "write", …) and Message
+	// says why; both are empty when the check passed.
+	Step    string
+	Message string
 }
 
 // ConfigStore keeps scopestore's own configuration: server defaults, apps,
@@ -65,6 +89,11 @@ type ConfigStore interface {
 	// the stored password.
 	UpdateConnection(ctx context.Context, c Connection, keepSecret bool) (found bool, err error)
 	DeleteConnection(ctx context.Context, name string) (found bool, err error)
+	// RecordCheck keeps the outcome of a connection's check of a kind
+	// (CheckVerify or CheckHealth) unless the connection was edited after
+	// the check started or a later check of that kind is kept already;
+	// recorded tells whether it was kept.
+	RecordCheck(ctx context.Context, name, kind string, c ConnectionCheck) (recorded bool, err error)
 
 	Close() error
 }

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scopestore/scopestore/connections/conntest"
 	"github.com/scopestore/scopestore/migrations"
@@ -419,6 +420,76 @@ var storeTests = []struct {
 		}
 	}},
 
+	{"connection checks", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		created := now.Add(-time.Hour)
+		c := scopes.Connection{Name: "Cache1", Kind: "cache", Type: "redis", Storage: true,
+			Params: map[string]string{"url": "redis://a:6379/0"}, Created: created, Updated: created}
+		must(t, "CreateConnection", e.s.CreateConnection(ctx, c))
+		got, _, err := e.s.Connection(ctx, "cache1")
+		must(t, "Connection", err)
+		if !got.Verified.At.IsZero() || !got.Health.At.IsZero() {
+			t.Fatalf("a new connection has checks: %+v, %+v", got.Verified, got.Health)
+		}
+
+		// A failed Verify and a passed health check are kept apart, and
+		// every instance reads them.
+		failed := scopes.ConnectionCheck{At: now, Step: "write with TTL", Message: "NOPERM this user has no permissions " + strings.Repeat("é", 1200)}
+		recorded, err := e.s.RecordCheck(ctx, "CACHE1", scopes.CheckVerify, failed)
+		must(t, "RecordCheck verify", err)
+		answers := scopes.ConnectionCheck{At: now.Add(time.Second), OK: true, Step: "ignored", Message: "ignored"}
+		recorded2, err := e.s.RecordCheck(ctx, "cache1", scopes.CheckHealth, answers)
+		must(t, "RecordCheck health", err)
+		if !recorded || !recorded2 {
+			t.Fatalf("checks not recorded: %v, %v", recorded, recorded2)
+		}
+		other := e.open(t, testKey)
+		conns, err := other.Connections(ctx)
+		must(t, "Connections", err)
+		v, h := conns[0].Verified, conns[0].Health
+		if !v.At.Equal(now.Truncate(time.Microsecond)) || v.At.Location() != time.UTC || v.OK || v.Step != "write with TTL" ||
+			!strings.HasPrefix(v.Message, "NOPERM") || utf8.RuneCountInString(v.Message) != 1000 || !strings.HasSuffix(v.Message, "…") {
+			t.Errorf("verify kept as %+v (%d characters)", v, utf8.RuneCountInString(v.Message))
+		}
+		if !h.OK || h.Step != "" || h.Message != "" || !h.At.Equal(now.Add(time.Second).Truncate(time.Microsecond)) {
+			t.Errorf("health kept as %+v", h)
+		}
+
+		// An older check does not replace a later one, nor does a check that
+		// started before the connection's last edit.
+		if recorded, err = e.s.RecordCheck(ctx, "cache1", scopes.CheckVerify, scopes.ConnectionCheck{At: now.Add(-time.Minute), OK: true}); err != nil || recorded {
+			t.Errorf("an older Verify: recorded %v, %v", recorded, err)
+		}
+		if recorded, err = e.s.RecordCheck(ctx, "cache1", scopes.CheckVerify, scopes.ConnectionCheck{At: created.Add(-time.Second), OK: true}); err != nil || recorded {
+			t.Errorf("a Verify of the old definition: recorded %v, %v", recorded, err)
+		}
+		if got, _, _ = e.s.Connection(ctx, "cache1"); got.Verified.OK {
+			t.Errorf("an older check replaced the later one: %+v", got.Verified)
+		}
+		passed := scopes.ConnectionCheck{At: now.Add(2 * time.Second), OK: true}
+		if recorded, err = e.s.RecordCheck(ctx, "cache1", scopes.CheckVerify, passed); err != nil || !recorded {
+			t.Errorf("a later Verify: recorded %v, %v", recorded, err)
+		}
+		if got, _, _ = e.s.Connection(ctx, "cache1"); !got.Verified.OK || got.Verified.Step != "" || got.Verified.Message != "" {
+			t.Errorf("a later pass kept as %+v", got.Verified)
+		}
+
+		// Editing the connection forgets both: they were of the old definition.
+		c.Params["url"], c.Updated = "redis://b:6379/0", now.Add(time.Minute)
+		_, err = e.s.UpdateConnection(ctx, c, true)
+		must(t, "UpdateConnection", err)
+		if got, _, _ = e.s.Connection(ctx, "cache1"); !got.Verified.At.IsZero() || !got.Health.At.IsZero() || got.Verified.OK || got.Health.OK {
+			t.Errorf("checks after an edit: %+v, %+v", got.Verified, got.Health)
+		}
+
+		// No connection, no record; an unknown kind is refused.
+		if recorded, err = e.s.RecordCheck(ctx, "nope", scopes.CheckVerify, passed); err != nil || recorded {
+			t.Errorf("a missing connection: recorded %v, %v", recorded, err)
+		}
+		_, err = e.s.RecordCheck(ctx, "cache1", "ping", passed)
+		wantCode(t, "RecordCheck of an unknown kind", err, scopes.EInvalid)
+	}},
+
 	{"connections", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		conns, err := e.s.Connections(ctx)
@@ -588,7 +659,7 @@ func checkVersions(t *testing.T, s *Store) {
 	var versions []int64
 	must(t, "read versions", s.db.Select(&versions,
 		`SELECT version_id FROM `+migrations.ConfigVersionTable+` WHERE version_id > 0 ORDER BY id`))
-	if want := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9}; !slices.Equal(versions, want) {
+	if want := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}; !slices.Equal(versions, want) {
 		t.Errorf("applied versions %v, want %v", versions, want)
 	}
 }

@@ -10,7 +10,8 @@ import (
 
 // UpdateConnection replaces the definition of an existing connection, found
 // by name in any case; its name and creation time stay. With keepSecret the
-// stored password stays as it is, so that a form left empty keeps it.
+// stored password stays as it is, so that a form left empty keeps it. Its
+// kept checks are forgotten: they were of the old definition.
 func (s *Store) UpdateConnection(ctx context.Context, c scopes.Connection, keepSecret bool) (bool, error) {
 	if !storable(c.Name) {
 		return false, nil
@@ -27,7 +28,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c scopes.Connection, keepS
 	if c.Updated.IsZero() {
 		c.Updated = time.Now()
 	}
-	query := `UPDATE connections SET kind = ?, type = ?, storage = ?, params = ?, updated_at = ? WHERE name_key = ?`
+	query := `UPDATE connections SET kind = ?, type = ?, storage = ?, params = ?, updated_at = ?, ` + resetChecks + ` WHERE name_key = ?`
 	args := []any{c.Kind, c.Type, c.Storage, string(paramsJSON), dbTime(c.Updated), key}
 	if !keepSecret {
 		var secret []byte
@@ -36,7 +37,7 @@ func (s *Store) UpdateConnection(ctx context.Context, c scopes.Connection, keepS
 				return false, err
 			}
 		}
-		query = `UPDATE connections SET kind = ?, type = ?, storage = ?, params = ?, updated_at = ?, secret = ? WHERE name_key = ?`
+		query = `UPDATE connections SET kind = ?, type = ?, storage = ?, params = ?, updated_at = ?, secret = ?, ` + resetChecks + ` WHERE name_key = ?`
 		args = []any{c.Kind, c.Type, c.Storage, string(paramsJSON), dbTime(c.Updated), secret, key}
 	}
 	res, err := s.db.ExecContext(ctx, s.q(query), args...)

@@ -28,10 +28,20 @@ type connectionRow struct {
 	Secret  []byte    `db:"secret"`
 	Created time.Time `db:"created_at"`
 	Updated time.Time `db:"updated_at"`
+
+	VerifiedAt      sql.NullTime `db:"verified_at"`
+	VerifiedOK      bool         `db:"verified_ok"`
+	VerifiedStep    string       `db:"verified_step"`
+	VerifiedMessage string       `db:"verified_message"`
+	HealthAt        sql.NullTime `db:"health_at"`
+	HealthOK        bool         `db:"health_ok"`
+	HealthStep      string       `db:"health_step"`
+	HealthMessage   string       `db:"health_message"`
 }
 
 // selectConnections reads connections; callers add a WHERE clause.
-const selectConnections = `SELECT name_key, name, kind, type, storage, params, secret, created_at, updated_at
+const selectConnections = `SELECT name_key, name, kind, type, storage, params, secret, created_at, updated_at,
+	verified_at, verified_ok, verified_step, verified_message, health_at, health_ok, health_step, health_message
 	FROM connections`
 
 // nameKey is the key of a connection name: names are case-insensitive, so
@@ -129,13 +139,15 @@ func (s *Store) Connections(ctx context.Context) ([]scopes.Connection, error) {
 // connection decodes a row's params and decrypts its secret.
 func (s *Store) connection(row connectionRow) (scopes.Connection, error) {
 	c := scopes.Connection{
-		Name:    row.Name,
-		Kind:    row.Kind,
-		Type:    row.Type,
-		Storage: row.Storage,
-		Params:  map[string]string{},
-		Created: row.Created.UTC(),
-		Updated: row.Updated.UTC(),
+		Name:     row.Name,
+		Kind:     row.Kind,
+		Type:     row.Type,
+		Storage:  row.Storage,
+		Params:   map[string]string{},
+		Created:  row.Created.UTC(),
+		Updated:  row.Updated.UTC(),
+		Verified: checkOf(row.VerifiedAt, row.VerifiedOK, row.VerifiedStep, row.VerifiedMessage),
+		Health:   checkOf(row.HealthAt, row.HealthOK, row.HealthStep, row.HealthMessage),
 	}
 	if err := json.Unmarshal([]byte(row.Params), &c.Params); err != nil {
 		return scopes.Connection{}, &scopes.Error{Code: scopes.ECorrupt, Err: err, Message: "the stored settings of connection " +
