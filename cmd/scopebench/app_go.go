@@ -13,13 +13,13 @@ import (
 
 // newGoApp is app-go: GET /hit behind web/client's middleware, on the
 // scopestore at upstream (the run's server; the bench app keeps sessions
-// on Redis with cluster = true). A hit is a GET of the session, then a PATCH
-// {"incr":{"n":1}} before the answer (a new visitor's first hit: a PUT with
-// If-None-Match: * instead).
+// on Redis with cluster = true). A hit is one PATCH {"incr":{"n":1}}, sent
+// when the handler reads n after its Incr, whose answer is the session (a
+// new visitor's first hit: a PUT with If-None-Match: * instead).
 //
 // The client gets an http.Client only to count its calls: the transport is
-// the one client.New builds (net/http's default, with
-// DefaultMaxIdleConnsPerHost idle connections), wrapped by a counter.
+// the one client.New builds (with DefaultMaxIdleConnsPerHost idle
+// connections), wrapped by a counter.
 func newGoApp(upstream, key string) (http.Handler, func() error, error) {
 	if upstream == "" || key == "" {
 		return nil, nil, errors.New("$" + envAppUpstream + " and $" + envAppKey + " must name the scopestore and the bench app's key")

@@ -567,7 +567,7 @@ func (b *bench) appSideNamed(name string, rdb *goredis.Client) (*appSide, error)
 	switch name {
 	case appGo:
 		return &appSide{name: name, cookie: "CFID", sessionID: plainID, stored: b.scopestoreN,
-			calls: "GET + PATCH to scopestore",
+			calls: "one PATCH to scopestore (the Incr, whose answer is the session)",
 			start: func(ctx context.Context) (*child, error) {
 				return b.startGoApp(ctx, appGo, envAppUpstream+"="+b.server.addr, envAppKey+"="+b.key)
 			}}, nil

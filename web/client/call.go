@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 )
 
 // userAgent names this client in scopestore's logs.
@@ -22,6 +23,8 @@ type call struct {
 	path   string // below /api/v1/apps/{app}
 	query  url.Values
 	body   any // encoded as JSON; nil sends no body
+	// rawBody is the body already encoded, instead of body.
+	rawBody []byte
 	// ifMatch > 0 sends If-Match: "<ifMatch>".
 	ifMatch int64
 	// ifNoneMatch sends If-None-Match: *, the create-if-absent PUT.
@@ -36,11 +39,34 @@ type call struct {
 // do sends the call and returns the answer's body when its status is one
 // of want, else an *Error (unavailable when scopestore could not be reached).
 func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
-	var body []byte
-	if k.body != nil {
+	var out []byte
+	err := c.exchange(ctx, k, func(b []byte) error {
+		out = bytes.Clone(b)
+		return nil
+	})
+	return out, err
+}
+
+// doJSON sends the call and decodes its answer, when its status is one of
+// want, into v; the answer is read into a pooled buffer.
+func (c *Client) doJSON(ctx context.Context, k call, v any) error {
+	return c.exchange(ctx, k, func(b []byte) error { return decodeAnswer(b, v) })
+}
+
+// answerBuffers hold answers while they are decoded.
+var answerBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledAnswer is the largest buffer kept for the next answer.
+const maxPooledAnswer = 64 << 10
+
+// exchange sends the call and hands a successful answer's body to use,
+// which must not keep it; a failure is an *Error.
+func (c *Client) exchange(ctx context.Context, k call, use func([]byte) error) error {
+	body := k.rawBody
+	if body == nil && k.body != nil {
 		var err error
 		if body, err = json.Marshal(k.body); err != nil {
-			return nil, &Error{Code: CodeInvalid, Message: "the request cannot be encoded as JSON: " + err.Error()}
+			return &Error{Code: CodeInvalid, Message: "the request cannot be encoded as JSON: " + err.Error()}
 		}
 	}
 	target := c.appURL + k.path
@@ -51,6 +77,14 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 	if k.idempotent {
 		tries = 2
 	}
+	// Calls sent on the transport directly are bounded here, as
+	// http.Client bounds its own; parent tells the caller's end from ours.
+	parent := ctx
+	if c.rt != nil && c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	var res *http.Response
 	var err error
 	for try := 0; try < tries; try++ {
@@ -60,18 +94,32 @@ func (c *Client) do(ctx context.Context, k call) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, unreachable(ctx, c.baseURL, err)
+		return unreachable(parent, c.baseURL, err)
 	}
 	defer res.Body.Close()
-	out, err := io.ReadAll(res.Body)
-	if err != nil {
-		return nil, unreachable(ctx, c.baseURL, err)
+	buf := answerBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= maxPooledAnswer {
+			buf.Reset()
+			answerBuffers.Put(buf)
+		}
+	}()
+	buf.Reset()
+	if _, err := buf.ReadFrom(res.Body); err != nil {
+		return unreachable(parent, c.baseURL, err)
 	}
 	if !slices.Contains(k.want, res.StatusCode) {
-		return nil, errorFromResponse(res, out)
+		return errorFromResponse(res, buf.Bytes())
 	}
-	return out, nil
+	return use(buf.Bytes())
 }
+
+// Header values shared by every call; net/http only reads them.
+var (
+	headerJSON      = []string{"application/json"}
+	headerUserAgent = []string{userAgent}
+	headerAny       = []string{"*"}
+)
 
 // send sends one try of the call.
 func (c *Client) send(ctx context.Context, k call, target string, body []byte) (*http.Response, error) {
@@ -83,19 +131,35 @@ func (c *Client) send(ctx context.Context, k call, target string, body []byte) (
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", userAgent)
+	// The names are canonical already: no Header.Set, which would
+	// canonicalize them and allocate each value again.
+	h := req.Header
+	h["Authorization"] = c.authorization
+	h["Accept"] = headerJSON
+	h["User-Agent"] = headerUserAgent
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		h["Content-Type"] = headerJSON
 	}
 	if k.ifMatch > 0 {
-		req.Header.Set("If-Match", `"`+strconv.FormatInt(k.ifMatch, 10)+`"`)
+		h["If-Match"] = []string{`"` + strconv.FormatInt(k.ifMatch, 10) + `"`}
 	}
 	if k.ifNoneMatch {
-		req.Header.Set("If-None-Match", "*")
+		h["If-None-Match"] = headerAny
 	}
-	return c.hc.Do(req)
+	if c.rt == nil {
+		return c.hc.Do(req)
+	}
+	res, err := c.rt.RoundTrip(req)
+	if err != nil {
+		if res != nil && res.Body != nil {
+			_ = res.Body.Close()
+		}
+		return nil, err
+	}
+	if res == nil {
+		return nil, errors.New("the transport answered neither a response nor an error")
+	}
+	return res, nil
 }
 
 // decodeJSON decodes an answer into v.

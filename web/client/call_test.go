@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -113,3 +114,75 @@ func TestClient_ErrorAnswer(t *testing.T) {
 		t.Fatalf("502 from a proxy: %v, want ErrUnavailable", err)
 	}
 }
+
+// slow is a fake scopestore that answers after a delay, or when the test ends.
+type slow struct {
+	requests atomic.Int64
+	delay    time.Duration
+	headers  chan http.Header
+	done     chan struct{}
+}
+
+func (s *slow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	select {
+	case s.headers <- r.Header.Clone():
+	default:
+	}
+	select {
+	case <-time.After(s.delay):
+	case <-s.done:
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// A call is bounded by WithTimeout, or by the Timeout of the caller's
+// http.Client, also on a transport wrapped by the caller: a call that
+// times out is unavailable and is not sent again. The caller's own
+// cancellation stays a context error.
+func TestClient_Timeout(t *testing.T) {
+	fake := &slow{delay: time.Minute, headers: make(chan http.Header, 1), done: make(chan struct{})}
+	srv := serve(t, fake)
+	t.Cleanup(func() { close(fake.done) })
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	clients := map[string][]client.Option{
+		"WithTimeout":    {client.WithTimeout(200 * time.Millisecond)},
+		"http.Client":    {client.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond})},
+		"wrapped":        {client.WithHTTPClient(&http.Client{Transport: wrappedTransport{tr}, Timeout: 200 * time.Millisecond})},
+		"with a jar, Do": {client.WithHTTPClient(&http.Client{Timeout: 200 * time.Millisecond, Jar: noJar{}})},
+	}
+	for name, opts := range clients {
+		t.Run(name, func(t *testing.T) {
+			c, err := client.New(srv.URL, "shop", "key", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			fake.requests.Store(0)
+			start := time.Now()
+			err = c.Sessions().Touch(context.Background(), client.NewCFID())
+			if !errors.Is(err, client.ErrUnavailable) || time.Since(start) > 5*time.Second || fake.requests.Load() != 1 {
+				t.Fatalf("a slow touch: %v after %v, %d requests; want ErrUnavailable after 200ms, 1 request",
+					err, time.Since(start), fake.requests.Load())
+			}
+			h := <-fake.headers
+			if h.Get("Authorization") != "Bearer key" || h.Get("Accept") != "application/json" || h.Get("User-Agent") == "" {
+				t.Fatalf("headers %v", h)
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			if err := c.Sessions().Touch(ctx, client.NewCFID()); errors.Is(err, client.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("a call the caller gave up on: %v, want the caller's context error", err)
+			}
+			<-fake.headers
+		})
+	}
+}
+
+// noJar is a cookie jar that keeps nothing.
+type noJar struct{}
+
+func (noJar) SetCookies(*url.URL, []*http.Cookie) {}
+func (noJar) Cookies(*url.URL) []*http.Cookie     { return nil }

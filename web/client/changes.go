@@ -39,6 +39,17 @@ func (cs changes) incr(key string, by int64, sum float64) {
 	}
 }
 
+// hasIncr says whether one of the changes is an increment, a change that
+// surely changes the scope (a set may store the value a key already holds).
+func (cs changes) hasIncr() bool {
+	for _, c := range cs {
+		if c.op == opIncr {
+			return true
+		}
+	}
+	return false
+}
+
 // patch returns the pending changes as one PATCH.
 func (cs changes) patch() Patch {
 	var p Patch

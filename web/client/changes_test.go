@@ -1,6 +1,8 @@
 package client
 
 import (
+	"encoding/json"
+	"math"
 	"net/http"
 	"reflect"
 	"slices"
@@ -99,5 +101,48 @@ func TestNewCFID(t *testing.T) {
 		if validCFID(bad) {
 			t.Errorf("validCFID(%q)", bad)
 		}
+	}
+}
+
+// appendPatch writes what encoding/json writes for a Patch, values included.
+func TestAppendPatch(t *testing.T) {
+	type item struct {
+		ID int `json:"id"`
+	}
+	values := []any{nil, true, false, "", "ann", `quo"te`, "tab\there", "<b>&", "grüße", "\xff",
+		0.0, 1.0, -7.0, 2.5, 1e20, 1e21, 1e-7, float64(1 << 53), -float64(1<<53) + 1, math.Copysign(0, -1),
+		3, int64(-4), []any{1.0, "a"}, map[string]any{"b": 1.0, "a": []any{}}, item{ID: 3}}
+	for _, v := range values {
+		for _, key := range []string{"k", "ü", `k"`} {
+			p := Patch{Set: map[string]any{key: v}}
+			got, err := appendPatch(nil, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := json.Marshal(p)
+			if string(got) != string(want) {
+				t.Errorf("set %q: %#v: %s, encoding/json writes %s", key, v, got, want)
+			}
+		}
+	}
+	p := Patch{Set: map[string]any{"a": 1.0, "b": "x"}, Unset: []string{"c", "d"}, Incr: map[string]int64{"e": -2, "f": 3}}
+	got, err := appendPatch(nil, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(p)
+	var g, w any
+	if json.Unmarshal(got, &g) != nil || json.Unmarshal(want, &w) != nil || !reflect.DeepEqual(g, w) {
+		t.Fatalf("appendPatch %s, encoding/json %s", got, want)
+	}
+	for _, p := range []Patch{{}, {Incr: map[string]int64{"n": 1}}, {Unset: []string{"x"}}} {
+		got, _ := appendPatch(nil, p)
+		want, _ := json.Marshal(p)
+		if string(got) != string(want) {
+			t.Errorf("appendPatch %s, encoding/json %s", got, want)
+		}
+	}
+	if _, err := appendPatch(nil, Patch{Set: map[string]any{"f": func() {}}}); err == nil {
+		t.Fatal("a value that is not JSON was encoded")
 	}
 }

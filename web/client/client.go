@@ -17,7 +17,17 @@ type Client struct {
 	appURL  string // baseURL + /api/v1/apps/{app}
 	app     string
 	key     string
-	hc      *http.Client
+	// authorization is the Authorization header's value, made once.
+	authorization []string
+	hc            *http.Client
+	// rt and timeout, when rt is set, send the calls on hc's transport
+	// directly, bounded by timeout: http.Client.Do would copy each
+	// request's header for redirects (the API answers none) and, on a
+	// transport it does not know (a wrapper), start a goroutine and a
+	// timer per call for its Timeout. Set unless hc has a cookie jar or a
+	// redirect policy of its own.
+	rt      http.RoundTripper
+	timeout time.Duration
 	// transport is the pooled transport New built, nil when the caller
 	// brought its own *http.Client.
 	transport *http.Transport
@@ -36,7 +46,7 @@ type Client struct {
 // Defaults of the options.
 const (
 	DefaultTimeout             = 10 * time.Second // bound of each call, see WithTimeout
-	DefaultMaxIdleConnsPerHost = 64               // idle keep-alive connections, see WithMaxIdleConnsPerHost
+	DefaultMaxIdleConnsPerHost = 256              // idle keep-alive connections, see WithMaxIdleConnsPerHost
 	DefaultSettingsTTL         = time.Minute      // how long settings are cached, see WithSettingsTTL
 )
 
@@ -72,6 +82,7 @@ func New(baseURL, app, key string, opts ...Option) (*Client, error) {
 		appURL:              base + "/api/v1/apps/" + url.PathEscape(app),
 		app:                 app,
 		key:                 key,
+		authorization:       []string{"Bearer " + key},
 		hc:                  o.httpClient,
 		cookies:             o.cookies.withDefaults(),
 		trustForwardedProto: o.trustForwardedProto,
@@ -83,6 +94,12 @@ func New(baseURL, app, key string, opts ...Option) (*Client, error) {
 	if c.hc == nil {
 		c.transport = newTransport(o.maxIdleConnsPerHost)
 		c.hc = &http.Client{Transport: c.transport, Timeout: o.timeout}
+	}
+	if c.hc.Jar == nil && c.hc.CheckRedirect == nil {
+		c.rt, c.timeout = c.hc.Transport, c.hc.Timeout
+		if c.rt == nil {
+			c.rt = http.DefaultTransport
+		}
 	}
 	c.sessions = &Scopes{c: c, kind: "sessions"}
 	c.clients = &Scopes{c: c, kind: "clients"}
@@ -110,5 +127,7 @@ func newTransport(maxIdlePerHost int) *http.Transport {
 	t.MaxIdleConnsPerHost = maxIdlePerHost
 	t.MaxIdleConns = max(t.MaxIdleConns, 2*maxIdlePerHost)
 	t.IdleConnTimeout = 90 * time.Second
+	// scopestore does not compress its answers: no Accept-Encoding.
+	t.DisableCompression = true
 	return t
 }

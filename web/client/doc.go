@@ -10,11 +10,14 @@
 // ErrUnavailable, and read RetryAfter for a 503.
 //
 // Middleware wraps an http.Handler: handlers reach the visitor's scopes with
-// SessionFrom and ClientScopeFrom. A scope is loaded on first use (one GET)
+// SessionFrom and ClientScopeFrom. A scope is loaded on first read (one GET)
 // and its changes are sent as one PATCH when the response starts (the
 // handler's first write, or its return), so that a failure can still be
-// answered with 503. See README.md for the full behaviour: cookies, new
-// visitors, rotation and what happens when the storage is down.
+// answered with 503. Changes made before the first read cost no call of
+// their own: with an Incr among them, they go out at the first read as one
+// PATCH whose answer is the loaded scope (Incr then Get: one call). See
+// README.md for the full behaviour: cookies, new visitors, rotation and
+// what happens when the storage is down.
 //
 // The package uses only the standard library and scopestore's public HTTP
 // API, so an application can vendor it alone.

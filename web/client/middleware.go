@@ -44,6 +44,9 @@ func (c *Client) Middleware(next http.Handler) http.Handler {
 		rs.r = r.WithContext(context.WithValue(r.Context(), stateKey{}, rs))
 		rs.session = &Scope{rs: rs, api: c.sessions, session: true, cookieName: c.cookies.CFID}
 		if err := rs.serve(next); err != nil {
+			if rs.w.replaced.Load() {
+				return // the error handler answered already, when the save failed
+			}
 			if rs.w.committed.Load() {
 				rs.log(err, "the request's scopes could not be loaded after its response started; the response is cut short")
 				// The visitor must not take the part written for a success.
@@ -83,10 +86,17 @@ func (rs *requestState) serve(next http.Handler) (err error) {
 // save sends the pending changes of every scope the request reached. It
 // does not stop when the visitor goes away: the handler's work is done.
 func (rs *requestState) save() error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(rs.r.Context()), rs.c.saveTimeout)
-	defer cancel()
+	var ctx context.Context
 	var errs []error
 	for _, s := range rs.scopes() {
+		if s == nil || !s.unsaved() {
+			continue
+		}
+		if ctx == nil { // made only when there is something to send
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(rs.r.Context()), rs.c.saveTimeout)
+			defer cancel()
+		}
 		if err := s.save(ctx); err != nil {
 			errs = append(errs, err)
 		}
@@ -109,14 +119,12 @@ func (rs *requestState) log(err error, msg string) {
 	log("scopestore: "+msg, "method", rs.r.Method, "path", rs.r.URL.Path, "err", err)
 }
 
-// scopes returns the scopes the request has reached.
-func (rs *requestState) scopes() []*Scope {
+// scopes returns the scopes the request has reached: the session, and
+// the client scope or nil.
+func (rs *requestState) scopes() [2]*Scope {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if rs.client != nil {
-		return []*Scope{rs.session, rs.client}
-	}
-	return []*Scope{rs.session}
+	return [2]*Scope{rs.session, rs.client}
 }
 
 // clientScope returns the client scope, or nil when the app turned it off;

@@ -22,6 +22,9 @@ type options struct {
 
 // WithHTTPClient makes the client send its calls with hc instead of its own
 // pooled transport (WithTimeout and WithMaxIdleConnsPerHost then do not apply).
+// The calls go to hc.Transport (http.DefaultTransport when nil) directly,
+// bounded by hc.Timeout, and a redirect is not followed (the API answers
+// none); when hc has a Jar or a CheckRedirect, they go through hc.Do.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) { o.httpClient = hc }
 }
@@ -37,7 +40,7 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithMaxIdleConnsPerHost sets how many idle keep-alive connections to
-// scopestore the client keeps (DefaultMaxIdleConnsPerHost, 64); set it near
+// scopestore the client keeps (DefaultMaxIdleConnsPerHost, 256); set it near
 // the number of requests the app serves at once.
 func WithMaxIdleConnsPerHost(n int) Option {
 	return func(o *options) {

@@ -18,7 +18,7 @@ import (
 // the handler stops at the session's first use.
 func TestMiddleware_StorageDownIs503(t *testing.T) {
 	redis := startRedis(t)
-	ts := startServer(t, backend{"outage", func(t *testing.T, mgr *connections.Manager) string {
+	ts := startServer(t, backend{"outage", func(t testing.TB, mgr *connections.Manager) string {
 		err := mgr.Create(t.Context(), scopes.Connection{Name: "cache", Kind: "cache", Type: "redis", Storage: true,
 			Params: map[string]string{"url": "redis://127.0.0.1:" + strconv.Itoa(outagePort) + "/0", "prefix": "scopestore_t_client:", "timeout": "1s"}})
 		if err != nil {
@@ -66,6 +66,32 @@ func TestMiddleware_StorageDownIs503(t *testing.T) {
 	p, err = newcomer.get(newcomerApp)
 	if err != nil || p.status != http.StatusServiceUnavailable || len(p.cookies) != 0 || strings.Contains(p.body, "ok") {
 		t.Fatalf("a new visitor with the storage down: %+v, %v", p, err)
+	}
+
+	// A change before any read: the PATCH that would carry it and load the
+	// session fails, and the visitor gets 503 as well, whether the handler
+	// reads after the change or writes its answer first (then the save at
+	// its first write fails, and the error handler's answer stands even
+	// though the handler reads afterwards).
+	for name, h := range map[string]http.HandlerFunc{
+		"an increment, then a read": counter,
+		"an increment, an answer, then a read": func(w http.ResponseWriter, r *http.Request) {
+			s := client.SessionFrom(r)
+			s.Incr("n", 1)
+			fmt.Fprint(w, "ok")
+			pastLoad.Add(1)
+			_ = s.Get("n")
+		},
+	} {
+		pastLoad.Store(0)
+		p, err := b.get(appServer(t, c, h))
+		if err != nil || p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" ||
+			len(p.cookies) != 0 || strings.Contains(p.body, "ok") {
+			t.Fatalf("%s with the storage down: %+v, %v", name, p, err)
+		}
+		if b.cookie(app, "CFID") != cfid {
+			t.Fatalf("%s with the storage down: the cookie changed", name)
+		}
 	}
 
 	// A handler that had started its answer is cut short.

@@ -37,6 +37,9 @@ func (w *responseWriter) start(cause error) {
 		w.committed.Store(true)
 		h := w.ResponseWriter.Header()
 		for _, s := range w.rs.scopes() {
+			if s == nil {
+				continue
+			}
 			s.mu.Lock()
 			s.writeCookies(h)
 			s.mu.Unlock()

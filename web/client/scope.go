@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -18,13 +19,16 @@ var ErrResponseCommitted = errors.New("client: the response is already written: 
 // Scope is a visitor's session or client scope during one request, from
 // SessionFrom or ClientScopeFrom; it is safe for concurrent use.
 //
-// The scope is loaded on the first call of any method, once per request.
-// When it cannot be loaded (the storage is down), Get, Set, Incr, Delete and
-// ID abort the handler with a panic that the middleware turns into the
+// The scope is loaded on the first read (Get, ID, Load, Rotate,
+// Invalidate), once per request; Set, Incr and Delete before it are only
+// recorded, and sent with that load (see resolve) or with the save. When it
+// cannot be loaded (the storage is down), Get, ID and a change after the
+// load abort the handler with a panic that the middleware turns into the
 // error handler's answer (503 by default) — never an empty scope in place
-// of the stored one. Call Load first to handle that error yourself; use
-// the scope from the handler's goroutine, or call Load first, since the
-// panic is recovered only there.
+// of the stored one; changes never read fail at the save, with the same
+// answer. Call Load first to handle that error yourself; use the scope
+// from the handler's goroutine, or call Load first, since the panic is
+// recovered only there.
 type Scope struct {
 	rs         *requestState
 	api        *Scopes
@@ -35,6 +39,12 @@ type Scope struct {
 	mu     sync.Mutex
 	loaded bool
 	err    error // why the load failed
+	// deferred says that the scope is not loaded yet but has changes, in
+	// changes, made blind: the cookie names a scope whose data this request
+	// has not read. They are resolved by the first read (see resolve): as
+	// one PATCH, whose answer is the whole scope, when they surely change
+	// it, else by a GET after which they are applied as on a loaded scope.
+	deferred bool
 	// rec is the stored scope; nil for a visitor who has none (yet).
 	rec *Record
 	// cfid is rec's cfid, the one a new scope will be created with, or "".
@@ -77,17 +87,32 @@ func (s *Scope) load() error {
 	if s.loaded {
 		return s.err
 	}
+	if s.deferred {
+		return s.resolve(s.rs.r.Context())
+	}
 	s.loaded = true
 	s.data, s.changes = map[string]any{}, changes{}
+	s.readCookie()
+	if !validCFID(s.browser) {
+		return nil
+	}
+	return s.get(s.rs.r.Context())
+}
+
+// readCookie reads the cfid the browser sent. The caller holds s.mu.
+func (s *Scope) readCookie() {
 	if ck, err := s.rs.r.Cookie(s.cookieName); err == nil {
 		s.browser = ck.Value
 	}
+}
+
+// get loads the scope named by the cookie with GET, following a rotation
+// to the new cfid; a scope that is gone leaves the request without one.
+// The caller holds s.mu and has set loaded.
+func (s *Scope) get(ctx context.Context) error {
 	cfid := s.browser
-	if !validCFID(cfid) {
-		return nil
-	}
 	for hop := 0; ; hop++ {
-		rec, err := s.api.Get(s.rs.r.Context(), cfid)
+		rec, err := s.api.Get(ctx, cfid)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		} else if err != nil {
@@ -98,13 +123,85 @@ func (s *Scope) load() error {
 			cfid = rec.RotatedTo
 			continue
 		}
-		s.rec, s.cfid, s.cftoken, s.data = rec, rec.CFID, rec.CFToken, rec.Data
-		// A followed rotation moves the cookie; a client scope's cookie is
-		// sent again to extend its Max-Age.
-		if s.cfid != s.browser || !s.session {
-			s.setCookie()
-		}
+		s.adopt(rec)
 		return nil
+	}
+}
+
+// adopt makes rec, just read or written, the scope's state. A followed
+// rotation moves the cookie; a client scope's cookie is sent again to
+// extend its Max-Age. The caller holds s.mu.
+func (s *Scope) adopt(rec *Record) {
+	s.rec, s.cfid, s.cftoken, s.data = rec, rec.CFID, rec.CFToken, rec.Data
+	if s.cfid != s.browser || !s.session {
+		s.setCookie()
+	}
+}
+
+// deferChange says whether a change can be recorded without loading the
+// scope, and prepares for it: the scope is not loaded yet and the cookie
+// names one (a visitor without a cookie is loaded without a call anyway).
+// The caller holds s.mu.
+func (s *Scope) deferChange() bool {
+	if s.loaded {
+		return false
+	}
+	if !s.deferred {
+		s.readCookie()
+		if !validCFID(s.browser) {
+			return false
+		}
+		s.deferred, s.changes = true, changes{}
+	}
+	return true
+}
+
+// resolve loads a scope that has deferred changes. When one of them is an
+// increment, which surely changes the scope, they are sent at once as one
+// PATCH and its answer, the whole scope, is the loaded state: one call
+// instead of a GET and a PATCH. Otherwise (a Set may store the value the
+// key already holds, which must write nothing) the scope is loaded with a
+// GET and the changes are applied as they would have been on the loaded
+// scope. A scope that is gone (404) leaves them to a new scope, created at
+// the save as for a new visitor; an increment of a key that holds no number
+// (409) is dropped and logged, as Incr does, after a GET. The caller holds s.mu.
+func (s *Scope) resolve(ctx context.Context) error {
+	pending := s.changes
+	s.deferred, s.loaded = false, true
+	s.data, s.changes = map[string]any{}, changes{}
+	if pending.hasIncr() {
+		rec, err := s.patch(ctx, s.browser, pending.patch())
+		switch {
+		case err == nil:
+			s.adopt(rec)
+			return nil
+		case errors.Is(err, ErrNotFound):
+			s.apply(pending)
+			return nil
+		case !errors.Is(err, ErrConflict):
+			s.err = fmt.Errorf("save the %s: %w", s.noun(), err)
+			return s.err
+		}
+	}
+	if err := s.get(ctx); err != nil {
+		return err
+	}
+	s.apply(pending)
+	return nil
+}
+
+// apply makes the changes, recorded blind, on the loaded scope, as Set,
+// Incr and Delete make them. The caller holds s.mu.
+func (s *Scope) apply(cs changes) {
+	for k, c := range cs {
+		switch c.op {
+		case opSet:
+			s.set(k, c.value)
+		case opUnset:
+			s.delete(k)
+		case opIncr:
+			s.incr(k, c.by)
+		}
 	}
 }
 
@@ -159,7 +256,16 @@ func (s *Scope) Set(key string, v any) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.deferChange() {
+		s.changes[key] = change{op: opSet, value: norm}
+		return
+	}
 	s.mustLoad()
+	s.set(key, norm)
+}
+
+// set is Set on the loaded scope. The caller holds s.mu.
+func (s *Scope) set(key string, norm any) {
 	cur, has := s.data[key]
 	if _, pending := s.changes[key]; !pending && has && reflect.DeepEqual(cur, norm) {
 		return // unchanged: nothing to write
@@ -177,14 +283,39 @@ func (s *Scope) Incr(key string, by int64) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.deferChange() {
+		if by == 0 {
+			return
+		}
+		// Blind: the stored value is unknown, but a pending set or unset
+		// of the key says what it is now.
+		var sum float64
+		if prev, pending := s.changes[key]; pending && prev.op == opSet {
+			n, isNumber := prev.value.(float64)
+			if !isNumber {
+				s.warnNotNumber(key)
+				return
+			}
+			sum = n + float64(by)
+		} else {
+			sum = float64(by)
+		}
+		s.changes.incr(key, by, sum)
+		return
+	}
 	s.mustLoad()
+	s.incr(key, by)
+}
+
+// incr is Incr on the loaded scope. The caller holds s.mu.
+func (s *Scope) incr(key string, by int64) {
 	if by == 0 {
 		return
 	}
 	cur, has := s.data[key]
 	n, isNumber := cur.(float64)
 	if has && !isNumber {
-		s.rs.c.logger.Warn("scopestore: Incr of a key that holds no number; ignored", "key", key, "scope", s.noun())
+		s.warnNotNumber(key)
 		return
 	}
 	sum := n + float64(by)
@@ -196,11 +327,24 @@ func (s *Scope) Incr(key string, by int64) {
 	s.changes.incr(key, by, sum)
 }
 
+func (s *Scope) warnNotNumber(key string) {
+	s.rs.c.logger.Warn("scopestore: Incr of a key that holds no number; ignored", "key", key, "scope", s.noun())
+}
+
 // Delete removes key from the scope.
 func (s *Scope) Delete(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.deferChange() {
+		s.changes[key] = change{op: opUnset}
+		return
+	}
 	s.mustLoad()
+	s.delete(key)
+}
+
+// delete is Delete on the loaded scope. The caller holds s.mu.
+func (s *Scope) delete(key string) {
 	_, has := s.data[key]
 	_, pending := s.changes[key]
 	if !has && !pending {
@@ -262,6 +406,9 @@ func (s *Scope) Rotate() error {
 func (s *Scope) Invalidate() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.deferred {
+		s.deferred, s.changes = false, nil // they would be deleted with the scope
+	}
 	if err := s.load(); err != nil {
 		return err
 	}

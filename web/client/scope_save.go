@@ -6,12 +6,26 @@ import (
 	"fmt"
 )
 
+// unsaved says whether save has something to send.
+func (s *Scope) unsaved() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deferred || (s.loaded && s.err == nil && (s.create || (s.rec != nil && len(s.changes) > 0)))
+}
+
 // save sends the scope's pending changes: a create for a new visitor, one
 // PATCH otherwise, re-sent to the new cfid when the session was rotated
 // meanwhile. Nothing is sent when nothing changed.
 func (s *Scope) save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.deferred {
+		// Changed but never read: one PATCH when the changes surely change
+		// the scope, else a GET first (see resolve).
+		if err := s.resolve(ctx); err != nil {
+			return err
+		}
+	}
 	if !s.loaded || s.err != nil {
 		return nil
 	}
@@ -34,26 +48,35 @@ func (s *Scope) save(ctx context.Context) error {
 	if len(s.changes) == 0 {
 		return nil
 	}
-	p := s.changes.patch()
-	for hop := 0; ; hop++ {
-		rec, err := s.api.Patch(ctx, s.cfid, p)
-		if err == nil {
-			s.rec, s.changes = rec, changes{}
-			return nil
-		}
-		var e *Error
-		if errors.As(err, &e) && e.RotatedTo() != "" && hop < maxRotationHops {
-			// Another request rotated the session: the change goes to its
-			// new cfid, and so does the cookie if this response can still say so.
-			s.cfid = e.RotatedTo()
-			if !s.rs.w.committed.Load() {
-				s.cookieAction = cookieSet
-			}
-			continue
-		}
+	rec, err := s.patch(ctx, s.cfid, s.changes.patch())
+	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("save the %s: it ended during the request (invalidated or expired), so its changes were dropped: %w", s.noun(), err)
 		}
 		return fmt.Errorf("save the %s: %w", s.noun(), err)
+	}
+	if rec.CFID != s.cfid {
+		// Another request rotated the session: the change went to its new
+		// cfid, and so does the cookie if this response can still say so.
+		s.cfid = rec.CFID
+		if !s.rs.w.committed.Load() {
+			s.cookieAction = cookieSet
+		}
+	}
+	s.rec, s.changes = rec, changes{}
+	return nil
+}
+
+// patch sends p to the scope at cfid as one PATCH, sent again to the new
+// cfid when the session was rotated meanwhile (409 rotated).
+func (s *Scope) patch(ctx context.Context, cfid string, p Patch) (*Record, error) {
+	for hop := 0; ; hop++ {
+		rec, err := s.api.Patch(ctx, cfid, p)
+		var e *Error
+		if err != nil && errors.As(err, &e) && e.RotatedTo() != "" && hop < maxRotationHops {
+			cfid = e.RotatedTo()
+			continue
+		}
+		return rec, err
 	}
 }

@@ -38,12 +38,8 @@ func dataBody(data map[string]any) any {
 
 // scopeCall sends a call whose answer is a scope.
 func (s *Scopes) scopeCall(ctx context.Context, k call) (*Record, error) {
-	b, err := s.c.do(ctx, k)
-	if err != nil {
-		return nil, err
-	}
 	var r Record
-	if err := decodeAnswer(b, &r); err != nil {
+	if err := s.c.doJSON(ctx, k, &r); err != nil {
 		return nil, err
 	}
 	if r.Data == nil {
@@ -98,7 +94,11 @@ func (s *Scopes) Patch(ctx context.Context, cfid string, p Patch) (*Record, erro
 	if err != nil {
 		return nil, err
 	}
-	return s.scopeCall(ctx, call{method: http.MethodPatch, path: path, body: p, ifMatch: p.IfVersion,
+	body, err := appendPatch(make([]byte, 0, 64), p)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Message: "the request cannot be encoded as JSON: " + err.Error()}
+	}
+	return s.scopeCall(ctx, call{method: http.MethodPatch, path: path, rawBody: body, ifMatch: p.IfVersion,
 		want: []int{http.StatusOK}})
 }
 

@@ -68,21 +68,21 @@ func serve(tb testing.TB, h http.Handler) *httptest.Server {
 type backend struct {
 	name string
 	// storage prepares the storage and returns its name for the settings.
-	storage func(t *testing.T, mgr *connections.Manager) string
+	storage func(t testing.TB, mgr *connections.Manager) string
 }
 
 // backends are memory, and Redis with cluster = true (skipped, with a
 // message, when no Redis answers, unless SCOPESTORE_TEST_REQUIRE_SERVICES=1).
 var backends = []backend{
-	{"memory", func(*testing.T, *connections.Manager) string { return "memory" }},
-	{"redis", func(t *testing.T, mgr *connections.Manager) string {
+	{"memory", func(testing.TB, *connections.Manager) string { return "memory" }},
+	{"redis", func(t testing.TB, mgr *connections.Manager) string {
 		return redisConnection(t, mgr, conntest.RedisURL(t))
 	}},
 }
 
 // redisConnection defines a Redis storage connection under a key prefix of
 // this test's own.
-func redisConnection(t *testing.T, mgr *connections.Manager, url string) string {
+func redisConnection(t testing.TB, mgr *connections.Manager, url string) string {
 	t.Helper()
 	err := mgr.Create(context.Background(), scopes.Connection{Name: "cache", Kind: "cache", Type: "redis", Storage: true,
 		Params: map[string]string{"url": url, "prefix": conntest.RedisPrefix(t), "timeout": "1s"}})
@@ -103,7 +103,7 @@ type testServer struct {
 
 // startServer serves the API with the app's scopes in the backend's storage,
 // cluster = true.
-func startServer(t *testing.T, b backend) *testServer {
+func startServer(t testing.TB, b backend) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	dataDir := t.TempDir()
@@ -139,7 +139,7 @@ func startServer(t *testing.T, b backend) *testServer {
 }
 
 // newClient returns a Client of the app "shop" on ts, logging into the test.
-func newClient(t *testing.T, ts *testServer, opts ...client.Option) *client.Client {
+func newClient(t testing.TB, ts *testServer, opts ...client.Option) *client.Client {
 	t.Helper()
 	opts = append([]client.Option{client.WithLogger(testLogger(t))}, opts...)
 	c, err := client.New(ts.URL, "shop", ts.Key, opts...)
@@ -151,11 +151,11 @@ func newClient(t *testing.T, ts *testServer, opts ...client.Option) *client.Clie
 }
 
 // testLogger writes the client's log lines into the test's output.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(b []byte) (int, error) {
 	w.t.Log(string(bytes.TrimSpace(b)))
