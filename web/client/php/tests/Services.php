@@ -168,7 +168,7 @@ final class Services
         $env = ['SCOPESTORE_DATA_DIR' => $dir . '/data'] + self::environment();
         self::$key = self::cli($binary, $env, ['app', 'create', 'shop']);
         self::$closedPort = self::freePort();
-        self::cli($binary, $env, ['connection', 'create', '--name', 'down', '--type', 'redis', '--storage',
+        self::cli($binary, $env, ['connection', 'create', '--no-verify', '--name', 'down', '--type', 'redis', '--storage',
             '--host', '127.0.0.1', '--port', (string) self::$closedPort]);
         self::$downKey = self::cli($binary, $env, ['app', 'create', 'shopdown']);
         self::cli($binary, $env, ['app', 'settings', 'shopdown', '--session-storage', 'down']);
