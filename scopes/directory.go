@@ -2,6 +2,8 @@ package scopes
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"slices"
 	"sort"
@@ -28,7 +30,7 @@ type Directory struct {
 	Auditor Auditor
 
 	mu        sync.Mutex
-	keys      map[string]cached[string]
+	keys      map[[sha256.Size]byte]cached[string]
 	effective map[string]cached[Effective]
 }
 
@@ -47,7 +49,7 @@ func NewDirectory(config ConfigStore, storages Storages) *Directory {
 // forget empties the cache after a change made through this directory.
 func (d *Directory) forget() {
 	d.mu.Lock()
-	d.keys = map[string]cached[string]{}
+	d.keys = map[[sha256.Size]byte]cached[string]{}
 	d.effective = map[string]cached[Effective]{}
 	d.mu.Unlock()
 }
@@ -64,15 +66,17 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (string, error
 	if key == "" {
 		return "", Errorf(EUnauthorized, "an API key is required: send Authorization: Bearer <key>")
 	}
-	hash := HashAPIKey(key)
+	// The cache is keyed by the digest itself: no hex string to build
+	// and allocate on every request.
+	sum := sha256.Sum256([]byte(key))
 	now := d.Now()
 	d.mu.Lock()
-	c, ok := d.keys[hash]
+	c, ok := d.keys[sum]
 	d.mu.Unlock()
 	if ok && now.Before(c.expires) {
 		return c.value, nil
 	}
-	app, found, err := d.config.AppForKey(ctx, hash)
+	app, found, err := d.config.AppForKey(ctx, hex.EncodeToString(sum[:]))
 	if err != nil {
 		return "", configError(err)
 	}
@@ -81,7 +85,7 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (string, error
 	}
 	if d.CacheTTL > 0 {
 		d.mu.Lock()
-		d.keys[hash] = cached[string]{app, now.Add(d.CacheTTL)}
+		d.keys[sum] = cached[string]{app, now.Add(d.CacheTTL)}
 		d.mu.Unlock()
 	}
 	return app, nil

@@ -118,6 +118,9 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 // unavailable, however it was said, and a corrupt stored value are
 // remembered for RecentErrors.
 func (e *Engine) storageError(storage string, err error) error {
+	if err == nil {
+		return nil
+	}
 	var se *Error
 	switch code := ErrorCode(err); {
 	case (code == EUnavailable || code == ECorrupt) && errors.As(err, &se):

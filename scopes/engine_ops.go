@@ -163,9 +163,17 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 	now := e.now()
 	tk, ent := e.hold(t, key)
 	defer e.tier.release(tk, ent, now)
-	c := visitChange(key, t.ss, now)
-	c.Data, c.IfVersion = data, ifVersion
-	rec, err := e.changeLocked(ctx, t, ent, key, now, &c, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
+	// As for Patch: with a copy that is likely current (the load that
+	// preceded this save read it), a compare-and-set on its rev costs the
+	// storage less than a change in place, which reads and rebuilds the
+	// stored value; without one, the change in place saves a read.
+	var inPlace *Change
+	if !ent.ok {
+		c := visitChange(key, t.ss, now)
+		c.Data, c.IfVersion = data, ifVersion
+		inPlace = &c
+	}
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,7 @@ func decodeExact(key Key, b []byte) (rec Record, ok bool) {
 		return rec, false
 	}
 	data := b[p.i : len(b)-1]
-	if !json.Valid(data) {
+	if !ValidJSON(data) {
 		return rec, false
 	}
 	return Record{

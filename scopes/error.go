@@ -55,10 +55,13 @@ func Unavailable(what string, err error) *Error {
 // ErrorCode returns the code of an *Error in err's chain, EInternal for any other
 // error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
 	if err == nil {
 		return ""
-	} else if errors.As(err, &e) {
+	}
+	// Declared here, not above: &e escapes, and a nil error, the common
+	// case, need not allocate it.
+	var e *Error
+	if errors.As(err, &e) {
 		return e.Code
 	}
 	return EInternal

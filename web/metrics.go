@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,38 @@ type Metrics struct {
 	cleanerRuns     *prometheus.CounterVec
 	cleanerDeleted  *prometheus.CounterVec
 	resends         *prometheus.CounterVec
+
+	// The label values seen so far and their series, so that a request
+	// costs no label lookup in the vectors (hashing, UTF-8 checks, a lock).
+	requestSeries  sync.Map // requestLabels → prometheus.Counter
+	durationSeries sync.Map // requestLabels (status 0) → prometheus.Observer
+	opSeries       sync.Map // opLabels → prometheus.Counter
+	opDurSeries    sync.Map // opLabels (result "") → prometheus.Observer
+}
+
+type requestLabels struct {
+	route, method string
+	status        int
+}
+
+type opLabels struct{ storage, op, result string }
+
+func (m *Metrics) requestCounter(k requestLabels) prometheus.Counter {
+	if c, ok := m.requestSeries.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c := m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status))
+	m.requestSeries.Store(k, c)
+	return c
+}
+
+func (m *Metrics) requestObserver(k requestLabels) prometheus.Observer {
+	if o, ok := m.durationSeries.Load(k); ok {
+		return o.(prometheus.Observer)
+	}
+	o := m.requestDuration.WithLabelValues(k.route, k.method)
+	m.durationSeries.Store(k, o)
+	return o
 }
 
 // NewMetrics returns the metrics of one scopestore instance, with a gauge of
@@ -101,8 +134,20 @@ func NewMetrics(engine *scopes.Engine) *Metrics {
 
 // ObserveOp implements scopes.Observer.
 func (m *Metrics) ObserveOp(storage, op, result string, d time.Duration) {
-	m.ops.WithLabelValues(storage, op, result).Inc()
-	m.opDuration.WithLabelValues(storage, op).Observe(d.Seconds())
+	k := opLabels{storage, op, result}
+	c, ok := m.opSeries.Load(k)
+	if !ok {
+		c = m.ops.WithLabelValues(storage, op, result)
+		m.opSeries.Store(k, c)
+	}
+	c.(prometheus.Counter).Inc()
+	k.result = ""
+	o, ok := m.opDurSeries.Load(k)
+	if !ok {
+		o = m.opDuration.WithLabelValues(storage, op)
+		m.opDurSeries.Store(k, o)
+	}
+	o.(prometheus.Observer).Observe(d.Seconds())
 	if result == scopes.ResultUnavailable || result == scopes.ResultError {
 		m.storageErrors.WithLabelValues(storage).Inc()
 	}
@@ -141,8 +186,10 @@ func (m *Metrics) instrument(next echo.HandlerFunc) echo.HandlerFunc {
 			route = "unmatched"
 		}
 		method := methodLabel(c.Request().Method)
-		m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
-		m.requestDuration.WithLabelValues(route, method).Observe(time.Since(start).Seconds())
+		k := requestLabels{route, method, c.Response().Status}
+		m.requestCounter(k).Inc()
+		k.status = 0
+		m.requestObserver(k).Observe(time.Since(start).Seconds())
 		return nil
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/labstack/echo/v4"
@@ -46,7 +47,7 @@ func truncate(s string, n int) string {
 
 // readBody reads the request body, refusing one over the limit.
 func readBody(c echo.Context) ([]byte, error) {
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readAll(c.Request().Body, c.Request().ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -106,7 +107,45 @@ func jsonProblem(err error) string {
 
 // writeScope answers with a scope and its version as ETag.
 func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
-	c.Response().Header().Set("ETag", httpapi.ETag(sc.Version))
-	body := sc.AppendJSON(make([]byte, 0, len(sc.Data)+512))
-	return c.Blob(status, echo.MIMEApplicationJSON, append(body, '\n'))
+	// "Etag" is the canonical form that Set("ETag", …) would compute, and
+	// allocate, on every answer.
+	c.Response().Header()["Etag"] = []string{httpapi.ETag(sc.Version)}
+	bp := scopeBufs.Get().(*[]byte)
+	body := sc.AppendJSON((*bp)[:0])
+	err := c.Blob(status, echo.MIMEApplicationJSON, append(body, '\n'))
+	// Blob has copied the bytes into the response's buffer (or failed):
+	// the buffer serves the next answer. Huge ones are left to the GC.
+	if cap(body) <= 64<<10 {
+		*bp = body[:0]
+		scopeBufs.Put(bp)
+	}
+	return err
+}
+
+// scopeBufs holds the buffers in which writeScope renders a scope.
+var scopeBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// readAll is io.ReadAll into a buffer of the announced size, so that a
+// body of a known length is read without growing (and copying) the buffer
+// four times over. The announced size is the client's word: past 64 KiB
+// the buffer grows as the bytes arrive (and limitBody bounds them).
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 64<<10 {
+		return io.ReadAll(r)
+	}
+	// One byte more, so that the EOF is read without growing.
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/scopestore/scopestore/admin"
@@ -133,17 +134,29 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 		Started:         started,
 		Logger:          logger,
 	})
-	mux := http.NewServeMux()
-	mux.Handle(admin.Prefix, console)
-	mux.Handle(admin.Prefix+"/", console)
-	mux.Handle("/", web.New(web.Options{
+	api := web.New(web.Options{
 		Engine:       svc.engine,
 		Directory:    svc.directory,
 		Logger:       logger,
 		Metrics:      metrics,
 		MetricsToken: cfg.MetricsToken,
-	}))
-	return mux
+	})
+	mux := http.NewServeMux()
+	mux.Handle(admin.Prefix, console)
+	mux.Handle(admin.Prefix+"/", console)
+	mux.Handle("/", api)
+	// A clean /api/ path goes straight to the API: the mux would send it
+	// there too, after cleaning and matching the path, a microsecond of
+	// every request. Anything else (the console, a path the mux would
+	// clean and redirect) takes the mux.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; strings.HasPrefix(p, "/api/") && r.URL.RawPath == "" &&
+			!strings.Contains(p, "//") && !strings.Contains(p, "/.") && r.Method != http.MethodConnect {
+			api.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // every calls fn every interval until ctx ends.

@@ -1,0 +1,467 @@
+package scopes
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// CompactJSON validates b as one JSON value, surrounded by optional
+// whitespace, and removes the whitespace between its tokens in place, in one
+// pass; it returns the compact bytes, a prefix of b. Strings and numbers are
+// kept as written, duplicate names and invalid UTF-8 pass, as with
+// jsontext's Value.Compact. ok is false when b is not valid JSON, and also for
+// what this fast path leaves to jsontext: a \u escape of a surrogate, or
+// nesting deeper than maxScanDepth. member, when not nil, is called with the
+// bytes of each member of a top-level object, name quotes included, as it
+// ends; it returns false to stop the scan (ok false). With whitespace to
+// remove, it is called on both passes, the last time with compact bytes.
+//
+// b is changed only when it holds whitespace between tokens and is valid:
+// a first pass validates it, and a second compacts it only then, so that a
+// caller can hand b, unchanged, to a slower decoder for the error.
+func CompactJSON(b []byte, member func(key, value []byte) bool) (out []byte, ok bool) {
+	spaced, ok := validJSON(b, member)
+	if !ok {
+		return nil, false
+	}
+	n := len(b)
+	if spaced {
+		n, _, ok = scanJSON(b, true, member)
+	}
+	return b[:n], ok
+}
+
+// ValidJSON reports whether b is one valid JSON value, as json.Valid does,
+// without changing it; false also for what CompactJSON leaves to jsontext.
+func ValidJSON(b []byte) bool {
+	_, ok := validJSON(b, nil)
+	return ok
+}
+
+// maxScanDepth bounds the nesting scanJSON follows.
+const maxScanDepth = 1000
+
+// strPlain marks the bytes that a JSON string holds as they are: not a
+// quote, a backslash or a control character.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// plainEnd returns the index of the first byte at or after i that a JSON
+// string does not hold as it is (a quote, a backslash, a control
+// character), or len(b): eight bytes at a time, then one at a time.
+func plainEnd(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')
+		s := x ^ (ones * '\\')
+		// The lowest flagged byte of each test is exact, so is that of their union.
+		if m := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - ones*0x20) &^ x); m&highs != 0 {
+			return i + bits.TrailingZeros64(m&highs)/8
+		}
+	}
+	for i < len(b) && strPlain[b[i]] {
+		i++
+	}
+	return i
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// scanJSON validates b, and compacts it in place when compact is set; spaced
+// tells whether b holds whitespace outside its tokens. Without compact, the
+// offsets given to member are those of the compact bytes only when b is not
+// spaced.
+func scanJSON(b []byte, compact bool, member func(key, value []byte) bool) (_ int, spaced, _ bool) {
+	n := len(b)
+	r, w := 0, 0
+	// emit copies b[from:r] to w when compacting.
+	emit := func(from int) {
+		if compact && w != from {
+			copy(b[w:], b[from:r])
+		}
+		if compact {
+			w += r - from
+		} else {
+			w = r
+		}
+	}
+	// pos is where the output is: the offsets given to member.
+	pos := func() int {
+		if compact {
+			return w
+		}
+		return r
+	}
+	var stackBuf [64]byte
+	stack := stackBuf[:0]
+	keyStart, keyEnd, valStart := 0, 0, 0
+	skip := func() {
+		for r < n && isSpace(b[r]) {
+			r++
+			spaced = true
+		}
+	}
+	skip()
+value:
+	if r >= n {
+		return 0, spaced, false
+	}
+	if len(stack) == 1 && stack[0] == '{' {
+		valStart = pos()
+	}
+	switch c := b[r]; c {
+	case '{', '[':
+		if len(stack) >= maxScanDepth {
+			return 0, spaced, false
+		}
+		stack = append(stack, c)
+		r++
+		emit(r - 1)
+		skip()
+		if r < n && (c == '{' && b[r] == '}' || c == '[' && b[r] == ']') {
+			stack = stack[:len(stack)-1]
+			r++
+			emit(r - 1)
+			goto after
+		}
+		if c == '[' {
+			goto value
+		}
+		goto key
+	case '"':
+		from := r
+		if !scanString(b, &r) {
+			return 0, spaced, false
+		}
+		emit(from)
+	case 't', 'f', 'n':
+		lit := "null"
+		switch c {
+		case 't':
+			lit = "true"
+		case 'f':
+			lit = "false"
+		}
+		if n-r < len(lit) || string(b[r:r+len(lit)]) != lit {
+			return 0, spaced, false
+		}
+		r += len(lit)
+		emit(r - len(lit))
+	default:
+		from := r
+		if !scanNumber(b, &r) {
+			return 0, spaced, false
+		}
+		emit(from)
+	}
+after:
+	// A value ended; b[r] follows it.
+	if len(stack) == 0 {
+		skip()
+		return w, spaced, r == n
+	}
+	if len(stack) == 1 && stack[0] == '{' && member != nil && !member(b[keyStart:keyEnd], b[valStart:pos()]) {
+		return 0, spaced, false
+	}
+	skip()
+	if r >= n {
+		return 0, spaced, false
+	}
+	switch top := stack[len(stack)-1]; b[r] {
+	case ',':
+		r++
+		emit(r - 1)
+		skip()
+		if top == '[' {
+			goto value
+		}
+		goto key
+	case '}', ']':
+		if b[r] == '}' != (top == '{') {
+			return 0, spaced, false
+		}
+		stack = stack[:len(stack)-1]
+		r++
+		emit(r - 1)
+		goto after
+	}
+	return 0, spaced, false
+key:
+	if r >= n || b[r] != '"' {
+		return 0, spaced, false
+	}
+	{
+		from := r
+		if !scanString(b, &r) {
+			return 0, spaced, false
+		}
+		top := len(stack) == 1
+		if top {
+			keyStart = pos()
+			if !compact {
+				keyStart = from
+			}
+		}
+		emit(from)
+		if top {
+			keyEnd = pos()
+		}
+	}
+	skip()
+	if r >= n || b[r] != ':' {
+		return 0, spaced, false
+	}
+	r++
+	emit(r - 1)
+	skip()
+	goto value
+}
+
+// scanString moves *r, at an opening quote, past the closing one.
+func scanString(b []byte, r *int) bool {
+	i, n := *r+1, len(b)
+	for {
+		i = plainEnd(b, i)
+		if i >= n {
+			return false
+		}
+		switch b[i] {
+		case '"':
+			*r = i + 1
+			return true
+		case '\\':
+			if i+1 >= n {
+				return false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if n-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return false
+				}
+				// A surrogate (\uD800-\uDFFF) is left to jsontext.
+				if c := b[i+2] | 0x20; c == 'd' && (b[i+3] >= '8' && b[i+3] <= '9' || (b[i+3]|0x20) >= 'a' && (b[i+3]|0x20) <= 'f') {
+					return false
+				}
+				i += 6
+			default:
+				return false
+			}
+		default:
+			return false // a control character
+		}
+	}
+}
+
+// scanNumber moves *r past a JSON number.
+func scanNumber(b []byte, r *int) bool {
+	i, n := *r, len(b)
+	if i < n && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < n && b[i] == '0':
+		i++
+	case i < n && '1' <= b[i] && b[i] <= '9':
+		for i++; i < n && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	default:
+		return false
+	}
+	if i < n && b[i] == '.' {
+		i++
+		if i >= n || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for ; i < n && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	}
+	if i < n && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < n && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= n || b[i] < '0' || b[i] > '9' {
+			return false
+		}
+		for ; i < n && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	}
+	*r = i
+	return true
+}
+
+// validJSON is the first pass of CompactJSON: it validates b, tells whether
+// it holds whitespace outside its tokens, and gives member the offsets in b.
+func validJSON(b []byte, member func(key, value []byte) bool) (spaced, ok bool) {
+	n := len(b)
+	r := 0
+	var stackBuf [64]byte
+	stack := stackBuf[:0]
+	keyStart, keyEnd, valStart := 0, 0, 0
+	for r < n && b[r] <= ' ' && isSpace(b[r]) {
+		r++
+		spaced = true
+	}
+value:
+	if r >= n {
+		return spaced, false
+	}
+	if len(stack) == 1 && stack[0] == '{' {
+		valStart = r
+	}
+	switch c := b[r]; c {
+	case '{', '[':
+		if len(stack) >= maxScanDepth {
+			return spaced, false
+		}
+		stack = append(stack, c)
+		r++
+		for r < n && b[r] <= ' ' && isSpace(b[r]) {
+			r++
+			spaced = true
+		}
+		if r < n && b[r] == c+2 { // '{'+2 is '}', '['+2 is ']'
+			stack = stack[:len(stack)-1]
+			r++
+			goto after
+		}
+		if c == '[' {
+			goto value
+		}
+		goto key
+	case '"':
+		// scanString, inlined for the common short string.
+		i := r + 1
+		for lim := min(i+16, n); i < lim && strPlain[b[i]]; i++ {
+		}
+		if i < n && strPlain[b[i]] {
+			i = plainEnd(b, i)
+		}
+		if i < n && b[i] == '"' {
+			r = i + 1
+		} else if !scanString(b, &r) {
+			return spaced, false
+		}
+	case 't':
+		if n-r < 4 || string(b[r:r+4]) != "true" {
+			return spaced, false
+		}
+		r += 4
+	case 'f':
+		if n-r < 5 || string(b[r:r+5]) != "false" {
+			return spaced, false
+		}
+		r += 5
+	case 'n':
+		if n-r < 4 || string(b[r:r+4]) != "null" {
+			return spaced, false
+		}
+		r += 4
+	default:
+		// A small integer is the common number: inline it; the rest, and
+		// what follows the digits, goes to scanNumber.
+		if c >= '1' && c <= '9' {
+			i := r + 1
+			for i < n && b[i] >= '0' && b[i] <= '9' {
+				i++
+			}
+			if i < n && (b[i] == ',' || b[i] == '}' || b[i] == ']') {
+				r = i
+				break
+			}
+		}
+		if !scanNumber(b, &r) {
+			return spaced, false
+		}
+	}
+after:
+	if len(stack) == 0 {
+		for r < n && isSpace(b[r]) {
+			r++
+			spaced = true
+		}
+		return spaced, r == n
+	}
+	if len(stack) == 1 && stack[0] == '{' && member != nil && !member(b[keyStart:keyEnd], b[valStart:r]) {
+		return spaced, false
+	}
+	for r < n && b[r] <= ' ' && isSpace(b[r]) {
+		r++
+		spaced = true
+	}
+	if r >= n {
+		return spaced, false
+	}
+	switch top := stack[len(stack)-1]; b[r] {
+	case ',':
+		r++
+		for r < n && b[r] <= ' ' && isSpace(b[r]) {
+			r++
+			spaced = true
+		}
+		if top == '[' {
+			goto value
+		}
+		goto key
+	case '}':
+		if top != '{' {
+			return spaced, false
+		}
+		stack = stack[:len(stack)-1]
+		r++
+		goto after
+	case ']':
+		if top != '[' {
+			return spaced, false
+		}
+		stack = stack[:len(stack)-1]
+		r++
+		goto after
+	}
+	return spaced, false
+key:
+	if r >= n || b[r] != '"' {
+		return spaced, false
+	}
+	if len(stack) == 1 {
+		keyStart = r
+	}
+	{
+		i := r + 1
+		for lim := min(i+16, n); i < lim && strPlain[b[i]]; i++ {
+		}
+		if i < n && strPlain[b[i]] {
+			i = plainEnd(b, i)
+		}
+		if i < n && b[i] == '"' {
+			r = i + 1
+		} else if !scanString(b, &r) {
+			return spaced, false
+		}
+	}
+	if len(stack) == 1 {
+		keyEnd = r
+	}
+	for r < n && b[r] <= ' ' && isSpace(b[r]) {
+		r++
+		spaced = true
+	}
+	if r >= n || b[r] != ':' {
+		return spaced, false
+	}
+	r++
+	for r < n && b[r] <= ' ' && isSpace(b[r]) {
+		r++
+		spaced = true
+	}
+	goto value
+}
