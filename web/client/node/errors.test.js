@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import http from 'node:http'
 import { after, before, describe, test } from 'node:test'
 
 import express from 'express'
@@ -62,9 +63,103 @@ describe('without a server', () => {
     assert.equal(sess, undefined)
   })
 
+  // serve runs an HTTP server on a free loopback port with handler, for
+  // the store's own transport (node:http, no fetch given).
+  async function serve(handler) {
+    const srv = http.createServer(handler)
+    srv.listen(0, '127.0.0.1')
+    await once(srv, 'listening')
+    return {
+      url: `http://127.0.0.1:${srv.address().port}`,
+      close: () => {
+        srv.closeAllConnections()
+        srv.close()
+      },
+    }
+  }
+
+  test('node:http: 503 is an error with its code and Retry-After; a 2xx that is not JSON is bad_answer', async () => {
+    let answer = 503
+    const srv = await serve((req, res) => {
+      if (answer === 503) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '7' })
+        res.end(JSON.stringify({ error: { code: 'unavailable', message: 'storage redis1 did not answer' } }))
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy</html>')
+      }
+    })
+    try {
+      const store = new ScopestoreStore({ url: srv.url, app: 'shop', key: 'k' })
+      const { err, sess } = await getByCallback(store, randomUUID())
+      assert.ok(err instanceof ScopestoreError)
+      assert.equal(err.status, 503)
+      assert.equal(err.code, 'unavailable')
+      assert.equal(err.retryAfter, 7)
+      assert.match(err.message, /^scopestore: get: 503 unavailable: storage redis1 did not answer$/)
+      assert.equal(sess, undefined)
+      await assert.rejects(store.set(randomUUID(), { cookie: {} }), { status: 503, code: 'unavailable', retryAfter: 7 })
+      answer = 200
+      await assert.rejects(store.get(randomUUID()), { status: 200, code: 'bad_answer' })
+      await assert.rejects(store.set(randomUUID(), { cookie: {} }), { status: 200, code: 'bad_answer' })
+    } finally {
+      srv.close()
+    }
+  })
+
+  test('node:http: no answer within timeout is an error, and nothing keeps the process alive', async () => {
+    const srv = await serve(() => {}) // never answers
+    try {
+      const store = new ScopestoreStore({ url: srv.url, app: 'shop', key: 'k', timeout: 50 })
+      const started = Date.now()
+      const { err, sess } = await getByCallback(store, randomUUID())
+      assert.equal(err?.code, 'timeout')
+      assert.equal(err?.status, 0)
+      assert.match(err.message, /^scopestore: get: no answer within 50 ms$/)
+      assert.equal(sess, undefined)
+      assert.ok(Date.now() - started < 2000)
+    } finally {
+      srv.close()
+    }
+  })
+
+  test('node:http: a kept-alive connection closed by scopestore is replaced, the call sent once more', async () => {
+    let requests = 0
+    const srv = await serve((req, res) => {
+      requests++
+      // The second request arrives on the first one's connection: close it
+      // unanswered, as a server does with a connection idle for too long.
+      if (requests === 2) return req.socket.destroy()
+      res.writeHead(404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ error: { code: 'not_found', message: 'no such session' } }))
+    })
+    try {
+      const store = new ScopestoreStore({ url: srv.url, app: 'shop', key: 'k' })
+      assert.equal(await store.get(randomUUID()), null)
+      assert.equal(await store.get(randomUUID()), null)
+      assert.equal(requests, 3)
+    } finally {
+      srv.close()
+    }
+  })
+
+  test('node:http: scopestore not listening is unreachable', async () => {
+    const srv = await serve(() => {})
+    srv.close()
+    const store = new ScopestoreStore({ url: srv.url, app: 'shop', key: 'k' })
+    await assert.rejects(store.get(randomUUID()), (err) => {
+      assert.equal(err.name, 'ScopestoreError')
+      assert.equal(err.code, 'unreachable')
+      assert.equal(err.status, 0)
+      assert.equal(err.message, `scopestore: get: cannot reach ${srv.url}: ECONNREFUSED`)
+      return true
+    })
+  })
+
   test('url, app and key are required', () => {
     assert.throws(() => new ScopestoreStore({ url: 'http://127.0.0.1:18199', app: 'shop' }), /url, app and key are required/)
     assert.throws(() => new ScopestoreStore({ url: 'http://x', app: 'a', key: 'k', scope: 'cookies' }), /scope must be/)
+    assert.throws(() => new ScopestoreStore({ url: 'localhost:8080', app: 'a', key: 'k' }), /must be http:\/\/ or https:\/\//)
+    assert.throws(() => new ScopestoreStore({ url: '127.0.0.1:8080', app: 'a', key: 'k' }), /is not a URL/)
   })
 })
 

@@ -14,7 +14,7 @@ export interface ScopestoreStoreOptions {
   timeout?: number
   /** Skip `POST …/touch`: every `get` already counts as a visit that extends the expiry. */
   disableTouch?: boolean
-  /** The fetch to use instead of Node's own (tests). */
+  /** A fetch to send the calls with instead of node:http (tests). */
   fetch?: typeof globalThis.fetch
 }
 

@@ -124,41 +124,48 @@ export class ScopestoreStore extends Store {
       )
     }
     if (expired(sess)) return this.#destroy(sid)
-    const data = JSON.parse(JSON.stringify(sess))
-    const now = snapshot(data)
+    // The session as JSON, key by key: what is sent and what the next set
+    // compares with, each key serialized once.
+    const now = snapshot(sess)
     const seen = this.#seen.get(sess)
     if (!seen) {
-      await this.#create(sid, data)
+      await this.#create(sid, now)
     } else {
-      const patch = diff(seen, now, data)
+      const patch = diff(seen, now)
       if (patch) {
-        const { status } = await this.#http.request('set', 'PATCH', `/${sid}`, { body: patch, allow: [404] })
+        const { status } = await this.#http.request('set', 'PATCH', `/${sid}`, {
+          json: patch,
+          allow: [404],
+          discard: true,
+        })
         // It ended since it was loaded: store it whole, as express-session expects of set.
-        if (status === 404) await this.#create(sid, data)
+        if (status === 404) await this.#create(sid, now)
       }
     }
     this.#seen.set(sess, now)
   }
 
-  async #create(sid, data) {
+  async #create(sid, now) {
+    const json = `{"data":${objectJSON(now)}}`
     const { status } = await this.#http.request('set', 'PUT', `/${sid}`, {
-      body: { data },
+      json,
       headers: { 'if-none-match': '*' },
       allow: [412],
+      discard: true,
     })
     // 412: it exists, but this session object was not loaded here (set called
     // twice with fresh objects, or a race with another process): replace it.
-    if (status === 412) await this.#http.request('set', 'PUT', `/${sid}`, { body: { data } })
+    if (status === 412) await this.#http.request('set', 'PUT', `/${sid}`, { json, discard: true })
   }
 
   async #touch(sid) {
     if (this.#disableTouch || !CFID.test(sid)) return
-    await this.#http.request('touch', 'POST', `/${sid}/touch`, { allow: [404] })
+    await this.#http.request('touch', 'POST', `/${sid}/touch`, { allow: [404], discard: true })
   }
 
   async #destroy(sid) {
     if (!CFID.test(sid)) return
-    await this.#http.request('destroy', 'DELETE', `/${sid}`, { allow: [404] })
+    await this.#http.request('destroy', 'DELETE', `/${sid}`, { allow: [404], discard: true })
   }
 
   async #list(op, pick) {
@@ -180,7 +187,7 @@ export class ScopestoreStore extends Store {
   }
 
   async #clear() {
-    await this.#http.request('clear', 'DELETE', '?all=true')
+    await this.#http.request('clear', 'DELETE', '?all=true', { discard: true })
   }
 }
 
@@ -195,20 +202,39 @@ function settle(promise, cb) {
   )
 }
 
+// snapshot is the data as JSON text per top-level key, as JSON.stringify
+// would write them (keys whose value it leaves out are left out).
 function snapshot(data) {
-  return new Map(Object.entries(data).map(([k, v]) => [k, JSON.stringify(v)]))
+  const out = new Map()
+  for (const k of Object.keys(data)) {
+    const json = JSON.stringify(data[k])
+    if (json !== undefined) out.set(k, json)
+  }
+  return out
 }
 
-// diff is the PATCH that turns the seen data into data, or null when nothing changed.
-function diff(seen, now, data) {
-  const patch = {}
+// objectJSON is the JSON object of a snapshot's keys and texts.
+function objectJSON(snap) {
+  let out = ''
+  for (const [k, json] of snap) out += (out ? ',' : '') + JSON.stringify(k) + ':' + json
+  return '{' + out + '}'
+}
+
+// diff is the PATCH (as JSON) that turns the seen data into now, or null when nothing changed.
+function diff(seen, now) {
+  let set = ''
   for (const [k, json] of now) {
-    if (seen.get(k) !== json) (patch.set ??= {})[k] = data[k]
+    if (seen.get(k) !== json) set += (set ? ',' : '') + JSON.stringify(k) + ':' + json
   }
+  const unset = []
   for (const k of seen.keys()) {
-    if (!now.has(k)) (patch.unset ??= []).push(k)
+    if (!now.has(k)) unset.push(k)
   }
-  return patch.set || patch.unset ? patch : null
+  if (!set && !unset.length) return null
+  const parts = []
+  if (set) parts.push(`"set":{${set}}`)
+  if (unset.length) parts.push(`"unset":${JSON.stringify(unset)}`)
+  return `{${parts.join(',')}}`
 }
 
 function expired(sess) {
