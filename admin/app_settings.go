@@ -23,7 +23,16 @@ func (a *Console) appSettings(c echo.Context) error {
 	} else if !ok {
 		return a.renderApp(c, http.StatusUnprocessableEntity, &f, nil)
 	}
-	if _, err := a.Directory.SetAppSettings(ctx, name, f.changes(current, explicitOnApp)); err != nil {
+	changes := f.changes(current, explicitOnApp)
+	// A change of storage shows what it moves first, and is saved once confirmed.
+	if v, err := a.appStorageChange(ctx, name, server, changes); err != nil {
+		return err
+	} else if v != nil {
+		if answered, err := a.confirmStorage(c, "Change storage of "+name, "apps", v); answered {
+			return err
+		}
+	}
+	if _, err := a.Directory.SetAppSettings(ctx, name, changes); err != nil {
 		if !f.directoryError(err) {
 			return err
 		}

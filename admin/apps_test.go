@@ -242,7 +242,7 @@ func TestAppSettingsShowWhereEachComesFrom(t *testing.T) {
 	for _, unit := range []string{"days", "hours", "minutes", "seconds"} {
 		form.Set("sessionTimeout."+unit, "")
 	}
-	p = tc.post("/admin/apps/shop/settings", form)
+	p = tc.confirmStorageChange(t, tc.post("/admin/apps/shop/settings", form))
 	mustStatus(t, p, http.StatusSeeOther)
 	if p.location != "/admin/apps/shop" {
 		t.Errorf("save → %q", p.location)

@@ -19,7 +19,7 @@ func TestAuditLogListsConsoleChanges(t *testing.T) {
 	tc.createApp(t, "shop")
 	_, form := tc.scopeForm(t)
 	form.Set("sessionStorage", "file")
-	mustStatus(t, tc.post("/admin/scope", form), http.StatusSeeOther)
+	mustStatus(t, tc.confirmStorageChange(t, tc.post("/admin/scope", form)), http.StatusSeeOther)
 
 	p := tc.get("/admin/audit")
 	mustStatus(t, p, http.StatusOK)

@@ -36,7 +36,16 @@ func (a *Console) scopeSubmit(c echo.Context) error {
 	} else if !ok {
 		return a.renderScope(c, http.StatusUnprocessableEntity, current, f)
 	}
-	if _, err := a.Directory.SetServerSettings(ctx, f.changes(current, explicitOnServer)); err != nil {
+	changes := f.changes(current, explicitOnServer)
+	// A change of storage shows what it moves first, and is saved once confirmed.
+	if v, err := a.serverStorageChange(ctx, current, changes); err != nil {
+		return err
+	} else if v != nil {
+		if answered, err := a.confirmStorage(c, "Change storage", "scope", v); answered {
+			return err
+		}
+	}
+	if _, err := a.Directory.SetServerSettings(ctx, changes); err != nil {
 		if !f.directoryError(err) {
 			return err
 		}

@@ -86,7 +86,7 @@ func TestScopeSaveAndReset(t *testing.T) {
 	form.Set("sessionCluster", "true")
 	form.Set("sessionTimeout.minutes", "45")
 	form.Set("clientManagement", "false")
-	p := tc.post("/admin/scope", form)
+	p := tc.confirmStorageChange(t, tc.post("/admin/scope", form))
 	mustStatus(t, p, http.StatusSeeOther)
 	if p.location != "/admin/scope" {
 		t.Fatalf("save → %q", p.location)
@@ -123,7 +123,7 @@ func TestScopeSaveAndReset(t *testing.T) {
 		form.Set("sessionTimeout."+unit, "")
 	}
 	form.Set("sessionStorage", "inherit")
-	mustStatus(t, tc.post("/admin/scope", form), http.StatusSeeOther)
+	mustStatus(t, tc.confirmStorageChange(t, tc.post("/admin/scope", form)), http.StatusSeeOther)
 	eff, _ = tc.dir.ServerSettings(ctx)
 	if eff.From["sessionStorage"] != scopes.FromDefault || eff.From["sessionTimeout"] != scopes.FromDefault ||
 		eff.Values["sessionTimeout"] != "30m" || eff.From["sessionCluster"] != scopes.FromServer {

@@ -147,7 +147,9 @@ func TestAdministratorStory(t *testing.T) {
 		chromedp.Click(id("sessionCluster-true")),
 	)
 	screenshot(t, ctx, "09-scope")
-	step("save scope", chromedp.Click(id("save")), chromedp.WaitVisible(id("flash")))
+	// A change of storage is shown first, with what it moves, and saved once confirmed.
+	step("save scope", chromedp.Click(id("save")), chromedp.WaitVisible(id("storage-change")))
+	step("confirm storage", chromedp.Click(id("confirm-storage")), chromedp.WaitVisible(id("flash")))
 	if f := text(`[data-testid="flash"]`); !strings.Contains(f, "saved") {
 		t.Fatalf("scope save: %q", f)
 	}

@@ -1,0 +1,287 @@
+package admin
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// storageChangeView is the page that confirms a change of storage on the
+// Scope page or an app's page before it is saved: the apps it moves with
+// their live scopes in the old storage, and the new storage's state.
+type storageChangeView struct {
+	// Title names what changes: "the server defaults" or the app's name.
+	Title string
+	// Action is where the form posts again; Cancel where Cancel leads.
+	Action, Cancel string
+	// Fields are the submitted form's values, posted again on confirmation.
+	Fields []formField
+	// Targets are the changed storages, one per scope kind.
+	Targets []storageTarget
+	// Moves are the apps whose effective storage changes.
+	Moves []storageMove
+	// Unreachable tells that a target did not answer the check just made,
+	// so that the change needs force.
+	Unreachable bool
+	// Forced tells that the force box was ticked.
+	Forced bool
+	// Error is why the confirmed change was refused.
+	Error string
+	Now   time.Time
+}
+
+// formField is one submitted value, as a hidden input.
+type formField struct{ Name, Value string }
+
+// storageTarget is the storage a scope kind moves to, with its last Verify
+// and a check made for this page.
+type storageTarget struct {
+	Kind     scopes.Kind
+	From, To string
+	// Conn tells that the storage is a connection, which has a last Verify.
+	Conn     bool
+	Verified scopes.ConnectionCheck
+	// Reachable is the outcome of the check just made; Message says why not.
+	Reachable bool
+	Message   string
+}
+
+// storageMove is one app whose scopes of one kind would live elsewhere.
+type storageMove struct {
+	App      string
+	Kind     scopes.Kind
+	From, To string
+	// Count is the app's live scopes of the kind in From.
+	Count liveCount
+}
+
+// appLayers is an app's own settings layer before and after a change.
+type appLayers struct {
+	Name     string
+	Old, New scopes.Layer
+}
+
+// verifyTimeout bounds the check of a new storage, as healthTimeout bounds
+// the overview's.
+const verifyTimeout = 5 * time.Second
+
+// withChanges returns a copy of l with the form's changes applied as by:
+// scopes.Inherit removes a setting.
+func withChanges(l scopes.Layer, changes map[string]string, by string) scopes.Layer {
+	out := scopes.Layer{}
+	for k, v := range l {
+		out[k] = v
+	}
+	for name, v := range changes {
+		if v == scopes.Inherit {
+			delete(out, name)
+			continue
+		}
+		out[name] = scopes.Entry{Value: v, By: by}
+	}
+	return out
+}
+
+// storageChange works out what a change of settings does to where scopes
+// live: oldLevel and newLevel are the settings of the level the form edits
+// (the server defaults or the app) before and after it, apps the apps it
+// may move with their own layers. It returns nil when no storage changes,
+// or when the settings of the level or of an app would not work afterwards:
+// the Directory refuses that change on save, with its own message.
+func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.Effective, oldServer, newServer scopes.Layer,
+	apps []appLayers) (*storageChangeView, error) {
+	v := &storageChangeView{Now: time.Now()}
+	for _, k := range scopes.Kinds {
+		from, to := oldLevel.Settings.Of(k).Storage, newLevel.Settings.Of(k).Storage
+		if from != to {
+			v.Targets = append(v.Targets, storageTarget{Kind: k, From: from, To: to})
+		}
+	}
+	if len(v.Targets) == 0 {
+		return nil, nil
+	}
+	valid := map[scopes.Kind][]string{}
+	for _, k := range scopes.Kinds {
+		names, err := a.Directory.StorageNames(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		valid[k] = names
+	}
+	validNames := func(k scopes.Kind) []string { return valid[k] }
+	if newLevel.Settings.Validate(validNames) != nil {
+		return nil, nil
+	}
+	type moved struct {
+		storageMove
+		settings scopes.Settings
+	}
+	var moves []moved
+	for _, app := range apps {
+		before, after := scopes.Resolve(oldServer, app.Old), scopes.Resolve(newServer, app.New)
+		if after.Settings.Validate(validNames) != nil {
+			return nil, nil
+		}
+		for _, k := range scopes.Kinds {
+			if from, to := before.Settings.Of(k).Storage, after.Settings.Of(k).Storage; from != to {
+				moves = append(moves, moved{storageMove{App: app.Name, Kind: k, From: from, To: to}, before.Settings})
+			}
+		}
+	}
+	countCtx, cancel := context.WithTimeout(ctx, countTimeout)
+	defer cancel()
+	for _, m := range moves {
+		if a.Engine == nil {
+			m.Count = liveCount{Err: "this console does not count scopes"}
+		} else {
+			m.Count = a.count(countCtx, m.settings, m.App, m.Kind, nil)
+		}
+		v.Moves = append(v.Moves, m.storageMove)
+	}
+	checked := map[string]storageTarget{}
+	for i := range v.Targets {
+		t := &v.Targets[i]
+		if done, ok := checked[t.To]; ok {
+			t.Conn, t.Verified, t.Reachable, t.Message = done.Conn, done.Verified, done.Reachable, done.Message
+		} else {
+			a.checkTarget(ctx, t)
+			checked[t.To] = *t
+		}
+		v.Unreachable = v.Unreachable || !t.Reachable
+	}
+	return v, nil
+}
+
+// checkTarget reads the last Verify of the storage a change moves to, and
+// runs Verify on it now. memory and file are built in: they always answer.
+func (a *Console) checkTarget(ctx context.Context, t *storageTarget) {
+	t.Reachable = true
+	if t.To == scopes.StorageMemory || t.To == scopes.StorageFile || a.Connections == nil {
+		return
+	}
+	t.Conn = true
+	conn, err := a.Connections.Connection(ctx, t.To)
+	if err != nil {
+		t.Reachable, t.Message = false, scopes.ErrorMessage(err)
+		return
+	}
+	t.Verified = conn.Verified
+	verifyCtx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	hs, err := a.Connections.Verify(verifyCtx, t.To)
+	if err != nil {
+		a.Logger.Warn("verify a new storage", "storage", t.To, "err", err)
+		t.Reachable, t.Message = false, scopes.ErrorMessage(err)
+		return
+	}
+	checks := verifyChecks(hs, "")
+	if checksPassed(checks) {
+		return
+	}
+	t.Reachable = false
+	for _, ch := range checks {
+		if !ch.OK {
+			t.Message = ch.Name + ": " + ch.Message
+			break
+		}
+	}
+}
+
+// confirmStorage shows the confirmation of a storage change until the form
+// comes back with confirm=yes, and refuses a confirmed change to a storage
+// that does not answer unless force is ticked. It tells whether it answered
+// the request; when not, the change is to be saved.
+func (a *Console) confirmStorage(c echo.Context, title, section string, v *storageChangeView) (bool, error) {
+	params, err := c.FormParams()
+	if err != nil {
+		return true, err
+	}
+	names := make([]string, 0, len(params))
+	for name := range params {
+		if name != "_csrf" && name != "confirm" && name != "force" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		for _, value := range params[name] {
+			v.Fields = append(v.Fields, formField{Name: name, Value: value})
+		}
+	}
+	v.Forced = c.FormValue("force") == "yes"
+	if c.FormValue("confirm") != "yes" {
+		return true, a.render(c, http.StatusOK, storageChangePage(a.meta(c, title, section), *v))
+	}
+	if v.Unreachable && !v.Forced {
+		var down []string
+		for _, t := range v.Targets {
+			if !t.Reachable && !slices.Contains(down, t.To) {
+				down = append(down, t.To)
+			}
+		}
+		v.Error = "Nothing was changed: storage " + strings.Join(down, " and ") + " does not answer now, so every " +
+			"application moved to it would answer 503. Tick the box below to change the storage anyway, or Cancel."
+		return true, a.render(c, http.StatusUnprocessableEntity, storageChangePage(a.meta(c, title, section), *v))
+	}
+	return false, nil
+}
+
+// serverStorageChange is storageChange for the server defaults: every app
+// that inherits a changed storage moves.
+func (a *Console) serverStorageChange(ctx context.Context, current scopes.Effective, changes map[string]string) (*storageChangeView, error) {
+	if !changesStorage(changes) {
+		return nil, nil
+	}
+	all, err := a.Directory.Apps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	apps := make([]appLayers, len(all))
+	for i, app := range all {
+		apps[i] = appLayers{Name: app.Name, Old: app.Layer, New: app.Layer}
+	}
+	old := serverLayer(current)
+	changed := withChanges(old, changes, scopes.FromAdmin)
+	v, err := a.storageChange(ctx, current, scopes.Resolve(changed, nil), old, changed, apps)
+	if v != nil {
+		v.Title, v.Action, v.Cancel = "the server defaults", scopePath, scopePath
+	}
+	return v, err
+}
+
+// appStorageChange is storageChange for one app's settings.
+func (a *Console) appStorageChange(ctx context.Context, name string, server scopes.Effective, changes map[string]string) (*storageChangeView, error) {
+	if !changesStorage(changes) {
+		return nil, nil
+	}
+	all, err := a.Directory.Apps(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(all, func(app scopes.App) bool { return app.Name == name })
+	if i < 0 {
+		// The Directory says so on save.
+		return nil, nil
+	}
+	app := appLayers{Name: name, Old: all[i].Layer, New: withChanges(all[i].Layer, changes, scopes.FromAdmin)}
+	layer := serverLayer(server)
+	v, err := a.storageChange(ctx, scopes.Resolve(layer, app.Old), scopes.Resolve(layer, app.New), layer, layer,
+		[]appLayers{app})
+	if v != nil {
+		v.Title, v.Action, v.Cancel = name, appPath(name, "/settings"), appPath(name, "")
+	}
+	return v, err
+}
+
+// changesStorage tells whether changes set a storage.
+func changesStorage(changes map[string]string) bool {
+	_, session := changes[scopes.SessionStorage]
+	_, client := changes[scopes.ClientStorage]
+	return session || client
+}
