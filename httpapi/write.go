@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 )
 
@@ -38,7 +39,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 
 // Encode writes v as JSON without HTML escaping, indented when indent is
 // not empty.
-func Encode(w http.ResponseWriter, v any, indent string) error {
+func Encode(w io.Writer, v any, indent string) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	if indent != "" {

@@ -28,10 +28,11 @@ func (s *Server) routes() *echo.Echo {
 	// path with the wrong method answers 405, not 404.
 	const app = "/api/v1/apps/:app"
 	mw := []echo.MiddlewareFunc{s.authenticate, s.limitBody}
-	for _, k := range []struct {
-		kind scopes.Kind
-		path string
-	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
+	for _, kind := range scopes.Kinds {
+		k := struct {
+			kind scopes.Kind
+			path string
+		}{kind, "/" + kindPath(kind)}
 		e.POST(app+k.path, s.createScope(k.kind), mw...)
 		e.GET(app+k.path, s.listScopes(k.kind), mw...)
 		e.DELETE(app+k.path, s.clearScopes(k.kind), mw...)

@@ -44,10 +44,5 @@ func scopePath(app string, k scopes.Kind, cfid string) string {
 	return "/api/v1/apps/" + app + "/" + kindPath(k) + "/" + cfid
 }
 
-// kindPath is the path segment of a kind of scope.
-func kindPath(k scopes.Kind) string {
-	if k == scopes.Client {
-		return "clients"
-	}
-	return "sessions"
-}
+// kindPath is the path segment of a kind of scope: "sessions", "clients".
+func kindPath(k scopes.Kind) string { return string(k) + "s" }
