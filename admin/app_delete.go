@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,9 +12,10 @@ func (a *Console) appDelete(c echo.Context) error {
 	if !confirmed(c) {
 		return a.renderApp(c, http.StatusUnprocessableEntity, nil, map[string]string{"delete": confirmMessage})
 	}
-	if err := a.Directory.DeleteApp(c.Request().Context(), name); err != nil {
+	ended, err := a.Directory.DeleteAppAndScopes(c.Request().Context(), a.Engine, name)
+	if err != nil {
 		return err
 	}
-	setFlash(c, "ok", "Application "+name+" is deleted with its keys and settings; its stored scopes are left to expire.")
+	setFlash(c, "ok", fmt.Sprintf("Application %s is deleted with its keys and settings; %d live scopes ended.", name, ended))
 	return redirect(c, appsPath)
 }

@@ -295,7 +295,7 @@ func appPage(m PageMeta, v appView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = confirmForm(m, v, "delete", "Delete application", "btn danger",
-				"I understand that "+v.App.Name+", its API keys and its settings are deleted. Its stored scopes are left to expire.").Render(ctx, templ_7745c5c3_Buffer)
+				"I understand that "+v.App.Name+", its API keys and its settings are deleted, and every live session and client scope of it ends.").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -4,11 +4,13 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -31,7 +33,7 @@ func (a *Console) setupForm(c echo.Context) error {
 		return redirect(c, Prefix+"/login")
 	}
 	m := a.meta(c, "Set up", "")
-	return a.render(c, http.StatusOK, setupPage(m, setupForm{Username: "admin", Errors: map[string]string{}}))
+	return a.render(c, http.StatusOK, setupPage(m, setupForm{TokenRequired: a.SetupToken != "", Username: "admin", Errors: map[string]string{}}))
 }
 
 func (a *Console) setupSubmit(c echo.Context) error {
@@ -43,7 +45,14 @@ func (a *Console) setupSubmit(c echo.Context) error {
 		return redirect(c, Prefix+"/login")
 	}
 	f := readSetupForm(c)
-	if !f.validate() {
+	f.TokenRequired = a.SetupToken != ""
+	valid := f.validate()
+	if f.TokenRequired && f.Token != "" && !a.setupTokenMatches(f.Token) {
+		a.Logger.Warn("admin setup refused: wrong setup token", "addr", c.RealIP())
+		f.Errors["token"] = "This is not the setup token. Copy it from the warning \"first-run setup\" in scopestore's log and try again."
+		return a.render(c, http.StatusForbidden, setupPage(a.meta(c, "Set up", ""), f))
+	}
+	if !valid {
 		return a.render(c, http.StatusUnprocessableEntity, setupPage(a.meta(c, "Set up", ""), f))
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(f.Password), bcrypt.DefaultCost)
@@ -62,6 +71,12 @@ func (a *Console) setupSubmit(c echo.Context) error {
 	return redirect(c, Prefix+"/")
 }
 
+// setupTokenMatches compares in constant time, so that the answer's timing
+// does not tell how much of a guess was right.
+func (a *Console) setupTokenMatches(token string) bool {
+	return subtle.ConstantTimeCompare([]byte(token), []byte(a.SetupToken)) == 1
+}
+
 func (a *Console) loginForm(c echo.Context) error {
 	if need, err := a.needsSetup(c); err != nil {
 		return err
@@ -78,9 +93,14 @@ func (a *Console) loginSubmit(c echo.Context) error {
 		return redirect(c, Prefix+"/setup")
 	}
 	f := readLoginForm(c)
-	addr, now := c.RealIP(), time.Now()
-	if wait := a.throttle.wait(addr, now); wait > 0 {
+	addr, user, now := httpapi.LimitKey(c.RealIP()), throttleUser(f.Username), time.Now()
+	if wait := a.addrThrottle.wait(addr, now); wait > 0 {
 		f.Errors["password"] = fmt.Sprintf("Too many failed logins from your address: try again in %d minutes.", int(wait.Minutes())+1)
+		return a.render(c, http.StatusTooManyRequests, loginPage(a.meta(c, "Log in", ""), f))
+	}
+	if wait := a.userThrottle.wait(user, now); wait > 0 && !a.known.has(user, addr, now) {
+		a.Logger.Warn("admin login paced: many failed logins for this user", "user", f.Username, "addr", addr)
+		f.Errors["password"] = fmt.Sprintf("Too many failed logins for this user from other addresses: try again in %d seconds.", int(wait.Seconds())+1)
 		return a.render(c, http.StatusTooManyRequests, loginPage(a.meta(c, "Log in", ""), f))
 	}
 	ok, err := a.checkPassword(c, f.Username, f.Password)
@@ -88,18 +108,33 @@ func (a *Console) loginSubmit(c echo.Context) error {
 		return err
 	}
 	if !ok {
-		a.throttle.fail(addr, now)
+		a.addrThrottle.fail(addr, now)
+		a.userThrottle.fail(user, now)
 		time.Sleep(failureDelay)
 		a.Logger.Warn("failed admin login", "user", f.Username, "addr", addr)
 		f.Errors["password"] = "The user name or password is wrong."
 		f.Password = ""
 		return a.render(c, http.StatusUnauthorized, loginPage(a.meta(c, "Log in", ""), f))
 	}
-	a.throttle.succeed(addr)
+	// The user's failures stay: a success must not give an attacker a fresh
+	// allowance. This address is spared the user's pacing from now on.
+	a.addrThrottle.succeed(addr)
+	a.known.add(user, addr, now)
 	if err := a.startSession(c, f.Username); err != nil {
 		return err
 	}
 	return redirect(c, Prefix+"/")
+}
+
+// throttleUser is the key under which a user name's failed logins are
+// counted: case folded, since a config store may match names without case,
+// and bounded, since no user name is longer than the setup allows.
+func throttleUser(name string) string {
+	name = strings.ToLower(name)
+	if len(name) > maxUsernameLength+1 {
+		name = name[:maxUsernameLength+1]
+	}
+	return name
 }
 
 // checkPassword accepts a stored administrator's password, and for user

@@ -1186,7 +1186,7 @@ func connPasswordField(f connectionForm) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if f.Editing {
-			if f.HasSecret || f.URLPassword {
+			if f.HasSecret {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 95, "<div class=\"hint\" data-testid=\"password-hint\">A password is stored: leave empty to keep it. It is never shown.</div><label class=\"checkbox\"><input type=\"checkbox\" name=\"remove_password\" value=\"on\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -1213,7 +1213,7 @@ func connPasswordField(f connectionForm) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if f.Password != "" && len(f.Errors) > 0 {
+		if (f.Password != "" || f.URLPassword) && len(f.Errors) > 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 100, "<div class=\"hint\">Type the password again: it is never sent back to the browser.</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -2001,9 +2001,9 @@ func connectionViewPage(m PageMeta, conn scopes.Connection) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var96 string
-				templ_7745c5c3_Var96, templ_7745c5c3_Err = templ.JoinStringErrs(connShownParam(k, conn.Params[k]))
+				templ_7745c5c3_Var96, templ_7745c5c3_Err = templ.JoinStringErrs(conn.Params[k])
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin/connection_form.templ`, Line: 350, Col: 75}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin/connection_form.templ`, Line: 350, Col: 56}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var96))
 				if templ_7745c5c3_Err != nil {
@@ -2058,14 +2058,6 @@ func connParamNames(conn scopes.Connection) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-// connShownParam is a param as a page may show it: without a password.
-func connShownParam(param, value string) string {
-	if clean, pass := splitPassword(param, value); pass != "" {
-		return clean
-	}
-	return value
 }
 
 var _ = templruntime.GeneratedTemplate

@@ -62,16 +62,18 @@ func checkTime(t, now time.Time) string {
 func connAddress(conn scopes.Connection) string {
 	p := conn.Params
 	if raw := p["url"]; raw != "" {
-		shown := connShownParam("url", raw)
-		if u, err := url.Parse(shown); err == nil {
+		if !strings.Contains(raw, "://") {
+			return raw // PostgreSQL's keyword/value form
+		}
+		if u, err := url.Parse(raw); err == nil {
 			u.RawQuery, u.Fragment = "", ""
 			return u.String()
 		}
-		shown, _, _ = strings.Cut(shown, "?")
+		shown, _, _ := strings.Cut(raw, "?")
 		return shown
 	}
 	if dsn := p["dsn"]; dsn != "" {
-		shown, _, _ := strings.Cut(connShownParam("dsn", dsn), "?")
+		shown, _, _ := strings.Cut(dsn, "?")
 		return shown
 	}
 	switch conn.Type {
@@ -118,6 +120,13 @@ func connTypeText(conn scopes.Connection) string {
 func (a *Console) checkConnection(f *connectionForm, conn scopes.Connection) bool {
 	f.validate()
 	f.invalid(a.Connections.Check(conn))
+	shown := a.Connections.Redact(conn).Params
+	for p, v := range f.Params {
+		if shown[p] != v {
+			f.URLPassword = true
+		}
+	}
+	f.Params = shown
 	return len(f.Errors) == 0
 }
 

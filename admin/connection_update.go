@@ -23,15 +23,9 @@ func (a *Console) connectionUpdate(kind string) echo.HandlerFunc {
 		f := readConnectionForm(c, kind, old.Type)
 		f.Name, f.Editing, f.HasSecret = old.Name, true, old.HasSecret
 		conn := f.connection()
+		// A password typed into the url or dsn replaces the stored one too:
+		// the connection manager sees to it.
 		keepSecret := f.Password == "" && !f.RemovePassword
-		if pass := storedPassword(old); pass != "" {
-			f.URLPassword = true
-			// The form hid the password of the stored url or dsn: it stays,
-			// as the password, unless Redis has its own (which wins there).
-			if keepSecret && !(old.Type == "redis" && old.HasSecret) {
-				conn.Secret, keepSecret = pass, false
-			}
-		}
 		m := a.meta(c, connKindTitle(kind)+" "+old.Name, connSection(kind))
 		again := func(status int) error {
 			return a.render(c, status, connectionFormPage(m, f, statusOf(old), false))

@@ -6,6 +6,7 @@ package admin
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,6 +31,10 @@ type Connections interface {
 	// Check judges a definition without storing it, so that a form shows
 	// every problem at once rather than the first.
 	Check(c scopes.Connection) error
+	// Redact returns a definition as a page may show it again: without a
+	// password written into its url or dsn, so that a form shown again
+	// with its problems does not hold one.
+	Redact(c scopes.Connection) scopes.Connection
 	// RecordHealth keeps the outcome of a storage's health check that
 	// started at at, for the lists of every instance.
 	RecordHealth(ctx context.Context, name string, at time.Time, err error) error
@@ -46,17 +51,31 @@ type Options struct {
 	// InitialPassword, from SCOPESTORE_ADMIN_PASSWORD, replaces the setup
 	// step: user "admin" logs in with it.
 	InitialPassword string
-	Version         string
-	ConfigStore     string
-	Started         time.Time
-	Logger          *slog.Logger
+	// SetupToken, when not empty, must be typed into the setup form before
+	// the first administrator is created: cmd makes one, and logs it, when
+	// the console listens beyond loopback, so that whoever reaches the
+	// setup page first cannot take the console.
+	SetupToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// X-Real-IP tells the client's address; from anybody else those headers
+	// are ignored (client_addr.go).
+	TrustedProxies []*net.IPNet
+	Version        string
+	ConfigStore    string
+	Started        time.Time
+	Logger         *slog.Logger
 }
 
 // Console serves the admin pages.
 type Console struct {
 	Options
-	assets   *static.Assets
-	throttle *throttle
+	assets *static.Assets
+	// addrThrottle and userThrottle limit failed logins per client address
+	// and per user name; known spares a user's usual addresses the latter
+	// (throttle.go).
+	addrThrottle *throttle
+	userThrottle *throttle
+	known        *knownAddrs
 }
 
 // New returns the console as an echo instance to mount under Prefix.
@@ -67,6 +86,9 @@ func New(o Options) *echo.Echo {
 	if o.Started.IsZero() {
 		o.Started = time.Now()
 	}
-	a := &Console{Options: o, assets: static.New(Prefix + "/static/"), throttle: newThrottle()}
+	a := &Console{Options: o, assets: static.New(Prefix + "/static/"),
+		addrThrottle: newThrottle(addrMaxFailures, failureWindow, 0),
+		userThrottle: newThrottle(userFreeFailures, failureWindow, userSpacing),
+		known:        newKnownAddrs()}
 	return a.routes()
 }

@@ -3,7 +3,6 @@ package admin
 import (
 	"errors"
 	"maps"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,15 +42,15 @@ type connectionForm struct {
 	Params map[string]string
 	// Password is the password as submitted. It is never rendered.
 	Password string
+	// URLPassword tells that a password typed into the url or dsn was
+	// taken out of the form shown again: it must be typed again too.
+	URLPassword bool
 	// RemovePassword deletes the stored password (edit only).
 	RemovePassword bool
 	// Editing is true on an existing connection's form: name and type stay.
 	Editing bool
 	// HasSecret tells, when editing, that a password is stored.
 	HasSecret bool
-	// URLPassword tells, when editing, that the stored url or dsn holds a
-	// password, which the form does not show.
-	URLPassword bool
 	// Errors holds a message per field name; connFormError for the others.
 	Errors map[string]string
 }
@@ -62,18 +61,13 @@ func newConnectionForm(kind, typ string) connectionForm {
 		Params: map[string]string{}, Errors: map[string]string{}}
 }
 
-// connectionFormOf is the form of an existing connection. A password inside
-// its url or dsn is left out, as the password field is.
+// connectionFormOf is the form of an existing connection, as the connection
+// manager hands it out: no password, not even inside its url or dsn.
 func connectionFormOf(conn scopes.Connection) connectionForm {
 	f := connectionForm{Kind: conn.Kind, Type: conn.Type, Name: conn.Name, Storage: conn.Storage, Verify: true,
 		Editing: true, HasSecret: conn.HasSecret, Params: maps.Clone(conn.Params), Errors: map[string]string{}}
 	if f.Params == nil {
 		f.Params = map[string]string{}
-	}
-	for _, p := range []string{"url", "dsn"} {
-		if clean, pass := splitPassword(p, f.Params[p]); pass != "" {
-			f.Params[p], f.URLPassword = clean, true
-		}
 	}
 	return f
 }
@@ -99,16 +93,10 @@ func readConnectionForm(c echo.Context, kind, typ string) connectionForm {
 			f.Params[p] = v
 		}
 	}
-	// A password typed into the url or dsn goes where passwords are kept:
-	// encrypted, and never shown back.
-	for _, p := range []string{"url", "dsn"} {
-		if clean, pass := splitPassword(p, f.Params[p]); pass != "" {
-			f.Params[p] = clean
-			if f.Password == "" {
-				f.Password = pass
-			}
-		}
-	}
+	// A password typed into the url or dsn stays there: the connection
+	// manager moves it to the encrypted password, and refuses it when it
+	// differs from the one typed apart. checkConnection takes it out of
+	// the form before the form is shown again.
 	return f
 }
 
@@ -265,97 +253,4 @@ func (f *connectionForm) invalid(err error) {
 		}
 		f.Errors[key] = strings.TrimSpace(prev + " " + strings.Join(msgs, " "))
 	}
-}
-
-// splitPassword returns a url or dsn param without the password it holds,
-// and that password ("" when it holds none).
-func splitPassword(param, raw string) (string, string) {
-	if raw == "" {
-		return raw, ""
-	}
-	if param == "dsn" {
-		return splitDSNPassword(raw)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return splitRawURLPassword(raw)
-	}
-	if u.User == nil {
-		return raw, ""
-	}
-	pass, ok := u.User.Password()
-	if !ok || pass == "" {
-		return raw, ""
-	}
-	if name := u.User.Username(); name != "" {
-		u.User = url.User(name)
-	} else {
-		u.User = nil
-	}
-	return u.String(), pass
-}
-
-// splitRawURLPassword does what splitPassword does for a URL that does not
-// parse (a stray '%' in the password, say), so that even its error message
-// does not show the password: the user info ends at the last '@' before
-// the path.
-func splitRawURLPassword(raw string) (string, string) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw, ""
-	}
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	if at < 0 {
-		return raw, ""
-	}
-	user, pass, ok := strings.Cut(authority[:at], ":")
-	if !ok || pass == "" {
-		return raw, ""
-	}
-	if p, err := url.PathUnescape(pass); err == nil {
-		pass = p
-	}
-	if user != "" {
-		user += "@"
-	}
-	return scheme + "://" + user + rest[at+1:], pass
-}
-
-// splitDSNPassword does what splitPassword does for a go-sql-driver DSN,
-// [mysql://][user[:password]@][net[(addr)]]/dbname[?params], reading it as
-// the driver does: the user info ends at the last '@' before the last '/',
-// and the password starts after the first ':'.
-func splitDSNPassword(dsn string) (string, string) {
-	scheme, rest := "", dsn
-	if strings.HasPrefix(rest, "mysql://") {
-		scheme, rest = "mysql://", strings.TrimPrefix(rest, "mysql://")
-	}
-	slash := strings.LastIndex(rest, "/")
-	if slash < 0 {
-		return dsn, ""
-	}
-	at := strings.LastIndex(rest[:slash], "@")
-	if at < 0 {
-		return dsn, ""
-	}
-	user, pass, ok := strings.Cut(rest[:at], ":")
-	if !ok || pass == "" {
-		return dsn, ""
-	}
-	return scheme + user + rest[at:], pass
-}
-
-// storedPassword returns the password that a stored connection's url or dsn
-// holds, which its form hides.
-func storedPassword(conn scopes.Connection) string {
-	for _, p := range []string{"url", "dsn"} {
-		if _, pass := splitPassword(p, conn.Params[p]); pass != "" {
-			return pass
-		}
-	}
-	return ""
 }

@@ -9,6 +9,9 @@ import (
 // minPasswordLength is the shortest admin password the setup accepts.
 const minPasswordLength = 10
 
+// maxUsernameLength is the longest admin user name the setup accepts.
+const maxUsernameLength = 64
+
 // loginForm is the login form as submitted.
 type loginForm struct {
 	Username string
@@ -22,23 +25,31 @@ func readLoginForm(c echo.Context) loginForm {
 
 // setupForm is the first-run form that sets the admin password.
 type setupForm struct {
-	Username string
-	Password string
-	Confirm  string
-	Errors   map[string]string
+	// TokenRequired shows the setup token's field: the console listens
+	// beyond loopback (Options.SetupToken).
+	TokenRequired bool
+	Token         string
+	Username      string
+	Password      string
+	Confirm       string
+	Errors        map[string]string
 }
 
 func readSetupForm(c echo.Context) setupForm {
-	return setupForm{Username: strings.TrimSpace(c.FormValue("username")), Password: c.FormValue("password"),
-		Confirm: c.FormValue("confirm"), Errors: map[string]string{}}
+	return setupForm{Token: strings.TrimSpace(c.FormValue("token")), Username: strings.TrimSpace(c.FormValue("username")),
+		Password: c.FormValue("password"), Confirm: c.FormValue("confirm"), Errors: map[string]string{}}
 }
 
-// validate checks the form and fills Errors, one message per field.
+// validate checks the form and fills Errors, one message per field; whether
+// the setup token is the right one is the handler's to check.
 func (f *setupForm) validate() bool {
+	if f.TokenRequired && f.Token == "" {
+		f.Errors["token"] = "Enter the setup token that scopestore wrote to its log when it started."
+	}
 	if f.Username == "" {
 		f.Username = "admin"
 	}
-	if len(f.Username) > 64 || strings.ContainsAny(f.Username, " \t\r\n") {
+	if len(f.Username) > maxUsernameLength || strings.ContainsAny(f.Username, " \t\r\n") {
 		f.Errors["username"] = "Use up to 64 characters without spaces."
 	}
 	if len(f.Password) < minPasswordLength {

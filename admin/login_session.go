@@ -38,7 +38,7 @@ func hashID(id string) string {
 }
 
 // startSession logs user in: a random id in an HttpOnly, SameSite=Lax cookie,
-// only its hash in the config store.
+// only its hash in the config store, and a new CSRF token.
 func (a *Console) startSession(c echo.Context, user string) error {
 	var b [32]byte
 	_, _ = rand.Read(b[:])
@@ -48,10 +48,12 @@ func (a *Console) startSession(c echo.Context, user string) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: id, Path: Prefix, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure(c)})
+	dropCSRFToken(c)
 	return nil
 }
 
-// endSession logs out: the session is deleted, the cookie cleared.
+// endSession logs out: the session is deleted, the cookie and the CSRF
+// token cleared.
 func (a *Console) endSession(c echo.Context) error {
 	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
 		if err := a.Admins.DeleteAdminSession(c.Request().Context(), hashID(ck.Value)); err != nil {
@@ -60,6 +62,7 @@ func (a *Console) endSession(c echo.Context) error {
 	}
 	c.SetCookie(&http.Cookie{Name: sessionCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: secure(c)})
+	dropCSRFToken(c)
 	return nil
 }
 

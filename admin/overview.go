@@ -35,6 +35,24 @@ type overviewView struct {
 	// Errors are this instance's most recent storage failures, newest
 	// first, when the console has an engine.
 	Errors []scopes.ErrorEvent
+	// Memory is what this instance holds in memory against its budget,
+	// when the console has an engine.
+	Memory memoryView
+}
+
+// memoryView is what the instance holds in memory: the memory storage's
+// scopes and the copies of other storages' scopes, and its budget (0: none).
+type memoryView struct {
+	Storage, Copies scopes.Usage
+	Budget          int64
+}
+
+// Percent is how much of the budget is held, 0 to 100.
+func (m memoryView) Percent() int {
+	if m.Budget <= 0 {
+		return 0
+	}
+	return int(min(100, (m.Storage.Bytes+m.Copies.Bytes)*100/m.Budget))
 }
 
 // healthRow is the state of the config store or of one storage.
@@ -79,6 +97,8 @@ func (a *Console) overview(c echo.Context) error {
 		v.Counted, v.Total = true, a.countScopes(ctx, v.Apps, down)
 		// Read after counting, so that a count that failed is listed too.
 		v.Errors = a.recentErrors()
+		v.Memory.Storage, v.Memory.Copies = a.Engine.MemoryHeld()
+		v.Memory.Budget = a.Engine.MemoryBudget
 	}
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }

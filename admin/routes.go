@@ -13,6 +13,7 @@ func (a *Console) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = a.handleError
+	e.IPExtractor = clientAddr(a.TrustedProxies)
 	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path != Prefix },
 	}))
@@ -25,7 +26,7 @@ func (a *Console) routes() *echo.Echo {
 	// Every form carries the CSRF token, the login and setup forms too.
 	g := e.Group(Prefix, middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "header:X-CSRF-Token,form:_csrf",
-		CookieName:     "scopestore_csrf",
+		CookieName:     csrfCookie,
 		CookiePath:     Prefix,
 		CookieHTTPOnly: true,
 		CookieSameSite: http.SameSiteLaxMode,
@@ -78,6 +79,7 @@ func (a *Console) routes() *echo.Echo {
 	s.GET("/sessions/:app/:kind/invalidate-all", ops.invalidateAllForm)
 	s.POST("/sessions/:app/:kind/invalidate-all", ops.invalidateAll)
 	s.GET("/sessions/:app/:kind/:cfid", ops.show, noStore)
+	s.GET("/sessions/:app/:kind/:cfid/raw", ops.raw, noStore)
 	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore)
 
 	// Audit log.

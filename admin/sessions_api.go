@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -17,7 +18,8 @@ const APIPrefix = Prefix + "/api/v1"
 
 // listAnswer is a page of scopes as the admin JSON API writes it.
 type listAnswer struct {
-	// Scopes are written as the runtime API writes a scope.
+	// Scopes are written as the runtime API writes a scope, with their
+	// data masked as the console shows it.
 	Scopes []*scopes.Scope `json:"scopes"`
 	// Next is the cursor of the next page, "" on the last.
 	Next string `json:"next"`
@@ -69,27 +71,49 @@ func (o *sessionOps) apiList(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}
+		// A filter on a masked key is refused by the engine: 400, invalid.
 		page, err := eng.List(ctx, set, c.Param("app"), k, q)
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}
-		return httpapi.WriteJSON(c.Response(), http.StatusOK, listAnswer{Scopes: page.Scopes, Next: page.Next, Partial: page.Partial, Scanned: page.Scanned})
+		masked := make([]*scopes.Scope, len(page.Scopes))
+		for i, sc := range page.Scopes {
+			masked[i] = sc.Masked(set.SensitiveKeys)
+		}
+		if n := len(masked); n > 0 {
+			// One entry per page read, not one per scope: a page holds up to 500.
+			o.audit(ctx, string(k)+".list", c.Param("app"), fmt.Sprintf("%d %s read with their data through the admin JSON API, sensitive keys masked%s",
+				n, kindNoun(k, n != 1), filterNote(q)))
+		}
+		return httpapi.WriteJSON(c.Response(), http.StatusOK, listAnswer{Scopes: masked, Next: page.Next, Partial: page.Partial, Scanned: page.Scanned})
 	}
 }
 
+// filterNote names a list's filters for its audit entry.
+func filterNote(q scopes.ListQuery) string {
+	var note string
+	if q.CFIDPrefix != "" {
+		note += ", cfid prefix " + strconv.Quote(q.CFIDPrefix)
+	}
+	if q.Key != "" || q.Value != "" {
+		note += ", filter " + strconv.Quote(clipMessage(q.Key, 40)+"="+clipMessage(q.Value, 40))
+	}
+	return note
+}
+
 // apiGet answers one scope, read without a visit, as the runtime API
-// writes it, unmasked: the API is for the administrator's own scripts.
+// writes it, with its data masked as the console shows it.
 func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		key, _, sc, err := o.peek(ctx, c.Param("app"), string(k), c.Param("cfid"))
+		key, set, sc, err := o.peek(ctx, c.Param("app"), string(k), c.Param("cfid"))
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}
 		o.history.observe(key, sc, "api", o.now())
-		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API")
+		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API, sensitive keys masked")
 		c.Response().Header().Set("ETag", httpapi.ETag(sc.Version))
-		return httpapi.WriteJSON(c.Response(), http.StatusOK, sc)
+		return httpapi.WriteJSON(c.Response(), http.StatusOK, sc.Masked(set.SensitiveKeys))
 	}
 }
 

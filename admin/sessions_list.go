@@ -77,6 +77,11 @@ func (o *sessionOps) list(c echo.Context) error {
 		return err
 	}
 	v.Storage = set.Of(f.kind()).Storage
+	if err := scopes.CheckFilterKey(f.Key, set.SensitiveKeys); err != nil {
+		// A filter on a masked key would tell its value: refused beside the field.
+		v.Form.Errors["key"] = maskedFilterMessage(f.Key)
+		return o.render(c, http.StatusUnprocessableEntity, sessionsPage(m, v))
+	}
 	if o.Engine != nil {
 		cctx, cancel := context.WithTimeout(ctx, countTimeout)
 		v.Count = o.count(cctx, set, f.App, f.kind(), nil)
@@ -276,4 +281,11 @@ func title(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// maskedFilterMessage says why a filter on a masked key is refused, and
+// what to do instead.
+func maskedFilterMessage(key string) string {
+	return "“" + clipMessage(key, 40) + "” is a masked key, so filtering on its value is refused: the filter would tell what the masked values are. " +
+		"Filter on another key or by cfid prefix, and open a scope to see its data, masked."
 }

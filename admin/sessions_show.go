@@ -16,7 +16,7 @@ import (
 type instanceView struct {
 	Key   scopes.Key
 	Scope *scopes.Scope
-	Tree  []treeNode
+	Tree  dataTreeView
 	// SensitiveKeys are the app's own sensitive key names, which the page
 	// lists beside the built-in words.
 	SensitiveKeys []string

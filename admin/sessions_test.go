@@ -559,7 +559,7 @@ func TestAdminAPISessions(t *testing.T) {
 	if len(seen) != 5 {
 		t.Errorf("paging by 2 saw %d scopes, want 5", len(seen))
 	}
-	// Filter, unmasked full data, written as the runtime API writes it.
+	// Filter, full data (masked; this one has no sensitive key), written as the runtime API writes it.
 	res, err := tc.client.Get(tc.srv.URL + "/admin/api/v1/apps/shop/sessions?key=email&value=alice@example.com")
 	if err != nil {
 		t.Fatal(err)

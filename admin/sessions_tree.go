@@ -4,36 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
-	"strings"
+	"unicode/utf8"
+
+	"github.com/scopestore/scopestore/scopes"
 )
 
-// sensitiveWords mark a key whose value the console does not show: a key
-// whose name contains one of them, in any case, is masked at any depth. They
-// apply to every app, besides the key names the app lists in its
-// sensitiveKeys setting, so that an app that lists none is still covered.
-var sensitiveWords = []string{"password", "secret", "token", "card", "ssn", "cvv", "iban"}
+// sensitiveWords are the built-in words that mark a sensitive key, as the
+// pages list them; scopes.SensitiveKey applies them.
+var sensitiveWords = scopes.SensitiveWords()
 
 // mask is what the console shows instead of a sensitive value.
-const mask = "••••"
-
-// sensitiveKey tells whether the value of a data key is masked: its name is
-// one of the app's sensitive keys, in any case, or contains a sensitive word.
-func sensitiveKey(name string, keys []string) bool {
-	for _, k := range keys {
-		if strings.EqualFold(k, name) {
-			return true
-		}
-	}
-	lower := strings.ToLower(name)
-	for _, w := range sensitiveWords {
-		if strings.Contains(lower, w) {
-			return true
-		}
-	}
-	return false
-}
+const mask = scopes.Mask
 
 // Kinds of a node of the data tree.
 const (
@@ -42,6 +24,24 @@ const (
 	nodeString = "string"
 	nodeValue  = "value"
 	nodeMasked = "masked"
+)
+
+// Bounds of the tree a scope's page draws, so that a page costs the same
+// however deep or large the data: 9,990 nested arrays and a 900 KB string
+// took seconds of CPU and a megabyte of HTML per view before. What they cut
+// is marked where it is cut, and the raw JSON page shows it all.
+const (
+	// maxTreeDepth bounds the nesting the page draws; a deeper object or
+	// array is shown as the start of its JSON text.
+	maxTreeDepth = 32
+	// maxTreeNodes bounds the members the page draws; the members after
+	// it are counted, not drawn.
+	maxTreeNodes = 2000
+	// maxTreeString bounds the bytes of one string, key or JSON text the
+	// page shows; the rest is cut, with the full length beside it.
+	maxTreeString = 1000
+	// maxTreeText bounds the bytes of text the page shows in all.
+	maxTreeText = 64 << 10
 )
 
 // treeNode is one member of a scope's data as the scope's page shows it:
@@ -56,87 +56,174 @@ type treeNode struct {
 	// a number, true, false, null, or a member nested too deep to draw.
 	Text     string
 	Children []treeNode
+	// Count is how many members an object or array has; those after
+	// Children were not drawn, as the tree had maxTreeNodes already.
+	Count int
+	// Length is the length in characters of a string, or of a deep
+	// member's JSON, whose Text is only its start; 0 when Text is whole.
+	Length int
 }
 
-// maxTreeDepth bounds the nesting the page draws; deeper members are shown
-// as their JSON text.
-const maxTreeDepth = 32
+// dataTreeView is a scope's data as its page draws it.
+type dataTreeView struct {
+	// Nodes are the members of the data's top level.
+	Nodes []treeNode
+	// Count is how many members the top level has; those after Nodes
+	// were not drawn.
+	Count int
+	// Cut says that the tree leaves something out, so that the page
+	// points to the raw JSON.
+	Cut bool
+}
 
 // dataTree reads a scope's data, an object, into the members of its top
-// level, in their stored order, with the values of sensitive keys masked:
-// keys, the app's sensitiveKeys, and the names sensitiveWords mark.
-func dataTree(data []byte, keys []string) ([]treeNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	r := treeReader{dec: dec, keys: keys}
-	root, err := r.readNode("", 0, false)
+// level, in their stored order, masked by scopes.MaskData with keys (the
+// app's sensitiveKeys): the tree never holds a sensitive value. It reads
+// the data once, so its cost is linear in the data's size, and it keeps
+// within maxTreeDepth, maxTreeNodes and maxTreeText whatever the data.
+func dataTree(data []byte, keys []string) (dataTreeView, error) {
+	masked, err := scopes.MaskData(data, keys)
 	if err != nil {
-		return nil, err
+		return dataTreeView{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(masked))
+	dec.UseNumber()
+	r := treeReader{dec: dec, data: masked, keys: keys, budget: maxTreeText}
+	root, err := r.readNode("", 0)
+	if err != nil {
+		return dataTreeView{}, err
 	}
 	if root.Kind != nodeObject {
-		return nil, errors.New("the data is not a JSON object")
+		return dataTreeView{}, errors.New("the data is not a JSON object")
 	}
-	return root.Children, nil
+	return dataTreeView{Nodes: root.Children, Count: root.Count, Cut: r.cut}, nil
 }
 
-// treeReader reads a scope's data with the sensitive keys of its app.
+// treeReader reads a scope's masked data with the sensitive keys of its
+// app, counting what it draws.
 type treeReader struct {
 	dec  *json.Decoder
+	data []byte
 	keys []string
+	// nodes counts the members drawn so far; budget is the text left.
+	nodes  int
+	budget int
+	cut    bool
 }
 
-// readNode reads the next value as a node named key; masked drops its
-// content, keeping only that there was one.
-func (r treeReader) readNode(key string, depth int, masked bool) (treeNode, error) {
-	dec := r.dec
-	tok, err := dec.Token()
+// readNode reads the next value as a node named key.
+func (r *treeReader) readNode(key string, depth int) (treeNode, error) {
+	start := r.dec.InputOffset()
+	tok, err := r.dec.Token()
 	if err != nil {
 		return treeNode{}, err
 	}
 	delim, isDelim := tok.(json.Delim)
 	if !isDelim {
-		if masked {
-			return treeNode{Key: key, Kind: nodeMasked, Text: mask}, nil
-		}
 		if str, ok := tok.(string); ok {
-			return treeNode{Key: key, Kind: nodeString, Text: str}, nil
+			n := treeNode{Key: key, Kind: nodeString}
+			n.Text, n.Length = r.clip(str)
+			return n, nil
 		}
 		return treeNode{Key: key, Kind: nodeValue, Text: scalarText(tok)}, nil
+	}
+	if depth >= maxTreeDepth {
+		// Too deep to draw: the start of its JSON, read past, not built.
+		if err := r.skipMembers(); err != nil {
+			return treeNode{}, err
+		}
+		r.cut = true
+		raw := bytes.TrimLeft(r.data[start:r.dec.InputOffset()], " \t\r\n,:")
+		n := treeNode{Key: key, Kind: nodeValue}
+		n.Text, n.Length = r.clip(string(raw))
+		return n, nil
 	}
 	n := treeNode{Key: key, Kind: nodeObject}
 	if delim == '[' {
 		n.Kind = nodeArray
 	}
-	for i := 0; dec.More(); i++ {
-		var child treeNode
+	for ; r.dec.More(); n.Count++ {
+		name := "[" + strconv.Itoa(n.Count) + "]"
 		if n.Kind == nodeObject {
-			nameTok, err := dec.Token()
+			nameTok, err := r.dec.Token()
 			if err != nil {
 				return treeNode{}, err
 			}
-			name, _ := nameTok.(string)
-			child, err = r.readNode(name, depth+1, masked || sensitiveKey(name, r.keys))
-			if err != nil {
-				return treeNode{}, err
-			}
-		} else {
-			child, err = r.readNode("["+strconv.Itoa(i)+"]", depth+1, masked)
-			if err != nil {
-				return treeNode{}, err
-			}
+			name, _ = nameTok.(string)
 		}
+		if r.nodes >= maxTreeNodes {
+			r.cut = true
+			if err := r.skipValue(); err != nil {
+				return treeNode{}, err
+			}
+			continue
+		}
+		r.nodes++
+		var child treeNode
+		if n.Kind == nodeObject && scopes.SensitiveKey(name, r.keys) {
+			// MaskData left the string Mask here; the page draws it as masked.
+			if err := r.skipValue(); err != nil {
+				return treeNode{}, err
+			}
+			child = treeNode{Kind: nodeMasked, Text: mask}
+		} else if child, err = r.readNode("", depth+1); err != nil {
+			return treeNode{}, err
+		}
+		child.Key, _ = r.clip(name)
 		n.Children = append(n.Children, child)
 	}
-	if _, err := dec.Token(); err != nil { // the closing delimiter
+	if _, err := r.dec.Token(); err != nil { // the closing delimiter
 		return treeNode{}, err
 	}
-	switch {
-	case masked:
-		return treeNode{Key: key, Kind: nodeMasked, Text: mask}, nil
-	case depth >= maxTreeDepth:
-		return treeNode{Key: key, Kind: nodeValue, Text: flatText(n)}, nil
-	}
 	return n, nil
+}
+
+// skipValue reads past the next value without keeping it.
+func (r *treeReader) skipValue() error {
+	tok, err := r.dec.Token()
+	if err != nil {
+		return err
+	}
+	if _, ok := tok.(json.Delim); ok {
+		return r.skipMembers()
+	}
+	return nil
+}
+
+// skipMembers reads past the members of the object or array just opened,
+// and its closing delimiter, counting depth rather than recursing.
+func (r *treeReader) skipMembers() error {
+	for depth := 1; depth > 0; {
+		tok, err := r.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
+}
+
+// clip returns s whole, with length 0, while it fits in maxTreeString and
+// the text left to the page; otherwise its start, cut at a character, and
+// its length in characters.
+func (r *treeReader) clip(s string) (string, int) {
+	limit := max(0, min(maxTreeString, r.budget))
+	if len(s) <= limit {
+		r.budget -= len(s)
+		return s, 0
+	}
+	r.cut = true
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	r.budget -= cut
+	return s[:cut], utf8.RuneCountInString(s)
 }
 
 // scalarText writes a JSON scalar token other than a string as JSON.
@@ -152,59 +239,28 @@ func scalarText(tok json.Token) string {
 	return ""
 }
 
-// jsonString writes s as a JSON string. Unlike json.Marshal it leaves <, >
-// and & as they are: the page escapes them as HTML, and \u003c would show.
-func jsonString(s string) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// flatText writes a node as compact JSON, for members nested too deep to draw.
-func flatText(n treeNode) string {
-	var b strings.Builder
-	writeFlat(&b, n, false)
-	return b.String()
-}
-
-func writeFlat(w io.StringWriter, n treeNode, named bool) {
-	if named {
-		_, _ = w.WriteString(jsonString(n.Key) + ":")
-	}
-	switch n.Kind {
-	case nodeObject, nodeArray:
-		open, close := "{", "}"
-		if n.Kind == nodeArray {
-			open, close = "[", "]"
-		}
-		_, _ = w.WriteString(open)
-		for i, c := range n.Children {
-			if i > 0 {
-				_, _ = w.WriteString(",")
-			}
-			writeFlat(w, c, n.Kind == nodeObject)
-		}
-		_, _ = w.WriteString(close)
-	case nodeString:
-		_, _ = w.WriteString(jsonString(n.Text))
-	default:
-		_, _ = w.WriteString(n.Text)
-	}
-}
-
 // summary describes an object or array in its closed state: "3 keys", "2 items".
 func (n treeNode) summary() string {
-	count := len(n.Children)
 	if n.Kind == nodeArray {
-		if count == 1 {
+		if n.Count == 1 {
 			return "[ 1 item ]"
 		}
-		return "[ " + strconv.Itoa(count) + " items ]"
+		return "[ " + countText(int64(n.Count), true) + " items ]"
 	}
-	if count == 1 {
+	if n.Count == 1 {
 		return "{ 1 key }"
 	}
-	return "{ " + strconv.Itoa(count) + " keys }"
+	return "{ " + countText(int64(n.Count), true) + " keys }"
+}
+
+// omitted is how many of an object's or array's members were not drawn.
+func (n treeNode) omitted() int { return n.Count - len(n.Children) }
+
+// lengthNote says how long a cut string or JSON text is.
+func (n treeNode) lengthNote() string {
+	what := " characters in all"
+	if n.Kind == nodeValue {
+		what = " characters of JSON in all, nested too deep to draw"
+	}
+	return "… " + countText(int64(n.Length), true) + what
 }

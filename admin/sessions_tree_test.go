@@ -1,19 +1,24 @@
 package admin
 
 import (
+	"context"
+	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scopestore/scopestore/scopes"
 )
 
 func TestDataTreeMasksSensitiveKeysAtAnyDepth(t *testing.T) {
-	nodes, err := dataTree([]byte(`{"b":1,"a":{"SSN":"123-45-6789","ok":"x","list":[{"cvv":123},{"iban":["DE89"]}]},"secret_token":{"deep":"s3"},"e":[],"n":null}`), nil)
+	tree, err := dataTree([]byte(`{"b":1,"a":{"SSN":"123-45-6789","ok":"x","list":[{"cvv":123},{"iban":["DE89"]}]},"secret_token":{"deep":"s3"},"e":[],"n":null}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	nodes := tree.Nodes
 	var flat strings.Builder
 	var walk func(ns []treeNode)
 	walk = func(ns []treeNode) {
@@ -40,12 +45,12 @@ func TestDataTreeMasksSensitiveKeysAtAnyDepth(t *testing.T) {
 }
 
 func TestDataTreeMasksTheAppsSensitiveKeys(t *testing.T) {
-	nodes, err := dataTree([]byte(`{"DOB":"1970-01-01","user":{"dob":{"y":1970},"list":[{"Mrn":"M-42"}]},"name":"x","password":"pw"}`),
+	tree, err := dataTree([]byte(`{"DOB":"1970-01-01","user":{"dob":{"y":1970},"list":[{"Mrn":"M-42"}]},"name":"x","password":"pw"}`),
 		[]string{"dob", "mrn"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := flatText(treeNode{Kind: nodeObject, Children: nodes})
+	got := flatText(treeNode{Kind: nodeObject, Children: tree.Nodes})
 	want := `{"DOB":••••,"user":{"dob":••••,"list":[{"Mrn":••••}]},"name":"x","password":••••}`
 	if got != want {
 		t.Errorf("tree %s\nwant %s: the app's keys in any case and at any depth, and the built-in words", got, want)
@@ -56,11 +61,12 @@ func TestDataTreeMasksTheAppsSensitiveKeys(t *testing.T) {
 // escapes (\u003c, \") would show on the page. JSON text, where the page
 // shows JSON, keeps <, > and & too.
 func TestDataTreeShowsStringsAsText(t *testing.T) {
-	nodes, err := dataTree([]byte(`{"note":"\u003cb\u003ebold\u003c/b\u003e \u0026 'quotes'","quote":"say \"hi\"\nbye","n":42,"s":"42",`+
-		`"deep":`+strings.Repeat(`{"<k>":`, maxTreeDepth+2)+`"<i>&"`+strings.Repeat(`}`, maxTreeDepth+2)+`}`), nil)
+	tree, err := dataTree([]byte(`{"note":"\u003cb\u003ebold\u003c/b\u003e \u0026 'quotes'","quote":"say \"hi\"\nbye","n":42,"s":"42",`+
+		`"deep":`+strings.Repeat(`{"\u003ck>":`, maxTreeDepth+2)+`"<i>\u0026"`+strings.Repeat(`}`, maxTreeDepth+2)+`}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	nodes := tree.Nodes
 	for i, want := range []treeNode{
 		{Key: "note", Kind: nodeString, Text: `<b>bold</b> & 'quotes'`},
 		{Key: "quote", Kind: nodeString, Text: "say \"hi\"\nbye"},
@@ -82,12 +88,12 @@ func TestDataTreeShowsStringsAsText(t *testing.T) {
 
 func TestDataTreeFlattensDeepNesting(t *testing.T) {
 	deep := strings.Repeat(`{"a":`, maxTreeDepth+5) + `1` + strings.Repeat(`}`, maxTreeDepth+5)
-	nodes, err := dataTree([]byte(`{"x":`+deep+`}`), nil)
+	tree, err := dataTree([]byte(`{"x":`+deep+`}`), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	depth := 0
-	for n := nodes[0]; n.Kind == nodeObject; n = n.Children[0] {
+	for n := tree.Nodes[0]; n.Kind == nodeObject; n = n.Children[0] {
 		depth++
 	}
 	if depth > maxTreeDepth+1 {
@@ -117,5 +123,162 @@ func TestSeenHistoryIsBounded(t *testing.T) {
 	h.forget(scopes.Key{App: "shop", Kind: scopes.Session, CFID: "20"})
 	if h.of(scopes.Key{App: "shop", Kind: scopes.Session, CFID: "20"}) != nil {
 		t.Error("forget kept the history")
+	}
+}
+
+// flatText writes tree nodes as compact JSON, to compare trees.
+func flatText(n treeNode) string {
+	var b strings.Builder
+	writeFlat(&b, n, false)
+	return b.String()
+}
+
+func writeFlat(w io.StringWriter, n treeNode, named bool) {
+	if named {
+		_, _ = w.WriteString(jsonText(n.Key) + ":")
+	}
+	switch n.Kind {
+	case nodeObject, nodeArray:
+		open, close := "{", "}"
+		if n.Kind == nodeArray {
+			open, close = "[", "]"
+		}
+		_, _ = w.WriteString(open)
+		for i, c := range n.Children {
+			if i > 0 {
+				_, _ = w.WriteString(",")
+			}
+			writeFlat(w, c, n.Kind == nodeObject)
+		}
+		_, _ = w.WriteString(close)
+	case nodeString:
+		_, _ = w.WriteString(jsonText(n.Text))
+	default:
+		_, _ = w.WriteString(n.Text)
+	}
+}
+
+// jsonText writes s as a JSON string without HTML escaping.
+func jsonText(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// deepScopeData is the scope of issue 12: 9,990 nested arrays around a
+// 900 KB string, with a password beside them.
+func deepScopeData() []byte {
+	return []byte(`{"password":"hunter2","note":"<b>x</b>","deep":` + strings.Repeat("[", 9990) + `"` + strings.Repeat("x", 900_000) + `"` +
+		strings.Repeat("]", 9990) + `}`)
+}
+
+// renderTree renders a data tree as the scope's page draws it.
+func renderTree(tb testing.TB, tree dataTreeView) string {
+	tb.Helper()
+	var b strings.Builder
+	if err := dataTreeList(tree.Nodes, tree.Count-len(tree.Nodes), 0).Render(context.Background(), &b); err != nil {
+		tb.Fatal(err)
+	}
+	return b.String()
+}
+
+// A scope 9,990 arrays deep with a 900 KB string inside is drawn to
+// maxTreeDepth, its deeper JSON cut, in a few kilobytes: it was 925 KB of
+// HTML and seconds of CPU, copying the subtree at every level.
+func TestDataTreeOfADeepScopeIsBounded(t *testing.T) {
+	tree, err := dataTree(deepScopeData(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tree.Cut || tree.Count != 3 {
+		t.Errorf("cut %v, %d members: the tree does not say it leaves something out", tree.Cut, tree.Count)
+	}
+	depth, n := 0, tree.Nodes[2]
+	for ; n.Kind == nodeArray; n = n.Children[0] {
+		depth++
+	}
+	if depth > maxTreeDepth || n.Kind != nodeValue || len(n.Text) > maxTreeString || !strings.HasPrefix(n.Text, "[[[") {
+		t.Errorf("%d levels drawn, then %s of %d bytes", depth, n.Kind, len(n.Text))
+	}
+	if want := 2*(9990-depth) + 900_002; n.Length != want {
+		t.Errorf("the cut JSON says %d characters, want %d", n.Length, want)
+	}
+	html := renderTree(t, tree)
+	if len(html) > 16<<10 {
+		t.Errorf("the tree is %d bytes of HTML, want at most 16 KiB", len(html))
+	}
+	for _, want := range []string{"characters of JSON in all", "&lt;b&gt;x&lt;/b&gt;", "••••"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("the tree lacks %q", want)
+		}
+	}
+	if strings.Contains(html, "hunter2") {
+		t.Error("the tree shows the password")
+	}
+}
+
+// However many members the data has, the tree draws maxTreeNodes of them
+// and maxTreeText of text: twice the members make no more HTML.
+func TestDataTreeDrawsBoundedMembersAndText(t *testing.T) {
+	render := func(members int) (dataTreeView, string) {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range members {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(`"k` + strconv.Itoa(i) + `":{"s":"` + strings.Repeat("é", 100) + `","n":` + strconv.Itoa(i) + `}`)
+		}
+		b.WriteString("}")
+		tree, err := dataTree([]byte(b.String()), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tree, renderTree(t, tree)
+	}
+	tree, html := render(3_000)
+	drawn, text := 0, 0
+	var walk func(ns []treeNode)
+	walk = func(ns []treeNode) {
+		for _, n := range ns {
+			drawn++
+			text += len(n.Key)
+			if n.Kind == nodeString {
+				text += len(n.Text)
+			}
+			if n.Length > 0 && !utf8.ValidString(n.Text) {
+				t.Errorf("a cut string is not UTF-8: %q", n.Text[len(n.Text)-4:])
+			}
+			walk(n.Children)
+		}
+	}
+	walk(tree.Nodes)
+	if drawn > maxTreeNodes || text > maxTreeText || tree.Count != 3_000 || !tree.Cut {
+		t.Errorf("%d members and %d bytes of text drawn of %d members; cut %v", drawn, text, tree.Count, tree.Cut)
+	}
+	if !strings.Contains(html, `data-testid="tree-omitted"`) || !strings.Contains(html, "characters in all") {
+		t.Error("the tree does not say what it left out")
+	}
+	if _, twice := render(6_000); len(twice) > len(html)+64 {
+		t.Errorf("twice the members draw %d bytes of HTML, against %d", len(twice), len(html))
+	}
+}
+
+// BenchmarkDataTreeDeepScope draws issue 12's deep scope: before the caps,
+// 3.7 s and 9.1 GB allocated per view.
+func BenchmarkDataTreeDeepScope(b *testing.B) {
+	data := deepScopeData()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		tree, err := dataTree(data, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := dataTreeList(tree.Nodes, tree.Count-len(tree.Nodes), 0).Render(context.Background(), io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -44,8 +44,9 @@ func newTestConsole(t *testing.T, setup bool) *testConsole {
 }
 
 // newTestConsoleOn starts a console as newTestConsole does, with its
-// engine's storages passed through wrap (nil: as they are).
-func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scopes.Storages) *testConsole {
+// engine's storages passed through wrap (nil: as they are) and each
+// configure adjusting its options before admin.New reads them.
+func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scopes.Storages, configure ...func(*admin.Options)) *testConsole {
 	t.Helper()
 	dataDir := t.TempDir()
 	cs, err := configstore.Open(context.Background(), "", dataDir, bytes.Repeat([]byte{3}, 32))
@@ -66,6 +67,9 @@ func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scope
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if !setup {
 		opts.InitialPassword = testPassword
+	}
+	for _, f := range configure {
+		f(&opts)
 	}
 	srv := httptest.NewServer(admin.New(opts))
 	jar, _ := cookiejar.New(nil)

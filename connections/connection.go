@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -128,7 +130,10 @@ func Validate(c *scopes.Connection) error {
 		return invalid(problems)
 	}
 	c.Kind = spec.kind
-	if p := extractSecret(c); p != nil {
+	if c.Params == nil {
+		c.Params = map[string]string{}
+	}
+	if p := takePassword(c, false); p != nil {
 		problems = append(problems, *p)
 	}
 	for _, name := range sortedKeys(c.Params) {
@@ -180,47 +185,6 @@ func missing(typ string, alternatives [][]string, params map[string]string) Prob
 	return out
 }
 
-// mysqlDSNPassword finds the password of a go-sql-driver DSN, user:pass@….
-var mysqlDSNPassword = regexp.MustCompile(`^([^:@/()]*):([^@]*)@`)
-
-// extractSecret moves a password written into a URL or DSN to the
-// connection's secret, so that it is stored encrypted and never shown with
-// the parameters. It returns a problem when two different passwords are given.
-func extractSecret(c *scopes.Connection) *Problem {
-	take := func(name, password string) *Problem {
-		if c.Secret != "" && c.Secret != password {
-			return &Problem{Param: name, Rule: "holds a password and another password was given: give it once, in one place"}
-		}
-		c.Secret = password
-		return nil
-	}
-	if raw := c.Params["url"]; raw != "" {
-		u, err := url.Parse(raw)
-		if err == nil && u.User != nil {
-			if pw, ok := u.User.Password(); ok {
-				if p := take("url", pw); p != nil {
-					return p
-				}
-				if name := u.User.Username(); name != "" {
-					u.User = url.User(name)
-				} else {
-					u.User = nil
-				}
-				c.Params["url"] = u.String()
-			}
-		}
-	}
-	if dsn := c.Params["dsn"]; dsn != "" {
-		if m := mysqlDSNPassword.FindStringSubmatch(dsn); m != nil && m[2] != "" {
-			if p := take("dsn", m[2]); p != nil {
-				return p
-			}
-			c.Params["dsn"] = m[1] + dsn[len(m[0])-1:]
-		}
-	}
-	return nil
-}
-
 // checkParam returns the rule that a parameter's value breaks, "" when it
 // breaks none.
 func checkParam(typ, name, value string) string {
@@ -259,7 +223,18 @@ func checkParam(typ, name, value string) string {
 		if n, err := strconv.Atoi(value); err != nil || n < 0 || n > 16 {
 			return "must be a whole number from 0 (do not wait) to 16"
 		}
+	case "dsn":
+		if _, _, err := splitPassword(typ, name, value); err != nil {
+			return "must be a go-sql-driver DSN such as user@tcp(127.0.0.1:3306)/sessions"
+		}
 	case "url":
+		if typ == "postgres" && !strings.Contains(value, "://") {
+			// libpq's keyword/value form, which pgx reads as well.
+			if _, err := pgx.ParseConfig(value); err != nil {
+				return "must be a URL such as " + exampleURL(typ) + ", or keyword=value pairs such as host=127.0.0.1 dbname=sessions"
+			}
+			break
+		}
 		u, err := url.Parse(value)
 		if err != nil || u.Scheme == "" || u.Host == "" {
 			return "must be a URL such as " + exampleURL(typ)

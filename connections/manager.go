@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
-	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -73,9 +72,16 @@ func (m *Manager) get(ctx context.Context, name string) (scopes.Connection, erro
 	return c, nil
 }
 
+// withheld is a connection as lists and pages show it: no password, not
+// even one that an older version left inside its url or dsn.
 func withheld(c scopes.Connection) scopes.Connection {
+	c, _ = StoredPassword(c)
 	c.HasSecret = c.Secret != ""
 	c.Secret = ""
+	if param := passwordParams[c.Type]; c.Params[param] != "" {
+		c.Params = maps.Clone(c.Params)
+		c.Params[param] = shownParam(c.Type, param, c.Params[param])
+	}
 	return c
 }
 
@@ -86,8 +92,15 @@ func (m *Manager) Check(c scopes.Connection) error {
 	return Validate(&c)
 }
 
+// Redact returns a definition as a page may show it again, say a form with
+// its problems: without a password written into its url or dsn.
+func (m *Manager) Redact(c scopes.Connection) scopes.Connection {
+	return withheld(c)
+}
+
 // Create validates and stores a new connection.
 func (m *Manager) Create(ctx context.Context, c scopes.Connection) error {
+	c.Params = maps.Clone(c.Params) // Validate moves the password out of them
 	if err := Validate(&c); err != nil {
 		return err
 	}
@@ -109,8 +122,25 @@ func (m *Manager) Update(ctx context.Context, c scopes.Connection, keepSecret bo
 		return err
 	}
 	c.Name = old.Name
+	c.Params = maps.Clone(c.Params) // Validate moves the password out of them
+	// The password an older version left in the url or dsn is the old one.
+	old, _ = StoredPassword(old)
+	given := c.Secret
+	if keepSecret {
+		given = ""
+	}
+	c.Secret = given
 	if err := Validate(&c); err != nil {
 		return err
+	}
+	if c.Secret != given {
+		// The new url or dsn held a password: it replaces the stored one.
+		keepSecret = false
+	}
+	if keepSecret {
+		// Written again, so that a password moved out of the old url or
+		// dsn is kept, encrypted.
+		c.Secret, keepSecret = old.Secret, false
 	}
 	if old.Storage && !c.Storage {
 		if err := m.refuseInUse(ctx, c.Name, "remove the Storage flag of"); err != nil {
@@ -123,9 +153,6 @@ func (m *Manager) Update(ctx context.Context, c scopes.Connection, keepSecret bo
 	}
 	if err := m.registry.Forget(c.Name); err != nil {
 		slog.WarnContext(ctx, "close the old store of an edited connection", "connection", c.Name, "err", err)
-	}
-	if keepSecret {
-		c.Secret = old.Secret
 	}
 	m.audit(ctx, "connection.edit", c.Name, diff(old, c))
 	return nil
@@ -348,7 +375,7 @@ func (m *Manager) audit(ctx context.Context, action, target, detail string) {
 func describe(c scopes.Connection) string {
 	parts := []string{"type " + c.Type, fmt.Sprintf("storage %t", c.Storage)}
 	for _, k := range sortedKeys(c.Params) {
-		parts = append(parts, k+" "+maskParam(k, c.Params[k]))
+		parts = append(parts, k+" "+shownParam(c.Type, k, c.Params[k]))
 	}
 	if c.Secret != "" || c.HasSecret {
 		parts = append(parts, "password ********")
@@ -370,7 +397,7 @@ func diff(old, c scopes.Connection) string {
 	}
 	for _, k := range keys {
 		if old.Params[k] != c.Params[k] {
-			parts = append(parts, fmt.Sprintf("%s: %s → %s", k, orNoneValue(maskParam(k, old.Params[k])), orNoneValue(maskParam(k, c.Params[k]))))
+			parts = append(parts, fmt.Sprintf("%s: %s → %s", k, orNoneValue(shownParam(old.Type, k, old.Params[k])), orNoneValue(shownParam(c.Type, k, c.Params[k]))))
 		}
 	}
 	if old.Secret != c.Secret {
@@ -404,20 +431,4 @@ func orNoneValue(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-// maskParam hides a password left inside a url or dsn parameter by a
-// definition older than Validate's extraction of it.
-func maskParam(k, v string) string {
-	switch k {
-	case "url":
-		if u, err := url.Parse(v); err == nil {
-			return u.Redacted()
-		}
-	case "dsn":
-		if m := mysqlDSNPassword.FindStringSubmatch(v); m != nil && m[2] != "" {
-			return m[1] + ":xxxxx" + v[len(m[0])-1:]
-		}
-	}
-	return v
 }

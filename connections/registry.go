@@ -81,7 +81,12 @@ func (r *Registry) openStore(ctx context.Context, name string) (scopes.Store, er
 // OpenStore opens the store of a connection, whatever its Storage flag.
 // A server that is down does not fail it: the store answers with errors
 // until the server is back, and scopestore answers 503 meanwhile.
+//
+// A password that an older version left inside the url or dsn is moved to
+// c.Secret first, so that each driver is given the password one way; no
+// error it returns shows the password.
 func OpenStore(ctx context.Context, c scopes.Connection) (scopes.Store, error) {
+	c, _ = StoredPassword(c)
 	var st scopes.Store
 	var err error
 	switch c.Type {
@@ -93,13 +98,15 @@ func OpenStore(ctx context.Context, c scopes.Connection) (scopes.Store, error) {
 		return nil, scopes.Errorf(scopes.EInvalidSettings, "connection %q has type %s, which this version of scopestore cannot use as a storage yet", c.Name, c.Type)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("connections: open %s: %w", c.Name, err)
+		return nil, withoutPassword(fmt.Errorf("connections: open %s: %w", c.Name, err), c.Secret)
 	}
 	return st, nil
 }
 
-// Verify opens a connection afresh, runs its checks, and closes it.
+// Verify opens a connection afresh, runs its checks, and closes it. A
+// driver's message that quotes the password has it masked.
 func Verify(ctx context.Context, c scopes.Connection) []scopes.Health {
+	c, _ = StoredPassword(c)
 	st, err := OpenStore(ctx, c)
 	if err != nil {
 		return []scopes.Health{{Name: "open", Err: err}}
@@ -107,9 +114,13 @@ func Verify(ctx context.Context, c scopes.Connection) []scopes.Health {
 	defer st.Close()
 	v, ok := st.(scopes.Verifier)
 	if !ok {
-		return []scopes.Health{{Name: "connect", Err: st.Ping(ctx)}}
+		return []scopes.Health{{Name: "connect", Err: withoutPassword(st.Ping(ctx), c.Secret)}}
 	}
-	return v.Verify(ctx)
+	hs := v.Verify(ctx)
+	for i := range hs {
+		hs[i].Err = withoutPassword(hs[i].Err, c.Secret)
+	}
+	return hs
 }
 
 // Names lists the storages a scope of kind k may use: memory, file, and the

@@ -10,23 +10,9 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-func TestParseIfMatch(t *testing.T) {
-	for in, want := range map[string]int64{`"3"`: 3, `3`: 3, `W/"12"`: 12, ``: 0, `*`: 0} {
-		got, err := ParseIfMatch(in)
-		if err != nil || got != want {
-			t.Errorf("ParseIfMatch(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{`"x"`, `0`, `-1`, `"3`, `yesterday`} {
-		if _, err := ParseIfMatch(in); scopes.ErrorCode(err) != scopes.EInvalid {
-			t.Errorf("ParseIfMatch(%q) = %v; want an invalid error", in, err)
-		}
-	}
-}
-
 func TestStatusOfEveryCode(t *testing.T) {
 	codes := []string{scopes.EInvalid, scopes.EUnauthorized, scopes.EForbidden, scopes.ENotFound, scopes.EConflict,
-		scopes.EPreconditionFailed, scopes.ERotated, scopes.ETooLarge, scopes.EInvalidSettings, scopes.EUnavailable, scopes.ECorrupt, scopes.EInternal}
+		scopes.EPreconditionFailed, scopes.ERotated, scopes.ETooLarge, scopes.ETooManyRequests, scopes.EInvalidSettings, scopes.EUnavailable, scopes.ECorrupt, scopes.EInternal}
 	for _, c := range codes {
 		if _, ok := statusOfCode[c]; !ok {
 			t.Errorf("code %q has no status", c)

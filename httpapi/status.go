@@ -17,6 +17,8 @@ var statusOfCode = map[string]int{
 	scopes.EPreconditionFailed: http.StatusPreconditionFailed,
 	scopes.ERotated:            http.StatusConflict,
 	scopes.ETooLarge:           http.StatusRequestEntityTooLarge,
+	scopes.ETooManyRequests:    http.StatusTooManyRequests,
+	scopes.EQuotaExceeded:      http.StatusInsufficientStorage,
 	scopes.EInvalidSettings:    http.StatusUnprocessableEntity,
 	scopes.EUnavailable:        http.StatusServiceUnavailable,
 	scopes.ECorrupt:            http.StatusInternalServerError,

@@ -9,6 +9,10 @@ import (
 // RetryAfter is the Retry-After, in seconds, that every 503 carries.
 const RetryAfter = "5"
 
+// RetryAfterRateLimited is the Retry-After, in seconds, of a 429 whose
+// handler did not set one: a rate limit frees a request within a second.
+const RetryAfterRateLimited = "1"
+
 // ErrorBody is how both APIs write an error: {"error":{"code","message"}}.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
@@ -21,10 +25,14 @@ type ErrorDetail struct {
 }
 
 // WriteError writes an error body with its status, and a Retry-After when
-// the status is 503 so that clients know when to try again.
+// the status is 503 or 429 so that clients know when to try again (a 429's
+// handler may have set a longer one).
 func WriteError(w http.ResponseWriter, status int, code, message string) error {
-	if status == http.StatusServiceUnavailable {
+	switch {
+	case status == http.StatusServiceUnavailable:
 		w.Header().Set("Retry-After", RetryAfter)
+	case status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "":
+		w.Header().Set("Retry-After", RetryAfterRateLimited)
 	}
 	return WriteJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message}})
 }

@@ -28,10 +28,23 @@ type Directory struct {
 	Now func() time.Time
 	// Auditor, when set, records every change in the audit log.
 	Auditor Auditor
+	// Webhooks is where an administrator may point webhooks; a URL it
+	// refuses is refused when set, with the reason, rather than failing
+	// every delivery later. Its zero value is https to public addresses.
+	Webhooks WebhookPolicy
 
 	mu        sync.Mutex
 	keys      map[[sha256.Size]byte]cached[string]
 	effective map[string]cached[Effective]
+	// misses holds the digests of keys the config store did not know, until
+	// when (directory_miss.go).
+	misses map[[sha256.Size]byte]time.Time
+	// gen counts forget's calls, so that a lookup that began before a change
+	// does not cache what it read.
+	gen uint64
+	// declarations limits each app's changes of its own settings
+	// (directory_declare.go).
+	declarations sync.Map
 }
 
 type cached[T any] struct {
@@ -46,11 +59,22 @@ func NewDirectory(config ConfigStore, storages Storages) *Directory {
 	return d
 }
 
+// forgetApp drops app's cached settings after a change of them: the other
+// apps' settings and every API key stay cached.
+func (d *Directory) forgetApp(app string) {
+	d.mu.Lock()
+	delete(d.effective, app)
+	d.gen++
+	d.mu.Unlock()
+}
+
 // forget empties the cache after a change made through this directory.
 func (d *Directory) forget() {
 	d.mu.Lock()
 	d.keys = map[[sha256.Size]byte]cached[string]{}
 	d.effective = map[string]cached[Effective]{}
+	d.misses = map[[sha256.Size]byte]time.Time{}
+	d.gen++
 	d.mu.Unlock()
 }
 
@@ -72,20 +96,28 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (string, error
 	now := d.Now()
 	d.mu.Lock()
 	c, ok := d.keys[sum]
-	d.mu.Unlock()
 	if ok && now.Before(c.expires) {
+		d.mu.Unlock()
 		return c.value, nil
+	}
+	missed, gen := d.missedLocked(sum, now), d.gen
+	d.mu.Unlock()
+	if missed {
+		return "", unknownKey()
 	}
 	app, found, err := d.config.AppForKey(ctx, hex.EncodeToString(sum[:]))
 	if err != nil {
 		return "", configError(err)
 	}
 	if !found {
-		return "", Errorf(EUnauthorized, "the API key is not valid: it was revoked or mistyped; create one with `scopestore app key rotate APP`")
+		d.rememberMiss(sum, gen, now)
+		return "", unknownKey()
 	}
 	if d.CacheTTL > 0 {
 		d.mu.Lock()
-		d.keys[sum] = cached[string]{app, now.Add(d.CacheTTL)}
+		if d.gen == gen {
+			d.keys[sum] = cached[string]{app, now.Add(d.CacheTTL)}
+		}
 		d.mu.Unlock()
 	}
 	return app, nil
@@ -133,21 +165,6 @@ func (d *Directory) RevokeKeys(ctx context.Context, name string) error {
 	}
 	d.forget()
 	d.audit(ctx, "app.key.revoke", name, "every API key revoked")
-	return nil
-}
-
-// DeleteApp removes an app, its keys and its settings. Its stored scopes are
-// left to expire.
-func (d *Directory) DeleteApp(ctx context.Context, name string) error {
-	found, err := d.config.DeleteApp(ctx, name)
-	if err != nil {
-		return configError(err)
-	}
-	if !found {
-		return appNotFound(name)
-	}
-	d.forget()
-	d.audit(ctx, "app.delete", name, "deleted with its API keys and settings")
 	return nil
 }
 
@@ -216,24 +233,72 @@ const Inherit = "inherit"
 // DeclareSettings is the app's own declaration, like Application.cfc: it
 // replaces whatever the app declared before. Settings that an administrator
 // set for the app stay unless the app declares them too.
+//
+// The app chooses its scopeEndWebhook only among the allowedWebhooks that an
+// administrator set for it (or "", none), and never sets allowedWebhooks:
+// otherwise any API key could make scopestore POST to an address of its
+// choosing, inside the network scopestore runs in.
 func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
-	return d.changeApp(ctx, app, "app.settings.declare", func(l Layer) error {
+	for name := range values {
+		if AdminOnlySetting(name) {
+			def, _ := lookupSetting(name)
+			return Effective{}, Errorf(EForbidden, "%s is set by an administrator only, on the app's page of the console or with `scopestore app settings %s --%s …`: leave it out of the declaration",
+				def.name, app, "allowed-webhooks")
+		}
+	}
+	return d.changeApp(ctx, app, declareAction, func(l Layer) error {
 		for name, e := range l {
 			if e.By == FromApp {
 				delete(l, name)
 			}
 		}
 		return apply(l, values, FromApp)
+	}, func(eff Effective) error {
+		// Every FromApp entry is in values: the declaration replaced the rest.
+		w := eff.Values[ScopeEndWebhook]
+		if eff.From[ScopeEndWebhook] != FromApp || w == "" || slices.Contains(eff.Settings.AllowedWebhooks, w) {
+			return nil
+		}
+		allowed := "none yet"
+		if len(eff.Settings.AllowedWebhooks) > 0 {
+			allowed = strings.Join(eff.Settings.AllowedWebhooks, ", ")
+		}
+		return Errorf(EForbidden, "%s: %s is not in %s, the webhooks an administrator allowed for app %s (%s): declare one of them, or \"\" for none, or ask an administrator to add it to %s",
+			ScopeEndWebhook, w, AllowedWebhooks, app, allowed, AllowedWebhooks)
 	})
 }
 
 // SetAppSettings sets settings for an app as an administrator; the value
 // Inherit removes a setting.
 func (d *Directory) SetAppSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
-	return d.changeApp(ctx, app, "app.settings", func(l Layer) error { return apply(l, values, FromAdmin) })
+	if err := d.checkWebhooks(values); err != nil {
+		return Effective{}, err
+	}
+	return d.changeApp(ctx, app, "app.settings", func(l Layer) error { return apply(l, values, FromAdmin) }, nil)
 }
 
-func (d *Directory) changeApp(ctx context.Context, app, action string, edit func(Layer) error) (Effective, error) {
+// checkWebhooks refuses webhook URLs that an administrator sets and that
+// the Webhooks policy would refuse at every delivery, saying why.
+func (d *Directory) checkWebhooks(values map[string]string) error {
+	for name, value := range values {
+		def, ok := lookupSetting(name)
+		if !ok || (def.kind != urlSetting && def.kind != urlListSetting) || strings.EqualFold(strings.TrimSpace(value), Inherit) {
+			continue
+		}
+		_, canon, err := CanonicalSetting(name, value)
+		if err != nil {
+			return err
+		}
+		for _, u := range splitKeyList(canon) {
+			if err := d.Webhooks.CheckURL(u); err != nil {
+				return Errorf(EInvalidSettings, "%s: %s", def.name, ErrorMessage(err))
+			}
+		}
+	}
+	return nil
+}
+
+func (d *Directory) changeApp(ctx context.Context, app, action string, edit func(Layer) error, check func(Effective) error) (Effective, error) {
 	a, found, err := d.config.App(ctx, app)
 	if err != nil {
 		return Effective{}, configError(err)
@@ -256,15 +321,24 @@ func (d *Directory) changeApp(ctx context.Context, app, action string, edit func
 	if err := d.validate(ctx, eff.Settings); err != nil {
 		return Effective{}, err
 	}
+	if check != nil {
+		if err := check(eff); err != nil {
+			return Effective{}, err
+		}
+	}
 	change := DiffLayers(a.Layer, layer)
 	if change == "" {
 		// An app that declares the same settings on every request costs no write.
 		return eff, nil
 	}
+	if action == declareAction && !d.takeDeclaration(app) {
+		return Effective{}, Errorf(ETooManyRequests, "app %q changed its settings %d times in the last few minutes: declare them once, when the app starts, rather than on every request; try again in a minute",
+			app, declarationBurst)
+	}
 	if _, err := d.config.SetAppLayer(ctx, app, layer); err != nil {
 		return Effective{}, configError(err)
 	}
-	d.forget()
+	d.forgetApp(app)
 	d.audit(ctx, action, app, change)
 	return eff, nil
 }
@@ -273,6 +347,9 @@ func (d *Directory) changeApp(ctx context.Context, app, action string, edit func
 // setting back to its built-in default. A change that would leave an app
 // with settings that cannot work is refused with the names of those apps.
 func (d *Directory) SetServerSettings(ctx context.Context, values map[string]string) (Effective, error) {
+	if err := d.checkWebhooks(values); err != nil {
+		return Effective{}, err
+	}
 	server, err := d.config.ServerLayer(ctx)
 	if err != nil {
 		return Effective{}, configError(err)

@@ -1,6 +1,7 @@
 package scopes
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,5 +53,31 @@ func TestFormatTimeoutRoundTrips(t *testing.T) {
 	}
 	if got := FormatTimeout(90 * 24 * time.Hour); got != "90d" {
 		t.Errorf("FormatTimeout(90d) = %q", got)
+	}
+}
+
+// A timeout too large for a time.Duration is out of range, never the small
+// number its overflow wraps around to.
+func TestParseTimeoutOverflow(t *testing.T) {
+	for _, in := range []string{
+		"213503982d28969551616000ns", // wrapped around to exactly one minute
+		"106752d", "106752d1s", "3650d1s", "3651d", "2562048h", "9223372036854775807s", "9223372036854775808ns",
+		"9223372036854775807", "99999999999999999999", "99999999999999999999d", "0,0,0,9223372036854775807",
+		"2147483647,0,0,0", "0,2562048,0,0", "3650,0,0,1", "1d9223372036854775807ns",
+	} {
+		d, err := ParseTimeout(in)
+		if err == nil || !strings.Contains(err.Error(), "out of range") || !strings.Contains(err.Error(), "3650d") {
+			t.Errorf("ParseTimeout(%q) = %v, %v; want an out of range error", in, d, err)
+		}
+	}
+	for in, want := range map[string]time.Duration{"3649d24h": MaxTimeout, "0,0,0,315360000": MaxTimeout, "87600h": MaxTimeout} {
+		if d, err := ParseTimeout(in); err != nil || d != want {
+			t.Errorf("ParseTimeout(%q) = %v, %v; want %v", in, d, err, want)
+		}
+	}
+	for _, in := range []string{"1d-5h", "1d+5h", "-1d", "1dd", "1d1x"} {
+		if d, err := ParseTimeout(in); err == nil {
+			t.Errorf("ParseTimeout(%q) = %v; want an error", in, d)
+		}
 	}
 }

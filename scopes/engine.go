@@ -49,8 +49,15 @@ type Engine struct {
 	// Ends, when not nil, is told of the scopes that end, invalidated or
 	// expired, to notify their apps. Set it before the engine serves.
 	Ends *Notifier
+	// MemoryBudget bounds the bytes this instance holds in memory: the
+	// memory storage's scopes and the copies of scopes in other storages
+	// (see HeldBytes); copies give way first, then writes to the memory
+	// storage that would grow it are refused (0: no budget).
+	MemoryBudget int64
 	// errors are the recent storage failures, for RecentErrors.
 	errors errorRing
+	// limits keeps the state of the apps' Limits.
+	limits limiter
 	// watched holds the Announcers this engine watches.
 	watched sync.Map
 }
@@ -88,6 +95,9 @@ type target struct {
 	// Rev, so a stale copy costs a retry, never an update).
 	copies bool
 	ss     ScopeSettings
+	// limits are the app's; holder is set for the memory storage.
+	limits Limits
+	holder MemoryHolder
 }
 
 func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, error) {
@@ -110,7 +120,14 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 	if a, ok := st.(Announcer); ok && !ss.Cluster {
 		e.watch(ss.Storage, a)
 	}
-	return target{name: ss.Storage, store: st, tiered: !ss.Cluster && !inMemory, copies: !inMemory, ss: ss}, nil
+	t := target{name: ss.Storage, store: st, tiered: !ss.Cluster && !inMemory, copies: !inMemory, ss: ss, limits: set.Limits}
+	if h, ok := st.(MemoryHolder); ok && inMemory {
+		t.holder = h
+		if e.limits.memory.Load() == nil {
+			e.limits.memory.Store(&h)
+		}
+	}
+	return t, nil
 }
 
 // storageError passes *Error values through and turns any other failure into
@@ -150,7 +167,7 @@ const (
 )
 
 // hold acquires the tier entry of key for a request on target t; release
-// it with e.tier.release(tk, ent, now).
+// it with e.release(tk, ent, now).
 func (e *Engine) hold(t target, key Key) (tierKey, *tierEntry) {
 	tk := tierKey{t.name, key}
 	ent := e.tier.acquire(tk)
@@ -179,6 +196,15 @@ func (e *Engine) updateLocked(ctx context.Context, t target, ent *tierEntry, key
 		expect := ExpectAbsent
 		if found {
 			expect = cur.Rev
+		}
+		if t.holder != nil {
+			grow := HeldBytes(next)
+			if found {
+				grow -= HeldBytes(cur)
+			}
+			if err := e.admitMemory(t, key.App, grow); err != nil {
+				return Record{}, err
+			}
 		}
 		res, err := e.write(ctx, t, next, expect, now)
 		if err != nil {

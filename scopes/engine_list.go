@@ -41,6 +41,9 @@ type ListQuery struct {
 	// (compared without case, as CFML compares struct keys) whose value is
 	// Value: the same JSON value (42, true, "a b") or, for a string, its
 	// text (a b). With Key empty, any top-level key may hold the value.
+	// The data is compared masked (MaskData with the app's sensitiveKeys),
+	// and a Key that is masked is refused: a filter must not tell a
+	// masked value.
 	Key, Value string
 	// MaxScan bounds the records a call examines while filtering:
 	// DefaultListScan when 0.
@@ -137,6 +140,9 @@ func (e *Engine) List(ctx context.Context, set Settings, app string, k Kind, q L
 	if err != nil {
 		return ListPage{}, err
 	}
+	if err := CheckFilterKey(q.Key, set.SensitiveKeys); err != nil {
+		return ListPage{}, err
+	}
 	after := q.After
 	if start := justBefore(q.CFIDPrefix); after < start {
 		after = start
@@ -169,7 +175,7 @@ func (e *Engine) List(ctx context.Context, set Settings, app string, k Kind, q L
 			}
 			page.Scanned++
 			after = rec.CFID
-			if q.filtering() && !dataHas(rec.Data, q.Key, q.Value) {
+			if q.filtering() && !dataHas(rec.Data, q.Key, q.Value, set.SensitiveKeys) {
 				continue
 			}
 			page.Scopes = append(page.Scopes, NewScope(rec, t.name))
@@ -184,14 +190,27 @@ func (e *Engine) List(ctx context.Context, set Settings, app string, k Kind, q L
 }
 
 // dataHas tells whether a scope's data has, at its top level, key (any key
-// when empty; compared without case) holding value.
-func dataHas(data json.RawMessage, key, value string) bool {
+// when empty; compared without case) holding value. It compares the data as
+// operators see it, masked with sensitive (the app's sensitiveKeys): a
+// sensitive key is never looked in, and an object or array is compared
+// masked, so that no filter tells what a masked value is.
+func dataHas(data json.RawMessage, key, value string, sensitive []string) bool {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return false
 	}
 	for k, raw := range obj {
-		if (key == "" || strings.EqualFold(k, key)) && valueIs(raw, value) {
+		if key != "" && !strings.EqualFold(k, key) || SensitiveKey(k, sensitive) {
+			continue
+		}
+		if raw = bytes.TrimSpace(raw); len(raw) > 0 && (raw[0] == '{' || raw[0] == '[') {
+			masked, err := MaskData(raw, sensitive)
+			if err != nil {
+				continue
+			}
+			raw = masked
+		}
+		if valueIs(raw, value) {
 			return true
 		}
 	}

@@ -44,12 +44,20 @@ func (e *Engine) create(ctx context.Context, set Settings, key Key, data json.Ra
 		return nil, err
 	}
 	now := e.now()
+	if err := e.admitCreate(ctx, t, key, now); err != nil {
+		return nil, err
+	}
+	r := visit(Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}, t.ss, now)
+	r.Rev = NewRev()
+	if t.holder != nil {
+		if err := e.admitMemory(t, key.App, HeldBytes(r)); err != nil {
+			return nil, err
+		}
+	}
 	tk, ent := e.hold(t, key)
 	// A new cfid has nothing stored: no read before the write.
 	ent.ok = false
-	defer e.tier.release(tk, ent, now)
-	r := visit(Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}, t.ss, now)
-	r.Rev = NewRev()
+	defer e.release(tk, ent, now)
 	res, err := e.write(ctx, t, r, ExpectAbsent, now)
 	if err != nil {
 		return nil, err
@@ -102,7 +110,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 		}
 	}
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	ent.ok = false
 	if key.Kind == Client {
 		// Every visit of a client scope is written: one change in place
@@ -118,7 +126,7 @@ func (e *Engine) loadStored(ctx context.Context, t target, key Key, now time.Tim
 // reads the storage only when it holds none.
 func (e *Engine) loadTiered(ctx context.Context, t target, key Key, now time.Time) (Record, error) {
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	return e.loadLocked(ctx, t, ent, key, now)
 }
 
@@ -148,10 +156,11 @@ func (e *Engine) loadLocked(ctx context.Context, t target, ent *tierEntry, key K
 	return rec, err
 }
 
-// Save replaces a scope's data and bumps its version. ifVersion > 0 makes
-// the save conditional: it fails with EPreconditionFailed when the stored
-// version differs, and changes nothing.
-func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersion int64) (_ *Scope, err error) {
+// Save replaces a scope's data and bumps its version. A version > 0 in
+// ifVersions (an If-Match list) makes the save conditional: it fails with
+// EPreconditionFailed when the stored version is none of them, and changes
+// nothing; 0 is no condition.
+func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersions ...int64) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpSave, time.Now(), &err)
 	if err := e.checkSize(data); err != nil {
 		return nil, err
@@ -162,18 +171,21 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 	}
 	now := e.now()
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	// As for Patch: with a copy that is likely current (the load that
 	// preceded this save read it), a compare-and-set on its rev costs the
 	// storage less than a change in place, which reads and rebuilds the
 	// stored value; without one, the change in place saves a read.
+	// A store's change in place checks one version: a list of them takes
+	// the compare-and-set, which checks them on the record it replaces.
+	cond := versionsOf(ifVersions)
 	var inPlace *Change
-	if !ent.ok {
+	if ifVersion, one := cond.single(); !ent.ok && one {
 		c := visitChange(key, t.ss, now)
 		c.Data, c.IfVersion = data, ifVersion
 		inPlace = &c
 	}
-	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, ifVersion, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
 	if err != nil {
 		return nil, err
 	}
@@ -181,8 +193,8 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 }
 
 // Patch applies p to a scope's data atomically in its storage and bumps its
-// version; ifVersion works as in Save.
-func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersion int64) (_ *Scope, err error) {
+// version; ifVersions works as in Save.
+func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersions ...int64) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpPatch, time.Now(), &err)
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -193,17 +205,18 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 	}
 	now := e.now()
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	// A patch in place costs the storage more work than a compare-and-set
 	// from a copy that is likely current (this instance read or wrote the
 	// scope just before); without one it saves a read.
+	cond := versionsOf(ifVersions)
 	var inPlace *Change
-	if !ent.ok {
+	if ifVersion, one := cond.single(); !ent.ok && one {
 		c := visitChange(key, t.ss, now)
 		c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
 		inPlace = &c
 	}
-	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, ifVersion, func(data json.RawMessage) (json.RawMessage, error) {
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, func(data json.RawMessage) (json.RawMessage, error) {
 		out, err := p.Apply(data)
 		if err != nil {
 			return nil, err
@@ -228,9 +241,10 @@ func (e *Engine) changeLocked(ctx context.Context, t target, ent *tierEntry, key
 	return e.updateLocked(ctx, t, ent, key, now, fn)
 }
 
-// changeFn returns the update that edits a scope's data, checks ifVersion,
-// bumps the version and counts the visit.
-func changeFn(key Key, ss ScopeSettings, now time.Time, ifVersion int64, edit func(json.RawMessage) (json.RawMessage, error)) func(Record, bool) (Record, error) {
+// changeFn returns the update that edits a scope's data, checks cond,
+// bumps the version and counts the visit. It runs on the record that the
+// compare-and-set replaces, so cond holds for what is written over.
+func changeFn(key Key, ss ScopeSettings, now time.Time, cond versionCond, edit func(json.RawMessage) (json.RawMessage, error)) func(Record, bool) (Record, error) {
 	return func(cur Record, found bool) (Record, error) {
 		if !found {
 			return Record{}, notFound(key)
@@ -238,8 +252,8 @@ func changeFn(key Key, ss ScopeSettings, now time.Time, ifVersion int64, edit fu
 		if cur.RotatedTo != "" {
 			return Record{}, rotated(key, cur.RotatedTo)
 		}
-		if ifVersion > 0 && cur.Version != ifVersion {
-			return Record{}, Errorf(EPreconditionFailed, "the scope is at version %d, not %d: load it again and reapply the change", cur.Version, ifVersion)
+		if !cond.met(cur.Version) {
+			return Record{}, Errorf(EPreconditionFailed, "the scope is at version %d, not %s: load it again and reapply the change", cur.Version, cond)
 		}
 		data, err := edit(cur.Data)
 		if err != nil {
@@ -260,7 +274,7 @@ func (e *Engine) Touch(ctx context.Context, set Settings, key Key) (err error) {
 	}
 	now := e.now()
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	c := visitChange(key, t.ss, now)
 	_, err = e.changeLocked(ctx, t, ent, key, now, &c, visitFn(key, t.ss, now))
 	return err
@@ -293,7 +307,7 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 	}
 	now := e.now()
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	ent.ok = false
 	found, err := e.delete(ctx, t, key)
 	if err != nil {

@@ -29,7 +29,7 @@ func (e *Engine) Rotate(ctx context.Context, set Settings, key Key, newCFID stri
 	}
 	now := e.now()
 	tk, ent := e.hold(t, key)
-	defer e.tier.release(tk, ent, now)
+	defer e.release(tk, ent, now)
 	old, found, err := e.base(ctx, t, ent, key, now)
 	if err != nil {
 		return nil, err
@@ -42,6 +42,11 @@ func (e *Engine) Rotate(ctx context.Context, set Settings, key Key, newCFID stri
 	}
 	next := visit(Record{Key: Key{App: key.App, Kind: key.Kind, CFID: newCFID}, CFToken: "0", TimeCreated: now, Version: 1, Data: old.Data}, t.ss, now)
 	next.Rev = NewRev()
+	if t.holder != nil {
+		if err := e.admitMemory(t, key.App, HeldBytes(next)); err != nil {
+			return nil, err
+		}
+	}
 	res, err := e.write(ctx, t, next, ExpectAbsent, now)
 	if err != nil {
 		return nil, err

@@ -17,9 +17,12 @@ func EncodeRecord(r Record) []byte {
 	b = append(b, `{"v":`...)
 	b = strconv.AppendInt(b, envelopeVersion, 10)
 	b = append(b, `,"rev":`...)
-	b = strconv.AppendQuote(b, r.Rev)
+	// JSON strings, not strconv's Go quoting: the two differ on control
+	// characters ("\a", "\x01"), invalid UTF-8 and U+2028, and a Go
+	// escape is no JSON, which DecodeRecord would then refuse as corrupt.
+	b = appendJSONString(b, r.Rev)
 	b = append(b, `,"cftoken":`...)
-	b = strconv.AppendQuote(b, r.CFToken)
+	b = appendJSONString(b, r.CFToken)
 	b = append(b, `,"timecreated":`...)
 	b = strconv.AppendInt(b, r.TimeCreated.UnixMilli(), 10)
 	b = append(b, `,"lastvisit":`...)
@@ -35,7 +38,7 @@ func EncodeRecord(r Record) []byte {
 		// Redis scripts) expect it: a rotated record takes the slow ones,
 		// which refuse to change it.
 		b = append(b, `,"rotatedto":`...)
-		b = strconv.AppendQuote(b, r.RotatedTo)
+		b = appendJSONString(b, r.RotatedTo)
 	}
 	b = append(b, `,"data":`...)
 	if len(r.Data) == 0 {

@@ -31,3 +31,24 @@ func TestDecodeForeignValue(t *testing.T) {
 		}
 	}
 }
+
+// The cftoken, rev and rotatedto are written as JSON strings: a character
+// that Go quotes otherwise than JSON (a control character, U+2028, a quote,
+// a backslash) comes back as it was, not as a corrupt value.
+func TestEnvelopeOddStrings(t *testing.T) {
+	key := Key{App: "shop", Kind: Session, CFID: NewCFID()}
+	for _, s := range []string{"\a\b\f\v\x00\x01\x1f\x7f", `q"u\o\\te`, "line\nbreak\ttab\r", "\u2028\u2029", "é€😀", "\uFFFD", "</script>&"} {
+		rec := Record{Key: key, Rev: "r" + s, CFToken: s, Version: 3, RotatedTo: "to" + s, Data: json.RawMessage(`{}`)}
+		b := EncodeRecord(rec)
+		if !json.Valid(b) {
+			t.Fatalf("EncodeRecord with %q is not JSON: %s", s, b)
+		}
+		got, err := DecodeRecord(key, b)
+		if err != nil {
+			t.Fatalf("DecodeRecord(EncodeRecord(cftoken %q)): %v", s, err)
+		}
+		if got.CFToken != rec.CFToken || got.Rev != rec.Rev || got.RotatedTo != rec.RotatedTo {
+			t.Errorf("round trip of %q: cftoken %q, rev %q, rotatedto %q", s, got.CFToken, got.Rev, got.RotatedTo)
+		}
+	}
+}

@@ -16,6 +16,8 @@ const (
 	EPreconditionFailed = "precondition_failed" // If-Match named a stale version
 	ERotated            = "rotated"             // the session moved to another cfid (RotatedError)
 	ETooLarge           = "too_large"           // a scope or body over the size limit
+	ETooManyRequests    = "too_many_requests"   // a client over a rate limit; it may try again later
+	EQuotaExceeded      = "quota_exceeded"      // a limit on what an app or the instance holds is reached
 	EInvalidSettings    = "invalid_settings"    // settings that cannot be applied
 	EUnavailable        = "unavailable"         // a storage or the config store did not answer
 	ECorrupt            = "corrupt"             // a stored value that cannot be decoded

@@ -3,15 +3,19 @@ package scopes
 import (
 	"encoding/binary"
 	"math/bits"
+	"unicode/utf8"
 )
 
 // CompactJSON validates b as one JSON value, surrounded by optional
 // whitespace, and removes the whitespace between its tokens in place, in one
 // pass; it returns the compact bytes, a prefix of b. Strings and numbers are
-// kept as written, duplicate names and invalid UTF-8 pass, as with
-// jsontext's Value.Compact. ok is false when b is not valid JSON, and also for
-// what this fast path leaves to jsontext: a \u escape of a surrogate, or
-// nesting deeper than maxScanDepth. member, when not nil, is called with the
+// kept as written and duplicate names pass, as with jsontext's Value.Compact
+// given AllowInvalidUTF8(false): a string must be valid UTF-8, and a \u
+// escape of a surrogate must be the first half of a pair whose second half
+// follows, so that no storage is handed text it cannot hold (MySQL and
+// PostgreSQL refuse invalid UTF-8). ok is false when b is not such JSON, and
+// also for what this fast path leaves to jsontext: nesting deeper than
+// maxScanDepth. member, when not nil, is called with the
 // bytes of each member of a top-level object, name quotes included, as it
 // ends; it returns false to stop the scan (ok false). With whitespace to
 // remove, it is called on both passes, the last time with compact bytes.
@@ -31,8 +35,10 @@ func CompactJSON(b []byte, member func(key, value []byte) bool) (out []byte, ok 
 	return b[:n], ok
 }
 
-// ValidJSON reports whether b is one valid JSON value, as json.Valid does,
-// without changing it; false also for what CompactJSON leaves to jsontext.
+// ValidJSON reports whether b is one valid JSON value, without changing it:
+// as json.Valid does, and also false for invalid UTF-8 and unpaired
+// surrogate escapes, which json.Valid lets through, and for what
+// CompactJSON leaves to jsontext.
 func ValidJSON(b []byte) bool {
 	_, ok := validJSON(b, nil)
 	return ok
@@ -41,10 +47,11 @@ func ValidJSON(b []byte) bool {
 // maxScanDepth bounds the nesting scanJSON follows.
 const maxScanDepth = 1000
 
-// strPlain marks the bytes that a JSON string holds as they are: not a
-// quote, a backslash or a control character.
+// strPlain marks the bytes that a JSON string holds as they are, with no
+// further check: ASCII, not a quote, a backslash or a control character.
+// Bytes from 0x80 start UTF-8 sequences, which scanString decodes.
 var strPlain = func() (t [256]bool) {
-	for c := 0x20; c < 256; c++ {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
@@ -52,15 +59,17 @@ var strPlain = func() (t [256]bool) {
 
 // plainEnd returns the index of the first byte at or after i that a JSON
 // string does not hold as it is (a quote, a backslash, a control
-// character), or len(b): eight bytes at a time, then one at a time.
+// character, a byte of a UTF-8 sequence), or len(b): eight bytes at a
+// time, then one at a time.
 func plainEnd(b []byte, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
 		q := x ^ (ones * '"')
 		s := x ^ (ones * '\\')
-		// The lowest flagged byte of each test is exact, so is that of their union.
-		if m := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - ones*0x20) &^ x); m&highs != 0 {
+		// The lowest flagged byte of each test is exact, so is that of their
+		// union; x itself flags the bytes from 0x80, exactly.
+		if m := ((q - ones) &^ q) | ((s - ones) &^ s) | ((x - ones*0x20) &^ x) | x; m&highs != 0 {
 			return i + bits.TrailingZeros64(m&highs)/8
 		}
 	}
@@ -72,7 +81,6 @@ func plainEnd(b []byte, i int) int {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
-func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
 // scanJSON validates b, and compacts it in place when compact is set; spaced
 // tells whether b holds whitespace outside its tokens. Without compact, the
@@ -224,7 +232,10 @@ key:
 	goto value
 }
 
-// scanString moves *r, at an opening quote, past the closing one.
+// scanString moves *r, at an opening quote, past the closing one. It
+// refuses what jsontext refuses without AllowInvalidUTF8: bytes that are
+// not UTF-8, and a \u escape of a surrogate that is not the first half of
+// a pair followed by its second.
 func scanString(b []byte, r *int) bool {
 	i, n := *r+1, len(b)
 	for {
@@ -232,11 +243,11 @@ func scanString(b []byte, r *int) bool {
 		if i >= n {
 			return false
 		}
-		switch b[i] {
-		case '"':
+		switch c := b[i]; {
+		case c == '"':
 			*r = i + 1
 			return true
-		case '\\':
+		case c == '\\':
 			if i+1 >= n {
 				return false
 			}
@@ -244,21 +255,62 @@ func scanString(b []byte, r *int) bool {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				if n-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return false
-				}
-				// A surrogate (\uD800-\uDFFF) is left to jsontext.
-				if c := b[i+2] | 0x20; c == 'd' && (b[i+3] >= '8' && b[i+3] <= '9' || (b[i+3]|0x20) >= 'a' && (b[i+3]|0x20) <= 'f') {
+				v, ok := hex4(b, i+2)
+				if !ok {
 					return false
 				}
 				i += 6
+				switch {
+				case v >= 0xdc00 && v <= 0xdfff:
+					return false // a second half without its first
+				case v >= 0xd800 && v <= 0xdbff:
+					if n-i < 6 || b[i] != '\\' || b[i+1] != 'u' {
+						return false
+					}
+					if v2, ok := hex4(b, i+2); !ok || v2 < 0xdc00 || v2 > 0xdfff {
+						return false
+					}
+					i += 6
+				}
 			default:
 				return false
+			}
+		case c >= utf8.RuneSelf:
+			// A byte from 0x80 decodes as a rune of two bytes or more; one
+			// byte is an invalid or cut sequence, or an encoded surrogate.
+			for i < n && b[i] >= utf8.RuneSelf {
+				_, size := utf8.DecodeRune(b[i:])
+				if size == 1 {
+					return false
+				}
+				i += size
 			}
 		default:
 			return false // a control character
 		}
 	}
+}
+
+// hex4 reads the four hex digits of a \u escape at b[i:].
+func hex4(b []byte, i int) (rune, bool) {
+	if len(b)-i < 4 {
+		return 0, false
+	}
+	var v rune
+	for _, c := range b[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c -= 'a' - 10
+		case 'A' <= c && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		v = v<<4 | rune(c)
+	}
+	return v, true
 }
 
 // scanNumber moves *r past a JSON number.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -36,7 +37,12 @@ const (
 	// stay in the outbox; while one stays, another report of the same
 	// scope's end is ignored (see Outbox.EnqueueNotifications).
 	KeepNotifications = 7 * 24 * time.Hour
-	// dispatchBatch is how many due notifications one Dispatch reads.
+	// DefaultWebhookWorkers is how many apps' notifications an instance
+	// delivers at once, by default: each app has one worker, so that a
+	// receiver that hangs delays only its own app's notifications.
+	DefaultWebhookWorkers = 16
+	// dispatchBatch is how many due notifications one read of the outbox
+	// returns.
 	dispatchBatch = 100
 )
 
@@ -77,8 +83,9 @@ type Outbox interface {
 	// that ends is notified once however many instances report it.
 	EnqueueNotifications(ctx context.Context, ns []Notification) error
 	// DueNotifications returns up to limit undelivered notifications due at
-	// now and not claimed at now, oldest due first.
-	DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error)
+	// now and not claimed at now, oldest due first, except those of the
+	// apps named in except (whose notifications a worker is delivering).
+	DueNotifications(ctx context.Context, now time.Time, limit int, except []string) ([]Notification, error)
 	// ClaimNotification claims a due notification until the time until;
 	// ok is false when another instance holds a claim on it at now, or it
 	// has been delivered or given up meanwhile. One claimer wins.
@@ -103,7 +110,8 @@ type Sender interface {
 
 // Notifier turns scopes that end into notifications in the outbox, for the
 // apps that set a scopeEndWebhook, and delivers them: at least once, from
-// one instance at a time. Set it as an Engine's Ends.
+// one instance at a time, each app's by its own worker. Set it as an
+// Engine's Ends.
 type Notifier struct {
 	outbox Outbox
 	sender Sender
@@ -113,6 +121,13 @@ type Notifier struct {
 	// Now returns the current time; tests replace it to move time forward.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Workers bounds how many apps' notifications are delivered at once;
+	// each app has at most one delivery in flight.
+	Workers int
+
+	mu   sync.Mutex
+	idle *sync.Cond      // signalled when a worker ends
+	busy map[string]bool // the apps whose worker runs
 }
 
 // NewNotifier returns a Notifier that keeps notifications in outbox, sends
@@ -125,8 +140,9 @@ func NewNotifier(outbox Outbox, sender Sender, directory *Directory) *Notifier {
 			eff, err := directory.Effective(ctx, app)
 			return eff.Settings, err
 		},
-		Now:    time.Now,
-		Logger: slog.Default(),
+		Now:     time.Now,
+		Logger:  slog.Default(),
+		Workers: DefaultWebhookWorkers,
 	}
 }
 
@@ -189,36 +205,140 @@ func (n *Notifier) enqueue(ctx context.Context, ns []Notification) {
 	}
 }
 
-// Dispatch delivers the notifications due now that no other instance has
-// claimed, one at a time, and returns how many it delivered and how many
-// failed (to be retried, or given up). Run it every few seconds on every
-// instance: the claim makes each notification go out from one of them.
-func (n *Notifier) Dispatch(ctx context.Context) (delivered, failed int, err error) {
-	due, err := n.outbox.DueNotifications(ctx, n.Now(), dispatchBatch)
-	if err != nil {
-		return 0, 0, err
+// Dispatch hands the notifications due now that no other instance has
+// claimed to workers, one per app, at most Workers at once, and returns how
+// many it handed over. The workers deliver them after Dispatch returns,
+// until ctx ends; Wait waits for them. An app whose worker still runs (its
+// receiver is slow, or hangs until WebhookTimeout) gets no second one, and
+// its notifications are left out of the reads, so that it delays no other
+// app. Run it every few seconds on every instance: the claim makes each
+// notification go out from one of them.
+func (n *Notifier) Dispatch(ctx context.Context) (int, error) {
+	handed := 0
+	seen := map[string]bool{}
+	for ctx.Err() == nil {
+		n.mu.Lock()
+		n.init()
+		free := n.workers() - len(n.busy)
+		except := make([]string, 0, len(n.busy)+len(seen))
+		for app := range n.busy {
+			except = append(except, app)
+		}
+		for app := range seen {
+			if !n.busy[app] {
+				except = append(except, app)
+			}
+		}
+		n.mu.Unlock()
+		if free <= 0 {
+			return handed, nil
+		}
+		due, err := n.outbox.DueNotifications(ctx, n.Now(), dispatchBatch, except)
+		if err != nil {
+			return handed, err
+		}
+		var apps []string
+		byApp := map[string][]Notification{}
+		for _, note := range due {
+			if byApp[note.Key.App] == nil {
+				apps = append(apps, note.Key.App)
+			}
+			byApp[note.Key.App] = append(byApp[note.Key.App], note)
+		}
+		started := 0
+		for _, app := range apps {
+			seen[app] = true
+			if !n.start(ctx, app, byApp[app]) {
+				break
+			}
+			started++
+			handed += len(byApp[app])
+		}
+		// A full read may leave other apps' notifications unread behind
+		// these apps': read again without them.
+		if len(due) < dispatchBatch || started < len(apps) || started == 0 {
+			return handed, ctx.Err()
+		}
 	}
-	for _, note := range due {
+	return handed, ctx.Err()
+}
+
+// init makes the worker bookkeeping; n.mu is held.
+func (n *Notifier) init() {
+	if n.busy == nil {
+		n.busy = map[string]bool{}
+		n.idle = sync.NewCond(&n.mu)
+	}
+}
+
+// workers is Workers, or its default when unset.
+func (n *Notifier) workers() int {
+	if n.Workers <= 0 {
+		return DefaultWebhookWorkers
+	}
+	return n.Workers
+}
+
+// start runs a worker for app's notes unless app has one or Workers run;
+// it tells whether it did.
+func (n *Notifier) start(ctx context.Context, app string, notes []Notification) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.init()
+	if ctx.Err() != nil || n.busy[app] || len(n.busy) >= n.workers() {
+		return false
+	}
+	n.busy[app] = true
+	go n.work(ctx, app, notes)
+	return true
+}
+
+// work delivers one app's notes in order. After a failed delivery it stops:
+// the receiver is likely down, and the rest wait for the next Dispatch
+// rather than each waiting out WebhookTimeout now.
+func (n *Notifier) work(ctx context.Context, app string, notes []Notification) {
+	defer func() {
+		n.mu.Lock()
+		delete(n.busy, app)
+		n.idle.Broadcast()
+		n.mu.Unlock()
+	}()
+	delivered := 0
+	for _, note := range notes {
 		if ctx.Err() != nil {
-			break
+			return
 		}
 		// Each claim is taken just before its POST, so that the lease
 		// covers one WebhookTimeout, however many are due.
 		now := n.Now()
 		ok, err := n.outbox.ClaimNotification(ctx, note.ID, now, now.Add(ClaimLease))
 		if err != nil {
-			return delivered, failed, err
+			if ctx.Err() == nil {
+				n.Logger.Error("cannot claim an end-of-scope notification; it will be tried again", "app", app, "err", err)
+			}
+			return
 		}
 		if !ok {
 			continue
 		}
-		if n.deliver(ctx, note) {
-			delivered++
-		} else {
-			failed++
+		if !n.deliver(ctx, note) {
+			return
 		}
+		delivered++
 	}
-	return delivered, failed, ctx.Err()
+	if delivered > 0 {
+		n.Logger.Debug("end-of-scope notifications delivered", "app", app, "delivered", delivered)
+	}
+}
+
+// Wait waits until the workers that Dispatch started have ended.
+func (n *Notifier) Wait() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.init()
+	for len(n.busy) > 0 {
+		n.idle.Wait()
+	}
 }
 
 // deliver sends one claimed notification and records the outcome.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Patch is a set of changes applied to a scope's data in one atomic step, so
@@ -26,6 +27,11 @@ func (p Patch) Validate() error {
 		if key == "" {
 			return Errorf(EInvalid, "%s: a key cannot be empty", op)
 		}
+		// A key becomes a name in the stored JSON, which MySQL and
+		// PostgreSQL refuse when it is not UTF-8.
+		if !utf8.ValidString(key) {
+			return Errorf(EInvalid, "%s: the key %q is not valid UTF-8 text", op, key)
+		}
 		if prev, ok := seen[key]; ok {
 			return Errorf(EInvalid, "key %q appears in both %q and %q; name each key once", key, prev, op)
 		}
@@ -36,8 +42,8 @@ func (p Patch) Validate() error {
 		if err := claim(k, "set"); err != nil {
 			return err
 		}
-		if !json.Valid(v) {
-			return Errorf(EInvalid, "set: the value of %q is not valid JSON", k)
+		if !validValue(v) {
+			return Errorf(EInvalid, "set: the value of %q is not valid JSON in UTF-8", k)
 		}
 	}
 	for _, k := range p.Unset {
@@ -54,6 +60,18 @@ func (p Patch) Validate() error {
 		}
 	}
 	return nil
+}
+
+// validValue reports whether v is JSON a storage can hold. ValidJSON, not
+// json.Valid: json.Valid lets invalid UTF-8 and unpaired surrogate escapes
+// through, which a json.RawMessage keeps as sent. Nesting deeper than
+// ValidJSON follows is checked by json.Valid and utf8.Valid, refusing any
+// \u escape, which only ValidJSON checks.
+func validValue(v []byte) bool {
+	if ValidJSON(v) {
+		return true
+	}
+	return json.Valid(v) && utf8.Valid(v) && !bytes.Contains(v, []byte(`\u`))
 }
 
 // Apply returns data with the patch applied. Data is a JSON object; the result

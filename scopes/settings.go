@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Setting names, as the API, the CLI and the config store write them.
@@ -22,9 +23,21 @@ const (
 	// ScopeEndWebhook is the URL that scopestore POSTs to when one of the
 	// app's scopes, session or client, ends (see Notification); "" is off.
 	ScopeEndWebhook = "scopeEndWebhook"
+	// AllowedWebhooks lists the URLs that the app may declare as its
+	// scopeEndWebhook through the API. Only an administrator sets it, so
+	// that an API key cannot make scopestore POST wherever it likes.
+	AllowedWebhooks = "allowedWebhooks"
 	// SensitiveKeys is a comma-separated list of data key names whose values
 	// the admin console masks, at any depth, besides its built-in patterns.
 	SensitiveKeys = "sensitiveKeys"
+	// MaxScopes bounds the app's live scopes of each kind (Limits).
+	MaxScopes = "maxScopes"
+	// MaxMemory bounds the bytes the app's scopes take in the memory
+	// storage (Limits).
+	MaxMemory = "maxMemory"
+	// MaxCreateRate bounds the scopes the app creates a second on one
+	// instance (Limits).
+	MaxCreateRate = "maxCreateRate"
 )
 
 // Bounds of the sensitiveKeys list, so that a declared list stays a list of
@@ -33,6 +46,9 @@ const (
 	MaxSensitiveKeys    = 64
 	MaxSensitiveKeySize = 64
 )
+
+// MaxAllowedWebhooks bounds the allowedWebhooks list.
+const MaxAllowedWebhooks = 32
 
 // Session types: only cfml sessions can live in a storage; j2ee sessions stay
 // in memory, as in Lucee.
@@ -58,27 +74,38 @@ const (
 	sessionTypeSetting
 	urlSetting
 	keyListSetting
+	urlListSetting
+	countSetting
+	sizeSetting
 )
 
 type settingDef struct {
 	name string
 	kind settingKind
 	def  string
+	// adminOnly settings are never declared by the app itself.
+	adminOnly bool
 }
 
 // settingDefs lists every setting with its built-in default, in display order.
 var settingDefs = []settingDef{
-	{SessionManagement, boolSetting, "true"},
-	{SessionType, sessionTypeSetting, SessionTypeCFML},
-	{SessionStorage, storageSetting, StorageMemory},
-	{SessionCluster, boolSetting, "false"},
-	{SessionTimeout, timeoutSetting, "30m"},
-	{ClientManagement, boolSetting, "true"},
-	{ClientStorage, storageSetting, StorageFile},
-	{ClientCluster, boolSetting, "false"},
-	{ClientTimeout, timeoutSetting, "90d"},
-	{ScopeEndWebhook, urlSetting, ""},
-	{SensitiveKeys, keyListSetting, ""},
+	{SessionManagement, boolSetting, "true", false},
+	{SessionType, sessionTypeSetting, SessionTypeCFML, false},
+	{SessionStorage, storageSetting, StorageMemory, false},
+	{SessionCluster, boolSetting, "false", false},
+	{SessionTimeout, timeoutSetting, "30m", false},
+	{ClientManagement, boolSetting, "true", false},
+	{ClientStorage, storageSetting, StorageFile, false},
+	{ClientCluster, boolSetting, "false", false},
+	{ClientTimeout, timeoutSetting, "90d", false},
+	{ScopeEndWebhook, urlSetting, "", false},
+	{AllowedWebhooks, urlListSetting, "", true},
+	{SensitiveKeys, keyListSetting, "", false},
+	// Limits: generous enough for a busy app, low enough that one API key
+	// cannot take a whole instance; only an administrator changes them.
+	{MaxScopes, countSetting, "1000000", true},
+	{MaxMemory, sizeSetting, "256MiB", true},
+	{MaxCreateRate, countSetting, "10000", true},
 }
 
 // SettingNames lists every setting name in display order.
@@ -99,11 +126,18 @@ func lookupSetting(name string) (settingDef, bool) {
 	return settingDef{}, false
 }
 
-// ListSetting tells whether a setting's value is a list of names, which the
-// API also accepts as an array of strings.
+// ListSetting tells whether a setting's value is a list, which the API
+// also accepts as an array of strings.
 func ListSetting(name string) bool {
 	d, ok := lookupSetting(name)
-	return ok && d.kind == keyListSetting
+	return ok && (d.kind == keyListSetting || d.kind == urlListSetting)
+}
+
+// AdminOnlySetting tells whether only an administrator may set a setting:
+// an app that declares it is refused.
+func AdminOnlySetting(name string) bool {
+	d, ok := lookupSetting(name)
+	return ok && d.adminOnly
 }
 
 // CanonicalSetting checks one setting's value and returns the setting's
@@ -152,6 +186,24 @@ func CanonicalSetting(name, value string) (string, string, error) {
 			return "", "", Errorf(EInvalidSettings, "%s: %s", d.name, ErrorMessage(err))
 		}
 		return d.name, strings.Join(keys, ","), nil
+	case countSetting:
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || n < 0 {
+			return "", "", Errorf(EInvalidSettings, "%s: %q is not a whole number of 0 or more (0: no limit)", d.name, value)
+		}
+		return d.name, strconv.FormatInt(n, 10), nil
+	case sizeSetting:
+		n, err := ParseSize(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %v (0: no limit)", d.name, err)
+		}
+		return d.name, FormatSize(n), nil
+	case urlListSetting:
+		urls, err := canonicalURLList(value)
+		if err != nil {
+			return "", "", Errorf(EInvalidSettings, "%s: %s", d.name, ErrorMessage(err))
+		}
+		return d.name, strings.Join(urls, ","), nil
 	}
 	return "", "", Errorf(EInternal, "setting %s has no parser", d.name)
 }
@@ -177,7 +229,27 @@ func canonicalKeyList(s string) ([]string, error) {
 	return keys, nil
 }
 
-// splitKeyList reads a canonical key list; "" is no keys.
+// canonicalURLList reads a list of webhook URLs separated by commas, spaces
+// or line breaks (a URL that holds a comma spells it %2C): each checked by
+// CanonicalWebhook, a repeated one kept once.
+func canonicalURLList(s string) ([]string, error) {
+	var urls []string
+	for _, raw := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+		u, err := CanonicalWebhook(raw)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
+	}
+	if len(urls) > MaxAllowedWebhooks {
+		return nil, Errorf(EInvalidSettings, "%d URLs given; at most %d are kept", len(urls), MaxAllowedWebhooks)
+	}
+	return urls, nil
+}
+
+// splitKeyList reads a canonical list; "" is none.
 func splitKeyList(s string) []string {
 	if s == "" {
 		return nil
@@ -225,10 +297,15 @@ type Settings struct {
 	Session     ScopeSettings
 	Client      ScopeSettings
 	// EndWebhook is the URL notified when a scope of the app ends; "" is off.
+	// One that the app declared is kept only if AllowedWebhooks lists it.
 	EndWebhook string
+	// AllowedWebhooks are the URLs the app may declare as its EndWebhook.
+	AllowedWebhooks []string
 	// SensitiveKeys are the data key names whose values the console masks,
 	// at any depth and in any case; nil is none besides the built-in patterns.
 	SensitiveKeys []string
+	// Limits bound what the app holds and creates.
+	Limits Limits
 }
 
 // Of returns the settings of one scope kind.
@@ -245,6 +322,11 @@ type Effective struct {
 	Settings Settings
 	Values   map[string]string
 	From     map[string]string
+	// Refused says, by setting name, why a value in Values is not applied:
+	// a scopeEndWebhook that the app declared and allowedWebhooks no
+	// longer lists (or never did, before allowedWebhooks existed). nil
+	// when every value applies.
+	Refused map[string]string
 }
 
 // Resolve applies the app layer over the server layer over the built-in
@@ -276,10 +358,43 @@ func Resolve(server, app Layer) Effective {
 			Cluster:    v[ClientCluster] == "true",
 			Timeout:    mustTimeout(v[ClientTimeout]),
 		},
-		EndWebhook:    v[ScopeEndWebhook],
-		SensitiveKeys: splitKeyList(v[SensitiveKeys]),
+		EndWebhook:      v[ScopeEndWebhook],
+		AllowedWebhooks: splitKeyList(v[AllowedWebhooks]),
+		SensitiveKeys:   splitKeyList(v[SensitiveKeys]),
+		Limits: Limits{
+			MaxScopes:     mustCount(v[MaxScopes]),
+			MaxMemory:     mustSize(v[MaxMemory]),
+			MaxCreateRate: mustCount(v[MaxCreateRate]),
+		},
+	}
+	if w := eff.Settings.EndWebhook; w != "" && eff.From[ScopeEndWebhook] == FromApp && !slices.Contains(eff.Settings.AllowedWebhooks, w) {
+		// Only an administrator chooses where scopestore POSTs: an app's
+		// own choice counts only while allowedWebhooks lists it.
+		eff.Settings.EndWebhook = ""
+		eff.Refused = map[string]string{ScopeEndWebhook: "declared by the application but not listed in " + AllowedWebhooks +
+			", so no notification is sent: an administrator must list it in allowedWebhooks or set scopeEndWebhook for the app"}
 	}
 	return eff
+}
+
+// mustCount reads a canonical count; one that does not parse (a
+// hand-edited config row) is no limit, as a limit protects capacity, not
+// data.
+func mustCount(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// mustSize reads a canonical size as mustCount reads a count.
+func mustSize(s string) int64 {
+	n, err := ParseSize(s)
+	if err != nil {
+		return 0
+	}
+	return n
 }
 
 // mustTimeout reads a canonical timeout; a value that does not parse (a

@@ -18,6 +18,12 @@ type tier struct {
 	// entries counts the entries of every shard, so that reading the size
 	// locks no shard.
 	entries atomic.Int64
+	// bytes is what the records held take (HeldBytes), for the memory
+	// budget.
+	bytes atomic.Int64
+	// evictFrom is the shard where the next eviction starts, so that
+	// evictions spread over the shards.
+	evictFrom atomic.Uint32
 }
 
 type tierShard struct {
@@ -47,6 +53,9 @@ type tierEntry struct {
 	stale atomic.Bool
 	// refs counts holders and waiters; guarded by the shard's mutex.
 	refs int
+	// held is what rec is accounted for in tier.bytes: 0 while !ok. It is
+	// written under mu, and read by sweep and evict once refs is 0.
+	held int64
 }
 
 func newTier() *tier {
@@ -84,6 +93,14 @@ func (t *tier) acquire(k tierKey) *tierEntry {
 // release unlocks e; an entry that holds no record and no other holder is dropped.
 func (t *tier) release(k tierKey, e *tierEntry, now time.Time) {
 	e.lastUsed = now
+	var held int64
+	if e.ok {
+		held = HeldBytes(e.rec)
+	}
+	if held != e.held {
+		t.bytes.Add(held - e.held)
+		e.held = held
+	}
 	e.mu.Unlock()
 	s := t.shard(k)
 	s.mu.Lock()
@@ -124,12 +141,42 @@ func (t *tier) sweep(now time.Time, idle time.Duration) int {
 			if e.refs == 0 && (now.Sub(e.lastUsed) >= keep || !e.ok || e.rec.Expired(now)) {
 				delete(s.m, k)
 				t.entries.Add(-1)
+				t.bytes.Add(-e.held)
 			}
 		}
 		left += len(s.m)
 		s.mu.Unlock()
 	}
 	return left
+}
+
+// evict drops copies that no request holds until need bytes are freed or
+// none is left, shard after shard, and returns the bytes freed. It is not
+// least-recently-used: a copy is only this instance's shortcut to its
+// storage, which holds every scope, so dropping any costs one read.
+func (t *tier) evict(need int64) int64 {
+	var freed int64
+	start := int(t.evictFrom.Add(1))
+	for i := range len(t.shards) {
+		if freed >= need {
+			break
+		}
+		s := &t.shards[(start+i)%len(t.shards)]
+		s.mu.Lock()
+		for k, e := range s.m {
+			if freed >= need {
+				break
+			}
+			if e.refs == 0 {
+				delete(s.m, k)
+				t.entries.Add(-1)
+				t.bytes.Add(-e.held)
+				freed += e.held
+			}
+		}
+		s.mu.Unlock()
+	}
+	return freed
 }
 
 // size returns how many scopes the tier holds: those in memory, and for the

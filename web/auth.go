@@ -2,34 +2,63 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
 // authenticate lets a request through when its API key belongs to the app
-// named in the path, and remembers the app for the handler.
+// named in the path, and remembers the app for the handler. A client address
+// that got many 401s lately is answered 429 first (unauthorized_limit.go).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		key, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
-		if !ok {
-			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore"`)
-			return scopes.Errorf(scopes.EUnauthorized, "an API key is required: send Authorization: Bearer <key>")
-		}
-		app, err := s.directory.Authenticate(c.Request().Context(), key)
-		if err != nil {
-			if scopes.ErrorCode(err) == scopes.EUnauthorized {
-				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore", error="invalid_token"`)
+		var addr string
+		var now time.Time
+		if !s.unauthorized.idle() {
+			addr, now = httpapi.LimitKey(c.RealIP()), s.now()
+			if wait := s.unauthorized.wait(addr, now); wait > 0 {
+				secs := int((wait + time.Second - 1) / time.Second)
+				c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+				return scopes.Errorf(scopes.ETooManyRequests, "too many requests without a valid API key from your address: check the app's key (Authorization: Bearer <key>), then try again in %d seconds", secs)
 			}
-			return err
 		}
-		if app != c.Param("app") {
-			return scopes.Errorf(scopes.EForbidden, "this API key belongs to app %q and cannot reach app %q", app, c.Param("app"))
+		err := s.checkKey(c)
+		if scopes.ErrorCode(err) == scopes.EUnauthorized {
+			if addr == "" {
+				addr, now = httpapi.LimitKey(c.RealIP()), s.now()
+			}
+			s.unauthorized.record(addr, now)
+		}
+		if err != nil {
+			return err
 		}
 		return next(c)
 	}
+}
+
+// checkKey accepts an API key of the app named in the path.
+func (s *Server) checkKey(c echo.Context) error {
+	key, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+	if !ok {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore"`)
+		return scopes.Errorf(scopes.EUnauthorized, "an API key is required: send Authorization: Bearer <key>")
+	}
+	app, err := s.directory.Authenticate(c.Request().Context(), key)
+	if err != nil {
+		if scopes.ErrorCode(err) == scopes.EUnauthorized {
+			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore", error="invalid_token"`)
+		}
+		return err
+	}
+	if app != c.Param("app") {
+		return scopes.Errorf(scopes.EForbidden, "this API key belongs to app %q and cannot reach app %q", app, c.Param("app"))
+	}
+	return nil
 }
 
 func bearer(h string) (string, bool) {

@@ -33,7 +33,7 @@ func decodeDataBody(body []byte) (data json.RawMessage, present bool, err error)
 	}
 	data, present = nil, false
 	v := jsontext.Value(body)
-	if err := v.Compact(jsontext.AllowDuplicateNames(true)); err != nil {
+	if err := v.Compact(strictText...); err != nil {
 		return nil, false, scopes.Errorf(scopes.EInvalid, "the request body is not the JSON this endpoint takes: %s", jsonProblem(err))
 	}
 	compact = []byte(v)
@@ -51,6 +51,29 @@ func decodeDataBody(body []byte) (data json.RawMessage, present bool, err error)
 		return nil
 	})
 	return data, present, err
+}
+
+// strictText are the options with which jsontext checks a body as the fast
+// path does: duplicate names pass, as they did with encoding/json, but
+// invalid UTF-8 and unpaired surrogate escapes do not (jsontext's Compact
+// lets them through by default), since MySQL and PostgreSQL refuse such
+// text and memory, Redis and file would hand it back to other clients.
+var strictText = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(false)}
+
+// checkText refuses a body that encoding/json would take but the
+// storages cannot hold: encoding/json keeps invalid UTF-8 as sent in a
+// json.RawMessage (a PATCH's set value) and puts U+FFFD in its place in a
+// string (a key), silently. The fast scan answers for almost every body;
+// jsontext says what is wrong with the others.
+func checkText(body []byte) error {
+	if scopes.ValidJSON(body) {
+		return nil
+	}
+	v := jsontext.Value(bytes.Clone(body))
+	if err := v.Compact(strictText...); err != nil {
+		return scopes.Errorf(scopes.EInvalid, "the request body is not the JSON this endpoint takes: %s", jsonProblem(err))
+	}
+	return nil // valid, but nested deeper than the fast scan follows
 }
 
 // memberName returns a member's name from its quoted key.

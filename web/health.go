@@ -20,10 +20,14 @@ type checkView struct {
 	Detail string `json:"detail,omitempty"`
 }
 
-// readyz answers 200 when the config store and every storage in use answer,
-// 503 with each failing check otherwise.
+// readyz answers 200 when the config store and every storage in use answer
+// and the ReadyChecks pass, 503 with each failing check otherwise.
 func (s *Server) readyz(c echo.Context) error {
-	checks := s.directory.Check(c.Request().Context())
+	ctx := c.Request().Context()
+	checks := s.directory.Check(ctx)
+	for _, check := range s.readyChecks {
+		checks = append(checks, check(ctx))
+	}
 	status, views := http.StatusOK, make([]checkView, 0, len(checks))
 	for _, h := range checks {
 		v := checkView{Name: h.Name, OK: h.Err == nil}

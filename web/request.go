@@ -72,6 +72,9 @@ func decodeJSON(c echo.Context, v any) error {
 }
 
 func unmarshalStrict(body []byte, v any) error {
+	if err := checkText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	dec.UseNumber()
@@ -92,6 +95,12 @@ func jsonProblem(err error) string {
 	switch {
 	case errors.As(err, &syn):
 		return "malformed JSON at byte " + strconv.FormatInt(syn.Offset, 10) + ": " + syn.Error()
+	case errors.As(err, &text) && strings.Contains(text.Err.Error(), "UTF-8"):
+		// jsontext does not export the error it wraps here.
+		return "the text at byte " + strconv.FormatInt(text.ByteOffset, 10) + " is not valid UTF-8: send strings as UTF-8, and binary data encoded (Base64, say)"
+	case errors.As(err, &text) && strings.Contains(text.Err.Error(), `\u`):
+		return "malformed JSON at byte " + strconv.FormatInt(text.ByteOffset, 10) + ": " + text.Err.Error() +
+			` (an escape from \ud800 to \udbff must be followed by one from \udc00 to \udfff, together one character)`
 	case errors.As(err, &text):
 		return "malformed JSON at byte " + strconv.FormatInt(text.ByteOffset, 10) + ": " + text.Err.Error()
 	case errors.As(err, &typ):

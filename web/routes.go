@@ -10,6 +10,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = clientAddr(s.trustedProxies)
 	e.JSONSerializer = jsonSerializer{}
 
 	// Metrics: every request, by route pattern; the scrape itself, no API key

@@ -15,7 +15,7 @@ func (s *Server) patchScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ifVersion, err := httpapi.ParseIfMatch(c.Request().Header.Get("If-Match"))
+		ifVersions, err := httpapi.ParseIfMatch(c.Request().Header.Get("If-Match"))
 		if err != nil {
 			return err
 		}
@@ -28,7 +28,7 @@ func (s *Server) patchScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		sc, err := s.engine.Patch(ctx, eff.Settings, key, p, ifVersion)
+		sc, err := s.engine.Patch(ctx, eff.Settings, key, p, ifVersions...)
 		if err != nil {
 			return err
 		}

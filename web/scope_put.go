@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,16 +17,17 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ifVersion, err := httpapi.ParseIfMatch(c.Request().Header.Get("If-Match"))
-		if err != nil {
-			return err
-		}
 		create, err := httpapi.ParseIfNoneMatch(c.Request().Header.Get("If-None-Match"))
 		if err != nil {
 			return err
 		}
-		if create && ifVersion > 0 {
+		ifMatch := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+		if create && ifMatch != "" && ifMatch != "*" {
 			return scopes.Errorf(scopes.EInvalid, "If-Match and If-None-Match contradict each other: send If-None-Match: * to create, If-Match to replace")
+		}
+		ifVersions, err := httpapi.ParseIfMatch(ifMatch)
+		if err != nil {
+			return err
 		}
 		body, err := readBody(c)
 		if err != nil {
@@ -56,7 +58,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 			}
 			return writeScope(c, http.StatusCreated, sc)
 		}
-		sc, err := s.engine.Save(ctx, eff.Settings, key, data, ifVersion)
+		sc, err := s.engine.Save(ctx, eff.Settings, key, data, ifVersions...)
 		if err != nil {
 			return err
 		}

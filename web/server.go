@@ -3,7 +3,10 @@
 package web
 
 import (
+	"context"
 	"log/slog"
+	"net"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,6 +26,13 @@ type Options struct {
 	Metrics *Metrics
 	// MetricsToken, when not empty, is the bearer token GET /metrics requires.
 	MetricsToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
+	// X-Real-IP tells the client's address; from anybody else those headers
+	// are ignored (client_addr.go).
+	TrustedProxies []*net.IPNet
+	// ReadyChecks are checked by /readyz besides the config store and the
+	// storages in use: cmd adds that the data directory can be written.
+	ReadyChecks []func(context.Context) scopes.Health
 }
 
 // Server holds what the API handlers need.
@@ -34,6 +44,13 @@ type Server struct {
 	metricsToken string
 	// maxBody bounds every request body, in bytes.
 	maxBody int64
+	// trustedProxies tell the client's address (client_addr.go).
+	trustedProxies []*net.IPNet
+	// unauthorized limits the 401s per client address; now is its clock,
+	// the engine's, which tests move.
+	unauthorized *unauthorizedLimit
+	now          func() time.Time
+	readyChecks  []func(context.Context) scopes.Health
 }
 
 // New returns the runtime API as an echo instance ready to serve.
@@ -45,6 +62,14 @@ func New(o Options) *echo.Echo {
 		metrics:      o.Metrics,
 		metricsToken: o.MetricsToken,
 		maxBody:      int64(o.Engine.MaxScopeSize) + bodySlack,
+
+		trustedProxies: o.TrustedProxies,
+		readyChecks:    o.ReadyChecks,
+		unauthorized:   newUnauthorizedLimit(),
+		now:            o.Engine.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	return s.routes()
 }

@@ -21,7 +21,7 @@ func appCommand() *command {
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
 				run:  withServices(appCreate)},
 			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
-			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings (its scopes are left to expire)", run: withServices(appDelete)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withServices(appDelete)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
 				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print a new one on stdout", run: withServices(appKeyRotate)},
 			}},
@@ -46,8 +46,12 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.ClientStorage:     "file, memory, or a connection flagged for storage",
 		scopes.ClientCluster:     "true or false, as for sessions",
 		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
-		scopes.ScopeEndWebhook:   "http(s) URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires; empty: off",
+		scopes.ScopeEndWebhook:   "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires (http needs --webhook-allow-http); empty: off",
+		scopes.AllowedWebhooks:   "URLs, separated by spaces or commas, that the app may declare itself as its scopeEndWebhook through the API (administrators only)",
 		scopes.SensitiveKeys:     "comma-separated data key names whose values the admin console masks, at any depth, besides its built-in words",
+		scopes.MaxScopes:         "live scopes the app may hold, of each kind; over it a create gets 507 (0: no limit)",
+		scopes.MaxMemory:         "size the app's scopes may take in the memory storage, e.g. 256MiB (0: no limit)",
+		scopes.MaxCreateRate:     "scopes the app may create a second on one instance; over it a create gets 429 (0: no limit)",
 	}
 	for _, name := range scopes.SettingNames() {
 		fs.String(flagOfSetting(name), "", help[name]+" ('inherit' to unset)")
@@ -117,10 +121,11 @@ func layerSummary(l scopes.Layer) string {
 }
 
 func appDelete(rc *runContext, svc *services, args []string) error {
-	if err := svc.directory.DeleteApp(rc.ctx, args[0]); err != nil {
+	ended, err := svc.directory.DeleteAppAndScopes(rc.ctx, svc.engine, args[0])
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(rc.stderr, "Deleted app %s; its API keys no longer work.\n", args[0])
+	fmt.Fprintf(rc.stderr, "Deleted app %s; its API keys no longer work and its %d live scopes ended.\n", args[0], ended)
 	return nil
 }
 
@@ -154,7 +159,11 @@ func printEffective(out io.Writer, eff scopes.Effective) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SETTING\tVALUE\tFROM")
 	for _, name := range scopes.SettingNames() {
-		fmt.Fprintf(w, "%s\t%s\t%s\n", name, eff.Values[name], describeSource(eff.From[name]))
+		from := describeSource(eff.From[name])
+		if why := eff.Refused[name]; why != "" {
+			from += " (not used: " + why + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\n", name, eff.Values[name], from)
 	}
 	return w.Flush()
 }

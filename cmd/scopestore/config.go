@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -14,22 +13,41 @@ import (
 // Config is every global setting, read once from flags and SCOPESTORE_*
 // variables and handed down.
 type Config struct {
-	Addr            string
-	DataDir         string
-	ConfigDSN       string
-	SecretKey       string
-	MaxScopeSize    byteSize
+	Addr         string
+	DataDir      string
+	ConfigDSN    string
+	SecretKey    string
+	MaxScopeSize byteSize
+	// MemoryBudget bounds what the instance holds in memory: the memory
+	// storage's scopes and the copies of scopes in other storages.
+	MemoryBudget    byteSize
 	IdleTime        time.Duration
 	ResolveTime     time.Duration
 	RotateGrace     time.Duration
 	CleanerInterval time.Duration
+	// AuditRetention is how long audit entries are kept (0: for ever).
+	AuditRetention  time.Duration
 	CacheTTL        time.Duration
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
 	AdminPassword   string
 	MetricsToken    string
+
+	// WebhookAllowHTTP lets end-of-scope webhooks use plain http.
+	WebhookAllowHTTP bool
+	// WebhookAllowNetworks are the internal networks that webhooks may
+	// reach anyway (loopback, private, link-local … are refused otherwise).
+	WebhookAllowNetworks prefixList
+	// TrustedProxies lists the reverse proxies (IPs and CIDRs, comma-separated)
+	// whose X-Forwarded-For or X-Real-IP names the client; from anybody else
+	// those headers are ignored, so that they cannot dodge a per-address limit.
+	TrustedProxies string
 }
+
+// defaultMemoryBudget is --memory-budget's default: about 500,000 sessions
+// of 1 KiB in the memory storage.
+const defaultMemoryBudget = 1 << 30
 
 // maxResolveTime bounds --resolve-time below how long the Redis storage
 // keeps the marker by which it recognises a write sent again.
@@ -45,10 +63,12 @@ func defaultConfig() Config {
 		Addr:            "127.0.0.1:8080",
 		DataDir:         "./data",
 		MaxScopeSize:    scopes.DefaultMaxScopeSize,
+		MemoryBudget:    defaultMemoryBudget,
 		IdleTime:        scopes.DefaultIdleTime,
 		ResolveTime:     scopes.DefaultResolveTime,
 		RotateGrace:     scopes.DefaultRotateGrace,
 		CleanerInterval: time.Hour,
+		AuditRetention:  365 * 24 * time.Hour,
 		CacheTTL:        scopes.DefaultCacheTTL,
 		ShutdownTimeout: 30 * time.Second,
 		LogLevel:        "info",
@@ -63,17 +83,22 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.ConfigDSN, "config-dsn", c.ConfigDSN, "config store: empty for SQLite in the data directory, or mysql://user:pass@tcp(host:3306)/db, postgres://user@host/db, sqlite://PATH")
 	fs.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that encrypts connection passwords at rest (default: generated into <data-dir>/secret.key)")
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest `size` of scope data accepted, e.g. 1MiB, 512KiB or bytes")
+	fs.Var(&c.MemoryBudget, "memory-budget", "most `size` this instance holds in memory: the memory storage's scopes and the copies of other storages' scopes (copies give way first, then writes to memory get 507); 0: no budget")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
 	fs.DurationVar(&c.ResolveTime, "resolve-time", c.ResolveTime, "how long a write that a storage did not answer is sent again to learn whether it was applied, before it is answered 503")
 	fs.DurationVar(&c.RotateGrace, "rotate-grace", c.RotateGrace, "how long the old cfid of a rotated session still answers, read-only, naming the new one (0: it ends at once)")
 	fs.DurationVar(&c.CleanerInterval, "cleaner-interval", c.CleanerInterval, "how often expired scopes are deleted from file and datasource storages")
+	fs.DurationVar(&c.AuditRetention, "audit-retention", c.AuditRetention, "how long the audit log keeps an entry, e.g. 2160h for 90 days (0: for ever)")
 	fs.DurationVar(&c.CacheTTL, "cache-ttl", c.CacheTTL, "how long apps, keys and settings read from the config store are trusted (0 turns caching off)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a shutdown waits for requests in flight")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token that GET /metrics requires (default: none, /metrics is open; prefer SCOPESTORE_METRICS_TOKEN: flags show in the process list)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token"}
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For or X-Real-IP names the client (default: none, the connection's address is the client's)")
+	fs.BoolVar(&c.WebhookAllowHTTP, "webhook-allow-http", c.WebhookAllowHTTP, "let end-of-scope webhooks use plain http (default: https only)")
+	fs.Var(&c.WebhookAllowNetworks, "webhook-allow-networks", "comma-separated CIDRs or IPs of internal networks that end-of-scope webhooks may reach, e.g. 10.1.2.0/24 (default: none; loopback, private, link-local, CGNAT, multicast and unspecified addresses are refused)")
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
 }
 
 // validate checks the settings together, naming the flag and its variable.
@@ -88,6 +113,10 @@ func (c *Config) validate() error {
 		return bad("data-dir", "a directory is required")
 	case c.MaxScopeSize < 1024 || c.MaxScopeSize > 64<<20:
 		return bad("max-scope-size", "must be between 1KiB and 64MiB")
+	case c.MemoryBudget != 0 && c.MemoryBudget < 16<<20:
+		return bad("memory-budget", "must be 0 (no budget) or at least 16MiB")
+	case c.AuditRetention < 0:
+		return bad("audit-retention", "must be 0 (keep every entry) or a duration like 2160h")
 	case c.IdleTime < time.Second:
 		return bad("idle-time", "must be at least 1s")
 	case c.ResolveTime < time.Second || c.ResolveTime > maxResolveTime:
@@ -110,6 +139,9 @@ func (c *Config) validate() error {
 	if _, err := c.level(); err != nil {
 		return bad("log-level", "must be debug, info, warn or error")
 	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		return bad("trusted-proxies", "%v; list the proxies' addresses separated by commas, e.g. 10.0.0.5,192.168.1.0/24", err)
+	}
 	return nil
 }
 
@@ -129,32 +161,13 @@ func (c *Config) level() (slog.Level, error) {
 // byteSize is a size flag that takes bytes or a KiB/MiB suffix.
 type byteSize int
 
-func (b *byteSize) String() string {
-	switch {
-	case *b > 0 && *b%(1<<20) == 0:
-		return strconv.Itoa(int(*b>>20)) + "MiB"
-	case *b > 0 && *b%(1<<10) == 0:
-		return strconv.Itoa(int(*b>>10)) + "KiB"
-	}
-	return strconv.Itoa(int(*b))
-}
+func (b *byteSize) String() string { return scopes.FormatSize(int64(*b)) }
 
 func (b *byteSize) Set(s string) error {
-	s = strings.TrimSpace(s)
-	mult := 1
-	for _, u := range []struct {
-		suffix string
-		mult   int
-	}{{"MiB", 1 << 20}, {"MB", 1 << 20}, {"M", 1 << 20}, {"KiB", 1 << 10}, {"KB", 1 << 10}, {"K", 1 << 10}, {"B", 1}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
-		}
+	n, err := scopes.ParseSize(s)
+	if err != nil {
+		return err
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 {
-		return fmt.Errorf("%q is not a size like 1MiB, 512KiB or 4096", s)
-	}
-	*b = byteSize(n * mult)
+	*b = byteSize(n)
 	return nil
 }

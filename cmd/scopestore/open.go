@@ -40,9 +40,19 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	if err != nil {
 		return nil, scopes.Unavailable("the config store", err)
 	}
+	// Older versions kept a password written into a url or dsn in clear:
+	// it is encrypted now, whichever command runs first.
+	if n, err := cs.MovePasswords(ctx, connections.StoredPassword); err != nil {
+		logger.Warn("some connections keep a password in clear inside their url or dsn: edit them and give the password apart", "err", err)
+	} else if n > 0 {
+		logger.Info("moved passwords out of connections' url or dsn, into their encrypted passwords", "connections", n)
+	}
 	reg := connections.NewRegistry(cfg.DataDir, cs)
 	dir := scopes.NewDirectory(cs, reg)
 	dir.CacheTTL = cfg.CacheTTL
+	// The same policy refuses a webhook URL when an administrator sets it
+	// and every connection the sender makes.
+	dir.Webhooks = cfg.webhookPolicy()
 	mgr := connections.NewManager(cs, reg, dir)
 	dir.Auditor, mgr.Auditor = cs, cs
 	eng := scopes.NewEngine(reg)
@@ -50,10 +60,11 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	eng.ResolveTime = cfg.ResolveTime
 	eng.RotateGrace = cfg.RotateGrace
 	eng.MaxScopeSize = int(cfg.MaxScopeSize)
+	eng.MemoryBudget = int64(cfg.MemoryBudget)
 	eng.Logger = logger
 	// Every command that ends scopes (serve, sessions invalidate) queues
 	// their notifications; only serve delivers them.
-	notifier := scopes.NewNotifier(cs, newWebhookSender(), dir)
+	notifier := scopes.NewNotifier(cs, newWebhookSender(dir.Webhooks), dir)
 	notifier.Logger = logger
 	eng.Ends = notifier
 	return &services{config: cs, storages: reg, directory: dir, manager: mgr, engine: eng, notifier: notifier, logger: logger}, nil
@@ -83,7 +94,7 @@ func secretKey(cfg *Config, logger *slog.Logger) ([]byte, error) {
 	}
 	var k [32]byte
 	_, _ = rand.Read(k[:])
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k[:])+"\n"), 0o600); err != nil {

@@ -46,6 +46,7 @@ func serve(rc *runContext) error {
 		return usageErrorf("--addr (SCOPESTORE_ADDR) %s: cannot listen: %v", cfg.Addr, err)
 	}
 	dataDir, _ := filepath.Abs(cfg.DataDir)
+	warnLooseModes(dataDir, logger)
 	srv := &http.Server{
 		Handler:           handler(svc, cfg, logger),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -56,6 +57,9 @@ func serve(rc *runContext) error {
 	logger.Info("scopestore listening", "addr", "http://"+ln.Addr().String(), "admin", "http://"+ln.Addr().String()+admin.Prefix+"/",
 		"data_dir", dataDir, "config_store", svc.config.Dialect())
 
+	// The webhook workers record their outcome in the config store: they
+	// end (cancelled) before it closes.
+	defer svc.notifier.Wait()
 	ctx, cancel := context.WithCancel(rc.ctx)
 	defer cancel()
 	go every(ctx, sweepInterval, func() {
@@ -70,16 +74,24 @@ func serve(rc *runContext) error {
 		if _, err := svc.notifier.Prune(ctx); err != nil {
 			logger.Error("delete old end-of-scope notifications", "err", err)
 		}
+		if cfg.AuditRetention > 0 {
+			if n, err := svc.config.DeleteAuditBefore(ctx, time.Now().Add(-cfg.AuditRetention)); err != nil {
+				logger.Error("delete old audit entries", "err", err)
+			} else if n > 0 {
+				logger.Info("deleted audit entries past --audit-retention", "deleted", n, "retention", cfg.AuditRetention)
+			}
+		}
 	})
 	// Every instance runs the dispatcher; the outbox's claims make each
-	// notification go out from one of them.
+	// notification go out from one of them. Dispatch only hands them to
+	// workers, one per app, so a tick is never held up by a slow receiver.
 	go every(ctx, dispatchInterval, func() {
-		delivered, failed, err := svc.notifier.Dispatch(ctx)
+		handed, err := svc.notifier.Dispatch(ctx)
 		if err != nil && ctx.Err() == nil {
 			logger.Error("deliver end-of-scope notifications", "err", err)
 		}
-		if delivered+failed > 0 {
-			logger.Debug("end-of-scope notifications", "delivered", delivered, "failed", failed)
+		if handed > 0 {
+			logger.Debug("end-of-scope notifications handed to workers", "count", handed)
 		}
 	})
 	go every(ctx, cfg.CleanerInterval, func() {
@@ -123,23 +135,29 @@ var started = time.Now()
 func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 	metrics := web.NewMetrics(svc.engine)
 	svc.engine.Observer = metrics
+	// validate has refused a list that does not parse.
+	trusted, _ := parseTrustedProxies(cfg.TrustedProxies)
 	console := admin.New(admin.Options{
 		Directory:       svc.directory,
 		Connections:     svc.manager,
 		Admins:          svc.config,
 		Engine:          svc.engine,
 		InitialPassword: cfg.AdminPassword,
+		SetupToken:      setupToken(context.Background(), cfg, svc.config, logger),
+		TrustedProxies:  trusted,
 		Version:         version,
 		ConfigStore:     svc.config.Dialect(),
 		Started:         started,
 		Logger:          logger,
 	})
 	api := web.New(web.Options{
-		Engine:       svc.engine,
-		Directory:    svc.directory,
-		Logger:       logger,
-		Metrics:      metrics,
-		MetricsToken: cfg.MetricsToken,
+		ReadyChecks:    writableChecks(cfg),
+		Engine:         svc.engine,
+		Directory:      svc.directory,
+		Logger:         logger,
+		Metrics:        metrics,
+		MetricsToken:   cfg.MetricsToken,
+		TrustedProxies: trusted,
 	})
 	mux := http.NewServeMux()
 	mux.Handle(admin.Prefix, console)

@@ -29,8 +29,12 @@ func sessionsCommand() *command {
 					"Example:\n  scopestore sessions list --app shop --filter email=alice@example.com",
 				flags: sessionsListFlags, run: withServices(sessionsList)},
 			{name: "show", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
-				short: "Print one scope as JSON, as the runtime API writes it, without a visit",
-				flags: sessionFlags, run: withServices(sessionsShow)},
+				short: "Print one scope as JSON, as the runtime API writes it, without a visit, sensitive values masked",
+				long: "The values of sensitive keys are shown as " + scopes.Mask + ", as in the console: keys whose name contains\n" +
+					strings.Join(scopes.SensitiveWords(), ", ") + " (any case), and the keys of the app's sensitiveKeys setting, at any depth.\n" +
+					"--reveal prints them in clear, and records that in the audit log as " + "<kind>.reveal" + ".\n" +
+					"Example:\n  scopestore sessions show --app shop --reveal 0f8fad5b-d9cb-469f-a165-70867728950e",
+				flags: sessionsShowFlags, run: withServices(sessionsShow)},
 			{name: "invalidate", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
 				short: "Invalidate one scope: the app's next load of it answers 404",
 				flags: sessionFlags, run: withServices(sessionsInvalidate)},
@@ -42,6 +46,11 @@ func sessionsCommand() *command {
 func sessionFlags(fs *flag.FlagSet) {
 	fs.String("app", "", "the application (required)")
 	fs.String("scope", string(scopes.Session), "the scope kind: session or client")
+}
+
+func sessionsShowFlags(fs *flag.FlagSet) {
+	sessionFlags(fs)
+	fs.Bool("reveal", false, "show the values of sensitive keys in clear (audited as <kind>.reveal)")
 }
 
 func sessionsListFlags(fs *flag.FlagSet) {
@@ -156,7 +165,12 @@ func sessionsShow(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return scopeGone(key, err)
 	}
-	auditSession(rc, svc, string(k)+".view", key, "shown by the command line")
+	if rc.flags.Lookup("reveal").Value.String() == "true" {
+		auditSession(rc, svc, string(k)+".reveal", key, "shown by the command line with --reveal: sensitive values in clear")
+	} else {
+		auditSession(rc, svc, string(k)+".view", key, "shown by the command line, sensitive keys masked")
+		sc = sc.Masked(set.SensitiveKeys)
+	}
 	enc := json.NewEncoder(rc.stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

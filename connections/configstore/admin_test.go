@@ -16,6 +16,20 @@ var adminStoreTests = []struct {
 	name string
 	run  func(t *testing.T, e *env)
 }{
+	{"audit entries older than the retention are deleted", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		for i, at := range []time.Duration{-48 * time.Hour, -25 * time.Hour, -time.Hour, 0} {
+			must(t, "AddAudit", e.s.AddAudit(ctx, scopes.AuditEntry{At: now.Add(at), Actor: "admin:alice",
+				Action: "app.create", Target: "app:" + string(rune('a'+i))}))
+		}
+		n, err := e.s.DeleteAuditBefore(ctx, now.Add(-24*time.Hour))
+		must(t, "DeleteAuditBefore", err)
+		left, err := e.s.Audit(ctx, 0, 10)
+		must(t, "Audit", err)
+		if n != 2 || len(left) != 2 || left[0].Target != "app:d" || left[1].Target != "app:c" {
+			t.Fatalf("deleted %d, left %+v; want the two entries of the last day", n, left)
+		}
+	}},
 	{"audit log is read newest first, a page at a time", func(t *testing.T, e *env) {
 		ctx := context.Background()
 		entries, err := e.s.Audit(ctx, 0, 10)

@@ -121,3 +121,17 @@ func clipBytes(s string, n int) string {
 	}
 	return s[:cut] + ellipsis
 }
+
+// DeleteAuditBefore deletes the audit entries recorded before t, for the
+// audit log's retention, and returns how many it deleted.
+func (s *Store) DeleteAuditBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM audit_log WHERE at < ?`), dbTime(t))
+	if err != nil {
+		return 0, s.wrap("delete old audit entries", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.wrap("delete old audit entries", err)
+	}
+	return int(n), nil
+}

@@ -69,14 +69,26 @@ func (s *Store) EnqueueNotifications(ctx context.Context, ns []scopes.Notificati
 }
 
 // DueNotifications returns up to limit notifications neither delivered nor
-// given up, due at now and not claimed at now, oldest due first.
-func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]scopes.Notification, error) {
+// given up, due at now and not claimed at now, oldest due first, except
+// those of the apps in except.
+func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int, except []string) ([]scopes.Notification, error) {
 	var rows []notificationRow
 	now = dbTime(now)
-	err := sqlx.SelectContext(ctx, s.db, &rows, s.q(`SELECT id, app, scope, cfid, reason, url, created_at, attempts, next_at
+	query := `SELECT id, app, scope, cfid, reason, url, created_at, attempts, next_at
 		FROM notifications
-		WHERE next_at <= ? AND delivered_at IS NULL AND gave_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
-		ORDER BY next_at, id LIMIT ?`), now, now, limit)
+		WHERE next_at <= ? AND delivered_at IS NULL AND gave_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)`
+	args := []any{now, now}
+	if len(except) > 0 {
+		// The apps whose notifications a worker is delivering: left out,
+		// so that their backlog does not fill the read and hide the others'.
+		query += ` AND app NOT IN (?)`
+		args = append(args, except)
+	}
+	query, args, err := sqlx.In(query+` ORDER BY next_at, id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, s.wrap("read due notifications", err)
+	}
+	err = sqlx.SelectContext(ctx, s.db, &rows, s.q(query), args...)
 	if err != nil {
 		return nil, s.wrap("read due notifications", err)
 	}

@@ -36,7 +36,7 @@ func TestOutbox(t *testing.T) {
 			must(t, "enqueue again", other.EnqueueNotifications(ctx, []scopes.Notification{
 				notification("a", scopes.ReasonExpired, now),
 			}))
-			due, err := e.s.DueNotifications(ctx, now.Add(time.Second), 10)
+			due, err := e.s.DueNotifications(ctx, now.Add(time.Second), 10, nil)
 			must(t, "due", err)
 			if len(due) != 2 || due[0].Key.CFID != "a" || due[0].Reason != scopes.ReasonInvalidated || due[1].Key.CFID != "b" {
 				t.Fatalf("due = %+v; want a (invalidated) then b", due)
@@ -44,7 +44,7 @@ func TestOutbox(t *testing.T) {
 			if got := due[0]; got.URL != "https://shop.example/ended" || !got.Created.Equal(dbTime(now)) || got.Attempts != 0 {
 				t.Errorf("due[0] = %+v", got)
 			}
-			if due, _ := e.s.DueNotifications(ctx, now, 10); len(due) != 1 {
+			if due, _ := e.s.DueNotifications(ctx, now, 10, nil); len(due) != 1 {
 				t.Errorf("due before b's time = %d, want 1", len(due))
 			}
 
@@ -70,12 +70,12 @@ func TestOutbox(t *testing.T) {
 					t.Errorf("notification %s claimed %d times, want once", n.Key.CFID, w)
 				}
 			}
-			if due, _ := other.DueNotifications(ctx, at.Add(scopes.ClaimLease-time.Second), 10); len(due) != 0 {
+			if due, _ := other.DueNotifications(ctx, at.Add(scopes.ClaimLease-time.Second), 10, nil); len(due) != 0 {
 				t.Errorf("claimed notifications due within their lease: %+v", due)
 			}
 			// A claim that lapsed (its instance died) can be taken again.
 			lapsed := at.Add(scopes.ClaimLease + time.Second)
-			if due, _ := other.DueNotifications(ctx, lapsed, 10); len(due) != 2 {
+			if due, _ := other.DueNotifications(ctx, lapsed, 10, nil); len(due) != 2 {
 				t.Fatalf("due after the lease = %d, want 2", len(due))
 			}
 			ok, err := other.ClaimNotification(ctx, due[0].ID, lapsed, lapsed.Add(scopes.ClaimLease))
@@ -90,16 +90,16 @@ func TestOutbox(t *testing.T) {
 			}
 			retry := lapsed.Add(scopes.RetryDelay(1))
 			must(t, "failed", e.s.NotificationFailed(ctx, due[1].ID, 1, retry, "503 Service Unavailable", false))
-			if due, _ := e.s.DueNotifications(ctx, retry.Add(-time.Millisecond), 10); len(due) != 0 {
+			if due, _ := e.s.DueNotifications(ctx, retry.Add(-time.Millisecond), 10, nil); len(due) != 0 {
 				t.Errorf("due before the retry: %+v", due)
 			}
-			due, err = e.s.DueNotifications(ctx, retry, 10)
+			due, err = e.s.DueNotifications(ctx, retry, 10, nil)
 			must(t, "due at retry", err)
 			if len(due) != 1 || due[0].Key.CFID != "b" || due[0].Attempts != 1 {
 				t.Fatalf("due at the retry = %+v; want b after 1 attempt", due)
 			}
 			must(t, "gave up", e.s.NotificationFailed(ctx, due[0].ID, 2, retry.Add(time.Hour), "timeout", true))
-			if due, _ := e.s.DueNotifications(ctx, retry.Add(48*time.Hour), 10); len(due) != 0 {
+			if due, _ := e.s.DueNotifications(ctx, retry.Add(48*time.Hour), 10, nil); len(due) != 0 {
 				t.Errorf("due after delivery and giving up: %+v", due)
 			}
 
@@ -113,7 +113,7 @@ func TestOutbox(t *testing.T) {
 			must(t, "enqueue after pruning", e.s.EnqueueNotifications(ctx, []scopes.Notification{
 				notification("a", scopes.ReasonExpired, now.Add(time.Hour)),
 			}))
-			if due, _ := e.s.DueNotifications(ctx, now.Add(time.Hour), 10); len(due) != 1 {
+			if due, _ := e.s.DueNotifications(ctx, now.Add(time.Hour), 10, nil); len(due) != 1 {
 				t.Errorf("due after pruning and enqueueing again = %d, want 1", len(due))
 			}
 		})

@@ -24,6 +24,7 @@ func (s *Store) DeleteExpired(_ context.Context, now time.Time, limit int) ([]sc
 			}
 			if rec.Expired(now) {
 				delete(sh.m, k)
+				s.usage.replaced(rec, true, scopes.Record{}, false)
 				keys = append(keys, k)
 			}
 		}

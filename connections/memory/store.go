@@ -22,6 +22,7 @@ const shardCount = 64
 // List return is shared with the store, so callers must not modify it.
 type Store struct {
 	shards [shardCount]shard
+	usage  usage
 }
 
 type shard struct {
@@ -97,8 +98,9 @@ func (s *Store) Delete(_ context.Context, key scopes.Key) (bool, error) {
 	}
 	sh := s.shard(key)
 	sh.mu.Lock()
-	_, ok := sh.m[key]
+	old, ok := sh.m[key]
 	delete(sh.m, key)
+	s.usage.replaced(old, ok, scopes.Record{}, false)
 	sh.mu.Unlock()
 	return ok, nil
 }
@@ -114,6 +116,7 @@ func (s *Store) Close() error {
 		clear(sh.m)
 		sh.mu.Unlock()
 	}
+	s.usage.reset()
 	return nil
 }
 

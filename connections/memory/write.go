@@ -32,7 +32,9 @@ func (s *Store) Write(_ context.Context, rec scopes.Record, expect string, now t
 		return scopes.WriteResult{Rec: cur, Found: found}, nil
 	}
 	rec = stored(rec)
+	old, had := sh.m[rec.Key]
 	sh.m[rec.Key] = rec
+	s.usage.replaced(old, had, rec, true)
 	sh.remember(rec.Rev)
 	return scopes.WriteResult{Written: true, Rec: rec, Found: true}, nil
 }

@@ -27,6 +27,21 @@ import (
 //     (a reader during a checkpoint, another process) instead of failing.
 const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_synchronous=FULL"
 
+// createPrivate creates the file at path and its directory, when missing,
+// readable by their owner only: the file storage holds every visitor's
+// client scope, and SQLite gives its WAL and shared-memory files the mode
+// of the database file.
+func createPrivate(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("sqlstore: create directory of %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlstore: create %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 // OpenSQLite opens the SQLite database at path, creating it and its
 // directory when missing, brings the scope tables up to date, and returns a
 // store over it. It is the file storage (<data-dir>/scopes.db) and the
@@ -43,8 +58,8 @@ func OpenSQLite(path string) (*Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("sqlstore: SQLite path %q: give a file name without ? or #", path)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, fmt.Errorf("sqlstore: create directory of %s: %w", path, err)
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	writer, err := sqlx.Open("sqlite", path+"?"+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {
