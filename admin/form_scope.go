@@ -25,6 +25,9 @@ type settingsForm struct {
 	// EndWebhook is the scopeEndWebhook URL as typed; empty means inherit,
 	// as the timeouts' empty numbers do.
 	EndWebhook string
+	// AllowedWebhooks is the allowedWebhooks list as typed, its URLs
+	// separated by commas or spaces; empty means inherit.
+	AllowedWebhooks string
 	// SensitiveKeys is the sensitiveKeys list as typed, comma-separated;
 	// empty means inherit, as EndWebhook's does.
 	SensitiveKeys string
@@ -110,12 +113,13 @@ func readScopeFields(c echo.Context, k scopes.Kind) scopeFields {
 
 func readSettingsForm(c echo.Context) settingsForm {
 	return settingsForm{
-		SessionType:   strings.TrimSpace(c.FormValue(scopes.SessionType)),
-		Session:       readScopeFields(c, scopes.Session),
-		Client:        readScopeFields(c, scopes.Client),
-		EndWebhook:    strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
-		SensitiveKeys: strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
-		Errors:        map[string]string{},
+		SessionType:     strings.TrimSpace(c.FormValue(scopes.SessionType)),
+		Session:         readScopeFields(c, scopes.Session),
+		Client:          readScopeFields(c, scopes.Client),
+		EndWebhook:      strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
+		AllowedWebhooks: strings.TrimSpace(c.FormValue(scopes.AllowedWebhooks)),
+		SensitiveKeys:   strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
+		Errors:          map[string]string{},
 	}
 }
 
@@ -143,6 +147,9 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 		Client: fields(scopes.Client), Errors: map[string]string{}}
 	if w := value(scopes.ScopeEndWebhook); w != scopes.Inherit {
 		f.EndWebhook = w
+	}
+	if urls := value(scopes.AllowedWebhooks); urls != scopes.Inherit {
+		f.AllowedWebhooks = strings.ReplaceAll(urls, ",", ", ")
 	}
 	if keys := value(scopes.SensitiveKeys); keys != scopes.Inherit {
 		f.SensitiveKeys = strings.ReplaceAll(keys, ",", ", ")
@@ -187,6 +194,11 @@ func (f *settingsForm) validate() bool {
 	if _, err := scopes.CanonicalWebhook(f.EndWebhook); err != nil {
 		f.Errors[scopes.ScopeEndWebhook] = settingLabels[scopes.ScopeEndWebhook] + ": " + scopes.ErrorMessage(err) +
 			". Enter an http:// or https:// URL without a password, or leave it empty to inherit."
+	}
+	if _, _, err := scopes.CanonicalSetting(scopes.AllowedWebhooks, f.AllowedWebhooks); err != nil {
+		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
+		f.Errors[scopes.AllowedWebhooks] = settingLabels[scopes.AllowedWebhooks] + ": " + msg + fmt.Sprintf(
+			". Enter at most %d https:// URLs without a password, separated by commas, or leave it empty to inherit.", scopes.MaxAllowedWebhooks)
 	}
 	if _, _, err := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); err != nil {
 		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
@@ -238,7 +250,10 @@ func joinOr(names []string) string {
 // scopes.Inherit; validate must have passed.
 func (f settingsForm) values() map[string]string {
 	v := map[string]string{scopes.SessionType: f.SessionType, scopes.ScopeEndWebhook: scopes.Inherit,
-		scopes.SensitiveKeys: scopes.Inherit}
+		scopes.AllowedWebhooks: scopes.Inherit, scopes.SensitiveKeys: scopes.Inherit}
+	if _, urls, _ := scopes.CanonicalSetting(scopes.AllowedWebhooks, f.AllowedWebhooks); urls != "" {
+		v[scopes.AllowedWebhooks] = urls
+	}
 	if f.EndWebhook != "" {
 		v[scopes.ScopeEndWebhook] = f.EndWebhook
 	}

@@ -111,6 +111,7 @@ var settingLabels = map[string]string{
 	scopes.ClientCluster:     "Client cluster",
 	scopes.ClientTimeout:     "Client timeout",
 	scopes.ScopeEndWebhook:   "End-of-scope webhook",
+	scopes.AllowedWebhooks:   "Webhooks the app may choose",
 	scopes.SensitiveKeys:     "Sensitive keys",
 }
 
@@ -158,7 +159,7 @@ func settingValue(name, value string) string {
 		if value == "" {
 			return "off"
 		}
-	case scopes.SensitiveKeys:
+	case scopes.SensitiveKeys, scopes.AllowedWebhooks:
 		if value == "" {
 			return "none"
 		}
@@ -196,8 +197,12 @@ func settingRows(eff scopes.Effective, forApp bool) []settingRow {
 	var rows []settingRow
 	for _, name := range scopes.SettingNames() {
 		from := eff.From[name]
-		rows = append(rows, settingRow{Name: name, Label: settingLabels[name], Value: settingValue(name, eff.Values[name]),
-			Source: sourceLabel(from, forApp), Badge: sourceBadge(from, forApp)})
+		row := settingRow{Name: name, Label: settingLabels[name], Value: settingValue(name, eff.Values[name]),
+			Source: sourceLabel(from, forApp), Badge: sourceBadge(from, forApp)}
+		if why := eff.Refused[name]; why != "" {
+			row.Value += " — not used: " + why
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }

@@ -81,7 +81,6 @@ func plainEnd(b []byte, i int) int {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
-
 // scanJSON validates b, and compacts it in place when compact is set; spaced
 // tells whether b holds whitespace outside its tokens. Without compact, the
 // offsets given to member are those of the compact bytes only when b is not

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"testing"
 
@@ -33,7 +34,7 @@ func refDataBody(body []byte) (data []byte, present, ok bool) {
 	if _, err := d.ReadToken(); err != nil {
 		return nil, false, false
 	}
-	if _, err := d.ReadToken(); err != io.EOF { // more after the object
+	if _, err := d.ReadToken(); !errors.Is(err, io.EOF) { // more after the object
 		return nil, false, false
 	}
 	if present {

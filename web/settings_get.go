@@ -16,14 +16,20 @@ type settingsView struct {
 	Settings map[string]any           `json:"settings"`
 	Sources  map[string]string        `json:"sources"`
 	Storages map[scopes.Kind][]string `json:"storages"`
+	// Refused says why a setting shown is not applied: a scopeEndWebhook
+	// the app declared that allowedWebhooks does not list.
+	Refused map[string]string `json:"refused,omitempty"`
 }
 
 func (s *Server) settingsView(ctx context.Context, app string, eff scopes.Effective) (settingsView, error) {
-	v := settingsView{App: app, Settings: map[string]any{}, Sources: eff.From, Storages: map[scopes.Kind][]string{}}
+	v := settingsView{App: app, Settings: map[string]any{}, Sources: eff.From, Storages: map[scopes.Kind][]string{}, Refused: eff.Refused}
 	for name, value := range eff.Values {
-		if name == scopes.SensitiveKeys {
+		if name == scopes.SensitiveKeys || name == scopes.AllowedWebhooks {
 			// A list, even of one key named "true", is an array.
 			keys := eff.Settings.SensitiveKeys
+			if name == scopes.AllowedWebhooks {
+				keys = eff.Settings.AllowedWebhooks
+			}
 			if keys == nil {
 				keys = []string{}
 			}

@@ -121,7 +121,7 @@ func TestCLI_ErrorIsOneLineWithHint(t *testing.T) {
 		{[]string{"app", "list", "--colour"}, exitUsage, "scopestore: app list: unknown flag --colour. Try 'scopestore app list --help'."},
 		{[]string{"connection", "create", "--name"}, exitUsage, "scopestore: connection create: --name needs a value. Try 'scopestore connection create --help'."},
 		{[]string{"app", "list", "--max-scope-size", "lots"}, exitUsage,
-			`scopestore: app list: invalid value "lots" for --max-scope-size: "lots" is not a size like 1MiB, 512KiB or 4096. Try 'scopestore app list --help'.`},
+			`scopestore: app list: invalid value "lots" for --max-scope-size: "lots" is not a size like 1GiB, 512KiB or 4096. Try 'scopestore app list --help'.`},
 		{[]string{"serve", "a", "b"}, exitUsage, `scopestore: serve: unexpected arguments "a" "b". Try 'scopestore serve --help'.`},
 		{[]string{"sessions", "show", "--app", "shop"}, exitUsage, "scopestore: sessions show: missing cfid. Try 'scopestore sessions show --help'."},
 		{[]string{"--name", "c1", "connection", "create"}, exitUsage,

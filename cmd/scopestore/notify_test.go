@@ -215,6 +215,9 @@ func TestEndOfScopeWebhook_HangingReceiverDelaysNoOtherApp(t *testing.T) {
 	release, hanging, slowEnded := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	var hangOnce, endOnce, releaseOnce sync.Once
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read to the body's end: only then does the server watch the
+		// connection, and end r.Context() when the sender gives up.
+		_, _ = io.Copy(io.Discard, r.Body)
 		hangOnce.Do(func() { close(hanging) })
 		select {
 		case <-release:
@@ -238,7 +241,6 @@ func TestEndOfScopeWebhook_HangingReceiverDelaysNoOtherApp(t *testing.T) {
 		mustCLI(t, dir, append(webhookOptIns, "app", "settings", app, "--scope-end-webhook", url+"/end")...)
 	}
 	in := startWebhookInstance(t, dir)
-	in.svc.notifier.Workers = 1
 	// The slow app's scope ends first, so that its notification is the
 	// older: a dispatcher that delivers in order, one at a time, would
 	// wait out its timeout before the fast app's.

@@ -37,8 +37,7 @@ func newWebhookSender(policy scopes.WebhookPolicy) *webhookSender {
 	dialer := &net.Dialer{
 		Timeout: scopes.WebhookTimeout,
 		ControlContext: func(_ context.Context, _, address string, _ syscall.RawConn) error {
-			_ = checkDialAddr
-			return nil
+			return checkDialAddr(policy, address)
 		},
 	}
 	transport := &http.Transport{
