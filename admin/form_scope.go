@@ -31,6 +31,9 @@ type settingsForm struct {
 	// SensitiveKeys is the sensitiveKeys list as typed, comma-separated;
 	// empty means inherit, as EndWebhook's does.
 	SensitiveKeys string
+	// Limits are maxScopes, maxMemory and maxCreateRate as typed, by
+	// setting name; empty means inherit.
+	Limits map[string]string
 	// Errors holds one message per setting name; "form" is a message about
 	// the form as a whole.
 	Errors map[string]string
@@ -119,8 +122,20 @@ func readSettingsForm(c echo.Context) settingsForm {
 		EndWebhook:      strings.TrimSpace(c.FormValue(scopes.ScopeEndWebhook)),
 		AllowedWebhooks: strings.TrimSpace(c.FormValue(scopes.AllowedWebhooks)),
 		SensitiveKeys:   strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
+		Limits:          readLimits(c),
 		Errors:          map[string]string{},
 	}
+}
+
+// limitSettings are the settings of the form's Limits section, in order.
+var limitSettings = []string{scopes.MaxScopes, scopes.MaxMemory, scopes.MaxCreateRate}
+
+func readLimits(c echo.Context) map[string]string {
+	l := map[string]string{}
+	for _, name := range limitSettings {
+		l[name] = strings.TrimSpace(c.FormValue(name))
+	}
+	return l
 }
 
 // settingsFormFrom fills the form with the settings set at one level: those
@@ -153,6 +168,12 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 	}
 	if keys := value(scopes.SensitiveKeys); keys != scopes.Inherit {
 		f.SensitiveKeys = strings.ReplaceAll(keys, ",", ", ")
+	}
+	f.Limits = map[string]string{}
+	for _, name := range limitSettings {
+		if l := value(name); l != scopes.Inherit {
+			f.Limits[name] = l
+		}
 	}
 	return f
 }
@@ -199,6 +220,15 @@ func (f *settingsForm) validate() bool {
 		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
 		f.Errors[scopes.AllowedWebhooks] = settingLabels[scopes.AllowedWebhooks] + ": " + msg + fmt.Sprintf(
 			". Enter at most %d https:// URLs without a password, separated by commas, or leave it empty to inherit.", scopes.MaxAllowedWebhooks)
+	}
+	for _, name := range limitSettings {
+		if f.Limits[name] == "" {
+			continue
+		}
+		if _, _, err := scopes.CanonicalSetting(name, f.Limits[name]); err != nil {
+			_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
+			f.Errors[name] = settingLabels[name] + ": " + msg + ". Leave it empty to inherit."
+		}
 	}
 	if _, _, err := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); err != nil {
 		_, msg, _ := strings.Cut(scopes.ErrorMessage(err), ": ")
@@ -256,6 +286,12 @@ func (f settingsForm) values() map[string]string {
 	}
 	if f.EndWebhook != "" {
 		v[scopes.ScopeEndWebhook] = f.EndWebhook
+	}
+	for _, name := range limitSettings {
+		v[name] = scopes.Inherit
+		if _, l, err := scopes.CanonicalSetting(name, f.Limits[name]); err == nil && f.Limits[name] != "" {
+			v[name] = l
+		}
 	}
 	// A list that canonicalizes to none ("," say) inherits, as an empty one does.
 	if _, keys, _ := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); keys != "" {

@@ -113,6 +113,19 @@ var settingLabels = map[string]string{
 	scopes.ScopeEndWebhook:   "End-of-scope webhook",
 	scopes.AllowedWebhooks:   "Webhooks the app may choose",
 	scopes.SensitiveKeys:     "Sensitive keys",
+	scopes.MaxScopes:         "Live scopes, each kind",
+	scopes.MaxMemory:         "Memory storage",
+	scopes.MaxCreateRate:     "Creates a second",
+}
+
+// limitHints explain each limit under its field.
+var limitHints = map[string]string{
+	scopes.MaxScopes: "Live sessions, and live client scopes, that an application may hold in any storage. " +
+		"A create over it is refused with 507 naming this setting. 0 is no limit.",
+	scopes.MaxMemory: "What an application's sessions and client scopes may take in the memory storage, e.g. 256MiB or 1GiB " +
+		"(data plus about 700 bytes a scope). A write that would grow it further is refused with 507; one that shrinks a scope goes through. 0 is no limit.",
+	scopes.MaxCreateRate: "Scopes an application may create a second on each instance, in bursts of as many. " +
+		"Over it a create is refused with 429 and Retry-After. 0 is no limit.",
 }
 
 // sourceLabel says where a setting's value comes from, in the words of the
@@ -158,6 +171,10 @@ func settingValue(name, value string) string {
 	case scopes.ScopeEndWebhook:
 		if value == "" {
 			return "off"
+		}
+	case scopes.MaxScopes, scopes.MaxMemory, scopes.MaxCreateRate:
+		if value == "0" {
+			return "no limit"
 		}
 	case scopes.SensitiveKeys, scopes.AllowedWebhooks:
 		if value == "" {

@@ -243,7 +243,7 @@ func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[
 		if AdminOnlySetting(name) {
 			def, _ := lookupSetting(name)
 			return Effective{}, Errorf(EForbidden, "%s is set by an administrator only, on the app's page of the console or with `scopestore app settings %s --%s …`: leave it out of the declaration",
-				def.name, app, "allowed-webhooks")
+				def.name, app, SettingFlag(def.name))
 		}
 	}
 	return d.changeApp(ctx, app, declareAction, func(l Layer) error {

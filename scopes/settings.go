@@ -133,6 +133,20 @@ func ListSetting(name string) bool {
 	return ok && (d.kind == keyListSetting || d.kind == urlListSetting)
 }
 
+// SettingFlag is a setting's command-line flag, without its dashes:
+// session-storage for sessionStorage.
+func SettingFlag(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('-')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // AdminOnlySetting tells whether only an administrator may set a setting:
 // an app that declares it is refused.
 func AdminOnlySetting(name string) bool {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/scopestore/scopestore/scopes"
 )
 
 // TestLimits_Statuses: over an app's live scope limit a create is answered
@@ -43,7 +45,7 @@ func TestLimits_AppCannotRaiseItsOwn(t *testing.T) {
 	for _, name := range []string{"maxScopes", "maxMemory", "maxCreateRate"} {
 		r := a.do("PUT", "/api/v1/apps/shop/settings", key, `{"`+name+`":"0"}`)
 		mustStatus(t, r, http.StatusForbidden)
-		if !strings.Contains(string(r.body), name) {
+		if !strings.Contains(string(r.body), name) || !strings.Contains(string(r.body), "--"+scopes.SettingFlag(name)) {
 			t.Errorf("refusal of %s does not name it: %s", name, r.body)
 		}
 	}

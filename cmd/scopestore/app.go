@@ -54,28 +54,16 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.MaxCreateRate:     "scopes the app may create a second on one instance; over it a create gets 429 (0: no limit)",
 	}
 	for _, name := range scopes.SettingNames() {
-		fs.String(flagOfSetting(name), "", help[name]+" ('inherit' to unset)")
+		fs.String(scopes.SettingFlag(name), "", help[name]+" ('inherit' to unset)")
 	}
 }
 
-// flagOfSetting turns sessionStorage into session-storage.
-func flagOfSetting(name string) string {
-	var b strings.Builder
-	for _, r := range name {
-		if 'A' <= r && r <= 'Z' {
-			b.WriteByte('-')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 // settingValues returns the settings given as flags, by setting name.
 func settingValues(fs *flag.FlagSet) map[string]string {
 	values := map[string]string{}
 	for _, name := range scopes.SettingNames() {
-		fl := flagOfSetting(name)
+		fl := scopes.SettingFlag(name)
 		fs.Visit(func(f *flag.Flag) {
 			if f.Name == fl {
 				values[name] = f.Value.String()
