@@ -58,7 +58,6 @@ func settingFlags(fs *flag.FlagSet) {
 	}
 }
 
-
 // settingValues returns the settings given as flags, by setting name.
 func settingValues(fs *flag.FlagSet) map[string]string {
 	values := map[string]string{}
