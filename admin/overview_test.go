@@ -111,11 +111,11 @@ func TestOverviewCountsLiveScopes(t *testing.T) {
 	if got := p.testid("memory-held"); got == "" || got == "0 B" {
 		t.Errorf("memory-held = %q; want what the 4 sessions take", got)
 	}
-	if got := p.testid("memory-note"); !strings.Contains(got, "4 in the memory storage") || !strings.Contains(got, "no budget") {
+	if got := p.testid("memory-note"); !strings.Contains(got, "4 in memory") || !strings.Contains(got, "no budget") {
 		t.Errorf("memory-note = %q", got)
 	}
 	tc.engine.MemoryBudget = 1 << 30
-	if got := tc.get("/admin/").testid("memory-note"); !strings.Contains(got, "% of the budget of 1.0 GiB") {
+	if got := tc.get("/admin/").testid("memory-note"); !strings.Contains(got, "% of 1.0 GiB") {
 		t.Errorf("memory-note with a budget = %q", got)
 	}
 	if strings.Contains(p.body, "not shown here yet") {

@@ -71,12 +71,20 @@ func bearer(h string) (string, bool) {
 }
 
 // limitBody bounds every request body, so that a client cannot make the
-// server read more than a scope may hold.
+// server read more than a scope may hold, and large bodies in flight
+// together (body_budget.go).
 func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.ContentLength > s.maxBody {
 			return tooLarge(s.maxBody)
+		}
+		if r.ContentLength != 0 {
+			release, err := s.bodies.take(r.ContentLength, s.maxBody)
+			if err != nil {
+				return err
+			}
+			defer release()
 		}
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.maxBody)
 		return next(c)

@@ -51,6 +51,8 @@ type Server struct {
 	unauthorized *unauthorizedLimit
 	now          func() time.Time
 	readyChecks  []func(context.Context) scopes.Health
+	// bodies bounds the large request bodies in flight.
+	bodies bodyBudget
 }
 
 // New returns the runtime API as an echo instance ready to serve.
@@ -65,6 +67,7 @@ func New(o Options) *echo.Echo {
 
 		trustedProxies: o.TrustedProxies,
 		readyChecks:    o.ReadyChecks,
+		bodies:         newBodyBudget(),
 		unauthorized:   newUnauthorizedLimit(),
 		now:            o.Engine.Now,
 	}
