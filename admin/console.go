@@ -58,7 +58,7 @@ type Options struct {
 	SetupToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
 	// X-Real-IP tells the client's address; from anybody else those headers
-	// are ignored (client_addr.go).
+	// are ignored (httpapi.ClientAddr).
 	TrustedProxies []*net.IPNet
 	Version        string
 	ConfigStore    string

@@ -7,7 +7,7 @@ import (
 
 // Failed logins are limited twice: per client address and per user name.
 //
-// Per address (client_addr.go tells it from the connection, so rotating
+// Per address (httpapi.ClientAddr tells it from the connection, so rotating
 // X-Forwarded-For does not make a new one): after addrMaxFailures within
 // failureWindow the address is refused until its oldest failure leaves the
 // window. Whoever trips it locks out only their own address.

@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 
+	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -10,7 +11,7 @@ func (s *Server) routes() *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = clientAddr(s.trustedProxies)
+	e.IPExtractor = httpapi.ClientAddr(s.trustedProxies)
 	e.JSONSerializer = jsonSerializer{}
 
 	// Metrics: every request, by route pattern; the scrape itself, no API key

@@ -28,7 +28,7 @@ type Options struct {
 	MetricsToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For or
 	// X-Real-IP tells the client's address; from anybody else those headers
-	// are ignored (client_addr.go).
+	// are ignored (httpapi.ClientAddr).
 	TrustedProxies []*net.IPNet
 	// ReadyChecks are checked by /readyz besides the config store and the
 	// storages in use: cmd adds that the data directory can be written.
@@ -44,7 +44,7 @@ type Server struct {
 	metricsToken string
 	// maxBody bounds every request body, in bytes.
 	maxBody int64
-	// trustedProxies tell the client's address (client_addr.go).
+	// trustedProxies tell the client's address (httpapi.ClientAddr).
 	trustedProxies []*net.IPNet
 	// unauthorized limits the 401s per client address; now is its clock,
 	// the engine's, which tests move.
