@@ -3,6 +3,7 @@ package enginetest_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -239,5 +240,61 @@ func TestDirectory_AnAppsChangeKeepsTheOthersCached(t *testing.T) {
 	shop, err := d.Effective(ctx, "shop")
 	if err != nil || shop.Values[scopes.SessionTimeout] != "1h" {
 		t.Errorf("shop's own change not seen: %v, %v", shop.Values[scopes.SessionTimeout], err)
+	}
+}
+
+// listFails is a store whose listing fails, as a storage that stopped
+// answering does.
+type listFails struct{ scopes.Store }
+
+func (listFails) List(context.Context, string, scopes.Kind, string, int, time.Time) ([]scopes.Record, error) {
+	return nil, errors.New("connection refused")
+}
+
+// TestDirectory_DeleteAppWhenAStorageFails: when the app's scopes cannot be
+// ended, the app is not deleted, its keys are revoked (so no scope is made
+// meanwhile), and the message says what to do; deleting it again once the
+// storage answers finishes.
+func TestDirectory_DeleteAppWhenAStorageFails(t *testing.T) {
+	ctx := context.Background()
+	st := newShared(t)
+	cs, err := configstore.Open(ctx, "", t.TempDir(), bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.Close() })
+	d := scopes.NewDirectory(cs, st)
+	e := scopes.NewEngine(st)
+	key, err := d.CreateApp(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eff, err := d.Effective(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := e.Create(ctx, eff.Settings, "shop", scopes.Session, []byte(`{"user":"old"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := st.stores["memory"]
+	st.stores["memory"] = listFails{mem}
+	_, err = d.DeleteAppAndScopes(ctx, e, "shop")
+	if scopes.ErrorCode(err) != scopes.EUnavailable || !strings.Contains(scopes.ErrorMessage(err), "is not deleted") ||
+		!strings.Contains(scopes.ErrorMessage(err), "delete it again") {
+		t.Fatalf("DeleteAppAndScopes with a failing storage: %v; want unavailable saying to delete again", err)
+	}
+	if _, err := d.Effective(ctx, "shop"); err != nil {
+		t.Fatalf("the app is gone after a failed delete: %v", err)
+	}
+	if _, err := d.Authenticate(ctx, key); scopes.ErrorCode(err) != scopes.EUnauthorized {
+		t.Fatalf("the app's key still works after a failed delete: %v", err)
+	}
+	st.stores["memory"] = mem
+	if ended, err := d.DeleteAppAndScopes(ctx, e, "shop"); err != nil || ended != 1 {
+		t.Fatalf("deleting again = %d, %v; want the 1 scope ended", ended, err)
+	}
+	if _, err := e.Load(ctx, eff.Settings, scopes.Key{App: "shop", Kind: scopes.Session, CFID: sc.CFID}); scopes.ErrorCode(err) != scopes.ENotFound {
+		t.Fatalf("the old scope after the delete: %v", err)
 	}
 }
