@@ -133,19 +133,14 @@ func (e *Engine) admitMemory(t target, app string, grow int64) error {
 				app, FormatSizeApprox(held), FormatSize(max))
 		}
 	}
-	budget := e.MemoryBudget
-	if budget <= 0 {
-		return nil
+	if over := e.overBudget(grow); over > 0 {
+		e.tier.evict(over)
 	}
-	over := t.holder.HeldTotal().Bytes + e.tier.bytes.Load() + grow - budget
-	if over <= 0 {
-		return nil
-	}
-	e.tier.evict(over)
-	if held := t.holder.HeldTotal().Bytes; held+e.tier.bytes.Load()+grow > budget {
-		e.Logger.Warn("memory budget reached: a write to the memory storage is refused", "app", app, "held", held, "copies", e.tier.bytes.Load(), "budget", budget)
+	if e.overBudget(grow) > 0 {
+		held := t.holder.HeldTotal().Bytes
+		e.Logger.Warn("memory budget reached: a write to the memory storage is refused", "app", app, "held", held, "copies", e.tier.bytes.Load(), "budget", e.MemoryBudget)
 		return Errorf(EQuotaExceeded, "this instance's memory budget (--memory-budget %s) is used up: the memory storage holds %s; try again after scopes end, or an operator raises --memory-budget or moves apps to a shared storage",
-			FormatSize(budget), FormatSizeApprox(held))
+			FormatSize(e.MemoryBudget), FormatSizeApprox(held))
 	}
 	return nil
 }
@@ -155,14 +150,15 @@ func heldByApp(h MemoryHolder, app string) int64 {
 	return h.Held(app, Session).Bytes + h.Held(app, Client).Bytes
 }
 
-// copiesOverBudget is how many bytes the engine's copies of scopes must
-// give up for the instance to keep within MemoryBudget (0: none).
-func (e *Engine) copiesOverBudget() int64 {
+// overBudget is how many bytes the instance would hold over MemoryBudget
+// with grow more (0: none, or no budget): the memory storage's scopes and
+// the engine's copies of other storages' scopes together.
+func (e *Engine) overBudget(grow int64) int64 {
 	budget := e.MemoryBudget
 	if budget <= 0 {
 		return 0
 	}
-	held := e.tier.bytes.Load()
+	held := e.tier.bytes.Load() + grow
 	if h := e.memoryHolder(); h != nil {
 		held += h.HeldTotal().Bytes
 	}
@@ -190,7 +186,7 @@ func (e *Engine) memoryHolder() MemoryHolder {
 // scopes when the instance is over its memory budget.
 func (e *Engine) release(tk tierKey, ent *tierEntry, now time.Time) {
 	e.tier.release(tk, ent, now)
-	if over := e.copiesOverBudget(); over > 0 {
+	if over := e.overBudget(0); over > 0 {
 		e.tier.evict(over)
 	}
 }
