@@ -12,7 +12,7 @@ import (
 
 func TestStatusOfEveryCode(t *testing.T) {
 	codes := []string{scopes.EInvalid, scopes.EUnauthorized, scopes.EForbidden, scopes.ENotFound, scopes.EConflict,
-		scopes.EPreconditionFailed, scopes.ERotated, scopes.ETooLarge, scopes.ETooManyRequests, scopes.EInvalidSettings, scopes.EUnavailable, scopes.ECorrupt, scopes.EInternal}
+		scopes.EPreconditionFailed, scopes.ERotated, scopes.ETooLarge, scopes.ETooManyRequests, scopes.EInvalidSettings, scopes.EUnavailable, scopes.ECorrupt, scopes.EUnsupported, scopes.EInternal}
 	for _, c := range codes {
 		if _, ok := statusOfCode[c]; !ok {
 			t.Errorf("code %q has no status", c)

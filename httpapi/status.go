@@ -22,6 +22,7 @@ var statusOfCode = map[string]int{
 	scopes.EInvalidSettings:    http.StatusUnprocessableEntity,
 	scopes.EUnavailable:        http.StatusServiceUnavailable,
 	scopes.ECorrupt:            http.StatusInternalServerError,
+	scopes.EUnsupported:        http.StatusNotImplemented,
 	scopes.EInternal:           http.StatusInternalServerError,
 }
 

@@ -21,6 +21,7 @@ const (
 	EInvalidSettings    = "invalid_settings"    // settings that cannot be applied
 	EUnavailable        = "unavailable"         // a storage or the config store did not answer
 	ECorrupt            = "corrupt"             // a stored value that cannot be decoded
+	EUnsupported        = "not_supported"       // the storage cannot do this (memcached and cookie scopes cannot be listed)
 	EInternal           = "internal"            // anything unexpected; details go to the log
 )
 
