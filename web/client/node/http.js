@@ -95,7 +95,8 @@ export class Client {
    * that is neither 2xx nor listed in allow becomes a ScopestoreError, as
    * does no answer at all. op names the call in messages; session ids are
    * left out of them, since they end up in logs. The body is a value to send
-   * as JSON, or json the JSON text itself. discard says the caller has no use
+   * as JSON, or json the JSON text itself; location is the answer's Location
+   * header (a rotated session's new cfid). discard says the caller has no use
    * for the answer's body: a 2xx JSON answer is then not parsed, and its body
    * is null.
    *
@@ -104,7 +105,7 @@ export class Client {
    * @param {string} path
    * @param {{body?: unknown, json?: string, headers?: Record<string, string>, allow?: number[],
    *   discard?: boolean}} [opts]
-   * @returns {Promise<{status: number, body: any}>}
+   * @returns {Promise<{status: number, body: any, location?: string}>}
    */
   async request(op, method, path, { body, json, headers, allow, discard } = {}) {
     if (json === undefined && body !== undefined) json = JSON.stringify(body)
@@ -135,7 +136,7 @@ export class Client {
         code: 'bad_answer',
       })
     }
-    if (ok || allow?.includes(status)) return { status, body: parsed }
+    if (ok || allow?.includes(status)) return { status, body: parsed, location: res.location ?? undefined }
 
     const code = parsed?.error?.code ?? 'http_' + status
     const message = parsed?.error?.message ?? (text.slice(0, 200) || res.statusText)
@@ -169,8 +170,8 @@ export class Client {
         res.on('data', (chunk) => chunks.push(chunk))
         res.on('end', () => {
           const text = chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()
-          const { 'content-type': type, 'retry-after': retryAfter } = res.headers
-          resolve({ status: res.statusCode, statusText: res.statusMessage, type, retryAfter, text })
+          const { 'content-type': type, 'retry-after': retryAfter, location } = res.headers
+          resolve({ status: res.statusCode, statusText: res.statusMessage, type, retryAfter, location, text })
         })
         res.on('error', reject)
       })
@@ -201,6 +202,7 @@ export class Client {
       statusText: res.statusText,
       type: res.headers.get('content-type'),
       retryAfter: res.headers.get('retry-after'),
+      location: res.headers.get('location'),
       text,
     }
   }

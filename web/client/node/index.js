@@ -33,6 +33,10 @@ const CFID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // Scopes per page of all and ids (the API's largest).
 const PAGE = 500
 
+// How many rotations in a row get and set follow: a session rotated again
+// while a request follows it is followed again, up to this.
+const MAX_HOPS = 3
+
 /** ScopestoreStore is an express-session store that keeps sessions in scopestore. */
 export class ScopestoreStore extends Store {
   #http
@@ -42,6 +46,10 @@ export class ScopestoreStore extends Store {
   // only what the request changed, so concurrent requests that change
   // different keys keep each other's changes. It lives as long as the object.
   #seen = new WeakMap()
+  // The cfid a loaded session moved to when another client rotated it
+  // (scopestore's POST …/rotate), keyed by its data: createSession gives the
+  // request that id, so that its changes go there.
+  #moved = new WeakMap()
 
   /** @param {import('./index.js').ScopestoreStoreOptions} opts */
   constructor(opts = {}) {
@@ -96,6 +104,8 @@ export class ScopestoreStore extends Store {
     if (Store === EventEmitter) {
       throw new Error('connect-scopestore: express-session could not be loaded; install it beside connect-scopestore')
     }
+    const moved = this.#moved.get(sess)
+    if (moved) req.sessionID = moved
     const session = super.createSession(req, sess)
     const seen = this.#seen.get(sess)
     if (seen) this.#seen.set(session, seen)
@@ -106,12 +116,23 @@ export class ScopestoreStore extends Store {
     // An id that is not a cfid (a cookie from an earlier store) names no
     // session here; asking would get a 400 and fail the request.
     if (!CFID.test(sid)) return null
-    const { status, body } = await this.#http.request('get', 'GET', `/${sid}`, { allow: [404] })
+    let cfid = sid
+    let { status, body } = await this.#http.request('get', 'GET', `/${cfid}`, { allow: [404] })
+    // The old cfid of a session another client rotated answers, for a
+    // grace, with its data as it was and the new cfid: follow it, so that
+    // this request sees and changes the session where it lives now.
+    for (let hop = 0; status === 200 && CFID.test(body?.rotatedTo ?? '') && hop < MAX_HOPS; hop++) {
+      const next = await this.#http.request('get', 'GET', `/${body.rotatedTo}`, { allow: [404] })
+      if (next.status === 404) break // the new one ended already: keep the old one's answer
+      cfid = body.rotatedTo
+      ;({ status, body } = next)
+    }
     if (status === 404) return null
     const sess = body.data ?? {}
     // A scope written by another client has no cookie; express-session needs one.
     sess.cookie ??= { originalMaxAge: null }
     this.#seen.set(sess, snapshot(sess))
+    if (cfid !== sid) this.#moved.set(sess, cfid)
     return sess
   }
 
@@ -133,13 +154,28 @@ export class ScopestoreStore extends Store {
     } else {
       const patch = diff(seen, now)
       if (patch) {
-        const { status } = await this.#http.request('set', 'PATCH', `/${sid}`, {
-          json: patch,
-          allow: [404],
-          discard: true,
-        })
-        // It ended since it was loaded: store it whole, as express-session expects of set.
-        if (status === 404) await this.#create(sid, now)
+        let cfid = sid
+        for (let hop = 0; ; hop++) {
+          const { status, body, location } = await this.#http.request('set', 'PATCH', `/${cfid}`, {
+            json: patch,
+            allow: hop < MAX_HOPS ? [404, 409] : [404],
+            discard: true,
+          })
+          if (status === 409) {
+            const moved = body?.error?.code === 'rotated' ? rotatedTo(location) : ''
+            if (!moved) {
+              const code = body?.error?.code ?? 'conflict'
+              throw new ScopestoreError(`scopestore: set: 409 ${code}: ${body?.error?.message ?? ''}`, { status, code })
+            }
+            // Another client rotated the session since it was loaded: the
+            // change goes to the cfid it moved to, as a later request's would.
+            cfid = moved
+            continue
+          }
+          // It ended since it was loaded: store it whole, as express-session expects of set.
+          if (status === 404) await this.#create(cfid, now)
+          break
+        }
       }
     }
     this.#seen.set(sess, now)
@@ -235,6 +271,12 @@ function diff(seen, now) {
   if (set) parts.push(`"set":{${set}}`)
   if (unset.length) parts.push(`"unset":${JSON.stringify(unset)}`)
   return `{${parts.join(',')}}`
+}
+
+// rotatedTo is the cfid that a 409 rotated answer's Location names, or ''.
+function rotatedTo(location) {
+  const cfid = String(location ?? '').split('/').pop()
+  return CFID.test(cfid) ? cfid : ''
 }
 
 function expired(sess) {

@@ -136,6 +136,64 @@ describe('ScopestoreStore', { skip }, () => {
     assert.deepEqual(await store.get(id), { cookie: { originalMaxAge: null }, a: 2, c: { d: false } })
   })
 
+  test('a session another client rotated: get follows it, and a set loaded before the rotation lands in the new one', async () => {
+    const old = randomUUID()
+    await store.set(old, { cookie: { originalMaxAge: null }, n: 1, cart: ['a'] })
+    const loaded = await store.get(old) // a request in flight with the old id
+
+    const rotated = await api('POST', `/sessions/${old}/rotate`)
+    assert.equal(rotated.status, 201)
+    const moved = rotated.body.cfid
+    assert.notEqual(moved, old)
+
+    // Another request that starts with the old cookie sees the session where it lives now.
+    const seen = await store.get(old)
+    assert.deepEqual(seen, { cookie: { originalMaxAge: null }, n: 1, cart: ['a'] })
+    const req = { sessionID: old }
+    const given = store.createSession(req, seen) // as express-session does with what get returned
+    assert.equal(req.sessionID, moved, 'the request is given the new cfid')
+    assert.equal(given.id, moved)
+
+    // The request in flight changes its copy: the PATCH to the old cfid gets
+    // 409 rotated and is sent to the new one; nothing goes to the old one.
+    loaded.n = 2
+    await store.set(old, loaded)
+    const now = await api('GET', `/sessions/${moved}`)
+    assert.equal(now.status, 200)
+    assert.equal(now.body.data.n, 2, 'the change reached the new cfid')
+    assert.deepEqual(now.body.data.cart, ['a'])
+    const before = await api('GET', `/sessions/${old}`)
+    assert.equal(before.body.data.n, 1, 'the old cfid keeps its data as it was')
+    assert.equal(before.body.rotatedTo, moved)
+  })
+
+  test('a 409 that is not a rotation is an error with its code, not followed', async () => {
+    const id = randomUUID()
+    await store.set(id, { cookie: { originalMaxAge: null }, n: 1 })
+    let patches = 0
+    // GETs reach scopestore; a PATCH is answered 409 conflict, as a proxy or a later API might.
+    const conflicting = new ScopestoreStore({
+      ...server,
+      fetch: async (url, init) => {
+        if (init.method !== 'PATCH') return fetch(url, init)
+        patches++
+        return new Response(JSON.stringify({ error: { code: 'conflict', message: 'not now' } }), {
+          status: 409,
+          headers: { 'content-type': 'application/json', location: `/api/v1/apps/shop/sessions/${randomUUID()}` },
+        })
+      },
+    })
+    const loaded = await conflicting.get(id)
+    loaded.n = 2
+    await assert.rejects(conflicting.set(id, loaded), (err) => {
+      assert.equal(err.name, 'ScopestoreError')
+      assert.equal(err.code, 'conflict')
+      assert.match(err.message, /not now/)
+      return true
+    })
+    assert.equal(patches, 1, 'sent once: only a rotation is followed')
+  })
+
   test('disableTouch sends no touch: the load was a visit already', async () => {
     const calls = []
     const quiet = new ScopestoreStore({ ...server, disableTouch: true, fetch: (url, init) => (calls.push(init.method), fetch(url, init)) })
