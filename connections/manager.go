@@ -214,6 +214,15 @@ func (m *Manager) Verify(ctx context.Context, name string) ([]scopes.Health, err
 	return hs, nil
 }
 
+// KeepVerify keeps, as a connection's last Verify, the checks hs that ran
+// on its definition c just before it was created (the CLI's create verifies
+// first), so that the console shows it verified rather than run the checks
+// again. They are kept as of now: a check is kept only when it is not older
+// than the definition, and this one ran on exactly the definition created.
+func (m *Manager) KeepVerify(ctx context.Context, c scopes.Connection, hs []scopes.Health) {
+	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(time.Now(), hs, c.Secret))
+}
+
 // RecordHealth keeps the outcome of a health check of a storage's open
 // store, started at at (err nil when it answered), so that the lists of
 // caches and datasources show whether it answers now. A storage that is no

@@ -152,6 +152,11 @@ func TestCLI_Connections(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "ok      connect") || strings.Contains(out, "FAIL") {
 		t.Fatalf("create live: exit %d: %s %s", code, out, errOut)
 	}
+	// The checks create ran are kept as the connection's last Verify; one created unchecked was never verified.
+	code, out, _ = cli(t, dir, "", "connection", "list")
+	if code != exitOK || !listed(out, "live", "ok 20") || !listed(out, "SessionStorageCache", "never") {
+		t.Fatalf("connection list after create: exit %d:\n%s", code, out)
+	}
 	code, out, _ = cli(t, dir, "", "connection", "verify", "live")
 	if code != exitOK || !strings.Contains(out, "ok      connect") || !strings.Contains(out, "ok      write with TTL") || strings.Contains(out, "FAIL") {
 		t.Fatalf("verify live: exit %d: %s", code, out)
@@ -176,6 +181,19 @@ func TestCLI_Migrate(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate: exit %d: %s %s", code, out, errOut)
 	}
+}
+
+// listed tells whether the row of name in a table that connection list
+// printed holds want in its VERIFIED column.
+func listed(out, name, want string) bool {
+	lines := strings.Split(out, "\n")
+	col := strings.Index(lines[0], "VERIFIED")
+	for _, line := range lines[1:] {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == name && col >= 0 && len(line) > col {
+			return strings.HasPrefix(line[col:], want)
+		}
+	}
+	return false
 }
 
 // hasRow tells whether a table printed by printEffective has a row for

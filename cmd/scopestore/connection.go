@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/scopestore/scopestore/connections"
 	"github.com/scopestore/scopestore/scopes"
@@ -152,13 +153,18 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	for _, p := range connectionParams {
 		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
 	}
+	var verified func()
 	if get("no-verify") != "true" {
-		if err := verifyNew(rc, svc, c); err != nil {
+		var err error
+		if verified, err = verifyNew(rc, svc, c); err != nil {
 			return err
 		}
 	}
 	if err := svc.manager.Create(rc.ctx, c); err != nil {
 		return err
+	}
+	if verified != nil {
+		verified()
 	}
 	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", connections.KindOf(c.Type), c.Name, c.Type, c.Storage)
 	return nil
@@ -167,26 +173,29 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 // verifyNew checks a connection before it is created, printing each check.
 // A definition that is invalid or whose name is taken is refused first,
 // without a connection attempt; a failed check refuses it with exit code 5.
-func verifyNew(rc *runContext, svc *services, c scopes.Connection) error {
+// keep, once the connection is created, keeps the checks as its last Verify
+// (nil when none ran).
+func verifyNew(rc *runContext, svc *services, c scopes.Connection) (keep func(), err error) {
 	probe := c
 	probe.Params = maps.Clone(c.Params)
 	if err := connections.Validate(&probe); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := svc.manager.Connection(rc.ctx, probe.Name); err == nil {
-		return scopes.Errorf(scopes.EConflict, "connection %q already exists (connection names ignore case)", probe.Name)
+		return nil, scopes.Errorf(scopes.EConflict, "connection %q already exists (connection names ignore case)", probe.Name)
 	} else if scopes.ErrorCode(err) != scopes.ENotFound {
-		return err
+		return nil, err
 	}
 	if !connections.StorageType(probe.Type) {
 		fmt.Fprintf(rc.stdout, "note    this version of scopestore cannot open a %s connection, so it was not verified\n", probe.Type)
-		return nil
+		return nil, nil
 	}
-	if printChecks(rc.stdout, probe, connections.Verify(rc.ctx, probe)) {
-		return &checkFailed{msg: fmt.Sprintf("connection %s was not created: a check failed. Correct its parameters, "+
+	hs := connections.Verify(rc.ctx, probe)
+	if printChecks(rc.stdout, probe, hs) {
+		return nil, &checkFailed{msg: fmt.Sprintf("connection %s was not created: a check failed. Correct its parameters, "+
 			"or create it anyway with --no-verify (then: scopestore connection verify %s).", probe.Name, probe.Name)}
 	}
-	return nil
+	return func() { svc.manager.KeepVerify(rc.ctx, probe, hs) }, nil
 }
 
 func connectionList(rc *runContext, svc *services, _ []string) error {
@@ -195,7 +204,7 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "NAME\tKIND\tTYPE\tSTORAGE\tPARAMETERS")
+	fmt.Fprintln(w, "NAME\tKIND\tTYPE\tSTORAGE\tVERIFIED\tPARAMETERS")
 	for _, c := range conns {
 		keys := make([]string, 0, len(c.Params))
 		for k, v := range c.Params {
@@ -205,9 +214,21 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 		if c.HasSecret {
 			keys = append(keys, "password=(set)")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\n", c.Name, c.Kind, c.Type, c.Storage, strings.Join(keys, " "))
+		fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\n", c.Name, c.Kind, c.Type, c.Storage, lastVerify(c.Verified), strings.Join(keys, " "))
 	}
 	return w.Flush()
+}
+
+// lastVerify is a connection's last Verify as the list shows it: "never",
+// "ok <time>", or "FAIL <time> (<step>)".
+func lastVerify(v scopes.ConnectionCheck) string {
+	switch {
+	case v.At.IsZero():
+		return "never"
+	case v.OK:
+		return "ok " + v.At.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("FAIL %s (%s)", v.At.UTC().Format(time.RFC3339), v.Step)
 }
 
 func connectionDelete(rc *runContext, svc *services, args []string) error {
