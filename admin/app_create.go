@@ -12,8 +12,11 @@ import (
 type keyView struct {
 	App string
 	Key string
-	// Rotated tells a rotated key from the first one of a new app.
+	// Rotated tells a rotated key from the first one of a new app, and
+	// Added a key added beside the app's others, labelled Label.
 	Rotated bool
+	Added   bool
+	Label   string
 	// BaseURL is where this scopestore answers, for the curl example.
 	BaseURL string
 }

@@ -29,6 +29,6 @@ func (a *Console) appRevoke(c echo.Context) error {
 	if err := a.Directory.RevokeKeys(c.Request().Context(), name); err != nil {
 		return err
 	}
-	setFlash(c, "ok", "Every API key of "+name+" is revoked: it cannot call scopestore until you rotate its key.")
+	setFlash(c, "ok", "Every API key of "+name+" is revoked: it cannot call scopestore until you add a key.")
 	return redirect(c, appPath(name, ""))
 }

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -18,6 +19,14 @@ type appView struct {
 	// Confirm holds the message of a key or delete form sent without its
 	// box ticked, by action: "rotate", "revoke", "delete".
 	Confirm map[string]string
+	// Keys are the app's API keys, revoked ones too, oldest first, and
+	// KeyForm the form that adds one (app_keys.templ).
+	Keys    []scopes.APIKey
+	KeyForm keyForm
+	// Now is when the page was made, from which "3 min ago" is told.
+	Now time.Time
+	// Locks are the app's named locks held now (lock_list.go).
+	Locks lockList
 }
 
 func (a *Console) appShow(c echo.Context) error {
@@ -25,8 +34,9 @@ func (a *Console) appShow(c echo.Context) error {
 }
 
 // renderApp shows an app's page; f is the settings form as submitted (nil:
-// read from the app) and confirm the messages of the key and delete forms.
-func (a *Console) renderApp(c echo.Context, status int, f *settingsForm, confirm map[string]string) error {
+// read from the app) and confirm the messages of the key and delete forms;
+// each edit adjusts the view, as the add-key form does with what was typed.
+func (a *Console) renderApp(c echo.Context, status int, f *settingsForm, confirm map[string]string, edits ...func(*appView)) error {
 	ctx := c.Request().Context()
 	name := c.Param("name")
 	current, err := a.Directory.Effective(ctx, name)
@@ -52,9 +62,18 @@ func (a *Console) renderApp(c echo.Context, status int, f *settingsForm, confirm
 	if confirm == nil {
 		confirm = map[string]string{}
 	}
+	keys, err := a.Directory.Keys(ctx, name)
+	if err != nil {
+		return err
+	}
 	v := appView{App: app, Rows: settingRows(current, true), Confirm: confirm,
 		Settings: settingsView{Action: appPath(app.Name, "/settings"), Form: form, Current: current,
-			Inherited: server, ForApp: true, Storages: groups}}
+			Inherited: server, ForApp: true, Storages: groups},
+		Keys: keys, KeyForm: keyForm{Errors: map[string]string{}}, Now: time.Now()}
+	v.Locks = a.heldLocks(ctx, name)
+	for _, edit := range edits {
+		edit(&v)
+	}
 	return a.render(c, status, appPage(a.meta(c, app.Name, "apps"), v))
 }
 

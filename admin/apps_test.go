@@ -162,7 +162,7 @@ func TestRevokeKeys(t *testing.T) {
 		t.Error("the key still works after revocation")
 	}
 	p = tc.get("/admin/apps/shop")
-	if !strings.Contains(p.testid("flash"), "revoked") || !strings.Contains(p.testid("keys-count"), "has no API key") {
+	if !strings.Contains(p.testid("flash"), "revoked") || !strings.Contains(p.testid("keys-count"), "has no active API key") {
 		t.Errorf("after revocation: flash %q, keys %q", p.testid("flash"), p.testid("keys-count"))
 	}
 }

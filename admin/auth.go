@@ -96,11 +96,15 @@ func (a *Console) loginSubmit(c echo.Context) error {
 	addr, user, now := httpapi.LimitKey(c.RealIP()), throttleUser(f.Username), time.Now()
 	if wait := a.addrThrottle.wait(addr, now); wait > 0 {
 		f.Errors["password"] = fmt.Sprintf("Too many failed logins from your address: try again in %d minutes.", int(wait.Minutes())+1)
+		a.auditLogin(c, actionLoginLocked, f.Username, addr, fmt.Sprintf("refused: %d failed logins from this address within %s; "+
+			"it may try again in %d minutes (refusals are recorded once a minute per address)", addrMaxFailures, failureWindow, int(wait.Minutes())+1))
 		return a.render(c, http.StatusTooManyRequests, loginPage(a.meta(c, "Log in", ""), f))
 	}
 	if wait := a.userThrottle.wait(user, now); wait > 0 && !a.known.has(user, addr, now) {
 		a.Logger.Warn("admin login paced: many failed logins for this user", "user", f.Username, "addr", addr)
 		f.Errors["password"] = fmt.Sprintf("Too many failed logins for this user from other addresses: try again in %d seconds.", int(wait.Seconds())+1)
+		a.auditLogin(c, actionLoginPaced, f.Username, addr, fmt.Sprintf("refused: over %d failed logins for this user name within %s; "+
+			"one attempt per %s (refusals are recorded once a minute per address)", userFreeFailures, failureWindow, userSpacing))
 		return a.render(c, http.StatusTooManyRequests, loginPage(a.meta(c, "Log in", ""), f))
 	}
 	ok, err := a.checkPassword(c, f.Username, f.Password)
@@ -112,6 +116,7 @@ func (a *Console) loginSubmit(c echo.Context) error {
 		a.userThrottle.fail(user, now)
 		time.Sleep(failureDelay)
 		a.Logger.Warn("failed admin login", "user", f.Username, "addr", addr)
+		a.auditLogin(c, actionLoginFailed, f.Username, addr, "wrong user name or password")
 		f.Errors["password"] = "The user name or password is wrong."
 		f.Password = ""
 		return a.render(c, http.StatusUnauthorized, loginPage(a.meta(c, "Log in", ""), f))
@@ -123,6 +128,7 @@ func (a *Console) loginSubmit(c echo.Context) error {
 	if err := a.startSession(c, f.Username); err != nil {
 		return err
 	}
+	a.auditLogin(c, actionLogin, f.Username, addr, "logged in to the console")
 	return redirect(c, Prefix+"/")
 }
 
@@ -162,6 +168,9 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password anybody us
 func (a *Console) logout(c echo.Context) error {
 	if err := a.endSession(c); err != nil {
 		return err
+	}
+	if user, ok := c.Get(userKey).(string); ok {
+		a.auditLogin(c, actionLogout, user, "", "logged out of the console")
 	}
 	setFlash(c, "ok", "You are logged out.")
 	return redirect(c, Prefix+"/login")

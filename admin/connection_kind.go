@@ -28,6 +28,9 @@ type connType struct {
 var storableTypes = map[string][]connType{
 	kindCache: {
 		{"redis", "Redis", "Standalone, Sentinel or Cluster; one key per scope with a native TTL."},
+		{"memcached", "Memcached", "One or more servers; one item per scope with a native TTL. Scopes cannot be listed or counted."},
+		{"couchdb", "CouchDB", "One document per scope in a database, over CouchDB's HTTP API."},
+		{"couchbase", "Couchbase", "One document per scope in a bucket's collection, with a native TTL."},
 	},
 	kindDatasource: {
 		{"mysql", "MySQL / MariaDB", "cf_session_data and cf_client_data, as Lucee creates them."},
@@ -38,7 +41,7 @@ var storableTypes = map[string][]connType{
 
 // connTypeLabels names every type scopestore knows, storable or not.
 var connTypeLabels = map[string]string{
-	"redis": "Redis", "memcached": "Memcached", "couchbase": "Couchbase", "ram": "RAM cache",
+	"redis": "Redis", "memcached": "Memcached", "couchbase": "Couchbase", "couchdb": "CouchDB", "ram": "RAM cache",
 	"mysql": "MySQL / MariaDB", "postgres": "PostgreSQL", "sqlite": "SQLite",
 }
 

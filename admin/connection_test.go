@@ -370,27 +370,98 @@ func TestConnectionFormErrors(t *testing.T) {
 		if p.doc.Find(`[data-testid="type-redis"]`).Length() != 0 {
 			t.Error("redis offered as a datasource")
 		}
-		p = tc.post("/admin/caches", url.Values{"type": {"memcached"}, "name": {"mc"}, "servers": {"127.0.0.1:11211"}})
-		mustStatus(t, p, http.StatusBadRequest)
 		p = tc.post("/admin/caches", url.Values{"type": {"mysql"}, "name": {"my"}, "host": {"127.0.0.1"}, "database": {"x"}})
 		mustStatus(t, p, http.StatusBadRequest)
 	})
 
 	t.Run("other types are listed with a note", func(t *testing.T) {
-		err := tc.mgr.Create(ctx, scopes.Connection{Name: "mc", Type: "memcached", Params: map[string]string{"servers": "127.0.0.1:11211"}})
+		err := tc.mgr.Create(ctx, scopes.Connection{Name: "ramcache", Type: "ram"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := tc.get("/admin/caches")
-		if !strings.Contains(p.testid("note-mc"), "cannot keep scopes") {
-			t.Errorf("note %q", p.testid("note-mc"))
+		if !strings.Contains(p.testid("note-ramcache"), "cannot keep scopes") {
+			t.Errorf("note %q", p.testid("note-ramcache"))
 		}
-		p = tc.get("/admin/caches/mc")
+		p = tc.get("/admin/caches/ramcache")
 		mustStatus(t, p, http.StatusOK)
 		if p.testid("note") == "" || p.doc.Find(`input[name="servers"]`).Length() != 0 {
-			t.Error("a memcached cache is not shown read-only")
+			t.Error("a ram cache is not shown read-only")
 		}
 	})
+}
+
+// A memcached cache is created from the console's form with its Storage
+// flag, and Verify runs its checks on a real memcached.
+func TestCreateMemcachedCacheAndVerify(t *testing.T) {
+	tc := newTestConsole(t, false)
+	tc.login()
+	addr := conntest.MemcachedAddr(t)
+
+	p := tc.get("/admin/caches/new")
+	mustStatus(t, p, http.StatusOK)
+	for _, typ := range []string{"redis", "memcached", "couchdb", "couchbase"} {
+		if p.doc.Find(`[data-testid="type-`+typ+`"]`).Length() != 1 {
+			t.Errorf("no choice of %s among the caches", typ)
+		}
+	}
+	p = tc.get("/admin/caches/new?type=memcached")
+	mustStatus(t, p, http.StatusOK)
+	for _, f := range []string{"servers", "prefix", "timeout"} {
+		if p.doc.Find(`input[name="`+f+`"]`).Length() != 1 {
+			t.Errorf("no %s field", f)
+		}
+	}
+	if !strings.Contains(p.testid("memcached-note"), "cannot list") {
+		t.Errorf("memcached note %q", p.testid("memcached-note"))
+	}
+
+	p = tc.post("/admin/caches", url.Values{"type": {"memcached"}, "name": {"mc"}, "storage": {"on"}, "verify": {"on"}})
+	mustStatus(t, p, http.StatusUnprocessableEntity)
+	if got := p.testid("error-servers"); !strings.HasPrefix(got, "Servers is required") {
+		t.Errorf("servers message %q", got)
+	}
+
+	p = tc.post("/admin/caches", url.Values{"type": {"memcached"}, "name": {"mc"}, "servers": {addr},
+		"prefix": {"scopestore_t_admin:"}, "timeout": {"2s"}, "storage": {"on"}, "verify": {"on"}})
+	mustStatus(t, p, http.StatusSeeOther)
+	conn, err := tc.mgr.Connection(context.Background(), "mc")
+	if err != nil || !conn.Storage || conn.Type != "memcached" || conn.Params["servers"] != addr || conn.Params["timeout"] != "2s" {
+		t.Fatalf("stored %+v, %v", conn, err)
+	}
+	p = tc.get(p.location)
+	mustStatus(t, p, http.StatusOK)
+	if flash := p.testid("flash"); !strings.Contains(flash, "Verify passed every check") {
+		t.Errorf("flash after create: %q", flash)
+	}
+	if p.doc.Find(`input[name="servers"]`).Length() != 1 {
+		t.Error("a memcached cache is not editable in the console")
+	}
+	p = tc.hxPost("/admin/caches/mc/verify", nil)
+	mustStatus(t, p, http.StatusOK)
+	checks := checkResults(p)
+	if len(checks) != 5 {
+		t.Fatalf("checks %q, want connect, write with TTL, read, compare-and-set, delete", checks)
+	}
+	for _, ch := range checks {
+		if !strings.HasPrefix(ch, "ok ") {
+			t.Errorf("check %q did not pass", ch)
+		}
+	}
+
+	// CouchDB and Couchbase forms render, with their fields.
+	for typ, fields := range map[string][]string{
+		"couchdb":   {"url", "username", "password", "timeout"},
+		"couchbase": {"url", "bucket", "scope", "collection", "username", "password", "timeout"},
+	} {
+		p := tc.get("/admin/caches/new?type=" + typ)
+		mustStatus(t, p, http.StatusOK)
+		for _, f := range fields {
+			if p.doc.Find(`input[name="`+f+`"]`).Length() != 1 {
+				t.Errorf("%s form: no %s field", typ, f)
+			}
+		}
+	}
 }
 
 func TestRefusedWhileInUse(t *testing.T) {

@@ -60,6 +60,9 @@ type Options struct {
 	// X-Real-IP tells the client's address; from anybody else those headers
 	// are ignored (httpapi.ClientAddr).
 	TrustedProxies []*net.IPNet
+	// AuditRetention is --audit-retention, which the audit page names: how
+	// long an entry is kept (0: for ever). cmd deletes the older ones.
+	AuditRetention time.Duration
 	Version        string
 	ConfigStore    string
 	Started        time.Time
@@ -76,6 +79,8 @@ type Console struct {
 	addrThrottle *throttle
 	userThrottle *throttle
 	known        *knownAddrs
+	// loginAudit bounds the failed logins recorded in the audit log.
+	loginAudit *loginAudit
 }
 
 // New returns the console as an echo instance to mount under Prefix.
@@ -89,6 +94,7 @@ func New(o Options) *echo.Echo {
 	a := &Console{Options: o, assets: static.New(Prefix + "/static/"),
 		addrThrottle: newThrottle(addrMaxFailures, failureWindow, 0),
 		userThrottle: newThrottle(userFreeFailures, failureWindow, userSpacing),
-		known:        newKnownAddrs()}
+		known:        newKnownAddrs(),
+		loginAudit:   newLoginAudit()}
 	return a.routes()
 }

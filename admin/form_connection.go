@@ -23,6 +23,11 @@ var connTypeFields = map[string][]string{
 	"mysql":    {"host", "port", "database", "username", "strict", "pool_size", "timeout", "dsn"},
 	"postgres": {"host", "port", "database", "username", "pool_size", "timeout", "url"},
 	"sqlite":   {"file"},
+	// memcached, CouchDB and Couchbase: the password, when there is one,
+	// is the secret, as for Redis.
+	"memcached": {"servers", "prefix", "timeout"},
+	"couchdb":   {"url", "username", "timeout"},
+	"couchbase": {"url", "bucket", "scope", "collection", "username", "timeout"},
 }
 
 // connCheckboxDefaults are the checkbox params and their value when unset.
@@ -118,12 +123,12 @@ var connFieldLabels = map[string]string{
 	"password": "Password", "prefix": "Key prefix", "pool_size": "Pool size", "timeout": "Timeout",
 	"min_replicas_acked": "Replicas to wait for", "replica_timeout": "Replica wait",
 	"strict": "Throw error upon data truncation", "dsn": "DSN", "file": "File", "storage": "Storage",
-	"servers": "Servers", "bucket": "Bucket",
+	"servers": "Servers", "bucket": "Bucket", "scope": "Scope", "collection": "Collection",
 }
 
 // connFieldLabel is the label of a field of a type's form.
 func connFieldLabel(typ, param string) string {
-	if param == "timeout" && typ != "redis" {
+	if param == "timeout" && typ != "redis" && typ != "memcached" {
 		return "Connect timeout"
 	}
 	if l, ok := connFieldLabels[param]; ok {
@@ -136,10 +141,13 @@ func connFieldLabel(typ, param string) string {
 // field that may stand in for it ("" when none may): a MySQL host is
 // needed unless a DSN is given.
 var connRequired = map[string]map[string]string{
-	"redis":    {"host": "url"},
-	"mysql":    {"host": "dsn", "database": "dsn"},
-	"postgres": {"host": "url", "database": "url"},
-	"sqlite":   {"file": ""},
+	"redis":     {"host": "url"},
+	"mysql":     {"host": "dsn", "database": "dsn"},
+	"postgres":  {"host": "url", "database": "url"},
+	"sqlite":    {"file": ""},
+	"memcached": {"servers": ""},
+	"couchdb":   {"url": ""},
+	"couchbase": {"url": "", "bucket": ""},
 }
 
 // errorSummary is the line above a form of which n fields (or settings)
@@ -156,7 +164,8 @@ func errorSummary(n int, field string) string {
 }
 
 // connNameExamples are the placeholders of a new connection's name.
-var connNameExamples = map[string]string{"redis": "SessionStorageCache", "mysql": "sstorage", "postgres": "sessions-pg", "sqlite": "local-sessions"}
+var connNameExamples = map[string]string{"redis": "SessionStorageCache", "mysql": "sstorage", "postgres": "sessions-pg", "sqlite": "local-sessions",
+	"memcached": "SessionMemcached", "couchdb": "couch-sessions", "couchbase": "cb-sessions"}
 
 // connNameExample is an example name for a new connection of the form's type.
 func connNameExample(f connectionForm) string { return connNameExamples[f.Type] }
@@ -191,6 +200,12 @@ func (f *connectionForm) validate() bool {
 				strings.ToUpper(alt) + " instead."
 		case "file":
 			f.Errors[param] = "File is required: enter the path of the database file on this server."
+		case "servers":
+			f.Errors[param] = "Servers is required: enter the memcached servers as host:port, comma-separated."
+		case "url":
+			f.Errors[param] = "URL is required: enter the address of the " + connTypeLabel(f.Type) + " server, such as " + connURLExample(f.Type) + "."
+		case "bucket":
+			f.Errors[param] = "Bucket is required: enter the Couchbase bucket that is to hold the scopes."
 		}
 	}
 	switch f.Type {
@@ -253,4 +268,12 @@ func (f *connectionForm) invalid(err error) {
 		}
 		f.Errors[key] = strings.TrimSpace(prev + " " + strings.Join(msgs, " "))
 	}
+}
+
+// connURLExample is an example URL of a type whose form starts from one.
+func connURLExample(typ string) string {
+	if typ == "couchbase" {
+		return "couchbase://cb1.internal"
+	}
+	return "http://127.0.0.1:5984/sessions"
 }

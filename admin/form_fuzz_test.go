@@ -42,6 +42,7 @@ func FuzzFormParsers(f *testing.F) {
 	f.Add("db\n\n\n\n\non\non\n\nredis://:pw@host:6379/0\nhost\n6379\nsentinel\nmymaster\n0\non\nsc:\n10\n5s\n1\n1s\non\nroot:pw@tcp(h:3306)/db\n/tmp/x.db\n"+
 		"cfml\ntrue\nmemory\nfalse\n1\n2\n3\n4\ninherit\nfile\ntrue\n90\n\n\n\nhttps://x/hook\na,b", "scope=client&key=user&value=%22%22&live=off")
 	f.Add("\xff\n-1\n99999999999999999999\n9223372036854775807\n", "prefix=%ff&cursor=%00")
+	f.Add("", "actor=alice&action=session.&target=%25_&from=2026-03-01&to=2026-02-30&before=1773497366535897_2&after=x_1")
 	f.Fuzz(func(t *testing.T, values, query string) {
 		form := url.Values{}
 		for i, v := range strings.Split(values, "\n") {
@@ -54,6 +55,10 @@ func FuzzFormParsers(f *testing.F) {
 		_ = confirmed(c)
 
 		_ = readLoginForm(c)
+		audit := readAuditForm(c)
+		if audit.validate() {
+			_, _ = audit.pagePath(audit.Before, audit.After), audit.exportPath()
+		}
 		for _, token := range []bool{false, true} {
 			setup := readSetupForm(c)
 			setup.TokenRequired = token

@@ -34,6 +34,8 @@ type settingsForm struct {
 	// Limits are maxScopes, maxMemory and maxCreateRate as typed, by
 	// setting name; empty means inherit.
 	Limits map[string]string
+	// LockStorage is the lockStorage chosen, or scopes.Inherit.
+	LockStorage string
 	// Errors holds one message per setting name; "form" is a message about
 	// the form as a whole.
 	Errors map[string]string
@@ -123,6 +125,7 @@ func readSettingsForm(c echo.Context) settingsForm {
 		AllowedWebhooks: strings.TrimSpace(c.FormValue(scopes.AllowedWebhooks)),
 		SensitiveKeys:   strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
 		Limits:          readLimits(c),
+		LockStorage:     strings.TrimSpace(c.FormValue(scopes.LockStorage)),
 		Errors:          map[string]string{},
 	}
 }
@@ -175,6 +178,7 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 			f.Limits[name] = l
 		}
 	}
+	f.LockStorage = value(scopes.LockStorage)
 	return f
 }
 
@@ -235,6 +239,7 @@ func (f *settingsForm) validate() bool {
 		f.Errors[scopes.SensitiveKeys] = settingLabels[scopes.SensitiveKeys] + ": " + msg + fmt.Sprintf(
 			". List at most %d names of at most %d characters, separated by commas.", scopes.MaxSensitiveKeys, scopes.MaxSensitiveKeySize)
 	}
+	f.validateLockStorage()
 	return len(f.Errors) == 0
 }
 
@@ -247,6 +252,10 @@ func (f *settingsForm) checkTogether(inherited scopes.Effective, valid map[scope
 	for _, k := range scopes.Kinds {
 		name, s := string(k)+"Storage", f.of(k).Storage
 		if s == "" || s == scopes.Inherit || f.Errors[name] != "" {
+			continue
+		}
+		if k == scopes.Session && scopes.NormalizeStorage(s) == scopes.StorageCookie {
+			f.Errors[name] = "Session storage cannot be cookie: cookie is for the client scope only. Choose " + joinOr(valid[k]) + "."
 			continue
 		}
 		if !slices.Contains(valid[k], scopes.NormalizeStorage(s)) {
@@ -297,6 +306,7 @@ func (f settingsForm) values() map[string]string {
 	if _, keys, _ := scopes.CanonicalSetting(scopes.SensitiveKeys, f.SensitiveKeys); keys != "" {
 		v[scopes.SensitiveKeys] = keys
 	}
+	v[scopes.LockStorage] = f.lockStorageValue()
 	for _, k := range scopes.Kinds {
 		s, p := f.of(k), string(k)
 		v[p+"Management"], v[p+"Cluster"] = s.Management, s.Cluster
@@ -393,6 +403,8 @@ func (f settingsForm) field(name string) string {
 		return f.Client.Storage
 	case scopes.ClientCluster:
 		return f.Client.Cluster
+	case scopes.LockStorage:
+		return f.LockStorage
 	}
 	return ""
 }

@@ -34,6 +34,10 @@ type liveCount struct {
 	Off bool
 	// Err is why the count is unavailable; N means nothing then.
 	Err string
+	// Uncountable is set, with Err saying why, when the storage cannot
+	// count at all (memcached, which cannot list its keys): not a failure,
+	// so it shows as "not countable" rather than "unavailable".
+	Uncountable bool
 }
 
 // liveTotal is the sum of the counts the overview shows.
@@ -41,8 +45,42 @@ type liveTotal struct {
 	N     int64
 	Exact bool
 	// Missing is how many counts are unavailable and left out of N;
-	// Counted how many are in it.
-	Missing, Counted int
+	// Uncountable how many storages cannot count (also left out); Counted
+	// how many are in it.
+	Missing, Uncountable, Counted int
+}
+
+// none is what the total shows instead of a number when nothing was
+// counted: "" when something was.
+func (t liveTotal) none() string {
+	switch {
+	case t.Counted > 0 || t.Missing+t.Uncountable == 0:
+		return ""
+	case t.Missing > 0:
+		return "unavailable"
+	}
+	return "not countable"
+}
+
+// note is the line under the total: what it leaves out.
+func (t liveTotal) note() string {
+	switch {
+	case t.Missing > 0 && t.Uncountable > 0:
+		return missingText(t.Missing) + ", nor " + uncountableText(t.Uncountable)
+	case t.Missing > 0:
+		return missingText(t.Missing)
+	case t.Uncountable > 0:
+		return "without " + uncountableText(t.Uncountable)
+	}
+	return "sessions and client scopes"
+}
+
+// uncountableText names the counts left out because their storage cannot count.
+func uncountableText(n int) string {
+	if n == 1 {
+		return "1 kind kept where scopes cannot be counted (memcached)"
+	}
+	return strconv.Itoa(n) + " kinds kept where scopes cannot be counted (memcached)"
 }
 
 // overviewApp is an application on the overview with its live scopes.
@@ -79,6 +117,10 @@ func (a *Console) countScopes(ctx context.Context, apps []overviewApp, down map[
 	total := liveTotal{Exact: true}
 	for _, app := range apps {
 		for _, c := range []liveCount{app.Sessions, app.Clients} {
+			if c.Uncountable {
+				total.Uncountable++
+				continue
+			}
 			if c.Err != "" {
 				total.Missing++
 				continue
@@ -103,7 +145,7 @@ func (a *Console) count(ctx context.Context, set scopes.Settings, app string, k 
 	}
 	n, exact, err := a.Engine.Count(ctx, set, app, k)
 	if err != nil {
-		return liveCount{Err: scopes.ErrorMessage(err)}
+		return liveCount{Err: scopes.ErrorMessage(err), Uncountable: scopes.ErrorCode(err) == scopes.EUnsupported}
 	}
 	return liveCount{N: n, Exact: exact}
 }

@@ -71,6 +71,9 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/apps/:name/settings", a.appSettings)
 	s.POST("/apps/:name/rotate", a.appRotate)
 	s.POST("/apps/:name/revoke", a.appRevoke)
+	s.POST("/apps/:name/keys", a.appKeyAdd)
+	s.GET("/apps/:name/keys/:id/revoke", a.appKeyRevokeForm)
+	s.POST("/apps/:name/keys/:id/revoke", a.appKeyRevoke)
 	s.POST("/apps/:name/delete", a.appDelete)
 
 	// Operations: the live scopes of an app, read without a visit.
@@ -79,15 +82,23 @@ func (a *Console) routes() *echo.Echo {
 	s.GET("/sessions/table", ops.table, noStore)
 	s.GET("/sessions/:app/:kind/invalidate-all", ops.invalidateAllForm)
 	s.POST("/sessions/:app/:kind/invalidate-all", ops.invalidateAll)
+	inv := newInvalidations(ops)
+	s.GET("/sessions/:app/:kind/invalidate-matching", inv.matchingForm, noStore)
+	s.POST("/sessions/:app/:kind/invalidate-matching", inv.startMatching, noStore)
+	s.GET("/sessions/:app/:kind/invalidations/:id", inv.progress, noStore)
+	s.POST("/sessions/:app/:kind/invalidations/:id/stop", inv.stop, noStore)
+	s.POST("/sessions/:app/:kind/invalidate-selected", inv.invalidateSelected, noStore)
 	s.GET("/sessions/:app/:kind/:cfid", ops.show, noStore)
 	s.GET("/sessions/:app/:kind/:cfid/raw", ops.raw, noStore)
 	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore)
 
 	// Audit log.
 	s.GET("/audit", a.auditList)
+	s.GET("/audit/export", a.auditExport, noStore)
 
 	// Admin JSON API for scripts: the console's login, JSON answers, 401
-	// rather than a redirect; GET only, so no CSRF token.
+	// rather than a redirect. No CSRF token: its one POST takes JSON only,
+	// which another site's form cannot send (see apiInvalidate).
 	api := e.Group(APIPrefix, ops.requireAdminJSON, noStore)
 	for _, k := range []struct {
 		kind scopes.Kind
@@ -95,6 +106,7 @@ func (a *Console) routes() *echo.Echo {
 	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
 		api.GET("/apps/:app"+k.path, ops.apiList(k.kind))
 		api.GET("/apps/:app"+k.path+"/:cfid", ops.apiGet(k.kind))
+		api.POST("/apps/:app"+k.path+"/invalidate", ops.apiInvalidate(k.kind))
 	}
 	api.RouteNotFound("/*", ops.apiNotFound)
 	return e

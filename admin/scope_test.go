@@ -46,8 +46,12 @@ func TestScopePageShowsBuiltInDefaults(t *testing.T) {
 	if !strings.Contains(p.testid("session-type-warning"), "needs cfml") {
 		t.Errorf("no j2ee warning: %q", p.testid("session-type-warning"))
 	}
-	if strings.Contains(p.body, `value="cookie"`) {
-		t.Error("cookie storage is offered, but it does not exist yet")
+	// cookie is a storage of the client scope only.
+	if p.doc.Find(`#sessionStorage option[value="cookie"]`).Length() != 0 {
+		t.Error("cookie storage is offered for the session scope")
+	}
+	if got := p.doc.Find(`#clientStorage optgroup[label="Built-in"] option[value="cookie"]`).Length(); got != 1 {
+		t.Errorf("cookie storage is offered %d times among the client scope's built-in storages, want once", got)
 	}
 }
 
@@ -178,6 +182,7 @@ func TestScopeBadInputIsShownBesideTheField(t *testing.T) {
 		{"negative timeout", map[string]string{"clientTimeout.days": "-1"}, "clientTimeout", "0 or more"},
 		{"timeout over ten years", map[string]string{"clientTimeout.days": "3651"}, "clientTimeout", "3650 days"},
 		{"forged storage", map[string]string{"sessionStorage": "nosuch"}, "sessionStorage", "Session storage nosuch is not available: choose memory or file"},
+		{"forged session cookie", map[string]string{"sessionStorage": "cookie"}, "sessionStorage", "cookie is for the client scope only"},
 		{"j2ee with a storage", map[string]string{"sessionType": "j2ee", "sessionStorage": "file"}, "sessionType", "Session type j2ee keeps sessions in the servlet container's memory"},
 		{"forged cluster", map[string]string{"clientCluster": "maybe"}, "clientCluster", "Client cluster must be true, false or inherited"},
 		{"sensitive key too long", map[string]string{"sensitiveKeys": "dob, " + strings.Repeat("x", 65)}, "sensitiveKeys", "longer than 64 characters"},
@@ -230,7 +235,7 @@ func TestSettingsShowEveryErrorAtOnce(t *testing.T) {
 	}
 	want := map[string]string{
 		"sessionType":     "Session type j2ee keeps sessions in the servlet container's memory, so it cannot use storage file: choose cfml, or memory as the session storage.",
-		"clientStorage":   "Client storage nosuch is not available: choose memory or file, or a cache or datasource whose Storage box is ticked.",
+		"clientStorage":   "Client storage nosuch is not available: choose memory, file or cookie, or a cache or datasource whose Storage box is ticked.",
 		"clientTimeout":   "Client timeout must be whole numbers of 0 or more: correct the days, hours, minutes or seconds.",
 		"scopeEndWebhook": "End-of-scope webhook: ",
 		"sensitiveKeys":   "Sensitive keys: the key name",

@@ -120,14 +120,15 @@ func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 // apiNotFound answers a path under the API that names nothing.
 func (o *sessionOps) apiNotFound(c echo.Context) error {
 	return apiError(o.Console, c, scopes.Errorf(scopes.ENotFound,
-		"no such endpoint: the admin API serves GET %s/apps/{app}/sessions and …/clients, and …/{cfid} under each", APIPrefix))
+		"no such endpoint: the admin API serves GET %s/apps/{app}/sessions and …/clients, and …/{cfid} under each, and POST …/invalidate", APIPrefix))
 }
 
 // apiError writes err as the runtime API writes its errors:
 // {"error":{"code":…,"message":…}} with the status of its code.
 func apiError(a *Console, c echo.Context, err error) error {
 	status := httpapi.StatusOf(err)
-	if status >= 500 {
+	// 501 is an answer (a storage that cannot list, such as memcached), not a failure.
+	if status >= 500 && status != http.StatusNotImplemented {
 		a.Logger.Error("admin API request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "status", status, "err", err)
 	}
 	return httpapi.WriteError(c.Response(), status, scopes.ErrorCode(err), scopes.ErrorMessage(err))

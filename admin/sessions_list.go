@@ -41,6 +41,9 @@ type sessionsTable struct {
 	AsOf    time.Time
 	// Err is why the list could not be read.
 	Err string
+	// Unsupported is set, with Err saying why, when the storage cannot
+	// list at all (memcached): an answer, not a failure.
+	Unsupported bool
 }
 
 // sessionRow is one scope in the list.
@@ -131,7 +134,7 @@ func (o *sessionOps) readTable(ctx context.Context, set scopes.Settings, f sessi
 		if scopes.ErrorCode(err) == scopes.EInternal {
 			o.Logger.Error("list scopes", "app", f.App, "kind", f.Kind, "err", err)
 		}
-		t.Err = scopes.ErrorMessage(err)
+		t.Err, t.Unsupported = scopes.ErrorMessage(err), scopes.ErrorCode(err) == scopes.EUnsupported
 		return t
 	}
 	t.Next, t.Partial, t.Scanned = page.Next, page.Partial, page.Scanned

@@ -53,7 +53,7 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 		for _, n := range names {
 			i := 3
 			switch {
-			case n == scopes.StorageMemory || n == scopes.StorageFile:
+			case n == scopes.StorageMemory || n == scopes.StorageFile || n == scopes.StorageCookie:
 				i = 0
 			case kinds[n] == kindCache:
 				i = 1
@@ -67,6 +67,9 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 				out[k] = append(out[k], g)
 			}
 		}
+	}
+	if err := a.addLockStorages(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -116,6 +119,7 @@ var settingLabels = map[string]string{
 	scopes.MaxScopes:         "Live scopes, each kind",
 	scopes.MaxMemory:         "Memory storage",
 	scopes.MaxCreateRate:     "Creates a second",
+	scopes.LockStorage:       "Lock storage",
 }
 
 // limitHints explain each limit under its field.

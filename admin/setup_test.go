@@ -17,6 +17,7 @@ import (
 	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/connections"
 	"github.com/scopestore/scopestore/connections/configstore"
+	"github.com/scopestore/scopestore/connections/cookie"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -54,6 +55,12 @@ func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scope
 		t.Fatal(err)
 	}
 	reg := connections.NewRegistry(dataDir, cs)
+	// As cmd wires it: the cookie storage's keys come from the secret key.
+	ring, err := cookie.NewRing(bytes.Repeat([]byte{3}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg.UseCookieKeys(ring)
 	dir := scopes.NewDirectory(cs, reg)
 	dir.CacheTTL = 0
 	mgr := connections.NewManager(cs, reg, dir)

@@ -159,10 +159,10 @@ func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.E
 }
 
 // checkTarget reads the last Verify of the storage a change moves to, and
-// runs Verify on it now. memory and file are built in: they always answer.
+// runs Verify on it now. memory, file and cookie are built in: they always answer.
 func (a *Console) checkTarget(ctx context.Context, t *storageTarget) {
 	t.Reachable = true
-	if t.To == scopes.StorageMemory || t.To == scopes.StorageFile || a.Connections == nil {
+	if t.To == scopes.StorageMemory || t.To == scopes.StorageFile || t.To == scopes.StorageCookie || a.Connections == nil {
 		return
 	}
 	t.Conn = true

@@ -34,8 +34,9 @@ type typeSpec struct {
 // types lists every connection type scopestore knows.
 var types = map[string]typeSpec{
 	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout"}, [][]string{{"url"}, {"host"}}},
-	"memcached": {KindCache, []string{"servers", "timeout"}, [][]string{{"servers"}}},
-	"couchbase": {KindCache, []string{"url", "bucket", "username", "timeout"}, [][]string{{"url", "bucket"}}},
+	"memcached": {KindCache, []string{"servers", "prefix", "pool_size", "timeout"}, [][]string{{"servers"}}},
+	"couchbase": {KindCache, []string{"url", "bucket", "scope", "collection", "username", "timeout"}, [][]string{{"url", "bucket"}}},
+	"couchdb":   {KindCache, []string{"url", "username", "timeout"}, [][]string{{"url"}}},
 	"ram":       {KindCache, nil, nil},
 	"mysql":     {KindDatasource, []string{"dsn", "host", "port", "database", "username", "strict", "pool_size", "timeout"}, [][]string{{"dsn"}, {"host", "database"}}},
 	"postgres":  {KindDatasource, []string{"url", "host", "port", "database", "username", "pool_size", "timeout"}, [][]string{{"url"}, {"host", "database"}}},
@@ -242,6 +243,9 @@ func checkParam(typ, name, value string) string {
 		if want := urlSchemes[typ]; len(want) > 0 && !slices.Contains(want, u.Scheme) {
 			return "must start with " + strings.Join(want, ":// or ") + "://"
 		}
+		if typ == "couchdb" && strings.Trim(u.Path, "/") == "" {
+			return "must name the database, as in " + exampleURL(typ)
+		}
 	}
 	return ""
 }
@@ -254,6 +258,7 @@ var urlSchemes = map[string][]string{
 	"redis":     {"redis", "rediss"},
 	"postgres":  {"postgres", "postgresql"},
 	"couchbase": {"couchbase", "couchbases"},
+	"couchdb":   {"http", "https"},
 }
 
 func exampleURL(typ string) string {
@@ -262,6 +267,8 @@ func exampleURL(typ string) string {
 		return "redis://127.0.0.1:6379/0"
 	case "postgres":
 		return "postgres://user@127.0.0.1:5432/db"
+	case "couchdb":
+		return "http://127.0.0.1:5984/sessions"
 	}
 	return "couchbase://127.0.0.1"
 }

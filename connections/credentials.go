@@ -19,7 +19,7 @@ import (
 
 // passwordParams are the params that may hold a password, by connection
 // type: each is read as its driver reads it.
-var passwordParams = map[string]string{"redis": "url", "couchbase": "url", "postgres": "url", "mysql": "dsn"}
+var passwordParams = map[string]string{"redis": "url", "couchbase": "url", "couchdb": "url", "postgres": "url", "mysql": "dsn"}
 
 // errTwoPasswords is a url or dsn that holds two different passwords.
 var errTwoPasswords = errors.New("holds two different passwords")

@@ -52,6 +52,10 @@ func passwordWays(dir string) map[string][]scopes.Connection {
 			{Params: map[string]string{"url": "couchbase://" + userinfo + "@127.0.0.1", "bucket": "b"}},
 			{Params: map[string]string{"url": "couchbase://127.0.0.1", "bucket": "b"}, Secret: testPassword},
 		},
+		"couchdb": {
+			{Params: map[string]string{"url": "http://" + userinfo + "@127.0.0.1:1/sessions"}},
+			{Params: map[string]string{"url": "http://127.0.0.1:1/sessions", "username": "app"}, Secret: testPassword},
+		},
 		"memcached": {{Params: map[string]string{"servers": "127.0.0.1:1"}, Secret: testPassword}},
 		"sqlite":    {{Params: map[string]string{"file": filepath.Join(dir, "s.db")}, Secret: testPassword}},
 		"ram":       {{Params: map[string]string{}, Secret: testPassword}},

@@ -12,6 +12,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/scopestore/scopestore/connections/cookie"
+	"github.com/scopestore/scopestore/connections/couchbase"
+	"github.com/scopestore/scopestore/connections/couchdb"
+	"github.com/scopestore/scopestore/connections/memcached"
 	"github.com/scopestore/scopestore/connections/memory"
 	"github.com/scopestore/scopestore/connections/redis"
 	"github.com/scopestore/scopestore/connections/sqlstore"
@@ -28,6 +32,8 @@ type Registry struct {
 
 	mu   sync.Mutex
 	open map[string]scopes.Store
+	// cookie is the client scope's cookie storage, nil until UseCookieKeys.
+	cookie *cookie.Store
 }
 
 var _ scopes.Storages = (*Registry)(nil)
@@ -54,8 +60,22 @@ func (r *Registry) Store(ctx context.Context, name string) (scopes.Store, error)
 	return st, nil
 }
 
+// UseCookieKeys offers the cookie storage to the client scope, its tokens
+// sealed and opened with ring's keys. Without it, cookie is no storage.
+func (r *Registry) UseCookieKeys(ring *cookie.Ring) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cookie = cookie.New(ring)
+	delete(r.open, scopes.StorageCookie)
+}
+
 func (r *Registry) openStore(ctx context.Context, name string) (scopes.Store, error) {
 	switch name {
+	case scopes.StorageCookie:
+		if r.cookie == nil {
+			return nil, scopes.Errorf(scopes.EInvalidSettings, "cookie storage needs scopestore's secret key, which this process was not given")
+		}
+		return r.cookie, nil
 	case scopes.StorageMemory:
 		return memory.New(), nil
 	case scopes.StorageFile:
@@ -92,6 +112,12 @@ func OpenStore(ctx context.Context, c scopes.Connection) (scopes.Store, error) {
 	switch c.Type {
 	case "redis":
 		st, err = redis.Open(ctx, c)
+	case "memcached":
+		st, err = memcached.Open(ctx, c)
+	case "couchbase":
+		st, err = couchbase.Open(ctx, c)
+	case "couchdb":
+		st, err = couchdb.Open(ctx, c)
 	case "mysql", "postgres", "sqlite":
 		st, err = sqlstore.OpenConnection(ctx, c)
 	default:
@@ -123,10 +149,16 @@ func Verify(ctx context.Context, c scopes.Connection) []scopes.Health {
 	return hs
 }
 
-// Names lists the storages a scope of kind k may use: memory, file, and the
-// connections flagged for storage whose type scopestore can open.
+// Names lists the storages a scope of kind k may use: memory, file, cookie
+// for the client scope, and the connections flagged for storage whose type
+// scopestore can open.
 func (r *Registry) Names(ctx context.Context, k scopes.Kind) ([]string, error) {
 	names := []string{scopes.StorageMemory, scopes.StorageFile}
+	r.mu.Lock()
+	if k == scopes.Client && r.cookie != nil {
+		names = append(names, scopes.StorageCookie)
+	}
+	r.mu.Unlock()
 	conns, err := r.config.Connections(ctx)
 	if err != nil {
 		return nil, err
@@ -142,7 +174,7 @@ func (r *Registry) Names(ctx context.Context, k scopes.Kind) ([]string, error) {
 }
 
 // storageTypes are the connection types that can hold scopes in this version.
-var storageTypes = map[string]bool{"redis": true, "mysql": true, "postgres": true, "sqlite": true}
+var storageTypes = map[string]bool{"redis": true, "memcached": true, "couchbase": true, "couchdb": true, "mysql": true, "postgres": true, "sqlite": true}
 
 // StorageType tells whether connections of a type can hold scopes in this version.
 func StorageType(typ string) bool { return storageTypes[typ] }

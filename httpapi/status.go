@@ -16,6 +16,7 @@ var statusOfCode = map[string]int{
 	scopes.EConflict:           http.StatusConflict,
 	scopes.EPreconditionFailed: http.StatusPreconditionFailed,
 	scopes.ERotated:            http.StatusConflict,
+	scopes.ELocked:             http.StatusLocked,
 	scopes.ETooLarge:           http.StatusRequestEntityTooLarge,
 	scopes.ETooManyRequests:    http.StatusTooManyRequests,
 	scopes.EQuotaExceeded:      http.StatusInsufficientStorage,

@@ -6,14 +6,15 @@ import (
 )
 
 // AuditEntry is one change recorded in the audit log: who changed what,
-// when, and how (old → new, secrets masked).
+// when, and how (old → new, secrets masked). Its JSON is one line of the
+// console's export and of `scopestore audit list --json`.
 type AuditEntry struct {
-	ID     int64
-	At     time.Time
-	Actor  string
-	Action string
-	Target string
-	Detail string
+	ID     int64     `json:"id"`
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	Action string    `json:"action"`
+	Target string    `json:"target"`
+	Detail string    `json:"detail"`
 }
 
 // Auditor records changes in the audit log.
@@ -50,6 +51,9 @@ type AdminStore interface {
 	// Audit returns up to limit entries older than the entry with ID before
 	// (0 for the newest), newest first.
 	Audit(ctx context.Context, before int64, limit int) ([]AuditEntry, error)
+	// AuditReader reads the log filtered, by keyset, for the audit page,
+	// its export and the CLI.
+	AuditReader
 
 	AdminUsers(ctx context.Context) ([]AdminUser, error)
 	AdminUser(ctx context.Context, name string) (u AdminUser, found bool, err error)

@@ -9,7 +9,7 @@ import (
 type App struct {
 	Name    string
 	Created time.Time
-	// Keys counts the app's API keys.
+	// Keys counts the app's active API keys; revoked ones are not counted.
 	Keys int
 	// Layer holds the settings set for this app; the rest are inherited.
 	Layer Layer
@@ -75,10 +75,26 @@ type ConfigStore interface {
 	DeleteApp(ctx context.Context, name string) (found bool, err error)
 	// ReplaceKeys revokes every key of the app and adds one, given as its hash.
 	ReplaceKeys(ctx context.Context, app, keyHash string, now time.Time) (found bool, err error)
-	// RevokeKeys deletes every key of the app.
-	RevokeKeys(ctx context.Context, app string) (found bool, err error)
-	// AppForKey returns the app that owns the key with this hash.
+	// RevokeKeys revokes every active key of the app.
+	RevokeKeys(ctx context.Context, app string, now time.Time) (found bool, err error)
+	// AppForKey returns the app that owns the active (not revoked) key with
+	// this hash.
 	AppForKey(ctx context.Context, keyHash string) (app string, found bool, err error)
+	// AddKey adds an active key to the app, given as its hash, labelled
+	// label ("" for the next "key N"); found is false when there is no such
+	// app.
+	AddKey(ctx context.Context, app, keyHash, label string, now time.Time) (key APIKey, found bool, err error)
+	// Keys lists the app's keys, revoked ones too, oldest first; found is
+	// false when there is no such app.
+	Keys(ctx context.Context, app string) (keys []APIKey, found bool, err error)
+	// RevokeKey revokes the app's key with this id and returns it with the
+	// number of active keys left; unless force, it refuses (EConflict) to
+	// revoke the app's last active key. found is false when there is no
+	// such app or key.
+	RevokeKey(ctx context.Context, app string, id int64, force bool, now time.Time) (key APIKey, left int, found bool, err error)
+	// KeyUsed records that the key with this hash was used at the time
+	// given, unless a later use is recorded already.
+	KeyUsed(ctx context.Context, keyHash string, at time.Time) error
 	// SetAppLayer replaces the settings set for an app.
 	SetAppLayer(ctx context.Context, app string, l Layer) (found bool, err error)
 

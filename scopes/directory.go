@@ -45,6 +45,10 @@ type Directory struct {
 	// declarations limits each app's changes of its own settings
 	// (directory_declare.go).
 	declarations sync.Map
+	// used holds when this instance last recorded each key's use, and uses
+	// counts those writes in flight (apikey_keys.go); forget keeps them.
+	used map[[sha256.Size]byte]time.Time
+	uses sync.WaitGroup
 }
 
 type cached[T any] struct {
@@ -97,7 +101,11 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (string, error
 	d.mu.Lock()
 	c, ok := d.keys[sum]
 	if ok && now.Before(c.expires) {
+		due := d.useDueLocked(sum, now)
 		d.mu.Unlock()
+		if due {
+			d.recordUse(sum, now)
+		}
 		return c.value, nil
 	}
 	missed, gen := d.missedLocked(sum, now), d.gen
@@ -119,6 +127,12 @@ func (d *Directory) Authenticate(ctx context.Context, key string) (string, error
 			d.keys[sum] = cached[string]{app, now.Add(d.CacheTTL)}
 		}
 		d.mu.Unlock()
+	}
+	d.mu.Lock()
+	due := d.useDueLocked(sum, now)
+	d.mu.Unlock()
+	if due {
+		d.recordUse(sum, now)
 	}
 	return app, nil
 }
@@ -156,7 +170,7 @@ func (d *Directory) RotateKey(ctx context.Context, name string) (string, error) 
 // RevokeKeys revokes every key of an app: it can call the API again only
 // after a new key is issued.
 func (d *Directory) RevokeKeys(ctx context.Context, name string) error {
-	found, err := d.config.RevokeKeys(ctx, name)
+	found, err := d.config.RevokeKeys(ctx, name, d.Now())
 	if err != nil {
 		return configError(err)
 	}
@@ -456,6 +470,9 @@ func (d *Directory) validate(ctx context.Context, s Settings) error {
 			return configError(err)
 		}
 		names[k] = n
+	}
+	if err := d.validateLockStorage(ctx, s.LockStorage); err != nil {
+		return err
 	}
 	return s.Validate(func(k Kind) []string { return names[k] })
 }

@@ -10,7 +10,7 @@ import (
 // cost a config store query each time (web also limits the 401s per client
 // address).
 //
-// A key created, rotated or revoked through this Directory (this instance's
+// A key created, added, rotated or revoked through this Directory (this instance's
 // console and API) works at once: every change empties this cache (forget),
 // and a lookup that started before the change stores nothing (gen). A key
 // created by another instance, or by the command line, which runs as its own
@@ -67,5 +67,5 @@ func (d *Directory) rememberMiss(sum [sha256.Size]byte, gen uint64, now time.Tim
 
 // unknownKey is the answer to an API key the config store does not know.
 func unknownKey() error {
-	return Errorf(EUnauthorized, "the API key is not valid: it was revoked or mistyped; create one with `scopestore app key rotate APP`")
+	return Errorf(EUnauthorized, "the API key is not valid: it was revoked or mistyped; add one with `scopestore app key add APP`")
 }

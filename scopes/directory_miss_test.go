@@ -18,6 +18,18 @@ type keyConfig struct {
 	lookups int
 	// during, when set, runs inside the next lookup, after the store read.
 	during func()
+	// used holds the uses KeyUsed recorded, by hash.
+	used map[string][]time.Time
+}
+
+func (c *keyConfig) KeyUsed(_ context.Context, hash string, at time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.used == nil {
+		c.used = map[string][]time.Time{}
+	}
+	c.used[hash] = append(c.used[hash], at)
+	return nil
 }
 
 func newKeyConfig() *keyConfig { return &keyConfig{keys: map[string]string{}} }

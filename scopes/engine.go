@@ -108,6 +108,9 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 	if !ss.Management {
 		return target{}, Errorf(EForbidden, "%s management is off for this app; turn on %sManagement in its settings", k, k)
 	}
+	if k == Session && ss.Storage == StorageCookie {
+		return target{}, sessionCookie()
+	}
 	if k == Session && set.SessionType == SessionTypeJ2EE && ss.Storage != StorageMemory {
 		return target{}, Errorf(EInvalidSettings, "sessionType j2ee cannot use storage %q; set sessionType to cfml", ss.Storage)
 	}
@@ -115,8 +118,10 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 	if err != nil {
 		return target{}, e.storageError(ss.Storage, err)
 	}
-	// memory storage is already in memory: a tier in front of it would only copy it.
-	inMemory := ss.Storage == StorageMemory
+	// memory storage is already in memory: a tier in front of it would only
+	// copy it. A cookie scope's truth is the token each request carries: a
+	// copy kept here would be another visitor's stale view.
+	inMemory := ss.Storage == StorageMemory || ss.Storage == StorageCookie
 	if a, ok := st.(Announcer); ok && !ss.Cluster {
 		e.watch(ss.Storage, a)
 	}

@@ -20,13 +20,14 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 }
 
 // Clean deletes expired scopes from every open storage but memory (which
-// Sweep cleans), in batches of CleanBatch. It returns the deletions by
-// storage name and the failures joined.
+// Sweep cleans) and cookie (which holds nothing here), in batches of
+// CleanBatch. It returns the deletions by storage name and the failures
+// joined.
 func (e *Engine) Clean(ctx context.Context) (map[string]int, error) {
 	deleted := map[string]int{}
 	var errs []error
 	for name, st := range e.storages.Open() {
-		if name == StorageMemory {
+		if name == StorageMemory || !serverSide(name) {
 			continue
 		}
 		n, err := e.deleteExpired(ctx, name, st)

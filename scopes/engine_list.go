@@ -243,6 +243,10 @@ func (e *Engine) Peek(ctx context.Context, set Settings, key Key) (*Scope, error
 	if err != nil {
 		return nil, err
 	}
+	if !serverSide(t.name) {
+		return nil, Errorf(EUnsupported, "the client scope %s of app %s is in cookie storage: it lives in its visitor's browser, "+
+			"sealed in a token, and scopestore keeps no copy to show", key.CFID, key.App)
+	}
 	now := e.now()
 	rec, found, err := t.store.Load(ctx, key, now)
 	if err != nil {

@@ -316,7 +316,9 @@ func (e *Engine) Delete(ctx context.Context, set Settings, key Key) (err error) 
 	if !found {
 		return notFound(key)
 	}
-	if e.Ends != nil {
+	if e.Ends != nil && serverSide(t.name) {
+		// A cookie scope is not ended here but when the app drops its
+		// cookie: there is nothing to report.
 		e.Ends.Invalidated(ctx, set, key)
 	}
 	return nil

@@ -15,6 +15,7 @@ const (
 	EConflict           = "conflict"            // the request clashes with the current state
 	EPreconditionFailed = "precondition_failed" // If-Match named a stale version
 	ERotated            = "rotated"             // the session moved to another cfid (RotatedError)
+	ELocked             = "locked"              // a named lock stayed held for all of the request's timeout
 	ETooLarge           = "too_large"           // a scope or body over the size limit
 	ETooManyRequests    = "too_many_requests"   // a client over a rate limit; it may try again later
 	EQuotaExceeded      = "quota_exceeded"      // a limit on what an app or the instance holds is reached

@@ -82,10 +82,17 @@ func (e *Engine) admitCreate(ctx context.Context, t target, key Key, now time.Ti
 			return Errorf(ETooManyRequests, "app %q creates scopes faster than its limit of %d a second on this instance (maxCreateRate): try again in a second; an administrator can raise maxCreateRate for the app", key.App, lim.MaxCreateRate)
 		}
 	}
-	if lim.MaxScopes <= 0 {
+	if lim.MaxScopes <= 0 || !serverSide(t.name) {
+		// Cookie scopes live in browsers: they take nothing here, and
+		// cannot be counted.
 		return nil
 	}
 	n, err := e.liveScopes(ctx, t, key, now)
+	if ErrorCode(err) == EUnsupported {
+		// A storage that cannot count (memcached) bounds itself: it evicts
+		// what does not fit. maxScopes does not apply there (scopes/README.md).
+		return nil
+	}
 	if err != nil {
 		// The limit protects capacity, not data: a count that failed
 		// lets the create through rather than fail it for that.

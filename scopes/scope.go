@@ -53,8 +53,12 @@ type Scope struct {
 	Version     int64     `json:"version"`
 	Storage     string    `json:"storage"`
 	// RotatedTo names the session's new cfid when this one was rotated.
-	RotatedTo string          `json:"rotatedTo,omitempty"`
-	Data      json.RawMessage `json:"data"`
+	RotatedTo string `json:"rotatedTo,omitempty"`
+	// Token is, for a client scope in cookie storage, the sealed token
+	// that holds the whole scope: the app keeps it in a cookie. It is
+	// URL-safe Base64, written into JSON as it is.
+	Token string          `json:"token,omitempty"`
+	Data  json.RawMessage `json:"data"`
 }
 
 // NewScope builds the API view of a record kept in the named storage.

@@ -39,6 +39,13 @@ func (s *Scope) AppendJSON(b []byte) []byte {
 		b = append(b, `,"rotatedTo":`...)
 		b = appendJSONString(b, s.RotatedTo)
 	}
+	if s.Token != "" {
+		// A token is URL-safe Base64, which needs no escaping: copied, not
+		// scanned, as it is some 3 KB on every answer of a cookie scope.
+		b = append(b, `,"token":"`...)
+		b = append(b, s.Token...)
+		b = append(b, '"')
+	}
 	b = append(b, `,"data":`...)
 	if len(s.Data) == 0 {
 		b = append(b, "{}"...)

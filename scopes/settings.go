@@ -38,6 +38,9 @@ const (
 	// MaxCreateRate bounds the scopes the app creates a second on one
 	// instance (Limits).
 	MaxCreateRate = "maxCreateRate"
+	// LockStorage is where the app's named locks live (lock.go): memory,
+	// for one instance only, or a storage connection that can hold locks.
+	LockStorage = "lockStorage"
 )
 
 // Bounds of the sensitiveKeys list, so that a declared list stays a list of
@@ -106,6 +109,7 @@ var settingDefs = []settingDef{
 	{MaxScopes, countSetting, "1000000", true},
 	{MaxMemory, sizeSetting, "256MiB", true},
 	{MaxCreateRate, countSetting, "10000", true},
+	{LockStorage, storageSetting, StorageMemory, false},
 }
 
 // SettingNames lists every setting name in display order.
@@ -320,6 +324,8 @@ type Settings struct {
 	SensitiveKeys []string
 	// Limits bound what the app holds and creates.
 	Limits Limits
+	// LockStorage is the storage of the app's named locks.
+	LockStorage string
 }
 
 // Of returns the settings of one scope kind.
@@ -380,6 +386,7 @@ func Resolve(server, app Layer) Effective {
 			MaxMemory:     mustSize(v[MaxMemory]),
 			MaxCreateRate: mustCount(v[MaxCreateRate]),
 		},
+		LockStorage: v[LockStorage],
 	}
 	if w := eff.Settings.EndWebhook; w != "" && eff.From[ScopeEndWebhook] == FromApp && !slices.Contains(eff.Settings.AllowedWebhooks, w) {
 		// Only an administrator chooses where scopestore POSTs: an app's
@@ -426,6 +433,9 @@ func mustTimeout(s string) time.Duration {
 // that validNames returns for its scope kind, and a j2ee session cannot live
 // in a storage.
 func (s Settings) Validate(validNames func(Kind) []string) error {
+	if s.Session.Storage == StorageCookie {
+		return sessionCookie()
+	}
 	for _, k := range Kinds {
 		name := s.Of(k).Storage
 		valid := validNames(k)

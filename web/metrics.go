@@ -40,6 +40,7 @@ type Metrics struct {
 	cleanerRuns     *prometheus.CounterVec
 	cleanerDeleted  *prometheus.CounterVec
 	resends         *prometheus.CounterVec
+	locks           *lockMetrics
 
 	// The label values seen so far and their series, so that a request
 	// costs no label lookup in the vectors (hashing, UTF-8 checks, a lock).
@@ -115,7 +116,9 @@ func NewMetrics(engine *scopes.Engine) *Metrics {
 				"(outcome resolved) or --resolve-time passed (outcome unknown, answered 503 saying so).",
 		}, []string{"storage", "outcome"}),
 	}
+	m.locks = newLockMetrics()
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(m.locks.collectors()...)
 	reg.MustRegister(
 		m.requests, m.requestDuration, m.ops, m.opDuration, m.storageErrors, m.cleanerRuns, m.cleanerDeleted, m.resends,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

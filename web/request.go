@@ -116,6 +116,7 @@ func jsonProblem(err error) string {
 
 // writeScope answers with a scope and its version as ETag.
 func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
+	withToken(c, sc)
 	// "Etag" is the canonical form that Set("ETag", …) would compute, and
 	// allocate, on every answer.
 	c.Response().Header()["Etag"] = []string{httpapi.ETag(sc.Version)}

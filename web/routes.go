@@ -48,5 +48,10 @@ func (s *Server) routes() *echo.Echo {
 	e.POST(app+"/sessions/:cfid/rotate", s.rotateSession, mw...)
 	e.GET(app+"/settings", s.getSettings, mw...)
 	e.PUT(app+"/settings", s.putSettings, mw...)
+
+	// Named locks (cflock across instances): lock.go.
+	e.POST(app+"/locks/:name", s.acquireLock, mw...)
+	e.POST(app+"/locks/:name/renew", s.renewLock, mw...)
+	e.DELETE(app+"/locks/:name", s.releaseLock, mw...)
 	return e
 }

@@ -26,6 +26,7 @@ func (s *Server) createScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		ctx = scopeContext(c, eff.Settings, k)
 		sc, err := s.engine.Create(ctx, eff.Settings, c.Param("app"), k, data)
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ func (s *Server) getScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := c.Request().Context()
+		ctx := scopeContext(c, set, k)
 		sc, err := s.engine.Load(ctx, set, key)
 		if err != nil {
 			return err

@@ -28,6 +28,7 @@ func (s *Server) patchScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		ctx = scopeContext(c, eff.Settings, k)
 		sc, err := s.engine.Patch(ctx, eff.Settings, key, p, ifVersions...)
 		if err != nil {
 			return err

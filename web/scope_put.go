@@ -51,6 +51,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		ctx = scopeContext(c, eff.Settings, k)
 		if create {
 			sc, err := s.engine.CreateWithID(ctx, eff.Settings, key, data)
 			if err != nil {

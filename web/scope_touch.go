@@ -14,7 +14,7 @@ func (s *Server) touchScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ctx := c.Request().Context()
+		ctx := scopeContext(c, set, k)
 		if err := s.engine.Touch(ctx, set, key); err != nil {
 			return err
 		}

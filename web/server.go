@@ -53,6 +53,8 @@ type Server struct {
 	readyChecks  []func(context.Context) scopes.Health
 	// bodies bounds the large request bodies in flight.
 	bodies bodyBudget
+	// locks takes and releases the apps' named locks (lock.go).
+	locks *scopes.Locks
 }
 
 // New returns the runtime API as an echo instance ready to serve.
@@ -73,6 +75,10 @@ func New(o Options) *echo.Echo {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.locks = scopes.NewLocks(o.Engine, o.Directory)
+	if o.Metrics != nil {
+		s.locks.Observer = o.Metrics
 	}
 	return s.routes()
 }

@@ -53,10 +53,12 @@ func serveBare(ctx context.Context, cfg config, stderr io.Writer) error {
 		st, err = newRedisBare(cfg.RedisURL, cfg.Prefix)
 	case bareRedisCluster:
 		st, err = newRedisClusterBare(cfg.RedisCluster, cfg.Prefix)
+	case bareMemcached:
+		st, err = newMemcachedBare(cfg.Memcached, cfg.Prefix)
 	case luceeSQL:
 		st, err = newLuceeBare(cfg.DSN)
 	default:
-		return fmt.Errorf("unknown bare server %q: use %s, %s, %s or %s", cfg.Serve, bareMemory, bareRedis, bareRedisCluster, luceeSQL)
+		return fmt.Errorf("unknown bare server %q: use %s, %s, %s, %s or %s", cfg.Serve, bareMemory, bareRedis, bareRedisCluster, bareMemcached, luceeSQL)
 	}
 	if err != nil {
 		return err
@@ -131,6 +133,7 @@ func bareRoutes(st bareStore) *echo.Echo {
 		// The API answers a save with the scope: send the bytes back too.
 		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body)
 	})
+	addLockRoutes(e, st)
 	return e
 }
 

@@ -64,6 +64,8 @@ type bench struct {
 	clusterAddrs   []string
 	clusterVersion string
 	clusterMasters int
+	// memcachedAddr is the memcached of the memcached scenario, once it ran.
+	memcachedAddr string
 
 	server *child
 	key    string
@@ -407,7 +409,7 @@ func (b *bench) startScopestore(ctx context.Context, name string, extra ...strin
 // startBare runs a bare server, this program again with -serve.
 func (b *bench) startBare(ctx context.Context, name string) (*child, error) {
 	args := []string{"-serve", name, "-addr", "127.0.0.1:0", "-redis", b.cfg.RedisURL,
-		"-redis-cluster", strings.Join(b.clusterAddrs, ","), "-prefix", b.prefix}
+		"-redis-cluster", strings.Join(b.clusterAddrs, ","), "-memcached", b.memcachedAddr, "-prefix", b.prefix}
 	if b.mysqlCfg != nil {
 		base := b.mysqlCfg.Clone()
 		base.DBName = b.baseDB

@@ -45,6 +45,8 @@ type config struct {
 	// RedisCluster is the comma-separated host:port nodes of a Redis
 	// Cluster; empty when there is none, and then redis-cluster-3 cannot run.
 	RedisCluster string
+	// Memcached is the memcached's host:port; empty starts one.
+	Memcached string
 	// Scopestore is a prebuilt scopestore binary; empty builds one.
 	Scopestore string
 	// Sessions is how many visitors, each with its own session cookie, the
@@ -76,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		CacheTTL:     5 * time.Second,
 		RedisURL:     envOr(envRedis, defaultRedis),
 		RedisCluster: os.Getenv(envRedisCluster),
+		Memcached:    os.Getenv(envMemcached),
 		MySQL:        strings.TrimPrefix(envOr(envMySQL, defaultMySQL), "mysql://"),
 		BaseRows:     10_000,
 		ExpiredRows:  100_000,
@@ -101,9 +104,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&cfg.CacheTTL, "cache-ttl", cfg.CacheTTL, "scopestore's --cache-ttl (its default); settings changes between scenarios wait for it")
 	fs.StringVar(&cfg.RedisURL, "redis", cfg.RedisURL, "Redis URL, loopback only (default $"+envRedis+" or "+defaultRedis+")")
 	fs.StringVar(&cfg.RedisCluster, "redis-cluster", cfg.RedisCluster, "Redis Cluster nodes for redis-cluster-3, comma-separated host:port, loopback only (default $"+envRedisCluster+")")
+	fs.StringVar(&cfg.Memcached, "memcached", cfg.Memcached, "memcached host:port for the memcached scenario, loopback only (default $"+envMemcached+"; when empty, scopebench starts one)")
 	fs.StringVar(&cfg.MySQL, "mysql", cfg.MySQL, "MariaDB/MySQL DSN, loopback only; its database is ignored (default $"+envMySQL+" or "+defaultMySQL+")")
 	fs.StringVar(&cfg.Scopestore, "scopestore", "", "a scopestore binary to run instead of building one")
-	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, lucee-sql) or a Go app (app-go, app-scs) instead of the benchmark")
+	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, bare-memcached, lucee-sql) or a Go app (app-go, app-scs) instead of the benchmark")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "internal: the address of -serve")
 	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis, bare-redis-cluster and app-scs")
 	fs.StringVar(&cfg.DSN, "dsn", "", "internal: the MySQL DSN of -serve lucee-sql")
@@ -174,6 +178,15 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if _, err := clusterAddrs(cfg.RedisCluster); err != nil {
 		return cfg, err
+	}
+	if cfg.Memcached != "" {
+		host, _, err := net.SplitHostPort(cfg.Memcached)
+		if err != nil {
+			return cfg, fmt.Errorf("-memcached: %q is not a host:port such as 127.0.0.1:11211", cfg.Memcached)
+		}
+		if err := loopbackHost("-memcached", host); err != nil {
+			return cfg, err
+		}
 	}
 	return cfg, nil
 }

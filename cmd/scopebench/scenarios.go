@@ -60,10 +60,12 @@ var scenarios = []scenario{
 		run: func(b *bench, ctx context.Context) (Result, error) {
 			return b.versus(ctx, "memory", "memory", false, bareMemory)
 		}},
+	{name: "cookie", target: "≥ 0.8", met: atLeast(0.8), run: (*bench).cookie},
 	{name: "redis-cluster", target: "≥ 0.8", met: atLeast(0.8), redis: true,
 		run: func(b *bench, ctx context.Context) (Result, error) {
 			return b.versus(ctx, "redis-cluster", redisConn, true, bareRedis)
 		}},
+	{name: "memcached", target: "≥ 0.8", met: atLeast(0.8), run: (*bench).memcachedVersus},
 	{name: "redis-cluster-3", target: noTarget, redisCluster: true,
 		run: func(b *bench, ctx context.Context) (Result, error) {
 			return b.versus(ctx, "redis-cluster-3", redisClusterConn, true, bareRedisCluster)
@@ -84,6 +86,7 @@ var scenarios = []scenario{
 		run: func(b *bench, ctx context.Context) (Result, error) {
 			return b.patchVersus(ctx, "patch-mysql", mysqlConn, "mysql-cluster")
 		}},
+	{name: "lock-redis", target: "≥ 0.8", met: atLeast(0.8), redis: true, run: (*bench).lockRedis},
 	{name: "app-go", target: "≥ 1.0, p99 ≤ baseline's", metBy: fasterAndTighter(1.0), redis: true,
 		run: func(b *bench, ctx context.Context) (Result, error) { return b.appVersus(ctx, appGo, appSCS) }},
 	{name: "app-express", target: "≥ 0.8", met: atLeast(0.8), redis: true, unavailable: nodeMissing,
@@ -98,7 +101,7 @@ var scenarios = []scenario{
 
 // runOrder runs the scenarios that share a setting together, so that the
 // server's settings change as seldom as possible.
-var runOrder = []string{"memory", "redis-cluster", "patch-redis", "app-go", "app-express", "redis-cluster-3", "redis-local", "mysql-cluster", "patch-mysql",
+var runOrder = []string{"memory", "cookie", "redis-cluster", "memcached", "patch-redis", "lock-redis", "app-go", "app-express", "redis-cluster-3", "redis-local", "mysql-cluster", "patch-mysql",
 	"cleaner", "rows-1m", "rss-redis", "heap-memory"}
 
 func scenarioNames() []string {

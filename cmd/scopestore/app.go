@@ -15,7 +15,7 @@ import (
 func appCommand() *command {
 	return &command{
 		name:  "app",
-		short: "Register applications, rotate their API keys, set their scope settings",
+		short: "Register applications, manage their API keys, set their scope settings",
 		subs: []*command{
 			{name: "create", usage: "NAME [flags]", args: 1, argName: "app name", short: "Register an app and print its API key, alone, on stdout",
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
@@ -23,13 +23,27 @@ func appCommand() *command {
 			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
 			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withServices(appDelete)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
-				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print a new one on stdout", run: withServices(appKeyRotate)},
+				{name: "add", usage: "NAME [--label L] [flags]", args: 1, argName: "app name", short: "Add a key to the app, its other keys kept, and print it alone on stdout",
+					long: "The way without downtime: add a key, deploy it, then revoke the old one with 'app key revoke'.\n" +
+						"The key is shown once and stored only as a hash. Example:\n  KEY=$(scopestore app key add shop --label 'web servers')",
+					flags: keyAddFlags, run: withServices(appKeyAdd)},
+				{name: "list", usage: "NAME [--all] [flags]", args: 1, argName: "app name", short: "List the app's active keys: id, label, created, last used (never the key)",
+					flags: keyListFlags, run: withServices(appKeyList)},
+				{name: "revoke", usage: "NAME ID [--force] [flags]", args: 2, argName: "app name and key ID", short: "Revoke one key of the app; its last active key only with --force",
+					long: "Calls with the key get 401; a running server may accept it for up to its --cache-ttl (5s by default).\n" +
+						"The last active key is kept unless --force: without a key the app is locked out.",
+					flags: keyRevokeFlags, run: withServices(appKeyRevoke)},
+				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print one new key on stdout (with downtime)",
+					long: "Every key stops working at once, so the app gets 401 until it has the new key: use it when a key leaked.\n" +
+						"To replace a key without downtime, use 'app key add', deploy, then 'app key revoke'.",
+					run: withServices(appKeyRotate)},
 			}},
 			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1, argName: "app name",
 				short: "Show an app's effective settings, or set them as an administrator",
 				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
 					"A setting given the value 'inherit' goes back to the server default.",
 				flags: settingFlags, run: withServices(appSettings)},
+			lockListCommand(),
 		},
 	}
 }
@@ -52,6 +66,7 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.MaxScopes:         "live scopes the app may hold, of each kind; over it a create gets 507 (0: no limit)",
 		scopes.MaxMemory:         "size the app's scopes may take in the memory storage, e.g. 256MiB (0: no limit)",
 		scopes.MaxCreateRate:     "scopes the app may create a second on one instance; over it a create gets 429 (0: no limit)",
+		scopes.LockStorage:       "where the app's named locks live: memory (one instance only) or a Redis, MySQL or PostgreSQL connection flagged for storage",
 	}
 	for _, name := range scopes.SettingNames() {
 		fs.String(scopes.SettingFlag(name), "", help[name]+" ('inherit' to unset)")

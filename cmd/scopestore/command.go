@@ -20,6 +20,10 @@ type command struct {
 	// what the first is, for the message when it is missing ("app name").
 	args    int
 	argName string
+	// argsOptional lets the positional arguments be left out altogether,
+	// for a command that takes them or a flag instead ("sessions
+	// invalidate CFID" or "--where key=value").
+	argsOptional bool
 	// flags adds the command's own flags; the global ones are added to every command.
 	flags func(fs *flag.FlagSet)
 	run   func(ctx *runContext, args []string) error
@@ -194,6 +198,8 @@ func execute(root *command, args []string, rc *runContext) (string, error) {
 // checkArgCount refuses a missing or an extra positional argument.
 func checkArgCount(cmd *command, positional []string) error {
 	switch {
+	case cmd.argsOptional && len(positional) == 0:
+		return nil
 	case len(positional) < cmd.args && cmd.argName != "":
 		return usageErrorf("missing %s", cmd.argName)
 	case len(positional) < cmd.args:

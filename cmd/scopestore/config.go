@@ -43,6 +43,9 @@ type Config struct {
 	// whose X-Forwarded-For or X-Real-IP names the client; from anybody else
 	// those headers are ignored, so that they cannot dodge a per-address limit.
 	TrustedProxies string
+	// PreviousSecretKeys are the secret keys used before SecretKey,
+	// comma-separated: they still open the client scope tokens they sealed.
+	PreviousSecretKeys string
 }
 
 // defaultMemoryBudget is --memory-budget's default: about 500,000 sessions
@@ -82,6 +85,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the file storage, the default config store and the secret key")
 	fs.StringVar(&c.ConfigDSN, "config-dsn", c.ConfigDSN, "config store: empty for SQLite in the data directory, or mysql://user:pass@tcp(host:3306)/db, postgres://user@host/db, sqlite://PATH")
 	fs.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that encrypts connection passwords at rest (default: generated into <data-dir>/secret.key)")
+	fs.StringVar(&c.PreviousSecretKeys, "previous-secret-keys", c.PreviousSecretKeys, "comma-separated secret keys used before --secret-key: they still open the cookie-stored client scopes' tokens they sealed, until those expire (they do not decrypt connection passwords)")
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest `size` of scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.Var(&c.MemoryBudget, "memory-budget", "most `size` this instance holds in memory: the memory storage's scopes and the copies of other storages' scopes (copies give way first, then writes to memory get 507); 0: no budget")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
@@ -98,7 +102,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For or X-Real-IP names the client (default: none, the connection's address is the client's)")
 	fs.BoolVar(&c.WebhookAllowHTTP, "webhook-allow-http", c.WebhookAllowHTTP, "let end-of-scope webhooks use plain http (default: https only)")
 	fs.Var(&c.WebhookAllowNetworks, "webhook-allow-networks", "comma-separated CIDRs or IPs of internal networks that end-of-scope webhooks may reach, e.g. 10.1.2.0/24 (default: none; loopback, private, link-local, CGNAT, multicast and unspecified addresses are refused)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "previous-secret-keys", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
 }
 
 // validate checks the settings together, naming the flag and its variable.

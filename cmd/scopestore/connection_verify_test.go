@@ -54,9 +54,14 @@ func TestCLI_ConnectionCreateVerifies(t *testing.T) {
 		}
 	}
 	// A type this version cannot open is created, saying it was not verified.
-	out = mustCLI(t, dir, "connection", "create", "--name", "mc", "--type", "memcached", "--servers", "127.0.0.1:1")
+	out = mustCLI(t, dir, "connection", "create", "--name", "rc", "--type", "ram")
 	if !strings.Contains(out, "not verified") {
-		t.Fatalf("memcached: %s", out)
+		t.Fatalf("ram: %s", out)
+	}
+	// memcached is verified as a storage: a server that is down fails connect.
+	code, _, errOut = cli(t, dir, "", "connection", "create", "--name", "mc", "--type", "memcached", "--servers", "127.0.0.1:1", "--storage")
+	if code != exitCheckFailed {
+		t.Fatalf("memcached on a closed port: exit %d, want %d: %s", code, exitCheckFailed, errOut)
 	}
 }
 

@@ -147,6 +147,7 @@ func rootCommand() *command {
 			connectionCommand(),
 			migrateCommand(),
 			sessionsCommand(),
+			auditCommand(),
 		},
 	}
 }

@@ -48,6 +48,12 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 		logger.Info("moved passwords out of connections' url or dsn, into their encrypted passwords", "connections", n)
 	}
 	reg := connections.NewRegistry(cfg.DataDir, cs)
+	ring, err := cookieKeys(cfg, key)
+	if err != nil {
+		_ = cs.Close()
+		return nil, err
+	}
+	reg.UseCookieKeys(ring)
 	dir := scopes.NewDirectory(cs, reg)
 	dir.CacheTTL = cfg.CacheTTL
 	// The same policy refuses a webhook URL when an administrator sets it
@@ -72,6 +78,9 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 
 // Close closes the storages, then the config store.
 func (s *services) Close() error {
+	// The last uses of API keys being recorded land before the config
+	// store closes under them.
+	s.directory.WaitKeyUses()
 	return errors.Join(s.storages.Close(), s.config.Close())
 }
 

@@ -145,6 +145,7 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 		InitialPassword: cfg.AdminPassword,
 		SetupToken:      setupToken(context.Background(), cfg, svc.config, logger),
 		TrustedProxies:  trusted,
+		AuditRetention:  cfg.AuditRetention,
 		Version:         version,
 		ConfigStore:     svc.config.Dialect(),
 		Started:         started,

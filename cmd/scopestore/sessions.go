@@ -26,6 +26,7 @@ func sessionsCommand() *command {
 					"--filter key=value keeps the scopes whose data has that top-level key (any case) holding that value:\n" +
 					"a string's text or a JSON value (42, true). --filter =value looks in every top-level key.\n" +
 					"A filter reads at most --max-scan scopes per call; a page it cuts short says so, and its cursor goes on.\n" +
+					"A memcached storage cannot list its keys: there, use show with the cfid.\n" +
 					"Example:\n  scopestore sessions list --app shop --filter email=alice@example.com",
 				flags: sessionsListFlags, run: withServices(sessionsList)},
 			{name: "show", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
@@ -35,9 +36,20 @@ func sessionsCommand() *command {
 					"--reveal prints them in clear, and records that in the audit log as " + "<kind>.reveal" + ".\n" +
 					"Example:\n  scopestore sessions show --app shop --reveal 0f8fad5b-d9cb-469f-a165-70867728950e",
 				flags: sessionsShowFlags, run: withServices(sessionsShow)},
-			{name: "invalidate", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
-				short: "Invalidate one scope: the app's next load of it answers 404",
-				flags: sessionFlags, run: withServices(sessionsInvalidate)},
+			{name: "invalidate", usage: "--app NAME [--scope session|client] (CFID | --where key=value [--prefix P]) [--dry-run] [--yes] [flags]",
+				args: 1, argName: "cfid", argsOptional: true,
+				short: "Invalidate one scope, or every scope whose data matches --where: the app's next load answers 404",
+				long: "With a CFID, that scope ends. With --where key=value (and/or --prefix), every live scope of the app's kind\n" +
+					"whose data has that top-level key (any case) holding that value ends: a string's text or a JSON value\n" +
+					"(42, true); --where =value looks in every top-level key, and masked keys cannot be filtered on.\n" +
+					"It counts the matching scopes first and prints the count; --dry-run stops there (the count alone on\n" +
+					"stdout), and without --yes nothing is invalidated. One run examines at most " + strconv.Itoa(scopes.MaxMatchScan) + " scopes;\n" +
+					"one stopped there prints the --after cursor to go on with. Each scope is checked against the filter as\n" +
+					"the run reaches it, ends as Invalidate does (webhook with reason invalidated) and the run is audited\n" +
+					"as one entry.\n" +
+					"Examples:\n  scopestore sessions invalidate --app shop --where userId=42 --dry-run\n" +
+					"  scopestore sessions invalidate --app shop --where userId=42 --yes",
+				flags: sessionsInvalidateFlags, run: withServices(sessionsInvalidate)},
 		},
 	}
 }
@@ -108,6 +120,12 @@ func sessionsList(rc *runContext, svc *services, _ []string) error {
 		q.Key, q.Value = strings.TrimSpace(key), value
 	}
 	page, err := svc.engine.List(rc.ctx, set, app, k, q)
+	if scopes.ErrorCode(err) == scopes.EUnsupported && set.Of(k).Storage != scopes.StorageCookie {
+		// A storage that cannot list (memcached): say what still works here.
+		// A cookie scope cannot be shown either: its token is in the browser.
+		return scopes.Errorf(scopes.EUnsupported, "%s; 'scopestore sessions show --app %s --scope %s CFID' opens one",
+			strings.TrimSuffix(scopes.ErrorMessage(err), "."), app, k)
+	}
 	if err != nil {
 		return err
 	}
@@ -181,6 +199,9 @@ func sessionsInvalidate(rc *runContext, svc *services, args []string) error {
 	app, k, set, err := sessionTarget(rc, svc)
 	if err != nil {
 		return err
+	}
+	if len(args) == 0 || matchFlagsSet(rc) {
+		return sessionsInvalidateMatching(rc, svc, app, k, set, args)
 	}
 	key, err := sessionKey(app, k, args[0])
 	if err != nil {

@@ -14,16 +14,17 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// appRow is an apps row with the count of the app's keys.
+// appRow is an apps row with the count of the app's active keys.
 type appRow struct {
 	Name    string    `db:"name"`
 	Created time.Time `db:"created_at"`
 	Keys    int       `db:"key_count"`
 }
 
-// selectApps reads apps with their key counts; callers add a WHERE clause.
+// selectApps reads apps with their active key counts; callers add a WHERE
+// clause.
 const selectApps = `SELECT a.name, a.created_at,
-	(SELECT COUNT(*) FROM api_keys k WHERE k.app = a.name) AS key_count
+	(SELECT COUNT(*) FROM api_keys k WHERE k.app = a.name AND k.revoked_at IS NULL) AS key_count
 	FROM apps a`
 
 // CreateApp adds an app with one API key, given as the SHA-256 hex of the
@@ -44,7 +45,7 @@ func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Ti
 	if err := s.insertApp(ctx, tx, name, now); err != nil {
 		return s.wrap("create app", err)
 	}
-	if err := s.insertKey(ctx, tx, name, keyHash, now); err != nil {
+	if _, err := s.insertKey(ctx, tx, name, keyHash, "", now); err != nil {
 		return s.wrap("create app", err)
 	}
 	if err := tx.Commit(); err != nil {

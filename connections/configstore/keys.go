@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -34,19 +35,34 @@ func normalHash(h string) (string, bool) {
 	return h, len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
 }
 
-// insertKey adds a key hash to an app. A hash that another key has already
-// is an EConflict: keys are random, so it means a key was reused.
-func (s *Store) insertKey(ctx context.Context, tx *sqlx.Tx, app, keyHash string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO api_keys (app, key_hash, created_at) VALUES (?, ?, ?)`),
-		app, keyHash, dbTime(now))
-	if sqlerr.Duplicate(err) {
-		return scopes.Errorf(scopes.EConflict, "this API key is already in use; generate a new one")
+// insertKey adds an active key hash to an app, labelled label or, when
+// label is empty, "key N" after the app's keys so far, revoked ones too;
+// it returns the key's id. A hash that another key has already is an
+// EConflict: keys are random, so it means a key was reused.
+func (s *Store) insertKey(ctx context.Context, tx *sqlx.Tx, app, keyHash, label string, now time.Time) (int64, error) {
+	if label == "" {
+		var n int
+		if err := tx.GetContext(ctx, &n, s.q(`SELECT COUNT(*) FROM api_keys WHERE app = ?`), app); err != nil {
+			return 0, err
+		}
+		label = fmt.Sprintf("key %d", n+1)
 	}
-	return err
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO api_keys (app, key_hash, label, created_at) VALUES (?, ?, ?, ?)`),
+		app, keyHash, label, dbTime(now))
+	if sqlerr.Duplicate(err) {
+		return 0, scopes.Errorf(scopes.EConflict, "this API key is already in use; generate a new one")
+	} else if err != nil {
+		return 0, err
+	}
+	// Read back rather than LastInsertId or RETURNING, which the drivers
+	// and dialects do not all offer.
+	var id int64
+	err = tx.GetContext(ctx, &id, s.q(`SELECT id FROM api_keys WHERE key_hash = ?`), keyHash)
+	return id, err
 }
 
-// ReplaceKeys revokes every API key of the app and adds one, given as the
-// SHA-256 hex of the key; found is false when there is no such app.
+// ReplaceKeys revokes every active API key of the app and adds one, given
+// as the SHA-256 hex of the key; found is false when there is no such app.
 func (s *Store) ReplaceKeys(ctx context.Context, app, keyHash string, now time.Time) (bool, error) {
 	keyHash, err := checkKeyHash(keyHash)
 	if err != nil {
@@ -62,10 +78,15 @@ func (s *Store) ReplaceKeys(ctx context.Context, app, keyHash string, now time.T
 	} else if !ok {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE app = ?`), app); err != nil {
+	// The old keys stay listed as revoked; the app's own row of the new
+	// hash, if any, goes, so that the hash can be inserted active again.
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked_at = ? WHERE app = ? AND revoked_at IS NULL`), dbTime(now), app); err != nil {
 		return false, s.wrap("replace keys", err)
 	}
-	if err := s.insertKey(ctx, tx, app, keyHash, now); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE app = ? AND key_hash = ?`), app, keyHash); err != nil {
+		return false, s.wrap("replace keys", err)
+	}
+	if _, err := s.insertKey(ctx, tx, app, keyHash, "", now); err != nil {
 		return false, s.wrap("replace keys", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -74,10 +95,11 @@ func (s *Store) ReplaceKeys(ctx context.Context, app, keyHash string, now time.T
 	return true, nil
 }
 
-// AppForKey returns the app that owns the key with this SHA-256 hex hash.
+// AppForKey returns the app that owns the active key with this SHA-256 hex
+// hash; a revoked key opens nothing.
 func (s *Store) AppForKey(ctx context.Context, keyHash string) (string, bool, error) {
 	var app string
-	err := sqlx.GetContext(ctx, s.db, &app, s.q(`SELECT app FROM api_keys WHERE key_hash = ?`), strings.ToLower(keyHash))
+	err := sqlx.GetContext(ctx, s.db, &app, s.q(`SELECT app FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL`), strings.ToLower(keyHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	} else if err != nil {
@@ -86,9 +108,9 @@ func (s *Store) AppForKey(ctx context.Context, keyHash string) (string, bool, er
 	return app, true, nil
 }
 
-// RevokeKeys deletes every API key of the app, leaving it with none; found
-// is false when there is no such app.
-func (s *Store) RevokeKeys(ctx context.Context, app string) (bool, error) {
+// RevokeKeys revokes every active API key of the app, leaving it with none;
+// found is false when there is no such app.
+func (s *Store) RevokeKeys(ctx context.Context, app string, now time.Time) (bool, error) {
 	var found bool
 	err := s.db.GetContext(ctx, &found, s.q(`SELECT COUNT(*) > 0 FROM apps WHERE name = ?`), app)
 	if err != nil {
@@ -97,7 +119,7 @@ func (s *Store) RevokeKeys(ctx context.Context, app string) (bool, error) {
 	if !found {
 		return false, nil
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(`DELETE FROM api_keys WHERE app = ?`), app); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(`UPDATE api_keys SET revoked_at = ? WHERE app = ? AND revoked_at IS NULL`), dbTime(now), app); err != nil {
 		return false, s.wrap("revoke keys", err)
 	}
 	return true, nil

@@ -23,6 +23,8 @@ const shardCount = 64
 type Store struct {
 	shards [shardCount]shard
 	usage  usage
+	// locks are the named locks of this process (lock.go).
+	locks lockTable
 }
 
 type shard struct {

@@ -53,6 +53,8 @@ type Store struct {
 	// registered holds the registry members this Store has added, so that
 	// only the first write of an (app, kind) costs a command more.
 	registered sync.Map
+	// lockWatch tells waiters of lock releases (lock.go).
+	lockWatch lockWatch
 }
 
 var (

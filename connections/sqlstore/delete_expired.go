@@ -60,6 +60,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]
 		}
 		deleted = append(deleted, keys...)
 	}
+	s.deleteExpiredLocks(ctx, conn, now)
 	return deleted, nil
 }
 

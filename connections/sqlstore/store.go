@@ -44,7 +44,9 @@ type Store struct {
 	locks lockNames
 	// init brings the tables up to date on first use (see ready.go).
 	init readiness
-	log  *slog.Logger
+	// lockInit creates the lock tables on first use (lock_tables.go).
+	lockInit lockInit
+	log      *slog.Logger
 }
 
 var (

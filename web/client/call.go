@@ -146,6 +146,9 @@ func (c *Client) send(ctx context.Context, k call, target string, body []byte) (
 	if k.ifNoneMatch {
 		h["If-None-Match"] = headerAny
 	}
+	if tok := scopeTokenFrom(ctx); tok != "" {
+		h[scopeTokenHeader] = []string{tok}
+	}
 	if c.rt == nil {
 		return c.hc.Do(req)
 	}

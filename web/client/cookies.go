@@ -17,6 +17,9 @@ type Cookies struct {
 	// its own because the client scope outlives sessions and does not move
 	// when a session rotates.
 	Client string
+	// ClientToken holds the client scope's sealed token ("CFCLIENTTOKEN")
+	// when the app keeps its client scope in cookie storage.
+	ClientToken string
 	// Path is the cookies' path ("/").
 	Path string
 	// Domain is the cookies' domain ("": the host that answered only).
@@ -32,6 +35,9 @@ func (c Cookies) withDefaults() Cookies {
 	}
 	if c.Client == "" {
 		c.Client = "CFCLIENT"
+	}
+	if c.ClientToken == "" {
+		c.ClientToken = "CFCLIENTTOKEN"
 	}
 	if c.Path == "" {
 		c.Path = "/"
@@ -103,12 +109,18 @@ func (s *Scope) writeCookies(h http.Header) {
 			h.Add("Set-Cookie", rs.cookie(rs.c.cookies.CFToken, token, 0).String())
 		} else {
 			h.Add("Set-Cookie", rs.cookie(s.cookieName, s.cfid, s.maxAge).String())
+			if s.token != "" {
+				// Cookie storage: the scope itself, sealed.
+				h.Add("Set-Cookie", rs.cookie(rs.c.cookies.ClientToken, s.token, s.maxAge).String())
+			}
 		}
 		s.browser = s.cfid
 	case cookieClear:
 		h.Add("Set-Cookie", rs.cookie(s.cookieName, "", -1).String())
 		if s.session {
 			h.Add("Set-Cookie", rs.cookie(rs.c.cookies.CFToken, "", -1).String())
+		} else if s.tokenSent {
+			h.Add("Set-Cookie", rs.cookie(rs.c.cookies.ClientToken, "", -1).String())
 		}
 		s.browser = ""
 	}

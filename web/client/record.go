@@ -22,6 +22,9 @@ type Record struct {
 	// RotatedTo is the new cfid when this is the old cfid of a rotated
 	// session, answered during the rotation's grace period.
 	RotatedTo string `json:"rotatedTo,omitempty"`
+	// Token is, for a client scope in cookie storage, the sealed token that
+	// holds the whole scope: send it back with WithScopeToken.
+	Token string `json:"token,omitempty"`
 }
 
 // Patch is a set of changes that the API applies to a scope atomically: a

@@ -60,6 +60,11 @@ type Scope struct {
 	// browser is the cfid its cookie holds (as sent, or as it will be).
 	cookieAction cookieAction
 	browser      string
+	// token is a client scope's sealed token in cookie storage: as the
+	// browser sent it, then as scopestore last answered it; tokenSent says
+	// that the browser sent one.
+	token     string
+	tokenSent bool
 }
 
 // abort carries a load failure from a Scope method to the middleware.
@@ -104,6 +109,11 @@ func (s *Scope) readCookie() {
 	if ck, err := s.rs.r.Cookie(s.cookieName); err == nil {
 		s.browser = ck.Value
 	}
+	if !s.session && s.token == "" {
+		if ck, err := s.rs.r.Cookie(s.rs.c.cookies.ClientToken); err == nil && ck.Value != "" {
+			s.token, s.tokenSent = ck.Value, true
+		}
+	}
 }
 
 // get loads the scope named by the cookie with GET, following a rotation
@@ -112,7 +122,7 @@ func (s *Scope) readCookie() {
 func (s *Scope) get(ctx context.Context) error {
 	cfid := s.browser
 	for hop := 0; ; hop++ {
-		rec, err := s.api.Get(ctx, cfid)
+		rec, err := s.api.Get(s.apiContext(ctx), cfid)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		} else if err != nil {
@@ -133,6 +143,7 @@ func (s *Scope) get(ctx context.Context) error {
 // extend its Max-Age. The caller holds s.mu.
 func (s *Scope) adopt(rec *Record) {
 	s.rec, s.cfid, s.cftoken, s.data = rec, rec.CFID, rec.CFToken, rec.Data
+	s.takeToken(rec, false)
 	if s.cfid != s.browser || !s.session {
 		s.setCookie()
 	}
@@ -413,12 +424,12 @@ func (s *Scope) Invalidate() error {
 		return err
 	}
 	if s.rec != nil {
-		err := s.api.Delete(s.rs.r.Context(), s.cfid)
+		err := s.api.Delete(s.apiContext(s.rs.r.Context()), s.cfid)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("invalidate the %s: %w", s.noun(), err)
 		}
 	}
-	s.rec, s.cfid, s.cftoken, s.create = nil, "", "", false
+	s.rec, s.cfid, s.cftoken, s.create, s.token = nil, "", "", false, ""
 	s.data, s.changes = map[string]any{}, changes{}
 	s.cookieAction = cookieKeep
 	if s.browser != "" {

@@ -43,6 +43,7 @@ func (s *Scope) save(ctx context.Context) error {
 			return fmt.Errorf("create the %s: %w", s.noun(), err)
 		}
 		s.rec, s.create, s.changes = rec, false, changes{}
+		s.takeToken(rec, true)
 		return nil
 	}
 	if len(s.changes) == 0 {
@@ -64,6 +65,7 @@ func (s *Scope) save(ctx context.Context) error {
 		}
 	}
 	s.rec, s.changes = rec, changes{}
+	s.takeToken(rec, true)
 	return nil
 }
 
@@ -71,7 +73,7 @@ func (s *Scope) save(ctx context.Context) error {
 // cfid when the session was rotated meanwhile (409 rotated).
 func (s *Scope) patch(ctx context.Context, cfid string, p Patch) (*Record, error) {
 	for hop := 0; ; hop++ {
-		rec, err := s.api.Patch(ctx, cfid, p)
+		rec, err := s.api.Patch(s.apiContext(ctx), cfid, p)
 		var e *Error
 		if err != nil && errors.As(err, &e) && e.RotatedTo() != "" && hop < maxRotationHops {
 			cfid = e.RotatedTo()

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// lockListCommand is `scopestore app locks NAME`: the app's named locks
+// held now, read from its lock storage.
+func lockListCommand() *command {
+	return &command{name: "locks", usage: "NAME [--limit N] [flags]", args: 1, argName: "app name",
+		short: "List the app's named locks held now: name, type, held for, lease left (never a token)",
+		long: "The locks are read from the app's lockStorage. Those in memory live inside each server process:\n" +
+			"this command, a process of its own, cannot see them.",
+		flags: func(fs *flag.FlagSet) {
+			fs.Int("limit", 100, "list at most this many holders (up to "+strconv.Itoa(scopes.MaxHeldLocks)+")")
+		},
+		run: withServices(appLocks)}
+}
+
+func appLocks(rc *runContext, svc *services, args []string) error {
+	limit, err := strconv.Atoi(rc.flags.Lookup("limit").Value.String())
+	if err != nil || limit < 1 || limit > scopes.MaxHeldLocks {
+		return scopes.Errorf(scopes.EInvalid, "--limit must be a number from 1 to %d", scopes.MaxHeldLocks)
+	}
+	held, storage, err := scopes.NewLocks(svc.engine, svc.directory).Held(rc.ctx, args[0], limit)
+	if err != nil {
+		return err
+	}
+	if storage == scopes.StorageMemory {
+		fmt.Fprintf(rc.stderr, "%s keeps its locks in memory, inside each server process: they cannot be listed from here. Set --lock-storage to a shared storage to see them.\n", args[0])
+		return nil
+	}
+	if len(held) == 0 {
+		fmt.Fprintf(rc.stderr, "No lock of %s is held now (lock storage %s).\n", args[0], storage)
+		return nil
+	}
+	now := time.Now()
+	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tTYPE\tHELD FOR\tLEASE LEFT")
+	for _, h := range held {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", h.Name, h.Type, now.Sub(h.Since).Round(time.Second), h.Expires.Sub(now).Round(time.Second))
+	}
+	return w.Flush()
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// lockTokenHeader carries the token of a lock taken, to renew or release it.
+const lockTokenHeader = "Lock-Token"
+
+// Defaults of a lock request's optional fields.
+const (
+	defaultLockTimeout = 5 * time.Second
+)
+
+// lockForm is the body of POST …/locks/{name}. The durations are strings
+// ("5s") or numbers of seconds, as timeouts are in settings.
+type lockForm struct {
+	Type    string `json:"type"`
+	Timeout any    `json:"timeout"`
+	Lease   any    `json:"lease"`
+}
+
+// options checks the form and returns the lock request it makes.
+func (f lockForm) options(name string) (scopes.LockOptions, error) {
+	typ, err := scopes.ParseLockType(f.Type)
+	if err != nil {
+		return scopes.LockOptions{}, err
+	}
+	timeout, err := lockDuration("timeout", f.Timeout, defaultLockTimeout)
+	if err != nil {
+		return scopes.LockOptions{}, err
+	}
+	lease, err := lockDuration("lease", f.Lease, scopes.DefaultLockLease)
+	if err != nil {
+		return scopes.LockOptions{}, err
+	}
+	o := scopes.LockOptions{Name: name, Type: typ, Timeout: timeout, Lease: lease}
+	return o, o.Validate()
+}
+
+// lockDuration reads a duration field: absent is def.
+func lockDuration(what string, v any, def time.Duration) (time.Duration, error) {
+	switch x := v.(type) {
+	case nil:
+		return def, nil
+	case string:
+		return scopes.ParseLockDuration(what, x)
+	case json.Number:
+		return scopes.ParseLockDuration(what, x.String())
+	}
+	return 0, scopes.Errorf(scopes.EInvalid, "lock %s must be a duration such as \"5s\" or a number of seconds", what)
+}
+
+// lockAnswer is the JSON of a lock taken or renewed.
+type lockAnswer struct {
+	Name    string    `json:"name"`
+	Type    string    `json:"type,omitempty"`
+	Token   string    `json:"token"`
+	Fence   int64     `json:"fence,omitempty"`
+	Expires time.Time `json:"expires"`
+}
+
+func answer(l scopes.Lock) lockAnswer {
+	return lockAnswer{Name: l.Name, Type: string(l.Type), Token: l.Token, Fence: l.Fence, Expires: l.Expires.UTC()}
+}
+
+// acquireLock takes a named lock, waiting up to its timeout: 201 with the
+// token and fence, 423 when the timeout passed.
+func (s *Server) acquireLock(c echo.Context) error {
+	var f lockForm
+	if err := decodeJSON(c, &f); err != nil {
+		return err
+	}
+	o, err := f.options(c.Param("name"))
+	if err != nil {
+		return err
+	}
+	lock, err := s.locks.Acquire(c.Request().Context(), c.Param("app"), o)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, answer(lock))
+}
+
+// renewForm is the optional body of POST …/locks/{name}/renew.
+type renewForm struct {
+	Lease any `json:"lease"`
+}
+
+// renewLock extends the lease of the lock the Lock-Token holds: 200 with
+// its new end, 409 when the token holds no live lease.
+func (s *Server) renewLock(c echo.Context) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var f renewForm
+	if len(body) > 0 {
+		if err := unmarshalStrict(body, &f); err != nil {
+			return err
+		}
+	}
+	lease, err := lockDuration("lease", f.Lease, scopes.DefaultLockLease)
+	if err != nil {
+		return err
+	}
+	lock, err := s.locks.Renew(c.Request().Context(), c.Param("app"), c.Param("name"), c.Request().Header.Get(lockTokenHeader), lease)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, answer(lock))
+}
+
+// releaseLock releases the lock the Lock-Token holds: 204, or 409 when the
+// token holds no live lease.
+func (s *Server) releaseLock(c echo.Context) error {
+	err := s.locks.Release(c.Request().Context(), c.Param("app"), c.Param("name"), c.Request().Header.Get(lockTokenHeader))
+	if err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
