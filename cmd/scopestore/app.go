@@ -57,7 +57,7 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.SessionCluster:    "true: every load reads the storage; false: this instance keeps the primary copy",
 		scopes.SessionTimeout:    "idle timeout, e.g. 30m, 2h, 1d12h",
 		scopes.ClientManagement:  "true or false: whether the app may use client scopes",
-		scopes.ClientStorage:     "file, memory, or a connection flagged for storage",
+		scopes.ClientStorage:     "file, memory, cookie (a sealed token the app keeps in a cookie), or a connection flagged for storage",
 		scopes.ClientCluster:     "true or false, as for sessions",
 		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
 		scopes.ScopeEndWebhook:   "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires (http needs --webhook-allow-http); empty: off",
