@@ -121,8 +121,12 @@ func writeScope(c echo.Context, status int, sc *scopes.Scope) error {
 	// allocate, on every answer.
 	c.Response().Header()["Etag"] = []string{httpapi.ETag(sc.Version)}
 	bp := scopeBufs.Get().(*[]byte)
-	body := sc.AppendJSON((*bp)[:0])
-	err := c.Blob(status, echo.MIMEApplicationJSON, append(body, '\n'))
+	body := append(sc.AppendJSON((*bp)[:0]), '\n')
+	// A length given spares net/http the chunked encoding, which a scope
+	// of a few KiB would otherwise take: a chunk header formatted with
+	// fmt and a separate write for each chunk.
+	c.Response().Header()["Content-Length"] = []string{strconv.Itoa(len(body))}
+	err := c.Blob(status, echo.MIMEApplicationJSON, body)
 	// Blob has copied the bytes into the response's buffer (or failed):
 	// the buffer serves the next answer. Huge ones are left to the GC.
 	if cap(body) <= 64<<10 {
