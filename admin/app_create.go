@@ -30,7 +30,11 @@ func (a *Console) appCreate(c echo.Context) error {
 	switch scopes.ErrorCode(err) {
 	case "":
 	case scopes.EConflict:
-		f.Errors["name"] = "An application named " + f.Name + " already exists: choose another name, or open it in the list above."
+		existing := f.Name
+		if name, err := a.Directory.AppName(c.Request().Context(), f.Name); err == nil {
+			existing = name
+		}
+		f.Errors["name"] = "An application named " + existing + " already exists (application names ignore case): choose another name, or open it in the list above."
 		return a.renderAppList(c, http.StatusUnprocessableEntity, f)
 	case scopes.EInvalid:
 		f.Errors["name"] = sentence(scopes.ErrorMessage(err))

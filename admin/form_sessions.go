@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -65,7 +64,9 @@ func (f *sessionsForm) withDefaults(apps []string) {
 
 // validate checks each field, one message per field.
 func (f *sessionsForm) validate(apps []string) bool {
-	if !slices.Contains(apps, f.App) {
+	if app, ok := appIn(apps, f.App); ok {
+		f.App = app
+	} else {
 		f.Errors["app"] = "Choose one of the applications."
 	}
 	if _, err := parseKind(f.Kind); err != nil {

@@ -67,30 +67,36 @@ func (a *Console) routes() *echo.Echo {
 	// Applications.
 	s.GET("/apps", a.appList)
 	s.POST("/apps", a.appCreate)
-	s.GET("/apps/:name", a.appShow)
-	s.POST("/apps/:name/settings", a.appSettings)
-	s.POST("/apps/:name/rotate", a.appRotate)
-	s.POST("/apps/:name/revoke", a.appRevoke)
-	s.POST("/apps/:name/keys", a.appKeyAdd)
-	s.GET("/apps/:name/keys/:id/revoke", a.appKeyRevokeForm)
-	s.POST("/apps/:name/keys/:id/revoke", a.appKeyRevoke)
-	s.POST("/apps/:name/delete", a.appDelete)
+	// App names ignore case: appName gives each handler the name as
+	// created, and sends a page asked for in another case to its own URL.
+	appName := a.canonicalApp("name", true)
+	s.GET("/apps/:name", a.appShow, appName)
+	s.POST("/apps/:name/settings", a.appSettings, appName)
+	s.POST("/apps/:name/rotate", a.appRotate, appName)
+	s.POST("/apps/:name/revoke", a.appRevoke, appName)
+	s.POST("/apps/:name/keys", a.appKeyAdd, appName)
+	s.GET("/apps/:name/keys/:id/revoke", a.appKeyRevokeForm, appName)
+	s.POST("/apps/:name/keys/:id/revoke", a.appKeyRevoke, appName)
+	s.POST("/apps/:name/delete", a.appDelete, appName)
+	s.GET("/apps/:name/locks/break", a.lockBreakForm, noStore, appName)
+	s.POST("/apps/:name/locks/break", a.lockBreak, appName)
 
 	// Operations: the live scopes of an app, read without a visit.
 	ops := newSessionOps(a)
 	s.GET("/sessions", ops.list, noStore)
 	s.GET("/sessions/table", ops.table, noStore)
-	s.GET("/sessions/:app/:kind/invalidate-all", ops.invalidateAllForm)
-	s.POST("/sessions/:app/:kind/invalidate-all", ops.invalidateAll)
+	scopesApp := a.canonicalApp("app", true)
+	s.GET("/sessions/:app/:kind/invalidate-all", ops.invalidateAllForm, scopesApp)
+	s.POST("/sessions/:app/:kind/invalidate-all", ops.invalidateAll, scopesApp)
 	inv := newInvalidations(ops)
-	s.GET("/sessions/:app/:kind/invalidate-matching", inv.matchingForm, noStore)
-	s.POST("/sessions/:app/:kind/invalidate-matching", inv.startMatching, noStore)
-	s.GET("/sessions/:app/:kind/invalidations/:id", inv.progress, noStore)
-	s.POST("/sessions/:app/:kind/invalidations/:id/stop", inv.stop, noStore)
-	s.POST("/sessions/:app/:kind/invalidate-selected", inv.invalidateSelected, noStore)
-	s.GET("/sessions/:app/:kind/:cfid", ops.show, noStore)
-	s.GET("/sessions/:app/:kind/:cfid/raw", ops.raw, noStore)
-	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore)
+	s.GET("/sessions/:app/:kind/invalidate-matching", inv.matchingForm, noStore, scopesApp)
+	s.POST("/sessions/:app/:kind/invalidate-matching", inv.startMatching, noStore, scopesApp)
+	s.GET("/sessions/:app/:kind/invalidations/:id", inv.progress, noStore, scopesApp)
+	s.POST("/sessions/:app/:kind/invalidations/:id/stop", inv.stop, noStore, scopesApp)
+	s.POST("/sessions/:app/:kind/invalidate-selected", inv.invalidateSelected, noStore, scopesApp)
+	s.GET("/sessions/:app/:kind/:cfid", ops.show, noStore, scopesApp)
+	s.GET("/sessions/:app/:kind/:cfid/raw", ops.raw, noStore, scopesApp)
+	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore, scopesApp)
 
 	// Audit log.
 	s.GET("/audit", a.auditList)
@@ -100,13 +106,14 @@ func (a *Console) routes() *echo.Echo {
 	// rather than a redirect. No CSRF token: its one POST takes JSON only,
 	// which another site's form cannot send (see apiInvalidate).
 	api := e.Group(APIPrefix, ops.requireAdminJSON, noStore)
+	apiApp := a.canonicalApp("app", false)
 	for _, k := range []struct {
 		kind scopes.Kind
 		path string
 	}{{scopes.Session, "/sessions"}, {scopes.Client, "/clients"}} {
-		api.GET("/apps/:app"+k.path, ops.apiList(k.kind))
-		api.GET("/apps/:app"+k.path+"/:cfid", ops.apiGet(k.kind))
-		api.POST("/apps/:app"+k.path+"/invalidate", ops.apiInvalidate(k.kind))
+		api.GET("/apps/:app"+k.path, ops.apiList(k.kind), apiApp)
+		api.GET("/apps/:app"+k.path+"/:cfid", ops.apiGet(k.kind), apiApp)
+		api.POST("/apps/:app"+k.path+"/invalidate", ops.apiInvalidate(k.kind), apiApp)
 	}
 	api.RouteNotFound("/*", ops.apiNotFound)
 	return e

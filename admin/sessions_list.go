@@ -75,6 +75,7 @@ func (o *sessionOps) list(c echo.Context) error {
 	if !v.Form.validate(apps) {
 		return o.render(c, http.StatusUnprocessableEntity, sessionsPage(m, v))
 	}
+	f.App = v.Form.App // validate found the app as created, whatever the case typed
 	set, err := o.settingsOf(ctx, f.App)
 	if err != nil {
 		return err

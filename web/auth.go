@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,9 +57,27 @@ func (s *Server) checkKey(c echo.Context) error {
 		return err
 	}
 	if app != c.Param("app") {
-		return scopes.Errorf(scopes.EForbidden, "this API key belongs to app %q and cannot reach app %q", app, c.Param("app"))
+		if !strings.EqualFold(app, c.Param("app")) {
+			return scopes.Errorf(scopes.EForbidden, "this API key belongs to app %q and cannot reach app %q", app, c.Param("app"))
+		}
+		// App names ignore case: the handler sees the name as created,
+		// so that storage keys never depend on the case typed.
+		setParam(c, "app", app)
 	}
 	return nil
+}
+
+// setParam replaces the value of the path parameter name, keeping the others.
+func setParam(c echo.Context, name, value string) {
+	names := c.ParamNames()
+	values := slices.Clone(c.ParamValues())
+	for i, n := range names {
+		if n == name && i < len(values) {
+			values[i] = value
+		}
+	}
+	c.SetParamNames(names...)
+	c.SetParamValues(values...)
 }
 
 func bearer(h string) (string, bool) {

@@ -143,6 +143,9 @@ func lock(t *testing.T, a *testAPI, key, name, body string) lockAnswer {
 func TestLockCounter(t *testing.T) {
 	for _, st := range lockStorages {
 		t.Run(st.name, func(t *testing.T) {
+			// The storages run side by side: each run waits on its own
+			// lock's round trips far more than it uses the CPU.
+			t.Parallel()
 			apis, key := newLockPair(t, st.conn(t))
 			iterations := 200
 			if testing.Short() {

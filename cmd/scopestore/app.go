@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -21,28 +22,28 @@ func appCommand() *command {
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
 				run:  withServices(appCreate)},
 			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
-			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withServices(appDelete)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withApp(appDelete)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
 				{name: "add", usage: "NAME [--label L] [flags]", args: 1, argName: "app name", short: "Add a key to the app, its other keys kept, and print it alone on stdout",
 					long: "The way without downtime: add a key, deploy it, then revoke the old one with 'app key revoke'.\n" +
 						"The key is shown once and stored only as a hash. Example:\n  KEY=$(scopestore app key add shop --label 'web servers')",
-					flags: keyAddFlags, run: withServices(appKeyAdd)},
+					flags: keyAddFlags, run: withApp(appKeyAdd)},
 				{name: "list", usage: "NAME [--all] [flags]", args: 1, argName: "app name", short: "List the app's active keys: id, label, created, last used (never the key)",
-					flags: keyListFlags, run: withServices(appKeyList)},
+					flags: keyListFlags, run: withApp(appKeyList)},
 				{name: "revoke", usage: "NAME ID [--force] [flags]", args: 2, argName: "app name and key ID", short: "Revoke one key of the app; its last active key only with --force",
 					long: "Calls with the key get 401; a running server may accept it for up to its --cache-ttl (5s by default).\n" +
 						"The last active key is kept unless --force: without a key the app is locked out.",
-					flags: keyRevokeFlags, run: withServices(appKeyRevoke)},
+					flags: keyRevokeFlags, run: withApp(appKeyRevoke)},
 				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print one new key on stdout (with downtime)",
 					long: "Every key stops working at once, so the app gets 401 until it has the new key: use it when a key leaked.\n" +
 						"To replace a key without downtime, use 'app key add', deploy, then 'app key revoke'.",
-					run: withServices(appKeyRotate)},
+					run: withApp(appKeyRotate)},
 			}},
 			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1, argName: "app name",
 				short: "Show an app's effective settings, or set them as an administrator",
 				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
 					"A setting given the value 'inherit' goes back to the server default.",
-				flags: settingFlags, run: withServices(appSettings)},
+				flags: settingFlags, run: withApp(appSettings)},
 			lockListCommand(),
 		},
 	}
@@ -182,6 +183,21 @@ func describeSource(from string) string {
 		return "set by an administrator"
 	}
 	return from
+}
+
+// withApp is withServices for a command whose first argument names an app:
+// app names ignore case, so the command gets the name as created, the one
+// its scopes and settings are kept under.
+func withApp(fn func(rc *runContext, svc *services, args []string) error) func(*runContext, []string) error {
+	return withServices(func(rc *runContext, svc *services, args []string) error {
+		name, err := svc.directory.AppName(rc.ctx, args[0])
+		if err != nil {
+			return err
+		}
+		args = slices.Clone(args)
+		args[0] = name
+		return fn(rc, svc, args)
+	})
 }
 
 // withServices opens the services for a command and closes them after.

@@ -11,19 +11,31 @@ import (
 )
 
 // lockListCommand is `scopestore app locks NAME`: the app's named locks
-// held now, read from its lock storage.
+// held now, read from its lock storage; with --break LOCK --yes, one of
+// them broken (lock_break.go).
 func lockListCommand() *command {
-	return &command{name: "locks", usage: "NAME [--limit N] [flags]", args: 1, argName: "app name",
+	return &command{name: "locks", usage: "NAME [--limit N] [--break LOCK [--yes]] [flags]", args: 1, argName: "app name",
 		short: "List the app's named locks held now: name, type, held for, lease left (never a token)",
 		long: "The locks are read from the app's lockStorage. Those in memory live inside each server process:\n" +
-			"this command, a process of its own, cannot see them.",
+			"this command, a process of its own, cannot see them.\n\n" +
+			"--break LOCK shows who holds that lock; with --yes it frees it, whoever holds it (recorded in the\n" +
+			"audit log as lock.break). The holders are not told: their renewal and release answer 409, and their\n" +
+			"fence stays valid until the next holder takes the lock with a higher one.",
 		flags: func(fs *flag.FlagSet) {
 			fs.Int("limit", 100, "list at most this many holders (up to "+strconv.Itoa(scopes.MaxHeldLocks)+")")
+			fs.String("break", "", "break this lock (with --yes), whoever holds it")
+			fs.Bool("yes", false, "with --break: break the lock; without it nothing is broken")
 		},
 		run: withServices(appLocks)}
 }
 
 func appLocks(rc *runContext, svc *services, args []string) error {
+	if name := rc.flags.Lookup("break").Value.String(); name != "" {
+		return appLockBreak(rc, svc, args[0], name)
+	}
+	if rc.flags.Lookup("yes").Value.String() == "true" {
+		return usageErrorf("--yes without --break LOCK: name the lock to break")
+	}
 	limit, err := strconv.Atoi(rc.flags.Lookup("limit").Value.String())
 	if err != nil || limit < 1 || limit > scopes.MaxHeldLocks {
 		return scopes.Errorf(scopes.EInvalid, "--limit must be a number from 1 to %d", scopes.MaxHeldLocks)

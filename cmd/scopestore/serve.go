@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scopestore/scopestore/admin"
+	"github.com/scopestore/scopestore/scopes"
 	"github.com/scopestore/scopestore/web"
 )
 
@@ -26,6 +27,23 @@ func serveCommand() *command {
 		long: "Serves the runtime API under /api/v1, /healthz, /readyz and /metrics. Stops on SIGINT or SIGTERM:\n" +
 			"it stops accepting, finishes the requests in flight (up to --shutdown-timeout), then closes the storages.",
 		run: func(rc *runContext, _ []string) error { return serve(rc) },
+	}
+}
+
+// warnAppNameClashes names the apps whose names differ only in case, which
+// a config store written before app names ignored case may hold. They are
+// not merged or renamed: each answers to its exact name still, and which one
+// to keep is the administrator's choice.
+func warnAppNameClashes(ctx context.Context, dir *scopes.Directory, logger *slog.Logger) {
+	clashes, err := dir.AppNameClashes(ctx)
+	if err != nil {
+		logger.Warn("could not check the app names", "err", err)
+		return
+	}
+	for _, names := range clashes {
+		logger.Warn("apps whose names differ only in case: app names now ignore case, so each of these answers only to its exact name and any other spelling reaches none of them; "+
+			"keep one: move the others' clients to its name and key, then delete each other one with `scopestore app delete NAME` (its keys, settings and live scopes go with it)",
+			"apps", strings.Join(names, ", "))
 	}
 }
 
@@ -47,6 +65,7 @@ func serve(rc *runContext) error {
 	}
 	dataDir, _ := filepath.Abs(cfg.DataDir)
 	warnLooseModes(dataDir, logger)
+	warnAppNameClashes(rc.ctx, svc.directory, logger)
 	srv := &http.Server{
 		Handler:           handler(svc, cfg, logger),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -87,6 +87,11 @@ func sessionTarget(rc *runContext, svc *services) (string, scopes.Kind, scopes.S
 	if !k.Valid() {
 		return "", "", scopes.Settings{}, usageErrorf("--scope %q: use session or client", k)
 	}
+	// App names ignore case: the scopes are stored under the name as created.
+	app, err := svc.directory.AppName(rc.ctx, app)
+	if err != nil {
+		return "", "", scopes.Settings{}, err
+	}
 	eff, err := svc.directory.Effective(rc.ctx, app)
 	if err != nil {
 		return "", "", scopes.Settings{}, err

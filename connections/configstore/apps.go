@@ -28,7 +28,8 @@ const selectApps = `SELECT a.name, a.created_at,
 	FROM apps a`
 
 // CreateApp adds an app with one API key, given as the SHA-256 hex of the
-// key; an app of that name that exists already is an EConflict.
+// key; an app of that name that exists already, ignoring case, is an
+// EConflict.
 func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Time) error {
 	if err := checkName("app", name); err != nil {
 		return err
@@ -37,11 +38,37 @@ func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Ti
 	if err != nil {
 		return err
 	}
+	// Creates at once may deadlock on MySQL, whose lockApps cannot lock rows
+	// of an empty table: the attempt after sees the app the other one made.
+	for attempt := 1; ; attempt++ {
+		err = s.createApp(ctx, name, keyHash, now)
+		if err == nil || !sqlerr.Transient(err) || attempt == createAttempts {
+			return err
+		}
+	}
+}
+
+// createAttempts is how many times CreateApp tries when transactions beside
+// it make it fail.
+const createAttempts = 5
+
+// createApp is one attempt of CreateApp.
+func (s *Store) createApp(ctx context.Context, name, keyHash string, now time.Time) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return s.wrap("create app", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := s.lockApps(ctx, tx); err != nil {
+		return s.wrap("create app", err)
+	}
+	like, err := s.appsNamedLike(ctx, tx, name)
+	if err != nil {
+		return s.wrap("create app", err)
+	}
+	if len(like) > 0 {
+		return scopes.Errorf(scopes.EConflict, "app %q already exists (app names ignore case)", like[0])
+	}
 	if err := s.insertApp(ctx, tx, name, now); err != nil {
 		return s.wrap("create app", err)
 	}
@@ -63,7 +90,40 @@ func (s *Store) insertApp(ctx context.Context, tx *sqlx.Tx, name string, now tim
 	return err
 }
 
-// App returns the app of that name with its key count and settings layer.
+// lockApps keeps other transactions from adding apps until tx ends, so
+// that two names differing only in case cannot both pass CreateApp's check:
+// PostgreSQL locks the table against writers, MySQL every row and the gaps
+// between them, and SQLite's transactions take the write lock at BEGIN.
+func (s *Store) lockApps(ctx context.Context, tx *sqlx.Tx) error {
+	var err error
+	switch s.dialect {
+	case DialectPostgres:
+		_, err = tx.ExecContext(ctx, `LOCK TABLE apps IN SHARE ROW EXCLUSIVE MODE`)
+	case DialectMySQL:
+		var names []string
+		err = tx.SelectContext(ctx, &names, `SELECT name FROM apps FOR UPDATE`)
+	}
+	return err
+}
+
+// appsNamedLike returns the names of the apps whose name equals name
+// ignoring case, sorted. The apps are few, so their names are read whole and
+// compared with strings.EqualFold, which folds alike on every database
+// (SQLite's lower() folds ASCII only, MySQL's depends on the collation).
+func (s *Store) appsNamedLike(ctx context.Context, q sqlx.QueryerContext, name string) ([]string, error) {
+	var names []string
+	if err := sqlx.SelectContext(ctx, q, &names, `SELECT name FROM apps`); err != nil {
+		return nil, err
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return !strings.EqualFold(n, name) })
+	slices.Sort(names)
+	return names, nil
+}
+
+// App returns the app of that name with its key count and settings layer:
+// the app of exactly that name, else the one app whose name equals it
+// ignoring case. The App's Name is the name as stored. A name that matches
+// several apps differing only in case, none exactly, is an EConflict.
 func (s *Store) App(ctx context.Context, name string) (scopes.App, bool, error) {
 	if !storable(name) {
 		return scopes.App{}, false, nil
@@ -71,10 +131,23 @@ func (s *Store) App(ctx context.Context, name string) (scopes.App, bool, error) 
 	var row appRow
 	err := sqlx.GetContext(ctx, s.db, &row, s.q(selectApps+` WHERE a.name = ?`), name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return scopes.App{}, false, nil
+		like, err := s.appsNamedLike(ctx, s.db, name)
+		if err != nil {
+			return scopes.App{}, false, s.wrap("read app", err)
+		}
+		switch len(like) {
+		case 0:
+			return scopes.App{}, false, nil
+		case 1:
+			return s.App(ctx, like[0])
+		default:
+			return scopes.App{}, false, scopes.Errorf(scopes.EConflict, "app name %q matches %d apps that differ only in case (%s): give the exact name",
+				name, len(like), strings.Join(like, ", "))
+		}
 	} else if err != nil {
 		return scopes.App{}, false, s.wrap("read app", err)
 	}
+	name = row.Name
 	layer, err := s.appLayer(ctx, s.db, name)
 	if err != nil {
 		return scopes.App{}, false, s.wrap("read app", err)

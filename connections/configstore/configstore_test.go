@@ -174,12 +174,83 @@ var storeTests = []struct {
 		if want := now.Truncate(time.Microsecond); !app.Created.Equal(want) || app.Created.Location() != time.UTC {
 			t.Errorf("Created = %v, want %v in UTC", app.Created, want)
 		}
-		for _, name := range []string{"nope", "Shop", "shop "} {
+		for _, name := range []string{"nope", "shop ", "shopp"} {
 			_, found, err := e.s.App(ctx, name)
 			if err != nil || found {
-				t.Errorf("App(%q) = found %v, %v; want not found: app names are exact", name, found, err)
+				t.Errorf("App(%q) = found %v, %v; want not found", name, found, err)
 			}
 		}
+	}},
+
+	{"app names ignore case and keep the case they were created with", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, "CreateApp", e.s.CreateApp(ctx, "Shop", hash("k1"), now))
+		for _, name := range []string{"Shop", "shop", "SHOP", "sHoP"} {
+			app, found, err := e.s.App(ctx, name)
+			if err != nil || !found || app.Name != "Shop" || app.Keys != 1 {
+				t.Errorf("App(%q) = %+v, found %v, %v; want app Shop", name, app, found, err)
+			}
+		}
+		for _, name := range []string{"shop", "SHOP", "Shop"} {
+			err := e.s.CreateApp(ctx, name, hash("k-"+name), now)
+			wantCode(t, "CreateApp "+name, err, scopes.EConflict)
+			if msg := scopes.ErrorMessage(err); msg != `app "Shop" already exists (app names ignore case)` {
+				t.Errorf("CreateApp(%q): message %q", name, msg)
+			}
+		}
+		apps, err := e.s.Apps(ctx)
+		must(t, "Apps", err)
+		if len(apps) != 1 {
+			t.Errorf("Apps() = %+v, want Shop alone", apps)
+		}
+	}},
+
+	{"apps created at once that differ only in case", func(t *testing.T, e *env) {
+		// The check and the insert are one transaction that keeps other
+		// creates out: exactly one of the spellings is created.
+		ctx := context.Background()
+		names := []string{"shop", "SHOP", "Shop", "sHOP"}
+		errs := make([]error, len(names))
+		var wg sync.WaitGroup
+		for i, name := range names {
+			wg.Go(func() { errs[i] = e.s.CreateApp(ctx, name, hash("k-"+name), now) })
+		}
+		wg.Wait()
+		created := 0
+		for i, err := range errs {
+			switch scopes.ErrorCode(err) {
+			case "":
+				created++
+			case scopes.EConflict:
+			default:
+				t.Errorf("CreateApp(%s): %v", names[i], err)
+			}
+		}
+		apps, err := e.s.Apps(ctx)
+		must(t, "Apps", err)
+		if created != 1 || len(apps) != 1 {
+			t.Errorf("%d creates succeeded, %d apps stored; want one", created, len(apps))
+		}
+	}},
+
+	{"apps that differ only in case, from before names ignored it", func(t *testing.T, e *env) {
+		ctx := context.Background()
+		must(t, "CreateApp", e.s.CreateApp(ctx, "shop", hash("k1"), now))
+		// CreateApp refuses it now; older versions stored it.
+		_, err := e.s.db.ExecContext(ctx, e.s.q(`INSERT INTO apps (name, created_at) VALUES (?, ?)`), "SHOP", dbTime(now))
+		must(t, "insert SHOP", err)
+		for _, name := range []string{"shop", "SHOP"} {
+			app, found, err := e.s.App(ctx, name)
+			if err != nil || !found || app.Name != name {
+				t.Errorf("App(%q) = %+v, found %v, %v; want the app of exactly that name", name, app, found, err)
+			}
+		}
+		_, _, err = e.s.App(ctx, "Shop")
+		wantCode(t, "App(Shop)", err, scopes.EConflict)
+		if msg := scopes.ErrorMessage(err); !strings.Contains(msg, "SHOP, shop") {
+			t.Errorf("App(Shop): message %q, want both names", msg)
+		}
+		wantCode(t, "CreateApp(Shop)", e.s.CreateApp(ctx, "Shop", hash("k2"), now), scopes.EConflict)
 	}},
 
 	{"create an app that exists", func(t *testing.T, e *env) {
@@ -187,7 +258,7 @@ var storeTests = []struct {
 		must(t, "CreateApp", e.s.CreateApp(ctx, "shop", hash("k1"), now))
 		err := e.s.CreateApp(ctx, "shop", hash("k2"), now)
 		wantCode(t, "CreateApp twice", err, scopes.EConflict)
-		if msg := scopes.ErrorMessage(err); msg != `app "shop" already exists` {
+		if msg := scopes.ErrorMessage(err); msg != `app "shop" already exists (app names ignore case)` {
 			t.Errorf("message %q", msg)
 		}
 		// The transaction rolled back: the second key was not added.

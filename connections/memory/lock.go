@@ -185,13 +185,19 @@ func (s *Store) Unlock(_ context.Context, app, name, token string, now time.Time
 	if st.empty(now) {
 		delete(t.m, k)
 	}
+	t.signal(k)
+	return true, nil
+}
+
+// signal tells the watchers of k that it may be free; the table's lock is
+// held.
+func (t *lockTable) signal(k lockKey) {
 	for ch := range t.watchers[k] {
 		select {
 		case ch <- struct{}{}:
 		default: // a signal is pending already
 		}
 	}
-	return true, nil
 }
 
 // WatchLock signals each release of (app, name) in this process.

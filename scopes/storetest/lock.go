@@ -206,6 +206,8 @@ func RunLocker(t *testing.T, open func(t *testing.T) (a, b scopes.Locker)) {
 		}
 	})
 
+	runLockBreak(t, open)
+
 	t.Run("MutualExclusion", func(t *testing.T) {
 		a, b := open(t)
 		var inside, violations, done atomic.Int64
