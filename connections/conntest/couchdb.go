@@ -1,7 +1,9 @@
 package conntest
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io"
@@ -34,8 +36,8 @@ const couchStartTimeout = 30 * time.Second
 const installTimeout = 8 * time.Minute
 
 // howToRunCouchDB is the part of a skip's message that says what to do.
-var howToRunCouchDB = "set " + EnvCouchDB + "=http://127.0.0.1:5984, or install Node 20 and npm so that the tests install pouchdb-server (npm install --prefix " +
-	"~/.cache/scopestore/pouchdb-server pouchdb-server@" + PouchDBVersion + "), or run bash .ci/run"
+var howToRunCouchDB = "set " + EnvCouchDB + "=http://127.0.0.1:5984, or install Node 20 and npm so that the tests install pouchdb-server from the lockfile in connections/conntest/pouchdb " +
+	"with npm ci into ~/.cache/scopestore/pouchdb-server, pouchdb-server@" + PouchDBVersion + "), or run bash .ci/run"
 
 var shared struct {
 	once sync.Once
@@ -263,7 +265,7 @@ func pouchDBScript() (string, error) {
 		return "", err
 	}
 	script := filepath.Join(dir, "node_modules", "pouchdb-server", "bin", "pouchdb-server")
-	if _, err := os.Stat(script); err == nil {
+	if pouchDBCurrent(dir, script) {
 		return script, nil
 	}
 	if err := installPouchDB(dir); err != nil {
@@ -283,8 +285,32 @@ func PouchDBDir() (string, error) {
 	return filepath.Join(cache, "scopestore", "pouchdb-server"), nil
 }
 
-// installPouchDB runs npm install into dir, under a file lock, so that the
-// test binaries that go test runs side by side install it once.
+// The pouchdb-server that the tests run, as npm ci installs it from this
+// lockfile: the same packages on every machine, checked by their hashes.
+//
+//go:embed pouchdb/package.json
+var pouchDBPackage []byte
+
+//go:embed pouchdb/package-lock.json
+var pouchDBLock []byte
+
+// pouchDBCurrent tells whether dir holds pouchdb-server installed from the
+// lockfile above.
+func pouchDBCurrent(dir, script string) bool {
+	if _, err := os.Stat(script); err != nil {
+		return false
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, pouchDBInstalled))
+	return err == nil && bytes.Equal(lock, pouchDBLock)
+}
+
+// pouchDBInstalled is the copy of the lockfile that installPouchDB writes
+// once npm ci has installed from it, so that an install cut short is done
+// again.
+const pouchDBInstalled = "installed-package-lock.json"
+
+// installPouchDB runs npm ci into dir from the lockfile, under a file lock,
+// so that the test binaries that go test runs side by side install it once.
 func installPouchDB(dir string) error {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
@@ -302,22 +328,24 @@ func installPouchDB(dir string) error {
 		return err
 	}
 	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "pouchdb-server", "bin", "pouchdb-server")); err == nil {
+	if pouchDBCurrent(dir, filepath.Join(dir, "node_modules", "pouchdb-server", "bin", "pouchdb-server")) {
 		return nil // another test binary installed it meanwhile
 	}
-	if _, err := os.Stat(filepath.Join(dir, "package.json")); errors.Is(err, os.ErrNotExist) {
-		if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"private": true}`+"\n"), 0o644); err != nil {
-			return err
-		}
+	_ = os.Remove(filepath.Join(dir, pouchDBInstalled))
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), pouchDBPackage, 0o644); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package-lock.json"), pouchDBLock, 0o644); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), installTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, npm, "install", "--no-audit", "--no-fund", "pouchdb-server@"+PouchDBVersion)
+	cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("npm install pouchdb-server@%s in %s: %w: %s", PouchDBVersion, dir, err, lastLines(out, 5))
+		return fmt.Errorf("npm ci (pouchdb-server@%s) in %s: %w: %s", PouchDBVersion, dir, err, lastLines(out, 5))
 	}
-	return nil
+	return os.WriteFile(filepath.Join(dir, pouchDBInstalled), pouchDBLock, 0o644)
 }
 
 // lastLines returns the last n lines of out.
