@@ -31,11 +31,17 @@ func Duplicate(err error) bool {
 
 // Transient reports whether a transaction failed only because of the
 // transactions beside it, so that running it again from the start may
-// succeed: a deadlock, a lock wait timeout or a serialization failure.
+// succeed: a deadlock, a lock wait timeout, a serialization failure, or
+// SQLite busy past its busy_timeout.
 func Transient(err error) bool {
 	var myErr *mysql.MySQLError
 	var pgErr *pgconn.PgError
+	var liteErr *sqlite.Error
 	switch {
+	case errors.As(err, &liteErr):
+		// SQLITE_BUSY (and its extended codes): another connection held
+		// the database past busy_timeout; the transaction applied nothing.
+		return liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
 	case errors.As(err, &myErr):
 		// ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT
 		return myErr.Number == 1213 || myErr.Number == 1205

@@ -24,9 +24,9 @@ import (
 
 var _ scopes.Locker = (*Store)(nil)
 
-// lockAttempts bounds how often a lock transaction that lost a deadlock
-// (MySQL, when two requests create one lock's fence row at once) is run
-// again.
+// lockAttempts bounds how often a lock transaction is run again that lost
+// a deadlock (MySQL, when two requests create one lock's fence row at once)
+// or found SQLite busy past its busy_timeout (many lockers on one file).
 const lockAttempts = 5
 
 // TryLock takes the lock if it is free at now.
