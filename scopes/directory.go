@@ -253,6 +253,9 @@ const Inherit = "inherit"
 // otherwise any API key could make scopestore POST to an address of its
 // choosing, inside the network scopestore runs in.
 func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
+	if err := refuseServerOnly(values); err != nil {
+		return Effective{}, err
+	}
 	for name := range values {
 		if AdminOnlySetting(name) {
 			def, _ := lookupSetting(name)
@@ -285,10 +288,26 @@ func (d *Directory) DeclareSettings(ctx context.Context, app string, values map[
 // SetAppSettings sets settings for an app as an administrator; the value
 // Inherit removes a setting.
 func (d *Directory) SetAppSettings(ctx context.Context, app string, values map[string]string) (Effective, error) {
+	if err := refuseServerOnly(values); err != nil {
+		return Effective{}, err
+	}
 	if err := d.checkWebhooks(values); err != nil {
 		return Effective{}, err
 	}
 	return d.changeApp(ctx, app, "app.settings", func(l Layer) error { return apply(l, values, FromAdmin) }, nil)
+}
+
+// refuseServerOnly refuses, for one app, a setting that only the server
+// defaults hold, saying where to set it.
+func refuseServerOnly(values map[string]string) error {
+	for name := range values {
+		if ServerOnlySetting(name) {
+			def, _ := lookupSetting(name)
+			return Errorf(EInvalidSettings, "%s is set for the whole deployment, not for one app: set it with `scopestore scope defaults --%s …` or on the console's Scope page",
+				def.name, SettingFlag(def.name))
+		}
+	}
+	return nil
 }
 
 // checkWebhooks refuses webhook URLs that an administrator sets and that
@@ -464,7 +483,7 @@ func apply(l Layer, values map[string]string, by string) error {
 
 func (d *Directory) validate(ctx context.Context, s Settings) error {
 	var names = map[Kind][]string{}
-	for _, k := range Kinds {
+	for _, k := range StoredKinds {
 		n, err := d.storages.Names(ctx, k)
 		if err != nil {
 			return configError(err)

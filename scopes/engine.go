@@ -101,7 +101,7 @@ type target struct {
 }
 
 func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, error) {
-	if !k.Valid() {
+	if !k.Stored() {
 		return target{}, Errorf(EInvalid, "unknown scope kind %q", k)
 	}
 	ss := set.Of(k)

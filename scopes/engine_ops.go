@@ -160,8 +160,17 @@ func (e *Engine) loadLocked(ctx context.Context, t target, ent *tierEntry, key K
 // ifVersions (an If-Match list) makes the save conditional: it fails with
 // EPreconditionFailed when the stored version is none of them, and changes
 // nothing; 0 is no condition.
-func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersions ...int64) (_ *Scope, err error) {
+func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawMessage, ifVersions ...int64) (*Scope, error) {
+	return e.SaveIf(ctx, set, key, data, Cond{IfVersions: ifVersions})
+}
+
+// SaveIf is Save under the conditions of c. A shared scope (application,
+// server) that does not exist yet is started by it, with version 1.
+func (e *Engine) SaveIf(ctx context.Context, set Settings, key Key, data json.RawMessage, c Cond) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpSave, time.Now(), &err)
+	if err := checkSharedWrite(set, key); err != nil {
+		return nil, err
+	}
 	if err := e.checkSize(data); err != nil {
 		return nil, err
 	}
@@ -178,14 +187,14 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 	// stored value; without one, the change in place saves a read.
 	// A store's change in place checks one version: a list of them takes
 	// the compare-and-set, which checks them on the record it replaces.
-	cond := versionsOf(ifVersions)
+	cond := versionsOf(c.IfVersions)
 	var inPlace *Change
-	if ifVersion, one := cond.single(); !ent.ok && one {
-		c := visitChange(key, t.ss, now)
-		c.Data, c.IfVersion = data, ifVersion
-		inPlace = &c
+	if ifVersion, one := cond.single(); !ent.ok && one && c.inPlace(key) {
+		ch := visitChange(key, t.ss, now)
+		ch.Data, ch.IfVersion = data, ifVersion
+		inPlace = &ch
 	}
-	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, c.Fence, func(json.RawMessage) (json.RawMessage, error) { return data, nil }))
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +203,17 @@ func (e *Engine) Save(ctx context.Context, set Settings, key Key, data json.RawM
 
 // Patch applies p to a scope's data atomically in its storage and bumps its
 // version; ifVersions works as in Save.
-func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersions ...int64) (_ *Scope, err error) {
+func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVersions ...int64) (*Scope, error) {
+	return e.PatchIf(ctx, set, key, p, Cond{IfVersions: ifVersions})
+}
+
+// PatchIf is Patch under the conditions of c. A shared scope (application,
+// server) that does not exist yet is started by it, with version 1.
+func (e *Engine) PatchIf(ctx context.Context, set Settings, key Key, p Patch, c Cond) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpPatch, time.Now(), &err)
+	if err := checkSharedWrite(set, key); err != nil {
+		return nil, err
+	}
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -209,14 +227,14 @@ func (e *Engine) Patch(ctx context.Context, set Settings, key Key, p Patch, ifVe
 	// A patch in place costs the storage more work than a compare-and-set
 	// from a copy that is likely current (this instance read or wrote the
 	// scope just before); without one it saves a read.
-	cond := versionsOf(ifVersions)
+	cond := versionsOf(c.IfVersions)
 	var inPlace *Change
-	if ifVersion, one := cond.single(); !ent.ok && one {
-		c := visitChange(key, t.ss, now)
-		c.Patch, c.IfVersion, c.MaxSize = &p, ifVersion, e.MaxScopeSize
-		inPlace = &c
+	if ifVersion, one := cond.single(); !ent.ok && one && c.inPlace(key) {
+		ch := visitChange(key, t.ss, now)
+		ch.Patch, ch.IfVersion, ch.MaxSize = &p, ifVersion, e.MaxScopeSize
+		inPlace = &ch
 	}
-	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, func(data json.RawMessage) (json.RawMessage, error) {
+	rec, err := e.changeLocked(ctx, t, ent, key, now, inPlace, changeFn(key, t.ss, now, cond, c.Fence, func(data json.RawMessage) (json.RawMessage, error) {
 		out, err := p.Apply(data)
 		if err != nil {
 			return nil, err
@@ -244,9 +262,13 @@ func (e *Engine) changeLocked(ctx context.Context, t target, ent *tierEntry, key
 // changeFn returns the update that edits a scope's data, checks cond,
 // bumps the version and counts the visit. It runs on the record that the
 // compare-and-set replaces, so cond holds for what is written over.
-func changeFn(key Key, ss ScopeSettings, now time.Time, cond versionCond, edit func(json.RawMessage) (json.RawMessage, error)) func(Record, bool) (Record, error) {
+func changeFn(key Key, ss ScopeSettings, now time.Time, cond versionCond, fence int64, edit func(json.RawMessage) (json.RawMessage, error)) func(Record, bool) (Record, error) {
 	return func(cur Record, found bool) (Record, error) {
-		if !found {
+		switch {
+		case !found && key.Kind.Shared():
+			// Version 0 until this first write: If-Match 1 is not met.
+			cur = Record{Key: key, CFToken: "0", TimeCreated: now, Data: emptyData}
+		case !found:
 			return Record{}, notFound(key)
 		}
 		if cur.RotatedTo != "" {
@@ -255,6 +277,10 @@ func changeFn(key Key, ss ScopeSettings, now time.Time, cond versionCond, edit f
 		if !cond.met(cur.Version) {
 			return Record{}, Errorf(EPreconditionFailed, "the scope is at version %d, not %s: load it again and reapply the change", cur.Version, cond)
 		}
+		if err := checkFence(cur, fence); err != nil {
+			return Record{}, err
+		}
+		cur.Fence = max(cur.Fence, fence)
 		data, err := edit(cur.Data)
 		if err != nil {
 			return Record{}, err

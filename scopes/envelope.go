@@ -40,6 +40,12 @@ func EncodeRecord(r Record) []byte {
 		b = append(b, `,"rotatedto":`...)
 		b = appendJSONString(b, r.RotatedTo)
 	}
+	if r.Fence > 0 {
+		// Before "data" too: a fenced record takes the slow paths, which
+		// keep the fence; the fast ones would drop it.
+		b = append(b, `,"fence":`...)
+		b = strconv.AppendInt(b, r.Fence, 10)
+	}
 	b = append(b, `,"data":`...)
 	// Whitespace around the data is left out: encoding/json, which reads
 	// the envelopes that the fast paths do not, would drop it, and a value
@@ -65,6 +71,7 @@ type envelope struct {
 	Expires     int64           `json:"expires"`
 	Version     int64           `json:"version"`
 	RotatedTo   string          `json:"rotatedto"`
+	Fence       int64           `json:"fence"`
 	Data        json.RawMessage `json:"data"`
 }
 
@@ -95,6 +102,7 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 		Version:     e.Version,
 		Data:        e.Data,
 		RotatedTo:   e.RotatedTo,
+		Fence:       e.Fence,
 	}, nil
 }
 

@@ -62,5 +62,10 @@ func (e *Engine) observe(set Settings, k Kind, op string, start time.Time, err *
 	if e.Observer == nil {
 		return
 	}
+	if k.Shared() {
+		// "application.save": the shared scopes' operations apart from
+		// the visitors' ones, whose rates and latencies differ.
+		op = string(k) + "." + op
+	}
 	e.Observer.ObserveOp(set.Of(k).Storage, op, Result(*err), time.Since(start))
 }

@@ -35,6 +35,10 @@ type Record struct {
 	// RotatedTo is, on the old cfid of a rotated session during its grace,
 	// the cfid that the session moved to; the old record is read-only.
 	RotatedTo string
+	// Fence is the greatest lock fence that a write of the scope carried
+	// (0: none did): a write that carries a smaller one is refused, since
+	// its writer's lock ran out and another took it (see Cond.Fence).
+	Fence int64
 }
 
 // Expired reports whether the record's idle timeout has passed at now.
@@ -42,18 +46,24 @@ func (r *Record) Expired(now time.Time) bool { return !now.Before(r.Expires) }
 
 // Scope is a scope instance as the API shows it, with its built-ins.
 type Scope struct {
-	CFID        string    `json:"cfid"`
-	CFToken     string    `json:"cftoken"`
-	URLToken    string    `json:"urltoken"`
-	SessionID   string    `json:"sessionid,omitempty"`
-	TimeCreated time.Time `json:"timecreated"`
-	LastVisit   time.Time `json:"lastvisit"`
-	HitCount    *int64    `json:"hitcount,omitempty"`
-	Expires     time.Time `json:"expires"`
-	Version     int64     `json:"version"`
-	Storage     string    `json:"storage"`
+	// CFID, CFToken and URLToken name a visitor's scope; the shared
+	// scopes (application, server) have none.
+	CFID     string `json:"cfid,omitempty"`
+	CFToken  string `json:"cftoken,omitempty"`
+	URLToken string `json:"urltoken,omitempty"`
+	// ApplicationName is the app's name, on its application scope.
+	ApplicationName string    `json:"applicationname,omitempty"`
+	SessionID       string    `json:"sessionid,omitempty"`
+	TimeCreated     time.Time `json:"timecreated"`
+	LastVisit       time.Time `json:"lastvisit"`
+	HitCount        *int64    `json:"hitcount,omitempty"`
+	Expires         time.Time `json:"expires"`
+	Version         int64     `json:"version"`
+	Storage         string    `json:"storage"`
 	// RotatedTo names the session's new cfid when this one was rotated.
 	RotatedTo string `json:"rotatedTo,omitempty"`
+	// Fence is the greatest lock fence a write of the scope carried.
+	Fence int64 `json:"fence,omitempty"`
 	// Token is, for a client scope in cookie storage, the sealed token
 	// that holds the whole scope: the app keeps it in a cookie. It is
 	// URL-safe Base64, written into JSON as it is.
@@ -73,11 +83,19 @@ func NewScope(r *Record, storage string) *Scope {
 		Version:     r.Version,
 		Storage:     storage,
 		RotatedTo:   r.RotatedTo,
+		Fence:       r.Fence,
 		Data:        r.Data,
 	}
-	if r.Kind == Session {
+	switch r.Kind {
+	case Application, Server:
+		// A shared scope belongs to no visitor: it has no cfid to show.
+		s.CFID, s.CFToken, s.URLToken = "", "", ""
+		if r.Kind == Application {
+			s.ApplicationName = r.App
+		}
+	case Session:
 		s.SessionID = r.App + "_" + r.CFID + "_" + r.CFToken
-	} else {
+	default:
 		hits := r.HitCount
 		s.HitCount = &hits
 	}

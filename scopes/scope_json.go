@@ -11,17 +11,27 @@ import (
 // it is copied as it is: encoding/json would validate and compact those
 // bytes again on every answer, which was a quarter of the API's CPU time.
 func (s *Scope) AppendJSON(b []byte) []byte {
-	b = append(b, `{"cfid":`...)
-	b = appendJSONString(b, s.CFID)
-	b = append(b, `,"cftoken":`...)
-	b = appendJSONString(b, s.CFToken)
-	b = append(b, `,"urltoken":`...)
-	b = appendJSONString(b, s.URLToken)
-	if s.SessionID != "" {
-		b = append(b, `,"sessionid":`...)
-		b = appendJSONString(b, s.SessionID)
+	b = append(b, '{')
+	if s.CFID != "" {
+		b = append(b, `"cfid":`...)
+		b = appendJSONString(b, s.CFID)
+		b = append(b, `,"cftoken":`...)
+		b = appendJSONString(b, s.CFToken)
+		b = append(b, `,"urltoken":`...)
+		b = appendJSONString(b, s.URLToken)
+		b = append(b, ',')
 	}
-	b = append(b, `,"timecreated":`...)
+	if s.ApplicationName != "" {
+		b = append(b, `"applicationname":`...)
+		b = appendJSONString(b, s.ApplicationName)
+		b = append(b, ',')
+	}
+	if s.SessionID != "" {
+		b = append(b, `"sessionid":`...)
+		b = appendJSONString(b, s.SessionID)
+		b = append(b, ',')
+	}
+	b = append(b, `"timecreated":`...)
 	b = appendJSONTime(b, s.TimeCreated)
 	b = append(b, `,"lastvisit":`...)
 	b = appendJSONTime(b, s.LastVisit)
@@ -38,6 +48,10 @@ func (s *Scope) AppendJSON(b []byte) []byte {
 	if s.RotatedTo != "" {
 		b = append(b, `,"rotatedTo":`...)
 		b = appendJSONString(b, s.RotatedTo)
+	}
+	if s.Fence > 0 {
+		b = append(b, `,"fence":`...)
+		b = strconv.AppendInt(b, s.Fence, 10)
 	}
 	if s.Token != "" {
 		// A token is URL-safe Base64, which needs no escaping: copied, not

@@ -41,6 +41,17 @@ const (
 	// LockStorage is where the app's named locks live (lock.go): memory,
 	// for one instance only, or a storage connection that can hold locks.
 	LockStorage = "lockStorage"
+	// ApplicationStorage is where the app's one application scope lives:
+	// memory keeps one per instance; a shared storage shares it.
+	ApplicationStorage = "applicationStorage"
+	// ApplicationTimeout is how long the application scope lives unused.
+	ApplicationTimeout = "applicationTimeout"
+	// ServerScopeWrite lets the app write the server scope; every app
+	// reads it. Only an administrator sets it.
+	ServerScopeWrite = "serverScopeWrite"
+	// ServerStorage is where the deployment's one server scope lives. It
+	// is a server default only: no app sets it.
+	ServerStorage = "serverStorage"
 )
 
 // Bounds of the sensitiveKeys list, so that a declared list stays a list of
@@ -88,28 +99,36 @@ type settingDef struct {
 	def  string
 	// adminOnly settings are never declared by the app itself.
 	adminOnly bool
+	// serverOnly settings are set in the server defaults only, never for
+	// one app.
+	serverOnly bool
 }
 
 // settingDefs lists every setting with its built-in default, in display order.
 var settingDefs = []settingDef{
-	{SessionManagement, boolSetting, "true", false},
-	{SessionType, sessionTypeSetting, SessionTypeCFML, false},
-	{SessionStorage, storageSetting, StorageMemory, false},
-	{SessionCluster, boolSetting, "false", false},
-	{SessionTimeout, timeoutSetting, "30m", false},
-	{ClientManagement, boolSetting, "true", false},
-	{ClientStorage, storageSetting, StorageFile, false},
-	{ClientCluster, boolSetting, "false", false},
-	{ClientTimeout, timeoutSetting, "90d", false},
-	{ScopeEndWebhook, urlSetting, "", false},
-	{AllowedWebhooks, urlListSetting, "", true},
-	{SensitiveKeys, keyListSetting, "", false},
+	{SessionManagement, boolSetting, "true", false, false},
+	{SessionType, sessionTypeSetting, SessionTypeCFML, false, false},
+	{SessionStorage, storageSetting, StorageMemory, false, false},
+	{SessionCluster, boolSetting, "false", false, false},
+	{SessionTimeout, timeoutSetting, "30m", false, false},
+	{ClientManagement, boolSetting, "true", false, false},
+	{ClientStorage, storageSetting, StorageFile, false, false},
+	{ClientCluster, boolSetting, "false", false, false},
+	{ClientTimeout, timeoutSetting, "90d", false, false},
+	{ScopeEndWebhook, urlSetting, "", false, false},
+	{AllowedWebhooks, urlListSetting, "", true, false},
+	{SensitiveKeys, keyListSetting, "", false, false},
 	// Limits: generous enough for a busy app, low enough that one API key
 	// cannot take a whole instance; only an administrator changes them.
-	{MaxScopes, countSetting, "1000000", true},
-	{MaxMemory, sizeSetting, "256MiB", true},
-	{MaxCreateRate, countSetting, "10000", true},
-	{LockStorage, storageSetting, StorageMemory, false},
+	{MaxScopes, countSetting, "1000000", true, false},
+	{MaxMemory, sizeSetting, "256MiB", true, false},
+	{MaxCreateRate, countSetting, "10000", true, false},
+	{LockStorage, storageSetting, StorageMemory, false, false},
+	// Lucee's default applicationTimeout is one day.
+	{ApplicationStorage, storageSetting, StorageMemory, false, false},
+	{ApplicationTimeout, timeoutSetting, "1d", false, false},
+	{ServerScopeWrite, boolSetting, "false", true, false},
+	{ServerStorage, storageSetting, StorageMemory, true, true},
 }
 
 // SettingNames lists every setting name in display order.
@@ -156,6 +175,13 @@ func SettingFlag(name string) string {
 func AdminOnlySetting(name string) bool {
 	d, ok := lookupSetting(name)
 	return ok && d.adminOnly
+}
+
+// ServerOnlySetting tells whether a setting is a server default only, set
+// for the whole deployment and never for one app.
+func ServerOnlySetting(name string) bool {
+	d, ok := lookupSetting(name)
+	return ok && d.serverOnly
 }
 
 // CanonicalSetting checks one setting's value and returns the setting's
@@ -326,12 +352,24 @@ type Settings struct {
 	Limits Limits
 	// LockStorage is the storage of the app's named locks.
 	LockStorage string
+	// Application are the settings of the app's application scope, Server
+	// those of the server scope (a server default); both are always on
+	// and shared by every visitor.
+	Application ScopeSettings
+	Server      ScopeSettings
+	// ServerScopeWrite tells whether the app may write the server scope.
+	ServerScopeWrite bool
 }
 
 // Of returns the settings of one scope kind.
 func (s Settings) Of(k Kind) ScopeSettings {
-	if k == Client {
+	switch k {
+	case Client:
 		return s.Client
+	case Application:
+		return s.Application
+	case Server:
+		return s.Server
 	}
 	return s.Session
 }
@@ -358,7 +396,7 @@ func Resolve(server, app Layer) Effective {
 		if e, ok := server[d.name]; ok {
 			value, from = e.Value, FromServer
 		}
-		if e, ok := app[d.name]; ok {
+		if e, ok := app[d.name]; ok && !d.serverOnly {
 			value, from = e.Value, e.By
 		}
 		eff.Values[d.name], eff.From[d.name] = value, from
@@ -387,6 +425,19 @@ func Resolve(server, app Layer) Effective {
 			MaxCreateRate: mustCount(v[MaxCreateRate]),
 		},
 		LockStorage: v[LockStorage],
+		Application: ScopeSettings{
+			Management: true,
+			Storage:    v[ApplicationStorage],
+			Cluster:    true,
+			Timeout:    mustTimeout(v[ApplicationTimeout]),
+		},
+		Server: ScopeSettings{
+			Management: true,
+			Storage:    v[ServerStorage],
+			Cluster:    true,
+			Timeout:    ServerScopeTimeout,
+		},
+		ServerScopeWrite: v[ServerScopeWrite] == "true",
 	}
 	if w := eff.Settings.EndWebhook; w != "" && eff.From[ScopeEndWebhook] == FromApp && !slices.Contains(eff.Settings.AllowedWebhooks, w) {
 		// Only an administrator chooses where scopestore POSTs: an app's
@@ -436,7 +487,7 @@ func (s Settings) Validate(validNames func(Kind) []string) error {
 	if s.Session.Storage == StorageCookie {
 		return sessionCookie()
 	}
-	for _, k := range Kinds {
+	for _, k := range StoredKinds {
 		name := s.Of(k).Storage
 		valid := validNames(k)
 		if !slices.Contains(valid, name) {

@@ -100,8 +100,8 @@ func docKey(key scopes.Key) (string, error) {
 const maxKeyLen = 250
 
 func checkKind(k scopes.Kind) error {
-	if !k.Valid() {
-		return scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
+	if !k.Stored() {
+		return scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session, client, application or server", k)
 	}
 	return nil
 }

@@ -164,8 +164,8 @@ func rangePrefix(app string, kind scopes.Kind) string {
 }
 
 func checkKind(k scopes.Kind) error {
-	if !k.Valid() {
-		return scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
+	if !k.Stored() {
+		return scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session, client, application or server", k)
 	}
 	return nil
 }
