@@ -56,6 +56,12 @@ func (s *Server) checkKey(c echo.Context) error {
 		}
 		return err
 	}
+	if !slices.Contains(c.ParamNames(), "app") {
+		// A route of no one app (the server scope): any app's key reaches
+		// it, as that app.
+		c.Set(callerAppKey, app)
+		return nil
+	}
 	if app != c.Param("app") {
 		if !strings.EqualFold(app, c.Param("app")) {
 			return scopes.Errorf(scopes.EForbidden, "this API key belongs to app %q and cannot reach app %q", app, c.Param("app"))
@@ -65,6 +71,19 @@ func (s *Server) checkKey(c echo.Context) error {
 		setParam(c, "app", app)
 	}
 	return nil
+}
+
+// callerAppKey is where checkKey keeps the app of the API key on a route
+// that names no app.
+const callerAppKey = "scopestore.app"
+
+// callerApp returns the app a request acts for: the one in the path, or
+// on a route that names none, the API key's.
+func callerApp(c echo.Context) string {
+	if app, ok := c.Get(callerAppKey).(string); ok {
+		return app
+	}
+	return c.Param("app")
 }
 
 // setParam replaces the value of the path parameter name, keeping the others.

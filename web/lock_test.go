@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,7 @@ func newLockPair(t *testing.T, conns []scopes.Connection) ([2]*testAPI, string) 
 	if len(conns) > 0 {
 		settings["sessionStorage"] = conns[0].Name
 		settings["lockStorage"] = conns[0].Name
+		settings["applicationStorage"] = conns[0].Name
 	}
 	return apis, apis[0].app("shop", settings)
 }
@@ -139,55 +141,66 @@ func lock(t *testing.T, a *testAPI, key, name, body string) lockAnswer {
 
 // Two instances × 8 workers each run lock counter → GET → PUT n+1 (no
 // If-Match) → unlock: the lock alone keeps every increment, so the count
-// is exact. -short runs fewer iterations, the same way.
+// is exact. The counter is in the application scope (the PUT carries the
+// lock's fence, If-Fence, which a holder of the lock always passes) and,
+// without the fence, in a session. -short runs fewer iterations, the same
+// way.
 func TestLockCounter(t *testing.T) {
 	for _, st := range lockStorages {
-		t.Run(st.name, func(t *testing.T) {
-			// The storages run side by side: each run waits on its own
-			// lock's round trips far more than it uses the CPU.
-			t.Parallel()
-			apis, key := newLockPair(t, st.conn(t))
-			iterations := 200
-			if testing.Short() {
-				iterations = 20
-			}
-			const workers = 8
-			cfid := apis[0].create("shop", key, "sessions")
-			path := "/api/v1/apps/shop/sessions/" + cfid
-			mustStatus(t, apis[0].do("PUT", path, key, `{"data":{"n":0}}`), http.StatusOK)
-
-			var locked atomic.Int64
-			errs := make(chan error, 2*workers)
-			var wg sync.WaitGroup
-			start := time.Now()
-			for _, a := range apis {
-				for w := 0; w < workers; w++ {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						errs <- counterWorker(a, key, path, iterations, &locked)
-					}()
-				}
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			r := apis[1].do("GET", path, key, "")
-			mustStatus(t, r, http.StatusOK)
-			want := float64(2 * workers * iterations)
-			if n := r.data(t)["n"]; n != want {
-				t.Fatalf("n = %v after %v locked increments, want %v", n, want, want)
-			}
-			t.Logf("%s: %v increments in %v (%d timeouts retried)", st.name, want, time.Since(start).Round(time.Millisecond), locked.Load())
-		})
+		for _, subject := range []string{"application", "session"} {
+			t.Run(st.name+"/"+subject, func(t *testing.T) {
+				// The storages run side by side: each run waits on its own
+				// lock's round trips far more than it uses the CPU.
+				t.Parallel()
+				lockCounter(t, st.conn(t), subject)
+			})
+		}
 	}
 }
 
-func counterWorker(a *testAPI, key, path string, iterations int, locked *atomic.Int64) error {
+func lockCounter(t *testing.T, conns []scopes.Connection, subject string) {
+	apis, key := newLockPair(t, conns)
+	iterations := 200
+	if testing.Short() {
+		iterations = 20
+	}
+	const workers = 8
+	path, fenced := "/api/v1/apps/shop/application", true
+	if subject == "session" {
+		path, fenced = "/api/v1/apps/shop/sessions/"+apis[0].create("shop", key, "sessions"), false
+	}
+	mustStatus(t, apis[0].do("PUT", path, key, `{"data":{"n":0}}`), http.StatusOK)
+
+	var locked atomic.Int64
+	errs := make(chan error, 2*workers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for _, a := range apis {
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- counterWorker(a, key, path, fenced, iterations, &locked)
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := apis[1].do("GET", path, key, "")
+	mustStatus(t, r, http.StatusOK)
+	want := float64(2 * workers * iterations)
+	if n := r.data(t)["n"]; n != want {
+		t.Fatalf("n = %v after %v locked increments, want %v", n, want, want)
+	}
+	t.Logf("%v increments in %v (%d timeouts retried)", want, time.Since(start).Round(time.Millisecond), locked.Load())
+}
+
+func counterWorker(a *testAPI, key, path string, fenced bool, iterations int, locked *atomic.Int64) error {
 	for i := 0; i < iterations; i++ {
 		r, err := call(a, "POST", lockPath+"counter", key, `{"type":"exclusive","timeout":"30s","lease":"30s"}`)
 		if err != nil {
@@ -219,7 +232,11 @@ func counterWorker(a *testAPI, key, path string, iterations int, locked *atomic.
 			return err
 		}
 		body := fmt.Sprintf(`{"data":{"n":%d}}`, sc.Data.N+1)
-		if r, err = call(a, "PUT", path, key, body); err != nil {
+		var fence []string
+		if fenced {
+			fence = []string{"If-Fence", strconv.FormatInt(l.Fence, 10)}
+		}
+		if r, err = call(a, "PUT", path, key, body, fence...); err != nil {
 			return err
 		} else if r.status != http.StatusOK {
 			return fmt.Errorf("put: %d %s", r.status, r.body)

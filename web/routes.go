@@ -49,6 +49,14 @@ func (s *Server) routes() *echo.Echo {
 	e.GET(app+"/settings", s.getSettings, mw...)
 	e.PUT(app+"/settings", s.putSettings, mw...)
 
+	// The shared scopes: the app's application scope, and the server
+	// scope that every app's key reads (shared_*.go).
+	for path, k := range map[string]scopes.Kind{app + "/application": scopes.Application, "/api/v1/server": scopes.Server} {
+		e.GET(path, s.getShared(k), mw...)
+		e.PUT(path, s.putShared(k), mw...)
+		e.PATCH(path, s.patchShared(k), mw...)
+	}
+
 	// Named locks (cflock across instances): lock.go.
 	e.POST(app+"/locks/:name", s.acquireLock, mw...)
 	e.POST(app+"/locks/:name/renew", s.renewLock, mw...)

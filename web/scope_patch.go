@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/scopestore/scopestore/httpapi"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -15,7 +14,7 @@ func (s *Server) patchScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		ifVersions, err := httpapi.ParseIfMatch(c.Request().Header.Get("If-Match"))
+		cond, err := writeCond(c)
 		if err != nil {
 			return err
 		}
@@ -29,7 +28,7 @@ func (s *Server) patchScope(k scopes.Kind) echo.HandlerFunc {
 			return err
 		}
 		ctx = scopeContext(c, eff.Settings, k)
-		sc, err := s.engine.Patch(ctx, eff.Settings, key, p, ifVersions...)
+		sc, err := s.engine.PatchIf(ctx, eff.Settings, key, p, cond)
 		if err != nil {
 			return err
 		}

@@ -25,7 +25,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if create && ifMatch != "" && ifMatch != "*" {
 			return scopes.Errorf(scopes.EInvalid, "If-Match and If-None-Match contradict each other: send If-None-Match: * to create, If-Match to replace")
 		}
-		ifVersions, err := httpapi.ParseIfMatch(ifMatch)
+		cond, err := writeCond(c)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 			}
 			return writeScope(c, http.StatusCreated, sc)
 		}
-		sc, err := s.engine.Save(ctx, eff.Settings, key, data, ifVersions...)
+		sc, err := s.engine.SaveIf(ctx, eff.Settings, key, data, cond)
 		if err != nil {
 			return err
 		}

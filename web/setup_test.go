@@ -51,6 +51,8 @@ type testAPI struct {
 	engine   *scopes.Engine
 	storages *countingStorages
 	clock    *clock
+	// config is the config store, which holds the webhooks' outbox.
+	config *configstore.Store
 }
 
 // newTestAPI serves the API; each configure adjusts its options before
@@ -80,7 +82,7 @@ func newTestAPI(t *testing.T, configure ...func(*web.Options)) *testAPI {
 		_ = reg.Close()
 		_ = cs.Close()
 	})
-	return &testAPI{t: t, srv: srv, dir: dir, engine: eng, storages: reg, clock: clk}
+	return &testAPI{t: t, srv: srv, dir: dir, engine: eng, storages: reg, clock: clk, config: cs}
 }
 
 // app creates an app with the given settings and returns its API key.
