@@ -43,6 +43,16 @@ func (d *Directory) DeleteAppAndScopes(ctx context.Context, e *Engine, name stri
 				name, ended, k, ErrorMessage(err))}
 		}
 	}
+	// The application scope goes with its app: one created again under
+	// this name starts afresh.
+	switch err := e.Delete(ctx, eff.Settings, ApplicationKey(name)); ErrorCode(err) {
+	case "", ENotFound:
+	default:
+		d.audit(ctx, "app.delete", name, fmt.Sprintf("not deleted: %d live scopes ended, then ending the application scope failed; its API keys are revoked", ended))
+		return ended, &Error{Code: ErrorCode(err), Err: err, Message: fmt.Sprintf(
+			"app %q is not deleted: its API keys are revoked and %d live scopes ended, but ending its application scope failed (%s); delete it again once the storage answers",
+			name, ended, ErrorMessage(err))}
+	}
 	found, err := d.config.DeleteApp(ctx, name)
 	if err != nil {
 		return ended, configError(err)

@@ -236,3 +236,20 @@ func clean(t *testing.T, api *testAPI) {
 		t.Fatal(err)
 	}
 }
+
+// A deleted app's application scope goes with it: an app created again
+// under its name starts afresh.
+func TestShared_AppDeleteEndsApplicationScope(t *testing.T) {
+	api := newTestAPI(t)
+	key := api.app("shop", map[string]string{scopes.ApplicationStorage: "file"})
+	mustStatus(t, api.do("PATCH", appScopePath, key, `{"set":{"old":true}}`), http.StatusOK)
+	if _, err := api.dir.DeleteAppAndScopes(context.Background(), api.engine, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	key = api.app("shop", map[string]string{scopes.ApplicationStorage: "file"})
+	r := api.do("GET", appScopePath, key, "")
+	mustStatus(t, r, http.StatusOK)
+	if len(r.data(t)) != 0 || r.json(t)["version"] != float64(1) {
+		t.Fatalf("the application scope of a deleted app came back: %s", r.body)
+	}
+}
