@@ -13,8 +13,9 @@ const ScopesVersionTable = "scopestore_scopes_version"
 //go:embed scopes/sqlite/*.sql
 var scopesSQLiteFiles embed.FS
 
-// ScopesSQLite holds the SQLite migrations of cf_session_data and
-// cf_client_data at its root, as goose.NewProvider reads them.
+// ScopesSQLite holds the SQLite migrations of the scope tables
+// (cf_session_data, cf_client_data, cf_application_data, cf_server_data)
+// at its root, as goose.NewProvider reads them.
 var ScopesSQLite fs.FS = func() fs.FS {
 	sub, err := fs.Sub(scopesSQLiteFiles, "scopes/sqlite")
 	if err != nil {

@@ -344,6 +344,15 @@ func TestLockLeaseRenewFence(t *testing.T) {
 			if next.Fence <= gone.Fence {
 				t.Fatalf("fence %d after %d", next.Fence, gone.Fence)
 			}
+			// The new holder writes the application scope under its fence;
+			// the old one, whose lease ran out, is refused on the other
+			// instance, and its write changes nothing.
+			const app = "/api/v1/apps/shop/application"
+			mustStatus(t, b.do("PUT", app, key, `{"data":{"by":"next"}}`, "If-Fence", strconv.FormatInt(next.Fence, 10)), http.StatusOK)
+			mustStatus(t, a.do("PATCH", app, key, `{"set":{"by":"gone"}}`, "If-Fence", strconv.FormatInt(gone.Fence, 10)), http.StatusPreconditionFailed)
+			if r := a.do("GET", app, key, ""); r.data(t)["by"] != "next" || r.json(t)["fence"] != float64(next.Fence) {
+				t.Fatalf("after a write under a stale fence: %s", r.body)
+			}
 			for _, m := range []string{"DELETE", "POST"} {
 				path := lockPath + "job"
 				if m == "POST" {

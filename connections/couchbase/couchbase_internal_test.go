@@ -103,11 +103,14 @@ func TestDocKey(t *testing.T) {
 	if got, _ := docKey(scopes.Key{App: "shop", Kind: scopes.Client, CFID: cfid}); got != "scopestore:shop:client:"+cfid {
 		t.Errorf("client docKey = %q", got)
 	}
+	if got, _ := docKey(scopes.ServerKey()); got != "scopestore:_server:server:server" {
+		t.Errorf("server docKey = %q", got)
+	}
 	for _, key := range []scopes.Key{
 		{App: "a:b", Kind: scopes.Session, CFID: cfid},
 		{App: "", Kind: scopes.Session, CFID: cfid},
 		{App: "shop", Kind: scopes.Session, CFID: ""},
-		{App: "shop", Kind: "application", CFID: cfid},
+		{App: "shop", Kind: "request", CFID: cfid},
 		{App: strings.Repeat("a", 250), Kind: scopes.Session, CFID: cfid},
 	} {
 		if k, err := docKey(key); scopes.ErrorCode(err) != scopes.EInvalid {

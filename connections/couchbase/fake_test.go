@@ -132,11 +132,14 @@ func TestStoreOverFake(t *testing.T) {
 		s, _ := newFakeStore(t)
 		return fakeStore{s}
 	}, map[string]string{
-		"Expired":            needsQuery + " (List and DeleteExpired)",
-		"List":               needsQuery,
-		"Count":              needsQuery,
-		"DeleteExpiredLimit": needsQuery,
-		"Ping":               "needs a Couchbase Server",
+		"Expired":                  needsQuery + " (List and DeleteExpired)",
+		"List":                     needsQuery,
+		"Count":                    needsQuery,
+		"DeleteExpiredLimit":       needsQuery,
+		"SharedKindsList":          needsQuery,
+		"SharedKindsCount":         needsQuery,
+		"SharedKindsDeleteExpired": needsQuery,
+		"Ping":                     "needs a Couchbase Server",
 	})
 }
 

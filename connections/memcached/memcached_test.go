@@ -60,14 +60,18 @@ func mustWrite(t *testing.T, s *Store, rec scopes.Record, expect string, now tim
 func TestStore(t *testing.T) {
 	addr := conntest.MemcachedAddr(t)
 	const noList = "memcached cannot enumerate its keys, so List and Count answer not_supported (TestListCountUnsupported)"
+	const noExpired = "memcached drops expired items by itself and cannot tell which: DeleteExpired has nothing to report"
 	storetest.RunExcept(t, func(t *testing.T) scopes.Store {
 		return MustOpen(t, map[string]string{"servers": addr, "prefix": testPrefix()})
 	}, map[string]string{
-		"List":               noList,
-		"ListLimitZero":      noList,
-		"Count":              noList,
-		"DeleteExpiredLimit": "memcached drops expired items by itself and cannot tell which: DeleteExpired has nothing to report",
-		"Expired":            "it lists and expects DeleteExpired to report the expired scope, which memcached cannot; TestExpiry checks the rest",
+		"List":                     noList,
+		"ListLimitZero":            noList,
+		"Count":                    noList,
+		"SharedKindsList":          noList,
+		"SharedKindsCount":         noList,
+		"DeleteExpiredLimit":       noExpired,
+		"SharedKindsDeleteExpired": noExpired,
+		"Expired":                  "it lists and expects DeleteExpired to report the expired scope, which memcached cannot; TestExpiry checks the rest",
 	})
 }
 

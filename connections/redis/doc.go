@@ -3,8 +3,10 @@
 //
 // Layout, under a per-connection prefix (default "scopestore:"). An app's
 // scopes of one kind are spread over 16 buckets by the first hex digit of
-// their cfid; a bucket is one Cluster hash tag, so that everything a write
-// touches is in one slot, and an app's scopes spread over the masters:
+// their cfid (the shared scopes' cfids: "application" in bucket a, "server"
+// in bucket f, see bucketChar); a bucket is one Cluster hash tag, so that
+// everything a write touches is in one slot, and an app's scopes spread
+// over the masters:
 //
 //	<prefix>{<app>:<kind>:<d>}s:<cfid>   the scope: scopes.EncodeRecord bytes, with a native TTL
 //	<prefix>{<app>:<kind>:<d>}idx        sorted set of the bucket's cfids, all scored 0 (cfid order)

@@ -92,7 +92,10 @@ func bucketOf(app string, kind scopes.Kind, cfid string) string {
 func bucketTag(member string, c byte) string { return member + ":" + string(c) }
 
 // bucketChar returns the bucket of a cfid: its first hex digit, in lower
-// case ('0' for an empty cfid).
+// case ('0' for an empty cfid). A cfid that opens with another character
+// (the server scope's "server") goes to the last bucket that sorts before
+// it, so that DeleteExpired, Count and List, which walk the 16 buckets
+// only, meet it, and List still yields cfid order.
 func bucketChar(cfid string) byte {
 	if cfid == "" {
 		return '0'
@@ -101,7 +104,12 @@ func bucketChar(cfid string) byte {
 	if 'A' <= c && c <= 'F' {
 		c += 'a' - 'A'
 	}
-	return c
+	for i := len(buckets) - 1; i > 0; i-- {
+		if buckets[i] <= c {
+			return buckets[i]
+		}
+	}
+	return buckets[0]
 }
 
 // scopeKey is the key of one scope instance in bucket tag.

@@ -13,7 +13,7 @@ import (
 )
 
 // DeleteExpired deletes up to limit rows that expired at now, from the
-// session table first and then the client table, and returns their keys.
+// tables in the order of kindTables (session first), and returns their keys.
 // Each table's rows are found through its expires index, oldest first, and
 // deleted in chunks in the transaction that locked them, so that the keys
 // returned are exactly the rows deleted; the limit bounds how long the rows
@@ -47,16 +47,14 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]
 	}()
 
 	var deleted []scopes.Key
-	for _, t := range []struct {
-		st   *statements
-		kind scopes.Kind
-	}{{&s.session, scopes.Session}, {&s.client, scopes.Client}} {
+	for _, kt := range kindTables {
 		if len(deleted) >= limit {
 			break
 		}
-		keys, err := s.deleteExpired(ctx, conn, t.st, t.kind, now, limit-len(deleted))
+		st := s.byKind[kt.kind]
+		keys, err := s.deleteExpired(ctx, conn, st, kt.kind, now, limit-len(deleted))
 		if err != nil {
-			return deleted, fmt.Errorf("sqlstore: delete expired %s: %w", t.st.table, err)
+			return deleted, fmt.Errorf("sqlstore: delete expired %s: %w", st.table, err)
 		}
 		deleted = append(deleted, keys...)
 	}

@@ -1,7 +1,9 @@
 // Package sqlstore keeps scopes in SQL tables laid out as Lucee lays out its
 // datasource storage: cf_session_data and cf_client_data, one row per scope
 // instance with its app in name, its expiry in expires and scopestore's JSON
-// envelope in data. The file storage is this store over one SQLite file under
+// envelope in data, and in the same layout cf_application_data (one row per
+// app) and cf_server_data (one row) for the shared scopes, which Lucee has
+// no tables for. The file storage is this store over one SQLite file under
 // the data directory; the mysql, postgres and sqlite connection types are
 // this store over their databases (OpenConnection), with a dialect each over
 // the same statements.

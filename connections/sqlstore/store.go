@@ -14,17 +14,40 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// The Lucee table of each scope kind.
+// The table of each scope kind: Lucee's two for the visitors' scopes, and
+// two in their layout for the shared scopes, which Lucee keeps in memory
+// only, so that the same statements serve all four.
 const (
-	sessionTable = "cf_session_data"
-	clientTable  = "cf_client_data"
+	sessionTable     = "cf_session_data"
+	clientTable      = "cf_client_data"
+	applicationTable = "cf_application_data"
+	serverTable      = "cf_server_data"
 )
 
-// tables lists the scope tables, in the order Plan and Migrate take them.
-var tables = []string{sessionTable, clientTable}
+// kindTables are the kinds that the store keeps and their tables, in the
+// order Plan, Migrate and DeleteExpired take them: Lucee's first.
+var kindTables = []struct {
+	kind  scopes.Kind
+	table string
+}{
+	{scopes.Session, sessionTable},
+	{scopes.Client, clientTable},
+	{scopes.Application, applicationTable},
+	{scopes.Server, serverTable},
+}
 
-// Store keeps scopes in the cf_session_data and cf_client_data tables of a
-// database. It is safe for concurrent use.
+// tables lists the scope tables, in the order of kindTables.
+var tables = func() []string {
+	out := make([]string, len(kindTables))
+	for i, kt := range kindTables {
+		out[i] = kt.table
+	}
+	return out
+}()
+
+// Store keeps scopes in the cf_session_data, cf_client_data,
+// cf_application_data and cf_server_data tables of a database. It is safe
+// for concurrent use.
 type Store struct {
 	// writer runs every write and the reads by which Write learns what it
 	// met; reader runs Load and List. On SQLite they are separate pools
@@ -36,8 +59,8 @@ type Store struct {
 	// is the writer and inspect the reader.
 	admin, inspect *sqlx.DB
 	d              dialect
-	// session and client hold the statements of each kind's table.
-	session, client statements
+	// byKind holds the statements of each kind's table (see kindTables).
+	byKind map[scopes.Kind]*statements
 	// addr is the server's address for messages, "" for SQLite.
 	addr string
 	// locks names the database locks of this database (see locks.go).
@@ -61,9 +84,12 @@ func newStore(d dialect, writer, reader *sqlx.DB) *Store {
 		admin:   writer,
 		inspect: reader,
 		d:       d,
-		session: d.statements(sessionTable),
-		client:  d.statements(clientTable),
+		byKind:  make(map[scopes.Kind]*statements, len(kindTables)),
 		log:     slog.Default().With("store", "sqlstore", "dialect", d.name),
+	}
+	for _, kt := range kindTables {
+		st := d.statements(kt.table)
+		s.byKind[kt.kind] = &st
 	}
 	s.init.ctx, s.init.cancel = context.WithCancel(context.Background())
 	return s
@@ -71,13 +97,10 @@ func newStore(d dialect, writer, reader *sqlx.DB) *Store {
 
 // table returns the statements of the table that holds scopes of kind k.
 func (s *Store) table(k scopes.Kind) (*statements, error) {
-	switch k {
-	case scopes.Session:
-		return &s.session, nil
-	case scopes.Client:
-		return &s.client, nil
+	if st, ok := s.byKind[k]; ok {
+		return st, nil
 	}
-	return nil, scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session or client", k)
+	return nil, scopes.Errorf(scopes.EInvalid, "unknown scope kind %q: it is session, client, application or server", k)
 }
 
 // Ping checks that the database answers and holds the scope tables,

@@ -158,18 +158,21 @@ func testKeysIsolated(t *testing.T, s scopes.Store) {
 	}
 }
 
+// testInvalidKind refuses a kind that no storage keeps: request is a
+// scope of Lucee's that lives for one request.
 func testInvalidKind(t *testing.T, s scopes.Store) {
 	ctx := context.Background()
 	now := time.Now()
-	rec := newRecord("shop", "application", now, `{}`)
+	const kind scopes.Kind = "request"
+	rec := newRecord("shop", kind, now, `{}`)
 	if _, err := s.Write(ctx, rec, scopes.ExpectAny, now); err == nil {
-		t.Error("Write of kind application succeeded")
+		t.Errorf("Write of kind %s succeeded", kind)
 	}
 	if _, _, err := s.Load(ctx, rec.Key, now); err == nil {
-		t.Error("Load of kind application succeeded")
+		t.Errorf("Load of kind %s succeeded", kind)
 	}
-	if _, _, err := s.Count(ctx, "shop", "application", now); err == nil {
-		t.Error("Count of kind application succeeded")
+	if _, _, err := s.Count(ctx, "shop", kind, now); err == nil {
+		t.Errorf("Count of kind %s succeeded", kind)
 	}
 }
 

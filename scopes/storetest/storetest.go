@@ -78,6 +78,12 @@ var cases = []testCase{
 	{"ListLimitZero", testListLimitZero},
 	{"Count", testCount},
 	{"DeleteExpiredLimit", testDeleteExpired},
+	{"SharedKinds", testSharedKinds},
+	{"SharedKindsList", testSharedKindsList},
+	{"SharedKindsCount", testSharedKindsCount},
+	{"SharedKindsDeleteExpired", testSharedKindsDeleteExpired},
+	{"FenceRoundTrip", testFenceRoundTrip},
+	{"FenceChange", testFenceChange},
 	{"ConcurrentUpdateSameKey", testConcurrentSameKey},
 	{"ConcurrentUpdateDifferentKeys", testConcurrentDifferentKeys},
 	{"Ping", testPing},
@@ -141,6 +147,8 @@ func equalRecords(got, want scopes.Record) error {
 		return fmt.Errorf("version %d, want %d", got.Version, want.Version)
 	case got.Rev != want.Rev:
 		return fmt.Errorf("rev %q, want %q", got.Rev, want.Rev)
+	case got.Fence != want.Fence:
+		return fmt.Errorf("fence %d, want %d", got.Fence, want.Fence)
 	case !bytes.Equal(got.Data, want.Data):
 		return fmt.Errorf("data %s, want %s", got.Data, want.Data)
 	}

@@ -20,15 +20,21 @@ const userAgent = "scopestore-go-client/1"
 // call is one API request.
 type call struct {
 	method string
-	path   string // below /api/v1/apps/{app}
-	query  url.Values
-	body   any // encoded as JSON; nil sends no body
+	path   string // below /api/v1/apps/{app}, or below the server's root with root
+	// root says path starts at the server's root (/api/v1/server), not the app's.
+	root  bool
+	query url.Values
+	body  any // encoded as JSON; nil sends no body
 	// rawBody is the body already encoded, instead of body.
 	rawBody []byte
 	// ifMatch > 0 sends If-Match: "<ifMatch>".
 	ifMatch int64
 	// ifNoneMatch sends If-None-Match: *, the create-if-absent PUT.
 	ifNoneMatch bool
+	// ifFence > 0 sends If-Fence: <ifFence>, a lock's fence.
+	ifFence int64
+	// lockToken is sent as Lock-Token, to renew or release a lock.
+	lockToken string
 	// idempotent calls are sent a second time after a connection error;
 	// POST and PATCH never are, since their first try may have been applied.
 	idempotent bool
@@ -70,6 +76,9 @@ func (c *Client) exchange(ctx context.Context, k call, use func([]byte) error) e
 		}
 	}
 	target := c.appURL + k.path
+	if k.root {
+		target = c.baseURL + k.path
+	}
 	if len(k.query) > 0 {
 		target += "?" + k.query.Encode()
 	}
@@ -145,6 +154,12 @@ func (c *Client) send(ctx context.Context, k call, target string, body []byte) (
 	}
 	if k.ifNoneMatch {
 		h["If-None-Match"] = headerAny
+	}
+	if k.ifFence > 0 {
+		h[ifFenceHeader] = []string{strconv.FormatInt(k.ifFence, 10)}
+	}
+	if k.lockToken != "" {
+		h[lockTokenHeader] = []string{k.lockToken}
 	}
 	if tok := scopeTokenFrom(ctx); tok != "" {
 		h[scopeTokenHeader] = []string{tok}

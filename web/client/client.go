@@ -32,8 +32,10 @@ type Client struct {
 	// brought its own *http.Client.
 	transport *http.Transport
 
-	sessions *Scopes
-	clients  *Scopes
+	sessions    *Scopes
+	clients     *Scopes
+	application *Shared
+	server      *Shared
 
 	cookies             Cookies
 	trustForwardedProto bool
@@ -103,6 +105,8 @@ func New(baseURL, app, key string, opts ...Option) (*Client, error) {
 	}
 	c.sessions = &Scopes{c: c, kind: "sessions"}
 	c.clients = &Scopes{c: c, kind: "clients"}
+	c.application = &Shared{c: c, path: "/application"}
+	c.server = &Shared{c: c, path: "/api/v1/server", root: true}
 	return c, nil
 }
 

@@ -14,11 +14,12 @@ import (
 const (
 	CodeInvalid            = "invalid"             // bad input: malformed JSON, a bad cfid, an empty patch (400)
 	CodeUnauthorized       = "unauthorized"        // no API key, or a revoked or mistyped one (401)
-	CodeForbidden          = "forbidden"           // another app's key, or a scope kind turned off (403)
+	CodeForbidden          = "forbidden"           // another app's key, a scope kind turned off, a server scope write not allowed (403)
 	CodeNotFound           = "not_found"           // no such scope (404)
-	CodeConflict           = "conflict"            // incr of a non-number (409)
-	CodePreconditionFailed = "precondition_failed" // a stale If-Match, or a create over a live scope (412)
+	CodeConflict           = "conflict"            // incr of a non-number, a lock token that holds no lease (409)
+	CodePreconditionFailed = "precondition_failed" // a stale If-Match or If-Fence, or a create over a live scope (412)
 	CodeRotated            = "rotated"             // a change to the old cfid of a rotated session (409)
+	CodeLocked             = "locked"              // a named lock stayed held for all of the request's timeout (423)
 	CodeTooLarge           = "too_large"           // a scope over the server's size limit (413)
 	CodeInvalidSettings    = "invalid_settings"    // settings that cannot be applied (422)
 	CodeUnavailable        = "unavailable"         // a storage, or scopestore itself, did not answer (503)
@@ -31,18 +32,23 @@ const (
 var (
 	// ErrNotFound is a scope that does not exist (expired, invalidated, never created).
 	ErrNotFound = &Error{Code: CodeNotFound}
-	// ErrConflict is a change that clashes with the scope, such as incr of a non-number.
+	// ErrConflict is a change that clashes with the scope, such as incr of a
+	// non-number, or the renewal or release of a lock whose lease ended.
 	ErrConflict = &Error{Code: CodeConflict}
-	// ErrPreconditionFailed is a stale If-Match version, or a create over a live scope.
+	// ErrPreconditionFailed is a stale If-Match version, a write under the
+	// fence of a lock taken over since (If-Fence), or a create over a live scope.
 	ErrPreconditionFailed = &Error{Code: CodePreconditionFailed}
 	// ErrRotated is a change sent to the old cfid of a rotated session; see (*Error).RotatedTo.
 	ErrRotated = &Error{Code: CodeRotated}
 	// ErrUnavailable is a storage that did not answer (503), or scopestore itself unreachable.
 	ErrUnavailable = &Error{Code: CodeUnavailable}
-	// ErrForbidden is a key of another app, or a scope kind the app turned off.
+	// ErrForbidden is a key of another app, a scope kind the app turned off, or
+	// a write of the server scope by an app an administrator has not allowed.
 	ErrForbidden = &Error{Code: CodeForbidden}
 	// ErrUnauthorized is a missing, revoked or mistyped API key.
 	ErrUnauthorized = &Error{Code: CodeUnauthorized}
+	// ErrLocked is a named lock that another holder kept for all of the wait.
+	ErrLocked = &Error{Code: CodeLocked}
 )
 
 // Error is a failed API call: the API's code and message, the HTTP status,
@@ -176,6 +182,8 @@ func codeOfStatus(status int) string {
 		return CodePreconditionFailed
 	case http.StatusRequestEntityTooLarge:
 		return CodeTooLarge
+	case http.StatusLocked:
+		return CodeLocked
 	case http.StatusUnprocessableEntity:
 		return CodeInvalidSettings
 	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:

@@ -79,16 +79,24 @@ func (s *Scopes) Get(ctx context.Context, cfid string) (*Record, error) {
 // Put replaces a scope's data; ifVersion > 0 makes it conditional
 // (ErrPreconditionFailed on a stale version, nothing changed).
 func (s *Scopes) Put(ctx context.Context, cfid string, data map[string]any, ifVersion int64) (*Record, error) {
+	return s.PutIf(ctx, cfid, data, Cond{IfVersion: ifVersion})
+}
+
+// PutIf replaces a scope's data under cond: the version it must be at, and
+// the fence of the lock the write is made under (ErrPreconditionFailed
+// when either is not met, nothing changed).
+func (s *Scopes) PutIf(ctx context.Context, cfid string, data map[string]any, cond Cond) (*Record, error) {
 	p, err := s.path(cfid)
 	if err != nil {
 		return nil, err
 	}
-	return s.scopeCall(ctx, call{method: http.MethodPut, path: p, body: dataBody(data), ifMatch: ifVersion,
-		want: []int{http.StatusOK}})
+	return s.scopeCall(ctx, call{method: http.MethodPut, path: p, body: dataBody(data), ifMatch: cond.IfVersion,
+		ifFence: cond.IfFence, want: []int{http.StatusOK}})
 }
 
 // Patch applies set, unset and incr atomically in the storage, so that
-// concurrent patches of different keys all survive.
+// concurrent patches of different keys all survive; p.IfVersion and
+// p.IfFence make it conditional.
 func (s *Scopes) Patch(ctx context.Context, cfid string, p Patch) (*Record, error) {
 	path, err := s.path(cfid)
 	if err != nil {
@@ -99,7 +107,7 @@ func (s *Scopes) Patch(ctx context.Context, cfid string, p Patch) (*Record, erro
 		return nil, &Error{Code: CodeInvalid, Message: "the request cannot be encoded as JSON: " + err.Error()}
 	}
 	return s.scopeCall(ctx, call{method: http.MethodPatch, path: path, rawBody: body, ifMatch: p.IfVersion,
-		want: []int{http.StatusOK}})
+		ifFence: p.IfFence, want: []int{http.StatusOK}})
 }
 
 // Delete ends a scope; ErrNotFound when there is none.
