@@ -4,7 +4,9 @@
 //
 // A Client calls the API: c.Sessions() and c.Clients() reach the two scope
 // kinds (Create, Get, Put, Patch, Delete, Touch, Rotate, List, Count, Clear),
-// and c.Settings reads the app's effective settings. Every failure is an
+// c.Application() and c.Server() reach the shared scopes (Get, Put, Patch),
+// c.Lock takes a named lock whose fence a write carries (Cond.IfFence), and
+// c.Settings reads the app's effective settings. Every failure is an
 // *Error with the API's code and message; test it with errors.Is against
 // ErrNotFound, ErrConflict, ErrPreconditionFailed, ErrRotated or
 // ErrUnavailable, and read RetryAfter for a 503.

@@ -43,9 +43,13 @@ const TIMED_OUT = Symbol('timeout')
 // repeated: GET, PUT, PATCH of key values, touch, DELETE).
 const RESET = new Set(['ECONNRESET', 'EPIPE'])
 
-/** Client sends the calls of one app and kind (sessions or clients) to one scopestore. */
+/**
+ * Client sends the calls of one app to one scopestore: paths below the app's
+ * scope kind (sessions or clients), or below /api/v1 with the option root.
+ */
 export class Client {
   #base
+  #root
   #origin
   #auth
   #fetch
@@ -56,6 +60,7 @@ export class Client {
   #hostname
   #port
   #path
+  #rootPath
 
   /** @param {{url: string, app: string, key: string, scope?: string, fetch?: typeof fetch, timeout?: number}} opts */
   constructor({ url, app, key, scope = 'sessions', fetch, timeout = 10_000 }) {
@@ -63,8 +68,9 @@ export class Client {
     if (scope !== 'sessions' && scope !== 'clients') {
       throw new TypeError(`connect-scopestore: scope must be "sessions" or "clients", not ${JSON.stringify(scope)}`)
     }
-    this.#base = `${String(url).replace(/\/+$/, '')}/api/v1/apps/${encodeURIComponent(app)}/${scope}`
-    this.#origin = this.#base.split('/api/')[0]
+    this.#root = `${String(url).replace(/\/+$/, '')}/api/v1`
+    this.#base = `${this.#root}/apps/${encodeURIComponent(app)}/${scope}`
+    this.#origin = this.#root.slice(0, -'/api/v1'.length)
     this.#auth = `Bearer ${key}`
     this.#timeout = timeout
     if (fetch) {
@@ -88,6 +94,7 @@ export class Client {
     this.#hostname = parsed.hostname.replace(/^\[(.*)\]$/, '$1') // an IPv6 address without its brackets
     this.#port = parsed.port
     this.#path = parsed.pathname
+    this.#rootPath = new URL(this.#root).pathname
   }
 
   /**
@@ -98,24 +105,27 @@ export class Client {
    * as JSON, or json the JSON text itself; location is the answer's Location
    * header (a rotated session's new cfid). discard says the caller has no use
    * for the answer's body: a 2xx JSON answer is then not parsed, and its body
-   * is null.
+   * is null, unless it carries a Scope-Token. root says path is below /api/v1
+   * rather than below the app's scope kind. token is the Scope-Token of a
+   * client scope in cookie storage, sent when given; the answer's is token.
    *
    * @param {string} op
    * @param {string} method
    * @param {string} path
    * @param {{body?: unknown, json?: string, headers?: Record<string, string>, allow?: number[],
-   *   discard?: boolean}} [opts]
-   * @returns {Promise<{status: number, body: any, location?: string}>}
+   *   discard?: boolean, root?: boolean, token?: string}} [opts]
+   * @returns {Promise<{status: number, body: any, location?: string, token?: string}>}
    */
-  async request(op, method, path, { body, json, headers, allow, discard } = {}) {
+  async request(op, method, path, { body, json, headers, allow, discard, root, token } = {}) {
     if (json === undefined && body !== undefined) json = JSON.stringify(body)
     const sent = { authorization: this.#auth, accept: 'application/json', ...headers }
     if (json !== undefined) sent['content-type'] = 'application/json'
+    if (token) sent['scope-token'] = token
     let res
     try {
       res = this.#fetch
-        ? await this.#viaFetch(method, path, sent, json)
-        : await this.#send(method, path, sent, json, true)
+        ? await this.#viaFetch(method, (root ? this.#root : this.#base) + path, sent, json)
+        : await this.#send(method, (root ? this.#rootPath : this.#path) + path, sent, json, true)
     } catch (err) {
       if (err === TIMED_OUT || err?.name === 'TimeoutError' || err?.name === 'AbortError') {
         throw new ScopestoreError(`scopestore: ${op}: no answer within ${this.#timeout} ms`, {
@@ -128,7 +138,10 @@ export class Client {
     }
     const { status, text } = res
     const ok = status >= 200 && status < 300
-    if (ok && discard && (!text || res.type?.startsWith('application/json'))) return { status, body: null }
+    const answered = res.token || undefined
+    if (ok && discard && !answered && (!text || res.type?.startsWith('application/json'))) {
+      return { status, body: null }
+    }
     const parsed = parseJSON(text)
     if (ok && text && parsed === null) {
       throw new ScopestoreError(`scopestore: ${op}: ${status} with a body that is not JSON (a proxy in the way?)`, {
@@ -136,7 +149,9 @@ export class Client {
         code: 'bad_answer',
       })
     }
-    if (ok || allow?.includes(status)) return { status, body: parsed, location: res.location ?? undefined }
+    if (ok || allow?.includes(status)) {
+      return { status, body: parsed, location: res.location ?? undefined, token: answered }
+    }
 
     const code = parsed?.error?.code ?? 'http_' + status
     const message = parsed?.error?.message ?? (text.slice(0, 200) || res.statusText)
@@ -159,7 +174,7 @@ export class Client {
         hostname: this.#hostname,
         port: this.#port,
         method,
-        path: this.#path + path,
+        path,
         headers,
         timeout: this.#timeout,
       })
@@ -170,8 +185,8 @@ export class Client {
         res.on('data', (chunk) => chunks.push(chunk))
         res.on('end', () => {
           const text = chunks.length === 1 ? chunks[0].toString() : Buffer.concat(chunks).toString()
-          const { 'content-type': type, 'retry-after': retryAfter, location } = res.headers
-          resolve({ status: res.statusCode, statusText: res.statusMessage, type, retryAfter, location, text })
+          const { 'content-type': type, 'retry-after': retryAfter, location, 'scope-token': token } = res.headers
+          resolve({ status: res.statusCode, statusText: res.statusMessage, type, retryAfter, location, token, text })
         })
         res.on('error', reject)
       })
@@ -191,11 +206,11 @@ export class Client {
     })
   }
 
-  // viaFetch makes the request with the fetch given in the options.
-  async #viaFetch(method, path, headers, json) {
+  // viaFetch makes the request to url with the fetch given in the options.
+  async #viaFetch(method, url, headers, json) {
     const init = { method, headers, signal: AbortSignal.timeout(this.#timeout) }
     if (json !== undefined) init.body = json
-    const res = await this.#fetch(this.#base + path, init)
+    const res = await this.#fetch(url, init)
     const text = await res.text()
     return {
       status: res.status,
@@ -203,6 +218,7 @@ export class Client {
       type: res.headers.get('content-type'),
       retryAfter: res.headers.get('retry-after'),
       location: res.headers.get('location'),
+      token: res.headers.get('scope-token'),
       text,
     }
   }

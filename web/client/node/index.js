@@ -1,13 +1,15 @@
 // connect-scopestore: an express-session store that keeps each session as a
 // scopestore session scope, through the runtime API (http.js).
 
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { EventEmitter } from 'node:events'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 
 import { Client, ScopestoreError } from './http.js'
+import { ScopestoreClient } from './shared.js'
 
-export { ScopestoreError }
+export { ScopestoreClient, ScopestoreError }
 
 // express-session's Store when express-session is installed beside this
 // package, or in the application's directory (this package linked with npm
@@ -37,6 +39,9 @@ const PAGE = 500
 // while a request follows it is followed again, up to this.
 const MAX_HOPS = 3
 
+// What a sealed token (Scope-Token) is made of: base64url and its dots.
+const TOKEN = /^[A-Za-z0-9._~-]+$/
+
 /** ScopestoreStore is an express-session store that keeps sessions in scopestore. */
 export class ScopestoreStore extends Store {
   #http
@@ -50,12 +55,65 @@ export class ScopestoreStore extends Store {
   // (scopestore's POST …/rotate), keyed by its data: createSession gives the
   // request that id, so that its changes go there.
   #moved = new WeakMap()
+  // The request a call of the store is made for, when express-session runs
+  // inside withScopeToken: {req, res, token, visited}. It carries the sealed
+  // token of a client scope in cookie storage between the request's cookie,
+  // scopestore and the response's cookie.
+  #requests = new AsyncLocalStorage()
+  #tokenCookie
+  #shared
 
   /** @param {import('./index.js').ScopestoreStoreOptions} opts */
   constructor(opts = {}) {
     super()
     this.#http = new Client(opts)
     this.#disableTouch = Boolean(opts.disableTouch)
+    this.#tokenCookie = opts.tokenCookie ?? 'CFCLIENTTOKEN'
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(this.#tokenCookie)) {
+      throw new TypeError(`connect-scopestore: tokenCookie ${JSON.stringify(this.#tokenCookie)} is not a cookie name`)
+    }
+    this.#shared = new ScopestoreClient(opts, this.#http)
+    /** The app's application scope: get(), save(data, {ifVersion, ifFence}), patch({set, unset, incr}, {…}). */
+    this.application = this.#shared.application
+    /** The server scope: read by every app, written by the apps an administrator allowed. */
+    this.server = this.#shared.server
+  }
+
+  /** lock takes the app's named lock (see ScopestoreClient.lock). */
+  lock(name, opts) {
+    return this.#shared.lock(name, opts)
+  }
+
+  /**
+   * withScopeToken wraps express-session's middleware for a client scope in
+   * cookie storage (the option scope 'clients', the app's clientStorage
+   * cookie): scopestore keeps nothing of such a scope, so its sealed token
+   * travels in a cookie of its own (tokenCookie, CFCLIENTTOKEN), sent to
+   * scopestore with every call and replaced by every answer. A changed
+   * session is saved when the response is ended, before its header goes
+   * out, so that its new token reaches the browser; if that save fails, the
+   * response is replaced by onSaveError's (default: 503 with Retry-After
+   * when scopestore or its storage is unavailable, else 500). With another
+   * storage no token is answered, and the wrapper changes only when a
+   * changed session is saved.
+   *
+   * @param {Function} sessionMiddleware what session({store, …}) returns
+   * @param {{onSaveError?: (err: ScopestoreError, req: any, res: any) => void}} [opts]
+   */
+  withScopeToken(sessionMiddleware, { onSaveError = defaultSaveError } = {}) {
+    if (typeof sessionMiddleware !== 'function') {
+      throw new TypeError('connect-scopestore: withScopeToken takes the middleware that session({store, …}) returns')
+    }
+    return (req, res, next) => {
+      const token = readCookie(req.headers.cookie, this.#tokenCookie)
+      const ctx = { req, res, token, visited: false }
+      this.#requests.run(ctx, () =>
+        sessionMiddleware(req, res, (err) => {
+          if (!err) this.#saveBeforeEnd(ctx, onSaveError)
+          next(err)
+        }),
+      )
+    }
   }
 
   /** get loads a session: its data, or null when there is none. */
@@ -117,7 +175,8 @@ export class ScopestoreStore extends Store {
     // session here; asking would get a 400 and fail the request.
     if (!CFID.test(sid)) return null
     let cfid = sid
-    let { status, body } = await this.#http.request('get', 'GET', `/${cfid}`, { allow: [404] })
+    const ctx = this.#requests.getStore()
+    let { status, body, token } = await this.#http.request('get', 'GET', `/${cfid}`, { allow: [404], token: ctx?.token })
     // The old cfid of a session another client rotated answers, for a
     // grace, with its data as it was and the new cfid: follow it, so that
     // this request sees and changes the session where it lives now.
@@ -128,6 +187,7 @@ export class ScopestoreStore extends Store {
       ;({ status, body } = next)
     }
     if (status === 404) return null
+    if (token) this.#keepToken('get', token, body.expires, false)
     const sess = body.data ?? {}
     // A scope written by another client has no cookie; express-session needs one.
     sess.cookie ??= { originalMaxAge: null }
@@ -156,10 +216,11 @@ export class ScopestoreStore extends Store {
       if (patch) {
         let cfid = sid
         for (let hop = 0; ; hop++) {
-          const { status, body, location } = await this.#http.request('set', 'PATCH', `/${cfid}`, {
+          const { status, body, location, token } = await this.#http.request('set', 'PATCH', `/${cfid}`, {
             json: patch,
             allow: hop < MAX_HOPS ? [404, 409] : [404],
             discard: true,
+            token: this.#requests.getStore()?.token,
           })
           if (status === 409) {
             const moved = body?.error?.code === 'rotated' ? rotatedTo(location) : ''
@@ -174,6 +235,7 @@ export class ScopestoreStore extends Store {
           }
           // It ended since it was loaded: store it whole, as express-session expects of set.
           if (status === 404) await this.#create(cfid, now)
+          else if (token) this.#keepToken('set', token, body?.expires, true)
           break
         }
       }
@@ -183,7 +245,7 @@ export class ScopestoreStore extends Store {
 
   async #create(sid, now) {
     const json = `{"data":${objectJSON(now)}}`
-    const { status } = await this.#http.request('set', 'PUT', `/${sid}`, {
+    let answer = await this.#http.request('set', 'PUT', `/${sid}`, {
       json,
       headers: { 'if-none-match': '*' },
       allow: [412],
@@ -191,17 +253,102 @@ export class ScopestoreStore extends Store {
     })
     // 412: it exists, but this session object was not loaded here (set called
     // twice with fresh objects, or a race with another process): replace it.
-    if (status === 412) await this.#http.request('set', 'PUT', `/${sid}`, { json, discard: true })
+    if (answer.status === 412) answer = await this.#http.request('set', 'PUT', `/${sid}`, { json, discard: true })
+    if (answer.token) this.#keepToken('set', answer.token, answer.body?.expires, true)
   }
 
   async #touch(sid) {
-    if (this.#disableTouch || !CFID.test(sid)) return
-    await this.#http.request('touch', 'POST', `/${sid}/touch`, { allow: [404], discard: true })
+    const ctx = this.#requests.getStore()
+    // A request that loaded or saved the scope visited it already; with cookie
+    // storage a touch's new token would come after the response went out.
+    if (this.#disableTouch || !CFID.test(sid) || ctx?.visited) return
+    const { token } = await this.#http.request('touch', 'POST', `/${sid}/touch`, {
+      allow: [404],
+      discard: true,
+      token: ctx?.token,
+    })
+    if (token) this.#keepToken('touch', token, undefined, false)
   }
 
   async #destroy(sid) {
     if (!CFID.test(sid)) return
     await this.#http.request('destroy', 'DELETE', `/${sid}`, { allow: [404], discard: true })
+    // A client scope in cookie storage ends with its cookie.
+    const ctx = this.#requests.getStore()
+    if (ctx?.token) {
+      ctx.token = undefined
+      if (!ctx.res.headersSent) setCookie(ctx.res, this.#tokenCookie, '', { maxAge: 0, secure: secure(ctx.req) })
+    }
+  }
+
+  // keepToken takes the sealed token an answer carried (a client scope in
+  // cookie storage): the request's next calls send it, and its cookie goes
+  // with the response. saved says the answer was a save, whose token must
+  // reach the browser: without withScopeToken it cannot, which is an error;
+  // after the response's header went out, the browser keeps the previous
+  // state, which is worth a warning (a load's lost visit is not).
+  #keepToken(op, token, expires, saved) {
+    const ctx = this.#requests.getStore()
+    if (!ctx) {
+      if (!saved) return
+      throw new ScopestoreError(
+        `scopestore: ${op}: the app keeps its client scope in cookie storage, so the session lives in a cookie ` +
+          'of its own: wrap express-session with store.withScopeToken(session({store, …}))',
+        { code: 'no_token_cookie' },
+      )
+    }
+    if (!TOKEN.test(token)) {
+      throw new ScopestoreError(`scopestore: ${op}: the Scope-Token answered is not a sealed token`, { code: 'bad_answer' })
+    }
+    ctx.token = token
+    ctx.visited = true
+    if (ctx.res.headersSent) {
+      if (saved) {
+        process.emitWarning(
+          'connect-scopestore: the session (a client scope in cookie storage) was saved after the response was ' +
+            'sent, so its new token could not reach the browser, which keeps the previous state: change the ' +
+            'session before res.write or res.writeHead, or await req.session.save() first',
+          'ScopestoreWarning',
+        )
+      }
+      return
+    }
+    setCookie(ctx.res, this.#tokenCookie, token, { expires, secure: secure(ctx.req) })
+  }
+
+  // saveBeforeEnd makes res.end save a changed session first, so that its
+  // new token is in the response's cookie: express-session saves it only
+  // after the header went out. express-session then finds it saved. If the
+  // save fails, onSaveError answers instead of the handler.
+  #saveBeforeEnd(ctx, onSaveError) {
+    const { req, res } = ctx
+    const end = res.end
+    const store = this
+    res.end = function endAfterSave(...args) {
+      res.end = end
+      const sess = req.session
+      if (!sess || res.headersSent || !store.#changed(sess)) return end.apply(res, args)
+      sess.save((err) => {
+        if (!err || res.headersSent) return end.apply(res, args)
+        for (const name of res.getHeaderNames()) res.removeHeader(name)
+        onSaveError(err, req, res)
+      })
+      return res
+    }
+  }
+
+  // changed says whether a session's data (its cookie left out, as
+  // express-session leaves it out) differs from what this store loaded or
+  // saved; a new session's, whether it holds anything (express-session's
+  // saveUninitialized: false).
+  #changed(sess) {
+    const now = snapshot(sess)
+    now.delete('cookie')
+    const seen = this.#seen.get(sess)
+    if (!seen) return now.size > 0
+    const was = new Map(seen)
+    was.delete('cookie')
+    return diff(was, now) !== null
   }
 
   async #list(op, pick) {
@@ -277,6 +424,48 @@ function diff(seen, now) {
 function rotatedTo(location) {
   const cfid = String(location ?? '').split('/').pop()
   return CFID.test(cfid) ? cfid : ''
+}
+
+// readCookie returns the value of the cookie name in a Cookie header, or undefined.
+function readCookie(header, name) {
+  for (const part of String(header ?? '').split(';')) {
+    const i = part.indexOf('=')
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      const value = part.slice(i + 1).trim().replace(/^"(.*)"$/, '$1')
+      return TOKEN.test(value) ? value : undefined
+    }
+  }
+  return undefined
+}
+
+// setCookie sets the cookie name on the response, replacing an earlier
+// Set-Cookie of it: HttpOnly, SameSite=Lax, Path=/, Secure over https,
+// lasting until expires (the scope's) or, with maxAge 0, deleting it.
+function setCookie(res, name, value, { expires, maxAge, secure }) {
+  let cookie = `${name}=${value}; Path=/; HttpOnly; SameSite=Lax`
+  if (maxAge === 0) cookie += '; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT'
+  else if (expires && !Number.isNaN(new Date(expires).getTime())) cookie += `; Expires=${new Date(expires).toUTCString()}`
+  if (secure) cookie += '; Secure'
+  const prev = res.getHeader('set-cookie')
+  const others = (prev === undefined ? [] : [].concat(prev)).filter((c) => !String(c).startsWith(name + '='))
+  res.setHeader('set-cookie', [...others, cookie])
+}
+
+// secure says whether the request came over https (express's req.secure
+// follows its trust proxy setting).
+function secure(req) {
+  return Boolean(req.secure ?? req.socket?.encrypted)
+}
+
+// defaultSaveError answers a save that failed before the response went
+// out: 503 with Retry-After when scopestore or its storage is unavailable,
+// else 500 (such as a client scope past the cookie's 4 KB: 413 too_large).
+function defaultSaveError(err, req, res) {
+  const unavailable = err?.status === 0 || err?.status === 503
+  res.statusCode = unavailable ? 503 : 500
+  if (unavailable) res.setHeader('retry-after', String(err.retryAfter ?? 5))
+  res.setHeader('content-type', 'text/plain; charset=utf-8')
+  res.end(unavailable ? 'Sessions are unavailable; try again shortly.\n' : 'The session could not be saved.\n')
 }
 
 function expired(sess) {

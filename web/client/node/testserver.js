@@ -39,7 +39,8 @@ function binary() {
 
 /**
  * startScopestore runs a scopestore with an app "shop" and returns what a
- * store needs ({url, app, key}) and stop(), which ends it and removes its data.
+ * store needs ({url, app, key}), admin(...args), which runs a command of its
+ * CLI on its data, and stop(), which ends it and removes its data.
  */
 export async function startScopestore() {
   const bin = binary()
@@ -71,7 +72,14 @@ export async function startScopestore() {
         })()
         return stopped
       }
-      return { url, app: 'shop', key, stop, log: () => log }
+      // admin runs a command of scopestore's CLI on this server's data, as an
+      // administrator would (settings only an administrator may set).
+      const admin = (...args) => {
+        const res = spawnSync(bin, [...args, '--data-dir', dataDir], { encoding: 'utf8' })
+        if (res.status !== 0) throw new Error(`scopestore ${args.join(' ')} failed:\n${res.stderr}`)
+        return res.stdout
+      }
+      return { url, app: 'shop', key, stop, admin, log: () => log }
     }
     if (proc.exitCode === null) proc.kill('SIGKILL')
     await exited

@@ -14,12 +14,14 @@ final class Response
      * @param int|null $version the scope's version from the ETag header, when the answer carries one
      * @param array<mixed>|null $body the JSON body decoded, null when there is none or it is not JSON
      * @param string $failure why the request got no answer (curl's error), empty otherwise
+     * @param int|null $retryAfter seconds to wait before trying again, from a 503's Retry-After header
      */
     public function __construct(
         public readonly int $status,
         public readonly ?int $version = null,
         public readonly ?array $body = null,
         public readonly string $failure = '',
+        public readonly ?int $retryAfter = null,
     ) {
     }
 

@@ -79,27 +79,7 @@ final class SessionHandler implements
      */
     public function __construct(string $url, string $app, #[\SensitiveParameter] string $key, array $options = [])
     {
-        $scheme = parse_url($url, PHP_URL_SCHEME);
-        if (
-            !in_array($scheme, ['http', 'https'], true) || parse_url($url, PHP_URL_HOST) === null
-            || parse_url($url, PHP_URL_QUERY) !== null || parse_url($url, PHP_URL_FRAGMENT) !== null
-        ) {
-            throw new \InvalidArgumentException(sprintf(
-                'scopestore URL %s: use http(s)://host:port, e.g. http://127.0.0.1:8080',
-                var_export($url, true),
-            ));
-        }
-        if (preg_match('/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/', $app) !== 1) {
-            throw new \InvalidArgumentException(sprintf(
-                "app name %s: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit",
-                var_export($app, true),
-            ));
-        }
-        if (preg_match('/^[\x21-\x7e]+$/', $key) !== 1) {
-            throw new \InvalidArgumentException($key === ''
-                ? 'the API key is empty: pass the key `scopestore app create` printed (is SCOPESTORE_KEY set?)'
-                : 'the API key holds spaces or characters outside ASCII: pass the key `scopestore app create` printed');
-        }
+        Client::check($url, $app, $key);
         $unknown = array_diff(array_keys($options), array_keys(self::DEFAULTS));
         if ($unknown !== []) {
             throw new \InvalidArgumentException('unknown option(s) ' . implode(', ', $unknown)

@@ -29,6 +29,11 @@ final class Services
 
     private static string $dir = '';
 
+    private static string $binary = '';
+
+    /** @var array<string, string> */
+    private static array $env = [];
+
     /** @var list<resource> */
     private static array $processes = [];
 
@@ -166,6 +171,8 @@ final class Services
         }
 
         $env = ['SCOPESTORE_DATA_DIR' => $dir . '/data'] + self::environment();
+        self::$binary = $binary;
+        self::$env = $env;
         self::$key = self::cli($binary, $env, ['app', 'create', 'shop']);
         self::$closedPort = self::freePort();
         self::cli($binary, $env, ['connection', 'create', '--no-verify', '--name', 'down', '--type', 'redis', '--storage',
@@ -175,9 +182,23 @@ final class Services
 
         $port = self::freePort();
         $log = $dir . '/scopestore.log';
-        $process = self::spawn([$binary, 'serve', '--addr', '127.0.0.1:' . $port, '--log-level', 'warn'], $env, $log);
+        // --cache-ttl 0: settings that admin() changes apply at once.
+        $serve = [$binary, 'serve', '--addr', '127.0.0.1:' . $port, '--log-level', 'warn', '--cache-ttl', '0'];
+        $process = self::spawn($serve, $env, $log);
         self::waitForPort($port, $process, $log);
         self::$url = 'http://127.0.0.1:' . $port;
+    }
+
+    /**
+     * Runs a command of scopestore's CLI on the running server's data, as an administrator would, and returns
+     * its output (`app create blog` prints the key); the server sees settings changed here within its cache's
+     * time to live.
+     *
+     * @param list<string> $args
+     */
+    public static function admin(array $args): string
+    {
+        return self::cli(self::$binary, self::$env, $args);
     }
 
     private static function findGo(): string
