@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,9 +29,14 @@ type lockForm struct {
 
 // options checks the form and returns the lock request it makes.
 func (f lockForm) options(name string) (scopes.LockOptions, error) {
-	typ, err := scopes.ParseLockType(f.Type)
-	if err != nil {
-		return scopes.LockOptions{}, err
+	typ := scopes.LockExclusive
+	if f.Type != "" {
+		// cflock's type is exclusive unless it says otherwise.
+		t, err := scopes.ParseLockType(f.Type)
+		if err != nil {
+			return scopes.LockOptions{}, err
+		}
+		typ = t
 	}
 	timeout, err := lockDuration("timeout", f.Timeout, defaultLockTimeout)
 	if err != nil {
@@ -73,11 +79,21 @@ func answer(l scopes.Lock) lockAnswer {
 // acquireLock takes a named lock, waiting up to its timeout: 201 with the
 // token and fence, 423 when the timeout passed.
 func (s *Server) acquireLock(c echo.Context) error {
-	var f lockForm
-	if err := decodeJSON(c, &f); err != nil {
+	name, err := lockName(c)
+	if err != nil {
 		return err
 	}
-	o, err := f.options(c.Param("name"))
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	var f lockForm
+	if len(body) > 0 {
+		if err := unmarshalStrict(body, &f); err != nil {
+			return err
+		}
+	}
+	o, err := f.options(name)
 	if err != nil {
 		return err
 	}
@@ -86,6 +102,23 @@ func (s *Server) acquireLock(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, answer(lock))
+}
+
+// lockName returns the lock name of the path, unescaped. The router
+// matches the raw path when the client escaped it otherwise than Go would
+// (x%3Ay for x:y) and then hands the parameter over as sent; else the path
+// it matches is unescaped already, and unescaping it again would turn a
+// name with a "%" into another.
+func lockName(c echo.Context) (string, error) {
+	name := c.Param("name")
+	if c.Request().URL.RawPath == "" {
+		return name, nil
+	}
+	name, err := url.PathUnescape(name)
+	if err != nil {
+		return "", scopes.Errorf(scopes.EInvalid, "the lock name in the path is not escaped properly: %v", err)
+	}
+	return name, nil
 }
 
 // renewForm is the optional body of POST …/locks/{name}/renew.
@@ -110,7 +143,11 @@ func (s *Server) renewLock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lock, err := s.locks.Renew(c.Request().Context(), c.Param("app"), c.Param("name"), c.Request().Header.Get(lockTokenHeader), lease)
+	name, err := lockName(c)
+	if err != nil {
+		return err
+	}
+	lock, err := s.locks.Renew(c.Request().Context(), c.Param("app"), name, c.Request().Header.Get(lockTokenHeader), lease)
 	if err != nil {
 		return err
 	}
@@ -120,8 +157,11 @@ func (s *Server) renewLock(c echo.Context) error {
 // releaseLock releases the lock the Lock-Token holds: 204, or 409 when the
 // token holds no live lease.
 func (s *Server) releaseLock(c echo.Context) error {
-	err := s.locks.Release(c.Request().Context(), c.Param("app"), c.Param("name"), c.Request().Header.Get(lockTokenHeader))
+	name, err := lockName(c)
 	if err != nil {
+		return err
+	}
+	if err := s.locks.Release(c.Request().Context(), c.Param("app"), name, c.Request().Header.Get(lockTokenHeader)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -405,9 +405,7 @@ func TestLockBadInput(t *testing.T) {
 			a := apis[0]
 			long := strings.Repeat("n", scopes.MaxLockName+1)
 			bad := []struct{ name, path, body string }{
-				{"no body", "x", ""},
 				{"not JSON", "x", `{"type":`},
-				{"no type", "x", `{}`},
 				{"unknown type", "x", `{"type":"shared"}`},
 				{"unknown field", "x", `{"type":"exclusive","wait":"5s"}`},
 				{"timeout unparsable", "x", `{"type":"exclusive","timeout":"forever"}`},
@@ -442,6 +440,34 @@ func TestLockBadInput(t *testing.T) {
 			l := lock(t, a, key, "x", `{"type":"exclusive","timeout":"0"}`)
 			if l.Fence != 1 {
 				t.Fatalf("fence %d after only bad requests, want 1", l.Fence)
+			}
+			mustStatus(t, a.do("DELETE", lockPath+"x", key, "", "Lock-Token", l.Token), http.StatusNoContent)
+			// No body, or no type: an exclusive lock, as cflock's default.
+			for _, body := range []string{"", `{}`} {
+				r := a.do("POST", lockPath+"x", key, body)
+				mustStatus(t, r, http.StatusCreated)
+				var got lockAnswer
+				_ = json.Unmarshal(r.body, &got)
+				if !strings.Contains(string(r.body), `"type":"exclusive"`) {
+					t.Fatalf("a lock of no type: %s", r.body)
+				}
+				mustStatus(t, a.do("DELETE", lockPath+"x", key, "", "Lock-Token", got.Token), http.StatusNoContent)
+			}
+			// A name escaped in the path is the same name however it is
+			// escaped; a "%" in a name stays one.
+			for _, n := range []struct {
+				sent, other string
+				same        bool
+			}{{"x%3Ay", "x:y", true}, {"a%20b", "a b", true}, {"100%25", "100%2525", false}} {
+				held := lock(t, a, key, n.sent, `{"timeout":"0"}`)
+				other := a.do("POST", lockPath+n.other, key, `{"timeout":"0"}`)
+				if n.same {
+					mustStatus(t, other, http.StatusLocked)
+				} else {
+					// "100%25" is another name than "100%".
+					mustStatus(t, other, http.StatusCreated)
+				}
+				mustStatus(t, a.do("DELETE", lockPath+n.sent, key, "", "Lock-Token", held.Token), http.StatusNoContent)
 			}
 			// A name up to the limit, in any script, is fine.
 			name := strings.Repeat("é", scopes.MaxLockName)
