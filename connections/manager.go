@@ -319,7 +319,8 @@ func (m *Manager) datasource(ctx context.Context, name string) (*sqlstore.Store,
 	return st, nil
 }
 
-// Tables reports the state of a datasource's cf_session_data and cf_client_data.
+// Tables reports the state of a datasource's scope tables (cf_session_data,
+// cf_client_data, cf_application_data and cf_server_data).
 func (m *Manager) Tables(ctx context.Context, name string) ([]scopes.TableStatus, error) {
 	st, err := m.datasource(ctx, name)
 	if err != nil {

@@ -82,7 +82,7 @@ func TestEngine_CountFailures(t *testing.T) {
 	if _, _, err := e.Count(ctx, settings("nowhere", true), "shop", scopes.Session); scopes.ErrorCode(err) != scopes.EInvalidSettings {
 		t.Errorf("Count on an unknown storage: %v; want invalid settings", err)
 	}
-	if _, _, err := e.Count(ctx, settings("memory", true), "shop", "application"); scopes.ErrorCode(err) != scopes.EInvalid {
-		t.Errorf("Count of kind application: %v; want invalid", err)
+	if _, _, err := e.Count(ctx, settings("memory", true), "shop", "request"); scopes.ErrorCode(err) != scopes.EInvalid {
+		t.Errorf("Count of kind request, which no storage keeps: %v; want invalid", err)
 	}
 }

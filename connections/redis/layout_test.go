@@ -141,3 +141,24 @@ func TestOneRoundTripEach(t *testing.T) {
 		}
 	}
 }
+
+// Every cfid has one of the 16 buckets, which DeleteExpired, Count and List
+// walk: a hex digit's own, and for the shared scopes' cfids the last that
+// sorts before them, so that List's order across buckets is cfid order.
+func TestBucketChar(t *testing.T) {
+	for cfid, want := range map[string]byte{
+		"":                                     '0',
+		"0c9a1f4e-2b7d-4c8e-9f10-3a5b6c7d8e9f": '0',
+		"9c9a1f4e-2b7d-4c8e-9f10-3a5b6c7d8e9f": '9',
+		"Bc9a1f4e-2b7d-4c8e-9f10-3a5b6c7d8e9f": 'b',
+		"fc9a1f4e-2b7d-4c8e-9f10-3a5b6c7d8e9f": 'f',
+		scopes.ApplicationCFID:                 'a',
+		scopes.ServerCFID:                      'f',
+		"-":                                    '0',
+		":":                                    '9',
+	} {
+		if got := bucketChar(cfid); got != want {
+			t.Errorf("bucketChar(%q) = %q, want %q", cfid, got, want)
+		}
+	}
+}

@@ -30,8 +30,8 @@ const (
 	connMaxIdleTime = 2 * time.Minute
 )
 
-// OpenMySQL returns a store over the cf_session_data and cf_client_data
-// tables of a mysql connection (MySQL or MariaDB). It does not connect: the
+// OpenMySQL returns a store over the scope tables (see kindTables) of a
+// mysql connection (MySQL or MariaDB). It does not connect: the
 // first call that needs the database does, and creates or migrates the
 // tables then (see Migrate), so that scopestore starts while the server is
 // down; until it is back every call fails and the next one tries again.

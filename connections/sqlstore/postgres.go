@@ -14,8 +14,8 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// OpenPostgres returns a store over the cf_session_data and cf_client_data
-// tables of a postgres connection. Like OpenMySQL it does not connect: the
+// OpenPostgres returns a store over the scope tables (see kindTables) of a
+// postgres connection. Like OpenMySQL it does not connect: the
 // first call that needs the database does, and creates or migrates the
 // tables then; only a connection definition that cannot work fails here.
 //
