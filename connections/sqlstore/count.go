@@ -28,7 +28,7 @@ func (s *Store) Count(ctx context.Context, app string, kind scopes.Kind, now tim
 	if err != nil {
 		return 0, false, err
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.readyFor(ctx, kind); err != nil {
 		return 0, false, err
 	}
 	var n int64

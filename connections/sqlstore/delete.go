@@ -14,7 +14,7 @@ func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.readyFor(ctx, key.Kind); err != nil {
 		return false, err
 	}
 	res, err := s.writer.ExecContext(ctx, st.delete, key.CFID, key.App)

@@ -46,10 +46,16 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time, limit int) ([]
 		_ = conn.Close()
 	}()
 
+	// The shared scopes' tables are cleaned once they are prepared; while
+	// they cannot be (readyFor logs why), the others still are.
+	sharedReady := s.prepared(ctx, &s.shared) == nil
 	var deleted []scopes.Key
 	for _, kt := range kindTables {
 		if len(deleted) >= limit {
 			break
+		}
+		if kt.kind.Shared() && !sharedReady {
+			continue
 		}
 		st := s.byKind[kt.kind]
 		keys, err := s.deleteExpired(ctx, conn, st, kt.kind, now, limit-len(deleted))

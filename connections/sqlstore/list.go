@@ -28,7 +28,7 @@ func (s *Store) List(ctx context.Context, app string, kind scopes.Kind, after st
 	if limit <= 0 {
 		return nil, nil
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.readyFor(ctx, kind); err != nil {
 		return nil, err
 	}
 	out := make([]scopes.Record, 0, min(limit, 1000))

@@ -18,7 +18,7 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 	if err != nil {
 		return scopes.Record{}, false, err
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.readyFor(ctx, key.Kind); err != nil {
 		return scopes.Record{}, false, err
 	}
 	var r row

@@ -91,6 +91,7 @@ func OpenSQLite(path string) (*Store, error) {
 		return nil, errors.Join(fmt.Errorf("sqlstore: migrate %s: %w", path, err), s.Close())
 	}
 	s.init.markReady()
+	s.shared.markReady()
 	// A reader that cannot open fails here rather than at the first Load.
 	if err := s.Ping(context.Background()); err != nil {
 		return nil, errors.Join(err, s.Close())

@@ -65,8 +65,9 @@ type Store struct {
 	addr string
 	// locks names the database locks of this database (see locks.go).
 	locks lockNames
-	// init brings the tables up to date on first use (see ready.go).
-	init readiness
+	// init brings Lucee's two tables up to date on first use, and shared
+	// the shared scopes' tables on theirs (see ready.go).
+	init, shared readiness
 	// lockInit creates the lock tables on first use (lock_tables.go).
 	lockInit lockInit
 	log      *slog.Logger
@@ -91,7 +92,11 @@ func newStore(d dialect, writer, reader *sqlx.DB) *Store {
 		st := d.statements(kt.table)
 		s.byKind[kt.kind] = &st
 	}
-	s.init.ctx, s.init.cancel = context.WithCancel(context.Background())
+	for _, r := range []*readiness{&s.init, &s.shared} {
+		r.ctx, r.cancel = context.WithCancel(context.Background())
+	}
+	s.init.tables, s.init.what = []string{sessionTable, clientTable}, "scope tables"
+	s.shared.tables, s.shared.what = []string{applicationTable, serverTable}, "shared scope tables"
 	return s
 }
 
@@ -121,6 +126,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // database connections.
 func (s *Store) Close() error {
 	s.init.stop()
+	s.shared.stop()
 	var err error
 	closed := map[*sqlx.DB]bool{}
 	for _, db := range []*sqlx.DB{s.reader, s.writer, s.admin, s.inspect} {

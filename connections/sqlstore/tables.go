@@ -347,6 +347,11 @@ func (s *Store) Migrate(ctx context.Context, dryRun bool) ([]Step, error) {
 	if dryRun {
 		return s.Plan(ctx)
 	}
+	return s.migrate(ctx, tables)
+}
+
+// migrate is Migrate of the tables named.
+func (s *Store) migrate(ctx context.Context, tables []string) ([]Step, error) {
 	conn, err := s.admin.Connx(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: migrate: connect: %w", err)
@@ -406,7 +411,7 @@ func (s *Store) Migrate(ctx context.Context, dryRun bool) ([]Step, error) {
 		}
 	}
 	if len(done) > 0 {
-		s.reportUndecodable(ctx, conn)
+		s.reportUndecodable(ctx, conn, tables)
 	}
 	return done, nil
 }
@@ -426,7 +431,7 @@ func (s *Store) applied(done []Step, tx *sqlx.Tx) []Step {
 // reportUndecodable logs, after a migration, how many rows of each table
 // are not in scopestore's format. They stay: Load reports each as corrupt
 // and the cleaner deletes them once they expire.
-func (s *Store) reportUndecodable(ctx context.Context, q querier) {
+func (s *Store) reportUndecodable(ctx context.Context, q querier, tables []string) {
 	for _, table := range tables {
 		c, err := s.count(ctx, q, table, time.Now())
 		if err != nil {

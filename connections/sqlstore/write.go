@@ -58,7 +58,7 @@ func (s *Store) Write(ctx context.Context, rec scopes.Record, expect string, now
 	if err := checkRev(rec.Rev); err != nil {
 		return scopes.WriteResult{}, err
 	}
-	if err := s.ready(ctx); err != nil {
+	if err := s.readyFor(ctx, rec.Kind); err != nil {
 		return scopes.WriteResult{}, err
 	}
 	rec, expires, data := encode(rec)
