@@ -27,6 +27,8 @@ type appView struct {
 	Now time.Time
 	// Locks are the app's named locks held now (lock_list.go).
 	Locks lockList
+	// Application is the app's application scope, without its data.
+	Application sharedScope
 }
 
 func (a *Console) appShow(c echo.Context) error {
@@ -71,6 +73,7 @@ func (a *Console) renderApp(c echo.Context, status int, f *settingsForm, confirm
 			Inherited: server, ForApp: true, Storages: groups},
 		Keys: keys, KeyForm: keyForm{Errors: map[string]string{}}, Now: time.Now()}
 	v.Locks = a.heldLocks(ctx, name)
+	v.Application = a.readShared(ctx, current.Settings, scopes.Application, name)
 	for _, edit := range edits {
 		edit(&v)
 	}

@@ -36,6 +36,16 @@ type settingsForm struct {
 	Limits map[string]string
 	// LockStorage is the lockStorage chosen, or scopes.Inherit.
 	LockStorage string
+	// Application holds applicationStorage and applicationTimeout, and
+	// Server serverStorage: the shared scopes have no management or
+	// cluster setting (form_shared.go).
+	Application scopeFields
+	Server      scopeFields
+	// ServerScopeWrite is serverScopeWrite: true, false or scopes.Inherit.
+	ServerScopeWrite string
+	// ServerDefaults tells that the form sets the server defaults, the
+	// one level that holds serverStorage; an app's form never sends it.
+	ServerDefaults bool
 	// Errors holds one message per setting name; "form" is a message about
 	// the form as a whole.
 	Errors map[string]string
@@ -126,7 +136,11 @@ func readSettingsForm(c echo.Context) settingsForm {
 		SensitiveKeys:   strings.TrimSpace(c.FormValue(scopes.SensitiveKeys)),
 		Limits:          readLimits(c),
 		LockStorage:     strings.TrimSpace(c.FormValue(scopes.LockStorage)),
-		Errors:          map[string]string{},
+		Application: scopeFields{Storage: strings.TrimSpace(c.FormValue(scopes.ApplicationStorage)),
+			Timeout: readTimeout(c, scopes.ApplicationTimeout)},
+		Server:           scopeFields{Storage: strings.TrimSpace(c.FormValue(scopes.ServerStorage))},
+		ServerScopeWrite: strings.TrimSpace(c.FormValue(scopes.ServerScopeWrite)),
+		Errors:           map[string]string{},
 	}
 }
 
@@ -179,13 +193,24 @@ func settingsFormFrom(eff scopes.Effective, explicit func(from string) bool) set
 		}
 	}
 	f.LockStorage = value(scopes.LockStorage)
+	f.Application = scopeFields{Storage: value(scopes.ApplicationStorage)}
+	if explicit(eff.From[scopes.ApplicationTimeout]) {
+		f.Application.Timeout = splitTimeout(eff.Settings.Application.Timeout)
+	}
+	f.Server = scopeFields{Storage: value(scopes.ServerStorage)}
+	f.ServerScopeWrite = value(scopes.ServerScopeWrite)
 	return f
 }
 
 // of returns the fields of one scope kind.
 func (f settingsForm) of(k scopes.Kind) scopeFields {
-	if k == scopes.Client {
+	switch k {
+	case scopes.Client:
 		return f.Client
+	case scopes.Application:
+		return f.Application
+	case scopes.Server:
+		return f.Server
 	}
 	return f.Session
 }
@@ -240,6 +265,7 @@ func (f *settingsForm) validate() bool {
 			". List at most %d names of at most %d characters, separated by commas.", scopes.MaxSensitiveKeys, scopes.MaxSensitiveKeySize)
 	}
 	f.validateLockStorage()
+	f.validateShared(oneOf)
 	return len(f.Errors) == 0
 }
 
@@ -249,7 +275,7 @@ func (f *settingsForm) validate() bool {
 // j2ee sessions kept elsewhere than in memory. inherited gives the value of
 // each setting left to inherit; valid lists the storages of each scope.
 func (f *settingsForm) checkTogether(inherited scopes.Effective, valid map[scopes.Kind][]string) bool {
-	for _, k := range scopes.Kinds {
+	for _, k := range f.storageKinds() {
 		name, s := string(k)+"Storage", f.of(k).Storage
 		if s == "" || s == scopes.Inherit || f.Errors[name] != "" {
 			continue
@@ -307,6 +333,7 @@ func (f settingsForm) values() map[string]string {
 		v[scopes.SensitiveKeys] = keys
 	}
 	v[scopes.LockStorage] = f.lockStorageValue()
+	f.sharedValues(v)
 	for _, k := range scopes.Kinds {
 		s, p := f.of(k), string(k)
 		v[p+"Management"], v[p+"Cluster"] = s.Management, s.Cluster
@@ -405,6 +432,12 @@ func (f settingsForm) field(name string) string {
 		return f.Client.Cluster
 	case scopes.LockStorage:
 		return f.LockStorage
+	case scopes.ApplicationStorage:
+		return f.Application.Storage
+	case scopes.ServerStorage:
+		return f.Server.Storage
+	case scopes.ServerScopeWrite:
+		return f.ServerScopeWrite
 	}
 	return ""
 }

@@ -49,6 +49,8 @@ func (a *Console) routes() *echo.Echo {
 	// Scope: server defaults.
 	s.GET("/scope", a.scopeForm)
 	s.POST("/scope", a.scopeSubmit)
+	s.GET("/scope/server", a.scopeServer, noStore)
+	s.GET("/scope/server/raw", a.sharedRaw(scopes.Server), noStore)
 
 	// Services: caches and datasources share their handlers, told apart by kind.
 	for _, kind := range []string{kindCache, kindDatasource} {
@@ -80,6 +82,8 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/apps/:name/delete", a.appDelete, appName)
 	s.GET("/apps/:name/locks/break", a.lockBreakForm, noStore, appName)
 	s.POST("/apps/:name/locks/break", a.lockBreak, appName)
+	s.GET("/apps/:name/application", a.appApplication, noStore, appName)
+	s.GET("/apps/:name/application/raw", a.sharedRaw(scopes.Application), noStore, appName)
 
 	// Operations: the live scopes of an app, read without a visit.
 	ops := newSessionOps(a)

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,6 +15,11 @@ const scopePath = Prefix + "/scope"
 // scopeView is the Scope page.
 type scopeView struct {
 	Settings settingsView
+	// Server is the server scope, without its data, and Writers the apps
+	// that may write it.
+	Server  sharedScope
+	Writers []string
+	Now     time.Time
 }
 
 func (a *Console) scopeForm(c echo.Context) error {
@@ -21,7 +27,9 @@ func (a *Console) scopeForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.renderScope(c, http.StatusOK, current, settingsFormFrom(current, explicitOnServer))
+	f := settingsFormFrom(current, explicitOnServer)
+	f.ServerDefaults = true
+	return a.renderScope(c, http.StatusOK, current, f)
 }
 
 func (a *Console) scopeSubmit(c echo.Context) error {
@@ -31,6 +39,7 @@ func (a *Console) scopeSubmit(c echo.Context) error {
 		return err
 	}
 	f := readSettingsForm(c)
+	f.ServerDefaults = true
 	if ok, err := a.judgeSettings(ctx, &f, scopes.Resolve(nil, nil)); err != nil {
 		return err
 	} else if !ok {
@@ -58,11 +67,17 @@ func (a *Console) scopeSubmit(c echo.Context) error {
 // renderScope shows the Scope page with a form read from the server
 // defaults or as submitted.
 func (a *Console) renderScope(c echo.Context, status int, current scopes.Effective, f settingsForm) error {
-	groups, err := a.storageGroups(c.Request().Context())
+	ctx := c.Request().Context()
+	groups, err := a.storageGroups(ctx)
+	if err != nil {
+		return err
+	}
+	apps, err := a.Directory.Apps(ctx)
 	if err != nil {
 		return err
 	}
 	v := scopeView{Settings: settingsView{Action: scopePath, Form: f, Current: current,
-		Inherited: scopes.Resolve(nil, nil), Storages: groups}}
+		Inherited: scopes.Resolve(nil, nil), Storages: groups},
+		Server: a.readShared(ctx, current.Settings, scopes.Server, ""), Writers: serverWriters(current, apps), Now: time.Now()}
 	return a.render(c, status, scopePage(a.meta(c, "Scope", "scope"), v))
 }

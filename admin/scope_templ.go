@@ -8,8 +8,8 @@ package admin
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-// scopePage is the Scope page: the server defaults of the session and client
-// scopes, like the Scope page of the Lucee admin.
+// scopePage is the Scope page: the server defaults of the scopes, like the
+// Scope page of the Lucee admin, and the server scope in a few lines.
 func scopePage(m PageMeta, v scopeView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -43,7 +43,15 @@ func scopePage(m PageMeta, v scopeView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Scope</h1><p class=\"lead\">The server defaults of every application's session and client scopes. An application inherits them unless it declares its own settings or an administrator sets them on its page.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Scope</h1><p class=\"lead\">The server defaults of every application's session, client and application scopes, and the settings of the server scope. An application inherits them unless it declares its own settings or an administrator sets them on its page.</p><h2 class=\"section\">Server scope</h2>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = sharedSummary(v.Server, v.Writers, false, v.Now).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " <h2 class=\"section\">Server defaults</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -82,11 +82,17 @@ func invalidateAllPath(app string, k scopes.Kind) string {
 	return sessionsPath + "/" + url.PathEscape(app) + "/" + string(k) + "/invalidate-all"
 }
 
-// kindNoun names scopes of kind k: "session", "sessions", "client scope", "client scopes".
+// kindNoun names scopes of kind k: "session", "sessions", "client scope", "client scopes",
+// "application scope", "server scope".
 func kindNoun(k scopes.Kind, plural bool) string {
 	noun := "session"
-	if k == scopes.Client {
+	switch k {
+	case scopes.Client:
 		noun = "client scope"
+	case scopes.Application:
+		noun = "application scope"
+	case scopes.Server:
+		noun = "server scope"
 	}
 	if plural {
 		noun += "s"

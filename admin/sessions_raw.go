@@ -37,3 +37,22 @@ func (o *sessionOps) raw(c echo.Context) error {
 	m := o.meta(c, "Raw JSON of "+kindNoun(key.Kind, false)+" "+shortCFID(key.CFID), "sessions")
 	return o.render(c, http.StatusOK, rawPage(m, v))
 }
+
+// noun names the scope the page shows, as its heading does.
+func (v rawView) noun() string {
+	switch v.Key.Kind {
+	case scopes.Server:
+		return "server scope"
+	case scopes.Application:
+		return "application scope of " + v.Key.App
+	}
+	return kindNoun(v.Key.Kind, false) + " " + shortCFID(v.Key.CFID)
+}
+
+// back is the page of the scope whose data this is.
+func (v rawView) back() string {
+	if v.Key.Kind.Shared() {
+		return sharedPath(v.Key.Kind, v.Key.App)
+	}
+	return instancePath(v.Key, "")
+}

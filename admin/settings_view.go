@@ -44,7 +44,7 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 		}
 	}
 	out := map[scopes.Kind][]storageGroup{}
-	for _, k := range scopes.Kinds {
+	for _, k := range scopes.StoredKinds {
 		names, err := a.Directory.StorageNames(ctx, k)
 		if err != nil {
 			return nil, err
@@ -79,15 +79,25 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 // message shows at once.
 func (a *Console) judgeSettings(ctx context.Context, f *settingsForm, inherited scopes.Effective) (bool, error) {
 	f.validate()
+	valid, err := a.validStorages(ctx)
+	if err != nil {
+		return false, err
+	}
+	return f.checkTogether(inherited, valid), nil
+}
+
+// validStorages lists the storages each stored kind may use, as the
+// Directory's validation reads them.
+func (a *Console) validStorages(ctx context.Context) (map[scopes.Kind][]string, error) {
 	valid := map[scopes.Kind][]string{}
-	for _, k := range scopes.Kinds {
+	for _, k := range scopes.StoredKinds {
 		names, err := a.Directory.StorageNames(ctx, k)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		valid[k] = names
 	}
-	return f.checkTogether(inherited, valid), nil
+	return valid, nil
 }
 
 // storageListed tells whether a storage is among the groups' names.
@@ -120,6 +130,11 @@ var settingLabels = map[string]string{
 	scopes.MaxMemory:         "Memory storage",
 	scopes.MaxCreateRate:     "Creates a second",
 	scopes.LockStorage:       "Lock storage",
+	// The shared scopes (form_shared.go).
+	scopes.ApplicationStorage: "Application scope storage",
+	scopes.ApplicationTimeout: "Application scope timeout",
+	scopes.ServerScopeWrite:   "May write the server scope",
+	scopes.ServerStorage:      "Server scope storage",
 }
 
 // limitHints explain each limit under its field.
@@ -172,6 +187,11 @@ func settingValue(name, value string) string {
 			return "enabled"
 		}
 		return "disabled"
+	case scopes.ServerScopeWrite:
+		if value == "true" {
+			return "yes"
+		}
+		return "no"
 	case scopes.ScopeEndWebhook:
 		if value == "" {
 			return "off"

@@ -26,6 +26,9 @@ type storageChangeView struct {
 	Targets []storageTarget
 	// Moves are the apps whose effective storage changes.
 	Moves []storageMove
+	// Shared tells that an application or the server scope moves, which
+	// the page says is not moved either.
+	Shared bool
 	// Unreachable tells that a target did not answer the check just made,
 	// so that the change needs force.
 	Unreachable bool
@@ -52,8 +55,10 @@ type storageTarget struct {
 	Message   string
 }
 
-// storageMove is one app whose scopes of one kind would live elsewhere.
+// storageMove is one app whose scopes of one kind would live elsewhere,
+// or the server scope, which belongs to no app.
 type storageMove struct {
+	// App is "" for the server scope.
 	App      string
 	Kind     scopes.Kind
 	From, To string
@@ -97,7 +102,7 @@ func withChanges(l scopes.Layer, changes map[string]string, by string) scopes.La
 func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.Effective, oldServer, newServer scopes.Layer,
 	apps []appLayers) (*storageChangeView, error) {
 	v := &storageChangeView{Now: time.Now()}
-	for _, k := range scopes.Kinds {
+	for _, k := range scopes.StoredKinds {
 		from, to := oldLevel.Settings.Of(k).Storage, newLevel.Settings.Of(k).Storage
 		if from != to {
 			v.Targets = append(v.Targets, storageTarget{Kind: k, From: from, To: to})
@@ -106,13 +111,9 @@ func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.E
 	if len(v.Targets) == 0 {
 		return nil, nil
 	}
-	valid := map[scopes.Kind][]string{}
-	for _, k := range scopes.Kinds {
-		names, err := a.Directory.StorageNames(ctx, k)
-		if err != nil {
-			return nil, err
-		}
-		valid[k] = names
+	valid, err := a.validStorages(ctx)
+	if err != nil {
+		return nil, err
 	}
 	validNames := func(k scopes.Kind) []string { return valid[k] }
 	if newLevel.Settings.Validate(validNames) != nil {
@@ -128,20 +129,29 @@ func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.E
 		if after.Settings.Validate(validNames) != nil {
 			return nil, nil
 		}
-		for _, k := range scopes.Kinds {
+		for _, k := range []scopes.Kind{scopes.Session, scopes.Client, scopes.Application} {
 			if from, to := before.Settings.Of(k).Storage, after.Settings.Of(k).Storage; from != to {
 				moves = append(moves, moved{storageMove{App: app.Name, Kind: k, From: from, To: to}, before.Settings})
 			}
 		}
 	}
+	// The server scope is the deployment's, not an app's: one move, with
+	// the server defaults' settings, which hold its storage.
+	if from, to := oldLevel.Settings.Server.Storage, newLevel.Settings.Server.Storage; from != to {
+		moves = append(moves, moved{storageMove{Kind: scopes.Server, From: from, To: to}, oldLevel.Settings})
+	}
 	countCtx, cancel := context.WithTimeout(ctx, countTimeout)
 	defer cancel()
 	for _, m := range moves {
-		if a.Engine == nil {
+		switch {
+		case a.Engine == nil:
 			m.Count = liveCount{Err: "this console does not count scopes"}
-		} else {
+		case m.Kind.Shared():
+			m.Count = a.sharedCount(countCtx, m.settings, m.App, m.Kind)
+		default:
 			m.Count = a.count(countCtx, m.settings, m.App, m.Kind, nil)
 		}
+		v.Shared = v.Shared || m.Kind.Shared()
 		v.Moves = append(v.Moves, m.storageMove)
 	}
 	checked := map[string]storageTarget{}
@@ -279,9 +289,42 @@ func (a *Console) appStorageChange(ctx context.Context, name string, server scop
 	return v, err
 }
 
-// changesStorage tells whether changes set a storage.
+// changesStorage tells whether changes set the storage of a scope kind.
 func changesStorage(changes map[string]string) bool {
-	_, session := changes[scopes.SessionStorage]
-	_, client := changes[scopes.ClientStorage]
-	return session || client
+	for _, k := range scopes.StoredKinds {
+		if _, ok := changes[string(k)+"Storage"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// movesVisitors tells whether the change moves session or client scopes.
+func (v storageChangeView) movesVisitors() bool {
+	for _, t := range v.Targets {
+		if !t.Kind.Shared() {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedNotMoved says what becomes of the shared scopes that the change
+// moves: they are not moved either.
+func (v storageChangeView) sharedNotMoved() string {
+	var names []string
+	for _, t := range v.Targets {
+		if t.Kind.Shared() {
+			names = append(names, string(t.Kind))
+		}
+	}
+	verb, each := "scope is not moved", "it starts"
+	if len(names) > 1 {
+		verb, each = "scopes are not moved", "each starts"
+	}
+	if v.movesVisitors() {
+		verb += " either"
+	}
+	return "The " + strings.Join(names, " and ") + " " + verb + ": " + each + " empty in the new storage on its next use, " +
+		"and the old storage keeps the old data until it expires there (or until the next restart, when that is memory)."
 }

@@ -45,6 +45,7 @@ func appCommand() *command {
 					"A setting given the value 'inherit' goes back to the server default.",
 				flags: settingFlags, run: withApp(appSettings)},
 			lockListCommand(),
+			appApplicationCommand(),
 		},
 	}
 }
@@ -52,22 +53,26 @@ func appCommand() *command {
 // settingFlags adds one flag per scope setting: --session-storage for sessionStorage.
 func settingFlags(fs *flag.FlagSet) {
 	help := map[string]string{
-		scopes.SessionManagement: "true or false: whether the app may use sessions",
-		scopes.SessionType:       "cfml or j2ee (j2ee sessions stay in memory; storage needs cfml)",
-		scopes.SessionStorage:    "memory, file, or a connection flagged for storage",
-		scopes.SessionCluster:    "true: every load reads the storage; false: this instance keeps the primary copy",
-		scopes.SessionTimeout:    "idle timeout, e.g. 30m, 2h, 1d12h",
-		scopes.ClientManagement:  "true or false: whether the app may use client scopes",
-		scopes.ClientStorage:     "file, memory, cookie (a sealed token the app keeps in a cookie), or a connection flagged for storage",
-		scopes.ClientCluster:     "true or false, as for sessions",
-		scopes.ClientTimeout:     "idle timeout, e.g. 90d",
-		scopes.ScopeEndWebhook:   "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires (http needs --webhook-allow-http); empty: off",
-		scopes.AllowedWebhooks:   "URLs, separated by spaces or commas, that the app may declare itself as its scopeEndWebhook through the API (administrators only)",
-		scopes.SensitiveKeys:     "comma-separated data key names whose values the admin console masks, at any depth, besides its built-in words",
-		scopes.MaxScopes:         "live scopes the app may hold, of each kind; over it a create gets 507 (0: no limit)",
-		scopes.MaxMemory:         "size the app's scopes may take in the memory storage, e.g. 256MiB (0: no limit)",
-		scopes.MaxCreateRate:     "scopes the app may create a second on one instance; over it a create gets 429 (0: no limit)",
-		scopes.LockStorage:       "where the app's named locks live: memory (one instance only) or a Redis, MySQL or PostgreSQL connection flagged for storage",
+		scopes.SessionManagement:  "true or false: whether the app may use sessions",
+		scopes.SessionType:        "cfml or j2ee (j2ee sessions stay in memory; storage needs cfml)",
+		scopes.SessionStorage:     "memory, file, or a connection flagged for storage",
+		scopes.SessionCluster:     "true: every load reads the storage; false: this instance keeps the primary copy",
+		scopes.SessionTimeout:     "idle timeout, e.g. 30m, 2h, 1d12h",
+		scopes.ClientManagement:   "true or false: whether the app may use client scopes",
+		scopes.ClientStorage:      "file, memory, cookie (a sealed token the app keeps in a cookie), or a connection flagged for storage",
+		scopes.ClientCluster:      "true or false, as for sessions",
+		scopes.ClientTimeout:      "idle timeout, e.g. 90d",
+		scopes.ScopeEndWebhook:    "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires (http needs --webhook-allow-http); empty: off",
+		scopes.AllowedWebhooks:    "URLs, separated by spaces or commas, that the app may declare itself as its scopeEndWebhook through the API (administrators only)",
+		scopes.SensitiveKeys:      "comma-separated data key names whose values the admin console masks, at any depth, besides its built-in words",
+		scopes.MaxScopes:          "live scopes the app may hold, of each kind; over it a create gets 507 (0: no limit)",
+		scopes.MaxMemory:          "size the app's scopes may take in the memory storage, e.g. 256MiB (0: no limit)",
+		scopes.MaxCreateRate:      "scopes the app may create a second on one instance; over it a create gets 429 (0: no limit)",
+		scopes.LockStorage:        "where the app's named locks live: memory (one instance only) or a Redis, MySQL or PostgreSQL connection flagged for storage",
+		scopes.ApplicationStorage: "where the app's application scope lives: memory (one per instance), file, or a connection flagged for storage (shared by every instance)",
+		scopes.ApplicationTimeout: "idle timeout of the application scope, e.g. 1d",
+		scopes.ServerScopeWrite:   "true or false: whether the app may write the server scope, which every app reads (administrators only)",
+		scopes.ServerStorage:      "where the server scope lives: memory (one per instance), file, or a connection flagged for storage; server defaults only (scope defaults)",
 	}
 	for _, name := range scopes.SettingNames() {
 		fs.String(scopes.SettingFlag(name), "", help[name]+" ('inherit' to unset)")

@@ -91,7 +91,7 @@ func TestCLI_ExitCodes(t *testing.T) {
 		{"help", []string{"--help"}, exitOK, ""},
 		{"subcommand help", []string{"app", "settings", "--help"}, exitOK, ""},
 		{"unknown command", []string{"apps"}, exitUsage, "unknown command"},
-		{"branch without subcommand", []string{"app"}, exitUsage, "app: missing subcommand: create, list, delete, key, settings or locks"},
+		{"branch without subcommand", []string{"app"}, exitUsage, "app: missing subcommand: create, list, delete, key, settings, locks or application"},
 		{"missing argument", []string{"app", "create"}, exitUsage, "missing app name"},
 		{"extra argument", []string{"app", "list", "shop"}, exitUsage, `unexpected argument "shop"`},
 		{"unknown flag", []string{"app", "list", "--colour"}, exitUsage, "colour"},

@@ -117,7 +117,7 @@ func TestCLI_ErrorIsOneLineWithHint(t *testing.T) {
 		{[]string{"--data-dir", dir, "app", "create"}, exitUsage, "scopestore: app create: missing app name. Try 'scopestore app create --help'."},
 		{[]string{"apps"}, exitUsage, `scopestore: unknown command "apps". Try 'scopestore --help'.`},
 		{[]string{"app", "crate", "shop"}, exitUsage, `scopestore: app: unknown command "crate". Try 'scopestore app --help'.`},
-		{[]string{"app"}, exitUsage, "scopestore: app: missing subcommand: create, list, delete, key, settings or locks. Try 'scopestore app --help'."},
+		{[]string{"app"}, exitUsage, "scopestore: app: missing subcommand: create, list, delete, key, settings, locks or application. Try 'scopestore app --help'."},
 		{[]string{"app", "list", "--colour"}, exitUsage, "scopestore: app list: unknown flag --colour. Try 'scopestore app list --help'."},
 		{[]string{"connection", "create", "--name"}, exitUsage, "scopestore: connection create: --name needs a value. Try 'scopestore connection create --help'."},
 		{[]string{"app", "list", "--max-scope-size", "lots"}, exitUsage,

@@ -3,7 +3,7 @@ package main
 func scopeCommand() *command {
 	return &command{
 		name:  "scope",
-		short: "Server defaults for the session and client scopes",
+		short: "Server defaults for the scopes, and the server scope",
 		subs: []*command{
 			{name: "defaults", usage: "[--session-storage NAME] [--client-timeout 90d] [… flags]",
 				short: "Show the server defaults, or change them",
@@ -11,6 +11,7 @@ func scopeCommand() *command {
 					"'inherit' puts a setting back to its built-in default. A change that would leave an app unable to\n" +
 					"work is refused with the names of those apps.",
 				flags: settingFlags, run: withServices(scopeDefaults)},
+			scopeServerCommand(),
 		},
 	}
 }
