@@ -72,12 +72,12 @@ func (a *Console) renderScope(c echo.Context, status int, current scopes.Effecti
 	if err != nil {
 		return err
 	}
-	apps, err := a.Directory.Apps(ctx)
+	acc, err := a.Directory.ServerScopeAccess(ctx)
 	if err != nil {
 		return err
 	}
 	v := scopeView{Settings: settingsView{Action: scopePath, Form: f, Current: current,
 		Inherited: scopes.Resolve(nil, nil), Storages: groups},
-		Server: a.readShared(ctx, current.Settings, scopes.Server, ""), Writers: serverWriters(current, apps), Now: time.Now()}
+		Server: a.readShared(ctx, current.Settings, scopes.Server, ""), Writers: acc.Writers, Now: time.Now()}
 	return a.render(c, status, scopePage(a.meta(c, "Scope", "scope"), v))
 }

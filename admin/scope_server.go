@@ -13,16 +13,12 @@ import (
 // that may write it.
 func (a *Console) scopeServer(c echo.Context) error {
 	ctx := c.Request().Context()
-	server, err := a.Directory.ServerSettings(ctx)
+	acc, err := a.Directory.ServerScopeAccess(ctx)
 	if err != nil {
 		return err
 	}
-	apps, err := a.Directory.Apps(ctx)
-	if err != nil {
-		return err
-	}
-	v := sharedScopeView{Shared: a.readShared(ctx, server.Settings, scopes.Server, ""),
-		SensitiveKeys: serverSensitiveKeys(server, apps), Writers: serverWriters(server, apps), Now: time.Now()}
+	v := sharedScopeView{Shared: a.readShared(ctx, acc.Settings.Settings, scopes.Server, ""),
+		SensitiveKeys: acc.SensitiveKeys, Writers: acc.Writers, Now: time.Now()}
 	a.showShared(c, &v, "opened in the console")
 	return a.render(c, http.StatusOK, sharedScopePage(a.meta(c, "Server scope", "scope"), v))
 }

@@ -18,15 +18,11 @@ func (a *Console) sharedRaw(k scopes.Kind) echo.HandlerFunc {
 		var s sharedScope
 		var keys []string
 		if k == scopes.Server {
-			server, err := a.Directory.ServerSettings(ctx)
+			acc, err := a.Directory.ServerScopeAccess(ctx)
 			if err != nil {
 				return err
 			}
-			apps, err := a.Directory.Apps(ctx)
-			if err != nil {
-				return err
-			}
-			s, keys = a.readShared(ctx, server.Settings, k, ""), serverSensitiveKeys(server, apps)
+			s, keys = a.readShared(ctx, acc.Settings.Settings, k, ""), acc.SensitiveKeys
 		} else {
 			eff, err := a.Directory.Effective(ctx, c.Param("name"))
 			if err != nil {

@@ -2,9 +2,7 @@ package admin
 
 import (
 	"context"
-	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -134,37 +132,6 @@ func (s sharedScope) builtins(now time.Time) []builtin {
 		out = append(out, builtin{"fence", strconv.FormatInt(sc.Fence, 10), "the greatest lock fence a write carried"})
 	}
 	return out
-}
-
-// serverWriters lists, in name order, the apps whose effective settings
-// let them write the server scope, with server the server defaults.
-func serverWriters(server scopes.Effective, apps []scopes.App) []string {
-	layer := serverLayer(server)
-	var out []string
-	for _, app := range apps {
-		if scopes.Resolve(layer, app.Layer).Settings.ServerScopeWrite {
-			out = append(out, app.Name)
-		}
-	}
-	slices.SortFunc(out, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-	return out
-}
-
-// serverSensitiveKeys are the keys whose values the server scope's page
-// masks besides the built-in words: those of the server defaults and of
-// every app, since every app reads the server scope and those allowed
-// write it, each with its own idea of what is sensitive.
-func serverSensitiveKeys(server scopes.Effective, apps []scopes.App) []string {
-	layer := serverLayer(server)
-	keys := slices.Clone(server.Settings.SensitiveKeys)
-	for _, app := range apps {
-		for _, k := range scopes.Resolve(layer, app.Layer).Settings.SensitiveKeys {
-			if !slices.ContainsFunc(keys, func(seen string) bool { return strings.EqualFold(seen, k) }) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	return keys
 }
 
 // sharedLeft says what a storage change leaves of a shared scope in the

@@ -502,9 +502,10 @@ type Health struct {
 	Err  error
 }
 
-// StoragesInUse maps each storage named by the server defaults or an app's
-// effective settings to the apps that use it ("" stands for the server
-// defaults).
+// StoragesInUse maps each storage that the server defaults or an app's
+// effective settings name for a scope (session, client, application, and
+// the server scope for the defaults) to the apps that use it ("" stands
+// for the server defaults).
 func (d *Directory) StoragesInUse(ctx context.Context) (map[string][]string, error) {
 	server, err := d.config.ServerLayer(ctx)
 	if err != nil {
@@ -516,7 +517,11 @@ func (d *Directory) StoragesInUse(ctx context.Context) (map[string][]string, err
 	}
 	use := map[string][]string{}
 	add := func(s Settings, who string) {
-		for _, k := range Kinds {
+		for _, k := range StoredKinds {
+			if k == Server && who != "" {
+				// The server scope is the server defaults', not each app's.
+				continue
+			}
 			name := s.Of(k).Storage
 			if !slices.Contains(use[name], who) {
 				use[name] = append(use[name], who)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -52,31 +51,12 @@ func appApplication(rc *runContext, svc *services, args []string) error {
 }
 
 func scopeServer(rc *runContext, svc *services, _ []string) error {
-	server, err := svc.directory.ServerSettings(rc.ctx)
+	acc, err := svc.directory.ServerScopeAccess(rc.ctx)
 	if err != nil {
 		return err
 	}
-	apps, err := svc.directory.Apps(rc.ctx)
-	if err != nil {
-		return err
-	}
-	keys := slices.Clone(server.Settings.SensitiveKeys)
-	var writers []string
-	for _, a := range apps {
-		eff, err := svc.directory.Effective(rc.ctx, a.Name)
-		if err != nil {
-			return err
-		}
-		if eff.Settings.ServerScopeWrite {
-			writers = append(writers, a.Name)
-		}
-		for _, k := range eff.Settings.SensitiveKeys {
-			if !slices.ContainsFunc(keys, func(seen string) bool { return strings.EqualFold(seen, k) }) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	if err := showShared(rc, svc, server.Settings, scopes.ServerKey(), keys, "/admin/scope/server"); err != nil {
+	writers := acc.Writers
+	if err := showShared(rc, svc, acc.Settings.Settings, scopes.ServerKey(), acc.SensitiveKeys, "/admin/scope/server"); err != nil {
 		return err
 	}
 	if len(writers) == 0 {
