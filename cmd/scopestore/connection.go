@@ -59,6 +59,12 @@ func connectionCommand() *command {
 			{name: "list", usage: "[flags]", short: "List the connections", run: withServices(connectionList)},
 			{name: "delete", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
 			{name: "verify", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
+			{name: "rekey", usage: "[flags]", short: "Encrypt again with --secret-key the passwords that only --previous-secret-keys open",
+				long: "After rotating the secret key (the new one as --secret-key, the old one in --previous-secret-keys on every\n" +
+					"instance), run this once: the connection passwords that only an old key decrypts are encrypted with the\n" +
+					"new one. Run it only when every instance has the new key: one that still has only the old key cannot read\n" +
+					"a password encrypted again. It prints the connections it changed, one a line.",
+				run: withServices(connectionRekey)},
 		},
 	}
 }

@@ -11,8 +11,15 @@ import (
 // from the secret key, which seals, and from --previous-secret-keys, which
 // only open, so that an operator who rotates the secret key does not end
 // every visitor's client scope at once.
-func cookieKeys(cfg *Config, key []byte) (*cookie.Ring, error) {
-	secrets := [][]byte{key}
+func cookieKeys(key []byte, previous [][]byte) (*cookie.Ring, error) {
+	return cookie.NewRing(append([][]byte{key}, previous...)...)
+}
+
+// previousKeys reads --previous-secret-keys: the secret keys used before
+// --secret-key, which still open what they sealed (cookie tokens,
+// connection passwords until `connection rekey`).
+func previousKeys(cfg *Config) ([][]byte, error) {
+	var keys [][]byte
 	for i, s := range strings.Split(cfg.PreviousSecretKeys, ",") {
 		if s = strings.TrimSpace(s); s == "" {
 			continue
@@ -21,7 +28,7 @@ func cookieKeys(cfg *Config, key []byte) (*cookie.Ring, error) {
 		if err != nil {
 			return nil, err
 		}
-		secrets = append(secrets, k)
+		keys = append(keys, k)
 	}
-	return cookie.NewRing(secrets...)
+	return keys, nil
 }

@@ -36,7 +36,11 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 	if err != nil {
 		return nil, err
 	}
-	cs, err := configstore.Open(ctx, cfg.ConfigDSN, cfg.DataDir, key)
+	previous, err := previousKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := configstore.Open(ctx, cfg.ConfigDSN, cfg.DataDir, key, previous...)
 	if err != nil {
 		return nil, scopes.Unavailable("the config store", err)
 	}
@@ -48,7 +52,7 @@ func open(ctx context.Context, cfg *Config, logger *slog.Logger) (*services, err
 		logger.Info("moved passwords out of connections' url or dsn, into their encrypted passwords", "connections", n)
 	}
 	reg := connections.NewRegistry(cfg.DataDir, cs)
-	ring, err := cookieKeys(cfg, key)
+	ring, err := cookieKeys(key, previous)
 	if err != nil {
 		_ = cs.Close()
 		return nil, err

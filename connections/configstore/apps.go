@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -45,12 +46,21 @@ func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Ti
 		if err == nil || !sqlerr.Transient(err) || attempt == createAttempts {
 			return err
 		}
+		// Apart, at random: creates that deadlocked together and came back
+		// at once would deadlock again (seen under load, four at a time).
+		t := time.NewTimer(rand.N(time.Duration(attempt) * 10 * time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
 }
 
 // createAttempts is how many times CreateApp tries when transactions beside
 // it make it fail.
-const createAttempts = 5
+const createAttempts = 10
 
 // createApp is one attempt of CreateApp.
 func (s *Store) createApp(ctx context.Context, name, keyHash string, now time.Time) error {

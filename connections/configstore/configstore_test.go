@@ -62,9 +62,9 @@ func (e *env) open(t *testing.T, key []byte) *Store {
 	return mustOpen(t, e.dsn, e.dir, key)
 }
 
-func mustOpen(t *testing.T, dsn, dir string, key []byte) *Store {
+func mustOpen(t *testing.T, dsn, dir string, key []byte, previous ...[]byte) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dsn, dir, key)
+	s, err := Open(context.Background(), dsn, dir, key, previous...)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -688,7 +688,7 @@ var storeTests = []struct {
 			Name: "ram", Kind: "cache", Type: "ram"}))
 		wrong := e.open(t, otherKey)
 		_, _, err := wrong.Connection(ctx, "mydb")
-		if err == nil || !strings.Contains(scopes.ErrorMessage(err), "secret key (SCOPESTORE_SECRET_KEY) differs") ||
+		if err == nil || !strings.Contains(scopes.ErrorMessage(err), "neither the secret key (SCOPESTORE_SECRET_KEY) nor a previous one") ||
 			!strings.Contains(scopes.ErrorMessage(err), `"MyDB"`) {
 			t.Errorf("Connection with another key: %v", err)
 		}

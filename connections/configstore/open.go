@@ -78,9 +78,10 @@ var (
 //	postgres://… postgresql://… PostgreSQL, as pgx reads it
 //
 // secretKey is the 32-byte AES-256 key that encrypts connection passwords;
-// it may be empty when no connection has a password.
-func Open(ctx context.Context, dsn, dataDir string, secretKey []byte) (*Store, error) {
-	secrets, err := newSecretBox(secretKey)
+// it may be empty when no connection has a password. previousKeys, keys
+// used before it, still decrypt the passwords they encrypted (see Rekey).
+func Open(ctx context.Context, dsn, dataDir string, secretKey []byte, previousKeys ...[]byte) (*Store, error) {
+	secrets, err := newSecretBox(secretKey, previousKeys...)
 	if err != nil {
 		return nil, err
 	}

@@ -17,26 +17,47 @@ const SecretKeySize = 32
 // is the random 12-byte nonce followed by the ciphertext and its tag.
 type secretBox struct {
 	aead cipher.AEAD
+	// previous are the keys used before: they open what they sealed, never
+	// seal, so that an operator rotates the key without losing passwords
+	// (see Store.Rekey).
+	previous []cipher.AEAD
 }
 
-// newSecretBox returns the box for key, or nil for an empty key: a store
-// without a key works until a connection has a password.
-func newSecretBox(key []byte) (*secretBox, error) {
+// newSecretBox returns the box for key and the keys used before it, or nil
+// for an empty key: a store without a key works until a connection has a
+// password.
+func newSecretBox(key []byte, previous ...[]byte) (*secretBox, error) {
 	if len(key) == 0 {
 		return nil, nil
 	}
+	aead, err := newAEAD(key, "the secret key")
+	if err != nil {
+		return nil, err
+	}
+	b := &secretBox{aead: aead}
+	for i, k := range previous {
+		p, err := newAEAD(k, fmt.Sprintf("previous secret key %d", i+1))
+		if err != nil {
+			return nil, err
+		}
+		b.previous = append(b.previous, p)
+	}
+	return b, nil
+}
+
+func newAEAD(key []byte, what string) (cipher.AEAD, error) {
 	if len(key) != SecretKeySize {
-		return nil, fmt.Errorf("configstore: the secret key is %d bytes long; it must be %d bytes (AES-256)", len(key), SecretKeySize)
+		return nil, fmt.Errorf("configstore: %s is %d bytes long; it must be %d bytes (AES-256)", what, len(key), SecretKeySize)
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return nil, fmt.Errorf("configstore: secret key: %w", err)
+		return nil, fmt.Errorf("configstore: %s: %w", what, err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("configstore: secret key: %w", err)
+		return nil, fmt.Errorf("configstore: %s: %w", what, err)
 	}
-	return &secretBox{aead: aead}, nil
+	return aead, nil
 }
 
 // seal encrypts the password of the connection whose name key is nameKey.
@@ -53,21 +74,35 @@ func (b *secretBox) seal(nameKey, secret string) ([]byte, error) {
 	return b.aead.Seal(nonce, nonce, []byte(secret), []byte(nameKey)), nil
 }
 
-// open decrypts a password sealed by seal for the connection named name.
+// open decrypts a password sealed by seal for the connection named name,
+// with the secret key or one used before it.
 func (b *secretBox) open(name, nameKey string, sealed []byte) (string, error) {
+	plain, _, err := b.openAny(name, nameKey, sealed)
+	return plain, err
+}
+
+// openAny is open that also tells whether the current key sealed it.
+func (b *secretBox) openAny(name, nameKey string, sealed []byte) (plain string, current bool, err error) {
 	if b == nil {
-		return "", scopes.Errorf(scopes.EInternal,
+		return "", false, scopes.Errorf(scopes.EInvalidSettings,
 			"the password of connection %q cannot be read: no secret key is set (set SCOPESTORE_SECRET_KEY to the key that encrypted it)", name)
 	}
 	n := b.aead.NonceSize()
 	if len(sealed) < n+b.aead.Overhead() {
-		return "", scopes.Errorf(scopes.ECorrupt, "the stored password of connection %q is damaged; delete the connection and create it again", name)
+		return "", false, scopes.Errorf(scopes.ECorrupt, "the stored password of connection %q is damaged; delete the connection and create it again", name)
 	}
-	plain, err := b.aead.Open(nil, sealed[:n], sealed[n:], []byte(nameKey))
-	if err != nil {
-		return "", &scopes.Error{Code: scopes.EInternal, Err: err, Message: fmt.Sprintf(
-			"the password of connection %q cannot be decrypted: the secret key (SCOPESTORE_SECRET_KEY) differs "+
-				"from the one that encrypted it; restore that key, or delete the connection and create it again with its password", name)}
+	p, err := b.aead.Open(nil, sealed[:n], sealed[n:], []byte(nameKey))
+	if err == nil {
+		return string(p), true, nil
 	}
-	return string(plain), nil
+	for _, prev := range b.previous {
+		if p, perr := prev.Open(nil, sealed[:n], sealed[n:], []byte(nameKey)); perr == nil {
+			return string(p), false, nil
+		}
+	}
+	// Not EInternal, which callers report as an outage: trying again
+	// does not help, the keys must change.
+	return "", false, &scopes.Error{Code: scopes.EInvalidSettings, Err: err, Message: fmt.Sprintf(
+		"the password of connection %q cannot be decrypted: neither the secret key (SCOPESTORE_SECRET_KEY) nor a previous one "+
+			"(SCOPESTORE_PREVIOUS_SECRET_KEYS) encrypted it; add the key that did to the previous keys, or delete the connection and create it again with its password", name)}
 }
