@@ -45,7 +45,8 @@ func (s *Server) settingsView(ctx context.Context, app string, eff scopes.Effect
 			v.Settings[name] = value
 		}
 	}
-	for _, k := range scopes.Kinds {
+	// The server scope's storage is no app's to set: not listed.
+	for _, k := range []scopes.Kind{scopes.Session, scopes.Client, scopes.Application} {
 		names, err := s.directory.StorageNames(ctx, k)
 		if err != nil {
 			return v, err

@@ -253,3 +253,25 @@ func TestShared_AppDeleteEndsApplicationScope(t *testing.T) {
 		t.Fatalf("the application scope of a deleted app came back: %s", r.body)
 	}
 }
+
+// An app declares its application scope's settings as it declares the
+// others; the server scope's are an administrator's.
+func TestShared_DeclaredSettings(t *testing.T) {
+	api := newTestAPI(t)
+	key := api.app("shop", nil)
+	r := api.do("PUT", "/api/v1/apps/shop/settings", key, `{"applicationStorage":"file","applicationTimeout":"2h"}`)
+	mustStatus(t, r, http.StatusOK)
+	r = api.do("GET", "/api/v1/apps/shop/settings", key, "")
+	got := r.json(t)
+	settings, storages := got["settings"].(map[string]any), got["storages"].(map[string]any)
+	if settings["applicationStorage"] != "file" || settings["applicationTimeout"] != "2h" || storages["application"] == nil {
+		t.Fatalf("settings: %s", r.body)
+	}
+	r = api.do("GET", appScopePath, key, "")
+	if r.json(t)["storage"] != "file" {
+		t.Fatalf("the application scope after the declaration: %s", r.body)
+	}
+	mustStatus(t, api.do("PUT", "/api/v1/apps/shop/settings", key, `{"serverScopeWrite":true}`), http.StatusForbidden)
+	mustStatus(t, api.do("PUT", "/api/v1/apps/shop/settings", key, `{"serverStorage":"file"}`), http.StatusUnprocessableEntity)
+	mustStatus(t, api.do("PATCH", "/api/v1/server", key, `{"set":{"a":1}}`), http.StatusForbidden)
+}
