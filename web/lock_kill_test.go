@@ -33,6 +33,7 @@ func TestLockHolderProcess(t *testing.T) {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	defer res.Body.Close()
 	var l lockAnswer
 	_ = json.NewDecoder(res.Body).Decode(&l)
 	fmt.Printf("held %d %d\n", res.StatusCode, l.Fence)
