@@ -55,12 +55,13 @@ func (a *Console) setupSubmit(c echo.Context) error {
 	if !valid {
 		return a.render(c, http.StatusUnprocessableEntity, setupPage(a.meta(c, "Set up", ""), f))
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(f.Password), bcrypt.DefaultCost)
+	hash, err := hashPassword(f.Password)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := a.Admins.SetAdminUser(ctx, scopes.AdminUser{Name: f.Username, PasswordHash: string(hash), Created: time.Now()}); err != nil {
+	if err := a.Admins.SetAdminUser(ctx, scopes.AdminUser{Name: f.Username, PasswordHash: hash, Created: time.Now(),
+		Role: scopes.RoleAdministrator}); err != nil {
 		return err
 	}
 	a.audit(c, "admin.setup", f.Username, "first administrator created")
@@ -125,6 +126,11 @@ func (a *Console) loginSubmit(c echo.Context) error {
 	// allowance. This address is spared the user's pacing from now on.
 	a.addrThrottle.succeed(addr)
 	a.known.add(user, addr, now)
+	if a.InitialPassword != "" && f.Username == "admin" {
+		if err := a.envAdmin(c); err != nil {
+			return err
+		}
+	}
 	if err := a.startSession(c, f.Username); err != nil {
 		return err
 	}
@@ -160,6 +166,31 @@ func (a *Console) checkPassword(c echo.Context, user, password string) (bool, er
 		return false, nil
 	}
 	return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil, nil
+}
+
+// envOnlyHash is the password hash of the user admin made for
+// SCOPESTORE_ADMIN_PASSWORD: it matches no password, so that admin logs in
+// with the variable's until a password of its own is set.
+const envOnlyHash = "!SCOPESTORE_ADMIN_PASSWORD"
+
+// envAdmin makes the user admin that SCOPESTORE_ADMIN_PASSWORD lets in,
+// when it has no row yet: an administrator, so that the Users page lists
+// it, the last administrator's guard counts it, and it can be given a
+// password of its own.
+func (a *Console) envAdmin(c echo.Context) error {
+	ctx := c.Request().Context()
+	if _, found, err := a.Admins.AdminUser(ctx, "admin"); err != nil || found {
+		return err
+	}
+	err := a.Admins.AddAdminUser(ctx, scopes.AdminUser{Name: "admin", PasswordHash: envOnlyHash, Role: scopes.RoleAdministrator, Created: time.Now()})
+	if scopes.ErrorCode(err) == scopes.EConflict {
+		// Another instance made it just now.
+		return nil
+	} else if err != nil {
+		return err
+	}
+	a.audit(c, "admin.user.add", "admin", "user added as administrator at its first login with SCOPESTORE_ADMIN_PASSWORD, which stays its password until it sets one")
+	return nil
 }
 
 // dummyHash is a bcrypt hash of nothing anybody types.

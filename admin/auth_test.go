@@ -68,7 +68,7 @@ func TestSetupFlow(t *testing.T) {
 		form            url.Values
 		field, contains string
 	}{
-		{"short password", url.Values{"username": {"admin"}, "password": {"short"}, "confirm": {"short"}}, "error-password", "10 characters"},
+		{"short password", url.Values{"username": {"admin"}, "password": {"short"}, "confirm": {"short"}}, "error-password", "12 characters"},
 		{"passwords differ", url.Values{"username": {"admin"}, "password": {"long enough password"}, "confirm": {"another long password"}}, "error-confirm", "differ"},
 		{"user name with a space", url.Values{"username": {"the admin"}, "password": {"long enough password"}, "confirm": {"long enough password"}}, "error-username", "without spaces"},
 	}

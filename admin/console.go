@@ -48,6 +48,10 @@ type Options struct {
 	// Engine counts the live scopes on the overview and lists its recent
 	// storage failures; without it the overview shows neither.
 	Engine *scopes.Engine
+	// History is this instance's last hour of operations per storage, which
+	// the overview draws as charts (and where it keeps the live scopes it
+	// counts); without it the overview has no charts.
+	History *scopes.History
 	// InitialPassword, from SCOPESTORE_ADMIN_PASSWORD, replaces the setup
 	// step: user "admin" logs in with it.
 	InitialPassword string

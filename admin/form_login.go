@@ -6,12 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// minPasswordLength is the shortest admin password the setup accepts.
-const minPasswordLength = 10
-
-// maxUsernameLength is the longest admin user name the setup accepts.
-const maxUsernameLength = 64
-
 // loginForm is the login form as submitted.
 type loginForm struct {
 	Username string
@@ -49,14 +43,7 @@ func (f *setupForm) validate() bool {
 	if f.Username == "" {
 		f.Username = "admin"
 	}
-	if len(f.Username) > maxUsernameLength || strings.ContainsAny(f.Username, " \t\r\n") {
-		f.Errors["username"] = "Use up to 64 characters without spaces."
-	}
-	if len(f.Password) < minPasswordLength {
-		f.Errors["password"] = "Use at least 10 characters."
-	}
-	if f.Confirm != f.Password {
-		f.Errors["confirm"] = "The two passwords differ."
-	}
+	checkUserNameField(f.Errors, "username", f.Username)
+	checkNewPassword(f.Errors, f.Password, f.Confirm)
 	return len(f.Errors) == 0
 }

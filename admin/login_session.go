@@ -66,20 +66,16 @@ func (a *Console) endSession(c echo.Context) error {
 	return nil
 }
 
-// requireAdmin lets signed-in administrators through and sends anybody else
-// to the login page.
+// requireAdmin lets signed-in users through, whatever their role
+// (requireRole checks that), and sends anybody else to the login page.
 func (a *Console) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			user, found, err := a.Admins.AdminSession(c.Request().Context(), hashID(ck.Value), time.Now())
-			if err != nil {
-				return err
-			}
-			if found {
-				c.Set(userKey, user)
-				c.SetRequest(c.Request().WithContext(withActor(c.Request().Context(), user)))
-				return next(c)
-			}
+		ok, err := a.signIn(c)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return next(c)
 		}
 		if c.Request().Header.Get("HX-Request") == "true" {
 			c.Response().Header().Set("HX-Redirect", Prefix+"/login")
@@ -87,6 +83,44 @@ func (a *Console) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return c.Redirect(http.StatusSeeOther, Prefix+"/login")
 	}
+}
+
+// signIn finds the user of the request's session cookie and hands the
+// handlers its name and role (userKey, roleKey, and the request's context:
+// the actor of its changes, the role the views read). A session whose user
+// was deleted meanwhile signs nobody in.
+func (a *Console) signIn(c echo.Context) (bool, error) {
+	// No cookie (http.ErrNoCookie is its only error): nobody to sign in,
+	// which is no failure.
+	ck, cerr := c.Cookie(sessionCookie)
+	if cerr != nil {
+		return false, nil //nolint:nilerr // a missing cookie is an answer
+	}
+	if ck.Value == "" {
+		return false, nil
+	}
+	ctx := c.Request().Context()
+	name, found, err := a.Admins.AdminSession(ctx, hashID(ck.Value), time.Now())
+	if err != nil || !found {
+		return false, err
+	}
+	u, found, err := a.Admins.AdminUser(ctx, name)
+	if err != nil || !found {
+		return false, err
+	}
+	c.Set(userKey, u.Name)
+	c.Set(roleKey, u.Role)
+	c.SetRequest(c.Request().WithContext(withRole(withActor(ctx, u.Name), u.Role)))
+	return true, nil
+}
+
+// sessionIDHash is the id hash of the request's console session, "" when
+// it has none: the session a password change keeps.
+func sessionIDHash(c echo.Context) string {
+	if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
+		return hashID(ck.Value)
+	}
+	return ""
 }
 
 // setFlash keeps a message for the next page the browser shows.

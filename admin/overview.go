@@ -38,6 +38,10 @@ type overviewView struct {
 	// Memory is what this instance holds in memory against its budget,
 	// when the console has an engine.
 	Memory memoryView
+	// Charts are the last hour of each storage, when the console has a
+	// History; ChartsSince is when the History began.
+	Charts      []storageCharts
+	ChartsSince time.Time
 }
 
 // memoryView is what the instance holds in memory: the memory storage's
@@ -87,6 +91,8 @@ func (a *Console) overview(c echo.Context) error {
 		Uptime: time.Since(a.Started), Config: config, Storages: storages, Apps: apps,
 		Server: appRow{Name: "server defaults", SessionStorage: server.Settings.Session.Storage,
 			ClientStorage: server.Settings.Client.Storage}}
+	// The live scopes counted below are the charts' point of this minute.
+	var notes map[string]liveNote
 	if a.Engine != nil {
 		down := map[string]string{}
 		for _, h := range storages {
@@ -95,10 +101,16 @@ func (a *Console) overview(c echo.Context) error {
 			}
 		}
 		v.Counted, v.Total = true, a.countScopes(ctx, v.Apps, down)
+		if a.History != nil {
+			notes = a.recordLive(v.Apps)
+		}
 		// Read after counting, so that a count that failed is listed too.
 		v.Errors = a.recentErrors()
 		v.Memory.Storage, v.Memory.Copies = a.Engine.MemoryHeld()
 		v.Memory.Budget = a.Engine.MemoryBudget
+	}
+	if a.History != nil {
+		v.Charts, v.ChartsSince = a.charts(storages, notes), a.History.Started()
 	}
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }

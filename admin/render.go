@@ -17,11 +17,14 @@ func (a *Console) render(c echo.Context, status int, page templ.Component) error
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// meta returns the layout's data for a page of the signed-in admin.
+// meta returns the layout's data for a page of the signed-in user.
 func (a *Console) meta(c echo.Context, title, section string) PageMeta {
 	m := PageMeta{Title: title, Section: section, assets: a.assets}
 	if u, ok := c.Get(userKey).(string); ok {
 		m.User = u
+	}
+	if r, ok := c.Get(roleKey).(string); ok {
+		m.Role = r
 	}
 	if t, ok := c.Get(csrfKey).(string); ok {
 		m.CSRF = t

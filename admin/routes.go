@@ -41,8 +41,10 @@ func (a *Console) routes() *echo.Echo {
 	g.GET("/login", a.loginForm)
 	g.POST("/login", a.loginSubmit)
 
-	// Signed in.
-	s := g.Group("", a.requireAdmin)
+	// Signed in, with any role: requireRole refuses an operator every
+	// route that changes something or reveals masked values, but logout
+	// and the Password page (everyRole in role.go), before its handler.
+	s := g.Group("", a.requireAdmin, a.requireRole(func(_ echo.Context, err error) error { return err }))
 	s.POST("/logout", a.logout)
 	s.GET("/", a.overview)
 
@@ -102,14 +104,23 @@ func (a *Console) routes() *echo.Echo {
 	s.GET("/sessions/:app/:kind/:cfid/raw", ops.raw, noStore, scopesApp)
 	s.POST("/sessions/:app/:kind/:cfid/invalidate", ops.invalidate, noStore, scopesApp)
 
-	// Audit log.
+	// Security: the audit log, the users and their roles, one's own password.
 	s.GET("/audit", a.auditList)
 	s.GET("/audit/export", a.auditExport, noStore)
+	s.GET("/users", a.userList)
+	s.POST("/users", a.userAdd, noStore)
+	s.GET("/users/:user", a.userShow)
+	s.POST("/users/:user/role", a.userRole)
+	s.POST("/users/:user/password", a.userPassword, noStore)
+	s.POST("/users/:user/delete", a.userDelete)
+	s.GET("/password", a.passwordForm)
+	s.POST("/password", a.passwordChange)
 
 	// Admin JSON API for scripts: the console's login, JSON answers, 401
 	// rather than a redirect. No CSRF token: its one POST takes JSON only,
-	// which another site's form cannot send (see apiInvalidate).
-	api := e.Group(APIPrefix, ops.requireAdminJSON, noStore)
+	// which another site's form cannot send (see apiInvalidate). Operators
+	// read; their POST is refused as the pages' are.
+	api := e.Group(APIPrefix, ops.requireAdminJSON, a.requireRole(func(c echo.Context, err error) error { return apiError(a, c, err) }), noStore)
 	apiApp := a.canonicalApp("app", false)
 	for _, k := range []struct {
 		kind scopes.Kind

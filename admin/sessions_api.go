@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,21 +27,17 @@ type listAnswer struct {
 	Scanned int  `json:"scanned"`
 }
 
-// requireAdminJSON lets a signed-in administrator through, as requireAdmin
-// does, and answers anybody else 401 with a JSON error rather than a
-// redirect to the login page, which a script cannot follow.
+// requireAdminJSON lets a signed-in user through, as requireAdmin does,
+// and answers anybody else 401 with a JSON error rather than a redirect to
+// the login page, which a script cannot follow.
 func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if ck, err := c.Cookie(sessionCookie); err == nil && ck.Value != "" {
-			user, found, err := o.Admins.AdminSession(c.Request().Context(), hashID(ck.Value), time.Now())
-			if err != nil {
-				return apiError(o.Console, c, err)
-			}
-			if found {
-				c.Set(userKey, user)
-				c.SetRequest(c.Request().WithContext(withActor(c.Request().Context(), user)))
-				return next(c)
-			}
+		ok, err := o.signIn(c)
+		if err != nil {
+			return apiError(o.Console, c, err)
+		}
+		if ok {
+			return next(c)
 		}
 		return apiError(o.Console, c, scopes.Errorf(scopes.EUnauthorized,
 			"log in to the console first: this API takes the console's session cookie (%s)", sessionCookie))

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/connections"
@@ -33,6 +34,8 @@ type testConsole struct {
 	dir    *scopes.Directory
 	mgr    *connections.Manager
 	engine *scopes.Engine
+	// e is the console's echo instance, whose routes the role test walks.
+	e *echo.Echo
 }
 
 const testPassword = "correct horse battery"
@@ -78,7 +81,8 @@ func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scope
 	for _, f := range configure {
 		f(&opts)
 	}
-	srv := httptest.NewServer(admin.New(opts))
+	e := admin.New(opts)
+	srv := httptest.NewServer(e)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(func() {
@@ -86,7 +90,7 @@ func newTestConsoleOn(t *testing.T, setup bool, wrap func(scopes.Storages) scope
 		_ = reg.Close()
 		_ = cs.Close()
 	})
-	return &testConsole{t: t, srv: srv, client: client, config: cs, dir: dir, mgr: mgr, engine: eng}
+	return &testConsole{t: t, srv: srv, client: client, config: cs, dir: dir, mgr: mgr, engine: eng, e: e}
 }
 
 // page is a response with its HTML parsed.
@@ -95,6 +99,7 @@ type page struct {
 	location string
 	body     string
 	doc      *goquery.Document
+	header   http.Header
 }
 
 // testid returns the text of the element with that data-testid.
@@ -117,7 +122,7 @@ func (tc *testConsole) do(req *http.Request) page {
 	if v, ok := doc.Find(`input[name="_csrf"]`).First().Attr("value"); ok && v != "" {
 		tc.csrf = v
 	}
-	return page{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b), doc: doc}
+	return page{status: res.StatusCode, location: res.Header.Get("Location"), body: string(b), doc: doc, header: res.Header}
 }
 
 // get reads a page.

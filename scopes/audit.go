@@ -37,11 +37,16 @@ func ActorFrom(ctx context.Context) string {
 	return "unknown"
 }
 
-// AdminUser is an administrator of the console; the password is kept only as a hash.
+// AdminUser is a user of the console; the password is kept only as a hash.
 type AdminUser struct {
 	Name         string
 	PasswordHash string
 	Created      time.Time
+	// Role is RoleAdministrator or RoleOperator (admin_role.go); empty
+	// when a user is created means RoleAdministrator.
+	Role string
+	// LastLogin is when the user last logged in to the console, zero when never.
+	LastLogin time.Time
 }
 
 // AdminStore keeps the admin console's users and sessions and the audit log.
@@ -57,10 +62,14 @@ type AdminStore interface {
 
 	AdminUsers(ctx context.Context) ([]AdminUser, error)
 	AdminUser(ctx context.Context, name string) (u AdminUser, found bool, err error)
-	// SetAdminUser creates the user or replaces its password hash.
+	// SetAdminUser creates the user or replaces its password hash (its
+	// role stays).
 	SetAdminUser(ctx context.Context, u AdminUser) error
+	// AdminUserEditor adds, deletes and changes users (admin_role.go).
+	AdminUserEditor
 
-	// CreateAdminSession stores a login session under the hash of its id.
+	// CreateAdminSession stores a login session under the hash of its id,
+	// and records it as the user's last login.
 	CreateAdminSession(ctx context.Context, idHash, user string, expires time.Time) error
 	// AdminSession returns the user of an unexpired session.
 	AdminSession(ctx context.Context, idHash string, now time.Time) (user string, found bool, err error)

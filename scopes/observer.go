@@ -69,3 +69,29 @@ func (e *Engine) observe(set Settings, k Kind, op string, start time.Time, err *
 	}
 	e.Observer.ObserveOp(set.Of(k).Storage, op, Result(*err), time.Since(start))
 }
+
+// Observers tells each of its Observers of every call, in order: the engine
+// has one Observer, and scopestore gives it both its Prometheus metrics and
+// the History behind the console's charts.
+type Observers []Observer
+
+// ObserveOp implements Observer.
+func (o Observers) ObserveOp(storage, op, result string, d time.Duration) {
+	for _, x := range o {
+		x.ObserveOp(storage, op, result, d)
+	}
+}
+
+// ObserveClean implements Observer.
+func (o Observers) ObserveClean(storage string, deleted int, err error) {
+	for _, x := range o {
+		x.ObserveClean(storage, deleted, err)
+	}
+}
+
+// ObserveResend implements Observer.
+func (o Observers) ObserveResend(storage string, resolved bool) {
+	for _, x := range o {
+		x.ObserveResend(storage, resolved)
+	}
+}

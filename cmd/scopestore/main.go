@@ -148,6 +148,7 @@ func rootCommand() *command {
 			migrateCommand(),
 			sessionsCommand(),
 			auditCommand(),
+			adminCommand(),
 		},
 	}
 }

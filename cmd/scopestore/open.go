@@ -27,7 +27,10 @@ type services struct {
 	// notifier queues and delivers end-of-scope notifications (the
 	// engine's Ends); serve runs its dispatcher.
 	notifier *scopes.Notifier
-	logger   *slog.Logger
+	// history is the last hour of operations that the console's Overview
+	// charts; handler makes it, unless a test set one with its own clock.
+	history *scopes.History
+	logger  *slog.Logger
 }
 
 // open wires the config store, the storages, the directory and the engine.

@@ -150,10 +150,14 @@ var version = "dev"
 var started = time.Now()
 
 // handler routes the console under /admin and the runtime API everywhere
-// else, and makes the API's metrics the engine's observer.
+// else, and makes the API's metrics and the console's History the engine's
+// observers: each is told of every operation.
 func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 	metrics := web.NewMetrics(svc.engine)
-	svc.engine.Observer = metrics
+	if svc.history == nil {
+		svc.history = scopes.NewHistory(nil)
+	}
+	svc.engine.Observer = scopes.Observers{metrics, svc.history}
 	// validate has refused a list that does not parse.
 	trusted, _ := parseTrustedProxies(cfg.TrustedProxies)
 	console := admin.New(admin.Options{
@@ -161,6 +165,7 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 		Connections:     svc.manager,
 		Admins:          svc.config,
 		Engine:          svc.engine,
+		History:         svc.history,
 		InitialPassword: cfg.AdminPassword,
 		SetupToken:      setupToken(context.Background(), cfg, svc.config, logger),
 		TrustedProxies:  trusted,

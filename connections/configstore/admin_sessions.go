@@ -12,9 +12,10 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// CreateAdminSession stores a login session of the administrator user under
-// the SHA-256 hex of its id, so that a leaked database holds no usable
-// session id; an id hash in use already is an EConflict.
+// CreateAdminSession stores a login session of the user under the SHA-256
+// hex of its id, so that a leaked database holds no usable session id, and
+// records the current time as the user's last login; an id hash in use
+// already is an EConflict.
 func (s *Store) CreateAdminSession(ctx context.Context, idHash, user string, expires time.Time) error {
 	idHash, err := checkHash("an admin session id", idHash)
 	if err != nil {
@@ -23,12 +24,23 @@ func (s *Store) CreateAdminSession(ctx context.Context, idHash, user string, exp
 	if err := checkName("admin user", user); err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO admin_sessions (id_hash, username, expires_at) VALUES (?, ?, ?)`),
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return s.wrap("create admin session", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	_, err = tx.ExecContext(ctx, s.q(`INSERT INTO admin_sessions (id_hash, username, expires_at) VALUES (?, ?, ?)`),
 		idHash, user, dbTime(expires))
 	if sqlerr.Duplicate(err) {
 		// Session ids are random: a clash means one was reused.
 		return scopes.Errorf(scopes.EConflict, "this admin session id is already in use; generate a new one")
 	} else if err != nil {
+		return s.wrap("create admin session", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE admin_users SET last_login_at = ? WHERE name = ?`), dbTime(time.Now()), user); err != nil {
+		return s.wrap("record admin login", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return s.wrap("create admin session", err)
 	}
 	return nil

@@ -16,15 +16,17 @@ import (
 
 // adminUserRow is an admin_users row.
 type adminUserRow struct {
-	Name         string    `db:"name"`
-	PasswordHash string    `db:"password_hash"`
-	Created      time.Time `db:"created_at"`
+	Name         string       `db:"name"`
+	PasswordHash string       `db:"password_hash"`
+	Created      time.Time    `db:"created_at"`
+	Role         string       `db:"role"`
+	LastLogin    sql.NullTime `db:"last_login_at"`
 }
 
 // selectAdminUsers reads admin users; callers add a WHERE clause.
-const selectAdminUsers = `SELECT name, password_hash, created_at FROM admin_users`
+const selectAdminUsers = `SELECT name, password_hash, created_at, role, last_login_at FROM admin_users`
 
-// AdminUsers returns every administrator, by name.
+// AdminUsers returns every user of the console, by name.
 func (s *Store) AdminUsers(ctx context.Context) ([]scopes.AdminUser, error) {
 	var rows []adminUserRow
 	if err := sqlx.SelectContext(ctx, s.db, &rows, selectAdminUsers); err != nil {
@@ -40,7 +42,7 @@ func (s *Store) AdminUsers(ctx context.Context) ([]scopes.AdminUser, error) {
 	return users, nil
 }
 
-// AdminUser returns the administrator of that name; names are exact.
+// AdminUser returns the user of that name; names are exact.
 func (s *Store) AdminUser(ctx context.Context, name string) (scopes.AdminUser, bool, error) {
 	if !storable(name) {
 		return scopes.AdminUser{}, false, nil
@@ -55,40 +57,76 @@ func (s *Store) AdminUser(ctx context.Context, name string) (scopes.AdminUser, b
 	return adminUser(row), true, nil
 }
 
-// SetAdminUser creates the administrator, or replaces the password hash of
-// the one of that name, whose creation time stays. Created defaults to the
-// current time.
+// SetAdminUser creates the user, or replaces the password hash of the one
+// of that name, whose creation time and role stay. Created defaults to the
+// current time, Role to administrator.
 func (s *Store) SetAdminUser(ctx context.Context, u scopes.AdminUser) error {
-	if err := checkName("admin user", u.Name); err != nil {
+	u, err := newAdminUser(u)
+	if err != nil {
 		return err
-	}
-	switch {
-	case u.PasswordHash == "":
-		return scopes.Errorf(scopes.EInvalid, "admin user %q: a password hash is required", u.Name)
-	case !utf8.ValidString(u.PasswordHash) || strings.ContainsRune(u.PasswordHash, 0):
-		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is not valid UTF-8 text", u.Name)
-	case utf8.RuneCountInString(u.PasswordHash) > 255:
-		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is longer than 255 characters", u.Name)
-	}
-	if u.Created.IsZero() {
-		u.Created = time.Now()
 	}
 	// One statement, so that two instances setting the same new user
 	// together cannot meet a duplicate key.
-	query := `INSERT INTO admin_users (name, password_hash, created_at) VALUES (?, ?, ?)
+	query := `INSERT INTO admin_users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash`
 	if s.dialect == DialectMySQL {
 		// VALUES() rather than MySQL 8's row alias, which MariaDB lacks.
-		query = `INSERT INTO admin_users (name, password_hash, created_at) VALUES (?, ?, ?)
+		query = `INSERT INTO admin_users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)
 			ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash)`
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(query), u.Name, u.PasswordHash, dbTime(u.Created)); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(query), u.Name, u.PasswordHash, dbTime(u.Created), u.Role); err != nil {
 		return s.wrap("set admin user", err)
 	}
 	return nil
 }
 
-// adminUser converts a row, its time in UTC.
+// newAdminUser checks a user to be stored and fills in its defaults: now
+// as its creation time, administrator as its role.
+func newAdminUser(u scopes.AdminUser) (scopes.AdminUser, error) {
+	if err := checkName("admin user", u.Name); err != nil {
+		return u, err
+	}
+	if err := checkPasswordHash(u.Name, u.PasswordHash); err != nil {
+		return u, err
+	}
+	if u.Role == "" {
+		u.Role = scopes.RoleAdministrator
+	}
+	if err := checkRole(u.Role); err != nil {
+		return u, err
+	}
+	if u.Created.IsZero() {
+		u.Created = time.Now()
+	}
+	return u, nil
+}
+
+// checkPasswordHash rejects a hash that the dialects would not all keep.
+func checkPasswordHash(name, hash string) error {
+	switch {
+	case hash == "":
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: a password hash is required", name)
+	case !utf8.ValidString(hash) || strings.ContainsRune(hash, 0):
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is not valid UTF-8 text", name)
+	case utf8.RuneCountInString(hash) > 255:
+		return scopes.Errorf(scopes.EInvalid, "admin user %q: the password hash is longer than 255 characters", name)
+	}
+	return nil
+}
+
+// checkRole rejects a role that is not one of scopes.Roles.
+func checkRole(role string) error {
+	if !scopes.ValidRole(role) {
+		return scopes.Errorf(scopes.EInvalid, "%q is not a role: use %s or %s", role, scopes.RoleAdministrator, scopes.RoleOperator)
+	}
+	return nil
+}
+
+// adminUser converts a row, its times in UTC.
 func adminUser(r adminUserRow) scopes.AdminUser {
-	return scopes.AdminUser{Name: r.Name, PasswordHash: r.PasswordHash, Created: r.Created.UTC()}
+	u := scopes.AdminUser{Name: r.Name, PasswordHash: r.PasswordHash, Created: r.Created.UTC(), Role: r.Role}
+	if r.LastLogin.Valid {
+		u.LastLogin = r.LastLogin.Time.UTC()
+	}
+	return u
 }
