@@ -31,6 +31,10 @@ import (
 // waiters subscribe to (WatchLock).
 //
 // An uncontended lock and its release are one script each: two round trips.
+// An uncontended exclusive lock is SET NX PX and the fence's INCR inside
+// its script, the least that Redis can do for it; the writer mark is
+// cleared by the waiting request that set it (one that takes the lock
+// without waiting leaves another's mark to lapse, within LockWriterMark).
 
 var (
 	_ scopes.Locker      = (*Store)(nil)
@@ -45,25 +49,22 @@ var lockScript = goredis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lease = tonumber(ARGV[3])
-local x = redis.call('GET', KEYS[1])
-if x then
-  if ARGV[1] == 'e' and ARGV[4] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[5]) end
-  return {0, 'exclusive', 1, x}
-end
 local n = 0
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
   n = redis.call('ZCARD', KEYS[2])
 end
 if ARGV[1] == 'e' then
-  if n > 0 then
-    if ARGV[4] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[5]) end
-    return {0, 'readonly', n, redis.call('ZRANGE', KEYS[2], 0, 0)[1]}
+  if n == 0 and redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', lease) then
+    if ARGV[4] == '1' then redis.call('DEL', KEYS[4]) end
+    return {1, redis.call('INCR', KEYS[3]), now + lease}
   end
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', lease)
-  redis.call('DEL', KEYS[4])
-  return {1, redis.call('INCR', KEYS[3]), now + lease}
+  if ARGV[4] == '1' then redis.call('SET', KEYS[4], '1', 'PX', ARGV[5]) end
+  if n > 0 then return {0, 'readonly', n, redis.call('ZRANGE', KEYS[2], 0, 0)[1]} end
+  return {0, 'exclusive', 1, redis.call('GET', KEYS[1]) or ''}
 end
+local x = redis.call('GET', KEYS[1])
+if x then return {0, 'exclusive', 1, x} end
 if redis.call('EXISTS', KEYS[4]) == 1 then return {0, 'waiting', n, ''} end
 redis.call('ZADD', KEYS[2], now + lease, ARGV[2])
 if redis.call('PTTL', KEYS[2]) < lease then redis.call('PEXPIRE', KEYS[2], lease) end
