@@ -15,7 +15,7 @@ var emptyData = json.RawMessage("{}")
 func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, data json.RawMessage) (_ *Scope, err error) {
 	defer e.observe(set, k, OpCreate, time.Now(), &err)
 	key := Key{App: app, Kind: k, CFID: NewCFID()}
-	return e.create(ctx, set, key, data, func() error {
+	return e.create(ctx, set, key, data, 0, func() error {
 		return Errorf(EConflict, "cfid %s is taken; try again", key.CFID)
 	})
 }
@@ -23,16 +23,23 @@ func (e *Engine) Create(ctx context.Context, set Settings, app string, k Kind, d
 // CreateWithID starts a new scope instance under a cfid the caller chose
 // (a valid cfid, see ValidCFID), only when no live scope has it: otherwise
 // it fails with EPreconditionFailed and changes nothing.
-func (e *Engine) CreateWithID(ctx context.Context, set Settings, key Key, data json.RawMessage) (_ *Scope, err error) {
+func (e *Engine) CreateWithID(ctx context.Context, set Settings, key Key, data json.RawMessage) (*Scope, error) {
+	return e.CreateFenced(ctx, set, key, data, 0)
+}
+
+// CreateFenced is CreateWithID by the holder of a lock whose fence is
+// fence (0: none, see Cond.Fence): the new scope keeps it, so that a
+// holder whose lease ran out cannot overwrite it.
+func (e *Engine) CreateFenced(ctx context.Context, set Settings, key Key, data json.RawMessage, fence int64) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpCreate, time.Now(), &err)
-	return e.create(ctx, set, key, data, func() error {
+	return e.create(ctx, set, key, data, fence, func() error {
 		return Errorf(EPreconditionFailed, "a %s with cfid %s exists: load it, or create one without If-None-Match", key.Kind, key.CFID)
 	})
 }
 
 // create writes a new record under key, answering taken() when the
 // storage already holds a live one.
-func (e *Engine) create(ctx context.Context, set Settings, key Key, data json.RawMessage, taken func() error) (*Scope, error) {
+func (e *Engine) create(ctx context.Context, set Settings, key Key, data json.RawMessage, fence int64, taken func() error) (*Scope, error) {
 	t, err := e.target(ctx, set, key.Kind)
 	if err != nil {
 		return nil, err
@@ -47,7 +54,7 @@ func (e *Engine) create(ctx context.Context, set Settings, key Key, data json.Ra
 	if err := e.admitCreate(ctx, t, key, now); err != nil {
 		return nil, err
 	}
-	r := visit(Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data}, t.ss, now)
+	r := visit(Record{Key: key, CFToken: "0", TimeCreated: now, Version: 1, Data: data, Fence: fence}, t.ss, now)
 	r.Rev = NewRev()
 	if t.holder != nil {
 		if err := e.admitMemory(t, key.App, HeldBytes(r)); err != nil {

@@ -53,7 +53,7 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		}
 		ctx = scopeContext(c, eff.Settings, k)
 		if create {
-			sc, err := s.engine.CreateWithID(ctx, eff.Settings, key, data)
+			sc, err := s.engine.CreateFenced(ctx, eff.Settings, key, data, cond.Fence)
 			if err != nil {
 				return err
 			}

@@ -187,6 +187,14 @@ func TestShared_Fence(t *testing.T) {
 			t.Fatalf("%s: a refused write changed the scope: %s", path, r.body)
 		}
 	}
+	// A session created under a fence keeps it.
+	fresh := "/api/v1/apps/shop/sessions/" + scopes.NewCFID()
+	r := api.do("PUT", fresh, key, `{"data":{"by":9}}`, "If-None-Match", "*", "If-Fence", "9")
+	mustStatus(t, r, http.StatusCreated)
+	if r.json(t)["fence"] != float64(9) {
+		t.Fatalf("a session created under fence 9: %s", r.body)
+	}
+	mustStatus(t, api.do("PATCH", fresh, key, `{"set":{"by":8}}`, "If-Fence", "8"), http.StatusPreconditionFailed)
 }
 
 // An application scope left idle past applicationTimeout ends, and the
