@@ -23,6 +23,37 @@ type console13 struct {
 	url string
 }
 
+// startConsole serves scopestore on a fresh data directory, with the
+// console's admin password set (tweak, when not nil, changes the config
+// first), and returns a driver of its console in headless Chromium.
+func startConsole(t *testing.T, tweak func(*Config)) (*console13, *services, *Config) {
+	t.Helper()
+	ctx := newBrowser(t)
+	cfg := defaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.CacheTTL = 0
+	cfg.AdminPassword = "a long admin password"
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := open(context.Background(), &cfg, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handler(svc, &cfg, logger))
+	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
+	return &console13{t: t, ctx: ctx, url: srv.URL}, svc, &cfg
+}
+
+// logIn signs user in through the login page and waits for the overview.
+func (c *console13) logIn(user, password string) {
+	c.t.Helper()
+	c.do("log in as "+user, chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
+		chromedp.SetValue(c13ID("username"), user), chromedp.SendKeys(c13ID("password"), password),
+		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
+}
+
 // c13ID selects the element with that data-testid.
 func c13ID(testid string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + testid + `"]`) }
 
@@ -99,23 +130,10 @@ func (c *console13) shots(name string, check func(width int), actions ...chromed
 // sentences that name the field, and mark the fields they need.
 func TestConsoleIssue13(t *testing.T) {
 	redisURL, prefix := conntest.RedisURL(t), conntest.RedisPrefix(t)
-	ctx := newBrowser(t)
-	cfg := defaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.CacheTTL = 0
-	cfg.AdminPassword = "a long admin password"
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	c := &console13{t: t, ctx: ctx, url: srv.URL}
+	c, svc, cfg := startConsole(t, nil)
+	ctx := c.ctx
 
-	c.do("log in", chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
-		chromedp.SetValue(c13ID("username"), "admin"), chromedp.SendKeys(c13ID("password"), cfg.AdminPassword),
-		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
+	c.logIn("admin", cfg.AdminPassword)
 
 	// A Redis cache saved with Verify: the page it leads to says verified.
 	c.do("new redis cache", chromedp.Navigate(c.url+"/admin/caches/new?type=redis"), chromedp.WaitVisible(c13ID("connection-form")),

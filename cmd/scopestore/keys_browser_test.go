@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,22 +34,9 @@ func sectionShot(t *testing.T, ctx context.Context, sel, name string) {
 // the old key's revocation says it is still in use, and the last key's
 // revocation says the app will get 401s and takes a ticked box.
 func TestConsoleKeysWithoutDowntime(t *testing.T) {
-	ctx := newBrowser(t)
-	cfg := defaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.CacheTTL = 0
-	cfg.AdminPassword = "a long admin password"
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	c := &console13{t: t, ctx: ctx, url: srv.URL}
-	c.do("log in", chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
-		chromedp.SetValue(c13ID("username"), "admin"), chromedp.SendKeys(c13ID("password"), cfg.AdminPassword),
-		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
+	c, svc, cfg := startConsole(t, nil)
+	ctx := c.ctx
+	c.logIn("admin", cfg.AdminPassword)
 
 	for _, size := range [][2]int64{{1366, 900}, {390, 844}} {
 		width := size[0]

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -20,19 +17,7 @@ import (
 // an app that has not started one, the server scope with the apps that
 // write it, and the Scope page with its settings and per-instance warning.
 func TestSharedScopesInTheConsole(t *testing.T) {
-	ctx := newBrowser(t)
-	cfg := defaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.CacheTTL = 0
-	cfg.AdminPassword = "a long admin password"
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	c := &console13{t: t, ctx: ctx, url: srv.URL}
+	c, svc, cfg := startConsole(t, nil)
 
 	bg := context.Background()
 	for _, app := range []string{"shop", "intranet-portal-with-a-long-name"} {
@@ -62,9 +47,7 @@ func TestSharedScopesInTheConsole(t *testing.T) {
 		}
 	}
 
-	c.do("log in", chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
-		chromedp.SetValue(c13ID("username"), "admin"), chromedp.SendKeys(c13ID("password"), cfg.AdminPassword),
-		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
+	c.logIn("admin", cfg.AdminPassword)
 
 	c.shots("20-app-page-application", func(int) {
 		if got := c.text(`[data-testid="summary-version"]`); got != "2" {

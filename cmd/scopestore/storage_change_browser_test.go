@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -18,19 +15,7 @@ import (
 // the apps it moves with their live sessions and the cache's state, and asks
 // for force, at a laptop's width and a phone's.
 func TestStorageChangeConfirmation(t *testing.T) {
-	ctx := newBrowser(t)
-	cfg := defaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.CacheTTL = 0
-	cfg.AdminPassword = "a long admin password"
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	c := &console13{t: t, ctx: ctx, url: srv.URL}
+	c, svc, cfg := startConsole(t, nil)
 
 	bg := context.Background()
 	if err := svc.manager.Create(bg, scopes.Connection{Name: "replica-b", Type: "redis", Storage: true,
@@ -52,9 +37,7 @@ func TestStorageChangeConfirmation(t *testing.T) {
 		}
 	}
 
-	c.do("log in", chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
-		chromedp.SetValue(c13ID("username"), "admin"), chromedp.SendKeys(c13ID("password"), cfg.AdminPassword),
-		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
+	c.logIn("admin", cfg.AdminPassword)
 	c.shots("14-storage-change", func(int) {
 		if got := c.text(`[data-testid="check-now-session"]`); !strings.Contains(got, "does not answer") {
 			t.Errorf("check-now-session = %q", got)

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,19 +18,8 @@ import (
 // Password page, and an operator's view of an app's page (no button that
 // changes anything, the settings disabled) and of a refusal.
 func TestConsoleUsersAndRoles(t *testing.T) {
-	ctx := newBrowser(t)
-	cfg := defaultConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.CacheTTL = 0
-	cfg.AdminPassword = "a long admin password"
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
-	c := &console13{t: t, ctx: ctx, url: srv.URL}
+	c, svc, cfg := startConsole(t, nil)
+	ctx := c.ctx
 	bg := context.Background()
 	users := admin.Users{Store: svc.config}
 	const olgaPassword = "olga's long password"
@@ -49,13 +35,7 @@ func TestConsoleUsersAndRoles(t *testing.T) {
 	if _, err := svc.directory.CreateApp(bg, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	login := func(user, password string) {
-		t.Helper()
-		c.do("log in as "+user, chromedp.Navigate(c.url+"/admin/login"), chromedp.WaitVisible(c13ID("username")),
-			chromedp.SetValue(c13ID("username"), user), chromedp.SendKeys(c13ID("password"), password),
-			chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("nav-overview")))
-	}
-	login("admin", cfg.AdminPassword)
+	c.logIn("admin", cfg.AdminPassword)
 
 	// 1. The Users page.
 	c.shots("users-list", func(int) {
@@ -106,7 +86,7 @@ func TestConsoleUsersAndRoles(t *testing.T) {
 	// 5. An app's page seen by an operator: the settings disabled, no
 	// button that changes anything, the top bar naming the role.
 	c.do("log out", chromedp.Click(c13ID("logout")), chromedp.WaitVisible(c13ID("username")))
-	login("olga", olgaPassword)
+	c.logIn("olga", olgaPassword)
 	c.shots("users-operator-app", func(int) {
 		if got := c.text(`[data-testid="role"]`); got != "Operator" {
 			t.Errorf("top bar role %q", got)
