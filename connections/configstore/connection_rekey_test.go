@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/scopestore/scopestore/scopes"
@@ -33,6 +34,12 @@ func TestRekey(t *testing.T) {
 				t.Fatalf("a password under another key: %v", err)
 			}
 
+			// One password under a key nobody gives any more: Rekey reports
+			// it and still does the others.
+			lost := mustOpen(t, dsn, dir, bytes.Repeat([]byte{4}, 32))
+			must(t, "create lost", lost.CreateConnection(ctx, scopes.Connection{Name: "lost", Kind: "cache", Type: "redis",
+				Params: map[string]string{"url": "redis://h/3"}, Secret: "pw-4"}))
+
 			rotated := mustOpen(t, dsn, dir, newKey, otherKey, oldKey)
 			// A password written now is sealed with the new key.
 			must(t, "create fresh", rotated.CreateConnection(ctx, scopes.Connection{Name: "fresh", Kind: "cache", Type: "redis",
@@ -43,11 +50,20 @@ func TestRekey(t *testing.T) {
 				}
 			}
 			names, err := rotated.Rekey(ctx)
-			if err != nil || !slices.Equal(names, []string{"Cache", "db"}) && !slices.Equal(names, []string{"db", "Cache"}) {
+			if !slices.Equal(names, []string{"Cache", "db"}) && !slices.Equal(names, []string{"db", "Cache"}) {
 				t.Fatalf("Rekey: %v, %v; want Cache and db", names, err)
 			}
-			if names, err := rotated.Rekey(ctx); err != nil || len(names) != 0 {
+			if err == nil || !strings.Contains(scopes.ErrorMessage(err), `"lost"`) || scopes.ErrorCode(err) != scopes.EInvalidSettings {
+				t.Fatalf("Rekey with a password no key opens: %v; want invalid_settings naming it", err)
+			}
+			if names, err := rotated.Rekey(ctx); len(names) != 0 || err == nil {
 				t.Fatalf("Rekey again: %v, %v", names, err)
+			}
+			if _, err := rotated.DeleteConnection(ctx, "lost"); err != nil {
+				t.Fatal(err)
+			}
+			if names, err := rotated.Rekey(ctx); err != nil || len(names) != 0 {
+				t.Fatalf("Rekey once the lost one is gone: %v, %v", names, err)
 			}
 			// The old key is no longer needed.
 			for name, want := range map[string]string{"cache": "pw-1", "db": "pw-2", "fresh": "pw-3"} {
