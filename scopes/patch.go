@@ -79,7 +79,8 @@ func validValue(v []byte) bool {
 func (p Patch) Apply(data json.RawMessage) (json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
 	if len(data) > 0 {
-		if err := json.Unmarshal(data, &m); err != nil {
+		// "null" unmarshals without error into a nil map.
+		if err := json.Unmarshal(data, &m); err != nil || m == nil {
 			return nil, Errorf(ECorrupt, "the scope's data is not a JSON object")
 		}
 	}

@@ -18,6 +18,7 @@ func FuzzPatchApply(f *testing.F) {
 	f.Add([]byte(`{"n":9223372036854775807}`), "s", []byte(`"\u00e9"`), "", "n", "1")
 	f.Add([]byte(`{}`), "", []byte(`1e400`), "a", "n", "1e308")
 	f.Add([]byte(`[1]`), "a", []byte(`{}`), "a", "a", "x")
+	f.Add([]byte(`null`), "a", []byte(`1`), "", "n", "1")
 	f.Fuzz(func(t *testing.T, data []byte, setKey string, setValue []byte, unsetKey, incrKey, incrBy string) {
 		p := Patch{Set: map[string]json.RawMessage{}, Incr: map[string]json.Number{}}
 		if setKey != "" {
