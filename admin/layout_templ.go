@@ -54,7 +54,7 @@ var navGroups = []struct {
 	{"Services", []navItem{{"caches", "Caches", "/admin/caches"}, {"datasources", "Datasources", "/admin/datasources"}}},
 	{"Applications", []navItem{{"apps", "Applications", "/admin/apps"}}},
 	{"Operations", []navItem{{"sessions", "Sessions", "/admin/sessions"}}},
-	{"Security", []navItem{{"audit", "Audit log", "/admin/audit"}, {"users", "Users", "/admin/users"}}},
+	{"Security", []navItem{{"audit", "Audit log", "/admin/audit"}, {"users", "Users", "/admin/users"}, {"tokens", "API tokens", "/admin/tokens"}}},
 }
 
 func head(m PageMeta) templ.Component {

@@ -32,10 +32,15 @@ func mayChange(ctx context.Context) bool {
 }
 
 // everyRole are the routes that change something and that every
-// signed-in user may use: logging out and changing one's own password.
+// signed-in user may use: logging out, changing one's own password, and
+// one's own admin API tokens.
 var everyRole = map[string]bool{
 	http.MethodPost + " " + Prefix + "/logout":   true,
 	http.MethodPost + " " + Prefix + "/password": true,
+	// An operator's own tokens, which read only; tokenRevoke keeps an
+	// operator to its own.
+	http.MethodPost + " " + Prefix + "/tokens":            true,
+	http.MethodPost + " " + Prefix + "/tokens/:id/revoke": true,
 }
 
 // needsAdministrator tells whether a route, by method and echo path, takes
@@ -69,6 +74,9 @@ func (a *Console) requireRole(fail func(c echo.Context, err error) error) echo.M
 			user, _ := c.Get(userKey).(string)
 			a.Logger.Warn("admin request refused: the user's role may not do this", "user", user, "role", role,
 				"method", req.Method, "path", req.URL.Path)
+			// Only signed-in users get here, so the log grows with what
+			// they try, not with what anybody sends.
+			a.audit(c, "admin.refused", req.Method+" "+req.URL.Path, "refused: the "+role+" role may not do this; nothing changed")
 			return fail(c, a.roleRefusal(req.Context(), user, role, req.Method, c.Path()))
 		}
 	}

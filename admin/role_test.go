@@ -22,7 +22,8 @@ import (
 // login and setup forms, which no role guards. A route that changes
 // something and is in neither list must answer an operator 403.
 var (
-	everyRoleRoutes = map[string]bool{"POST /admin/logout": true, "POST /admin/password": true}
+	everyRoleRoutes = map[string]bool{"POST /admin/logout": true, "POST /admin/password": true,
+		"POST /admin/tokens": true, "POST /admin/tokens/:id/revoke": true}
 	beforeLogin     = map[string]bool{"POST /admin/login": true, "POST /admin/setup": true}
 )
 
@@ -67,8 +68,27 @@ func (tc *testConsole) stateOf(t *testing.T, cfid string) string {
 		fmt.Fprintf(&b, "user %s %s %s\n", u.Name, u.Role, u.PasswordHash)
 	}
 	fmt.Fprintf(&b, "live %v\n", tc.liveOf(t, "shop", scopes.Session, cfid))
-	fmt.Fprintf(&b, "audit entries %d\n", tc.auditCount(t))
+	fmt.Fprintf(&b, "audit entries but refusals %d\n", tc.auditCount(t)-tc.refusalCount(t))
 	return b.String()
+}
+
+// refusalCount counts the audit log's entries of refused requests.
+func (tc *testConsole) refusalCount(t *testing.T) int {
+	t.Helper()
+	entries, err := tc.config.Audit(context.Background(), 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Action == "admin.refused" {
+			if e.Actor != "admin:olga" || !strings.Contains(e.Detail, "operator role may not") {
+				t.Errorf("a refusal recorded as %+v", e)
+			}
+			n++
+		}
+	}
+	return n
 }
 
 // TestOperatorIsRefusedEveryChange walks every route the console registers
@@ -210,6 +230,10 @@ func TestOperatorIsRefusedEveryChange(t *testing.T) {
 	}
 	if after := tc.stateOf(t, sc.CFID); after != before {
 		t.Errorf("an operator's refused requests changed something:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	// Each refusal is in the audit log; the ?reveal=1 page above is one more.
+	if n := tc.refusalCount(t); n != refused+1 {
+		t.Errorf("%d refusals in the audit log, want %d", n, refused+1)
 	}
 	if !olga.signedIn() {
 		t.Error("olga's session ended")

@@ -113,11 +113,15 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/users/:user/role", a.userRole)
 	s.POST("/users/:user/password", a.userPassword, noStore)
 	s.POST("/users/:user/delete", a.userDelete)
+	s.GET("/tokens", a.tokenList)
+	s.POST("/tokens", a.tokenCreate, noStore)
+	s.POST("/tokens/:id/revoke", a.tokenRevoke)
 	s.GET("/password", a.passwordForm)
 	s.POST("/password", a.passwordChange)
 
-	// Admin JSON API for scripts: the console's login, JSON answers, 401
-	// rather than a redirect. No CSRF token: its one POST takes JSON only,
+	// Admin JSON API for scripts and the command line's --server: an admin
+	// API token or the console's login, JSON answers, 401 rather than a
+	// redirect. No CSRF token: its one POST takes JSON only,
 	// which another site's form cannot send (see apiInvalidate). Operators
 	// read; their POST is refused as the pages' are.
 	api := e.Group(APIPrefix, ops.requireAdminJSON, a.requireRole(func(c echo.Context, err error) error { return apiError(a, c, err) }), noStore)
@@ -129,7 +133,10 @@ func (a *Console) routes() *echo.Echo {
 		api.GET("/apps/:app"+k.path, ops.apiList(k.kind), apiApp)
 		api.GET("/apps/:app"+k.path+"/:cfid", ops.apiGet(k.kind), apiApp)
 		api.POST("/apps/:app"+k.path+"/invalidate", ops.apiInvalidate(k.kind), apiApp)
+		api.DELETE("/apps/:app"+k.path+"/:cfid", ops.apiDelete(k.kind), apiApp)
 	}
+	api.GET("/apps", a.apiApps)
+	api.GET("/connections", a.apiConnections)
 	api.RouteNotFound("/*", ops.apiNotFound)
 	return e
 }

@@ -27,11 +27,19 @@ type listAnswer struct {
 	Scanned int  `json:"scanned"`
 }
 
-// requireAdminJSON lets a signed-in user through, as requireAdmin does,
-// and answers anybody else 401 with a JSON error rather than a redirect to
-// the login page, which a script cannot follow.
+// requireAdminJSON lets through a request with an admin API token
+// (Authorization: Bearer sst_…) or a signed-in user's session cookie, as
+// requireAdmin does, and answers anybody else 401 with a JSON error rather
+// than a redirect to the login page, which a script cannot follow. A
+// request that sends a token is judged by the token alone.
 func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if token, given := bearerToken(c); given {
+			if err := o.signInToken(c, token); err != nil {
+				return apiError(o.Console, c, err)
+			}
+			return next(c)
+		}
 		ok, err := o.signIn(c)
 		if err != nil {
 			return apiError(o.Console, c, err)
@@ -40,7 +48,8 @@ func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		return apiError(o.Console, c, scopes.Errorf(scopes.EUnauthorized,
-			"log in to the console first: this API takes the console's session cookie (%s)", sessionCookie))
+			"send an admin API token (Authorization: Bearer sst_…, made on the console's API tokens page or with "+
+				"'scopestore admin token create'), or log in to the console: this API also takes the console's session cookie (%s)", sessionCookie))
 	}
 }
 
@@ -106,8 +115,13 @@ func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 			return apiError(o.Console, c, err)
 		}
 		o.history.observe(key, sc, "api", o.now())
-		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API, sensitive keys masked")
 		c.Response().Header().Set("ETag", httpapi.ETag(sc.Version))
+		// requireRole lets ?reveal= through for administrators only.
+		if reveal, _ := strconv.ParseBool(c.QueryParam("reveal")); reveal {
+			o.audit(ctx, string(k)+".reveal", auditTarget(key), "read through the admin JSON API with ?reveal=true: sensitive values in clear")
+			return httpapi.WriteJSON(c.Response(), http.StatusOK, sc)
+		}
+		o.audit(ctx, string(k)+".view", auditTarget(key), "read through the admin JSON API, sensitive keys masked")
 		return httpapi.WriteJSON(c.Response(), http.StatusOK, sc.Masked(set.SensitiveKeys))
 	}
 }
@@ -115,7 +129,8 @@ func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 // apiNotFound answers a path under the API that names nothing.
 func (o *sessionOps) apiNotFound(c echo.Context) error {
 	return apiError(o.Console, c, scopes.Errorf(scopes.ENotFound,
-		"no such endpoint: the admin API serves GET %s/apps/{app}/sessions and …/clients, and …/{cfid} under each, and POST …/invalidate", APIPrefix))
+		"no such endpoint: the admin API serves GET %[1]s/apps, GET %[1]s/connections, POST %[1]s/connections/{name}/verify, "+
+			"GET %[1]s/apps/{app}/sessions and …/clients, GET and DELETE …/{cfid} under each, and POST …/invalidate", APIPrefix))
 }
 
 // apiError writes err as the runtime API writes its errors:

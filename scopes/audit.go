@@ -75,6 +75,8 @@ type AdminStore interface {
 	AdminSession(ctx context.Context, idHash string, now time.Time) (user string, found bool, err error)
 	DeleteAdminSession(ctx context.Context, idHash string) error
 	DeleteExpiredAdminSessions(ctx context.Context, now time.Time) (int, error)
+	// AdminTokenStore keeps the admin API tokens (admin_token.go).
+	AdminTokenStore
 }
 
 // MigrationStep is one change a datasource's scope tables need.
