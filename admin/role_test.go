@@ -24,7 +24,7 @@ import (
 var (
 	everyRoleRoutes = map[string]bool{"POST /admin/logout": true, "POST /admin/password": true,
 		"POST /admin/tokens": true, "POST /admin/tokens/:id/revoke": true}
-	beforeLogin     = map[string]bool{"POST /admin/login": true, "POST /admin/setup": true}
+	beforeLogin = map[string]bool{"POST /admin/login": true, "POST /admin/setup": true}
 )
 
 // stateOf writes down what an operator must not change: apps, their keys

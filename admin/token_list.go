@@ -14,7 +14,9 @@ import (
 const tokensPath = Prefix + "/tokens"
 
 // tokenPath is one token's address; suffix ("/revoke") is added.
-func tokenPath(id int64, suffix string) string { return tokensPath + "/" + strconv.FormatInt(id, 10) + suffix }
+func tokenPath(id int64, suffix string) string {
+	return tokensPath + "/" + strconv.FormatInt(id, 10) + suffix
+}
 
 // tokenListView is the API tokens page.
 type tokenListView struct {

@@ -31,7 +31,9 @@ type AdminToken struct {
 func (t AdminToken) Active() bool { return t.Revoked.IsZero() }
 
 // Title is how messages and the audit log name the token: its id and name.
-func (t AdminToken) Title() string { return fmt.Sprintf("admin token %d (%q) of %s", t.ID, t.Name, t.User) }
+func (t AdminToken) Title() string {
+	return fmt.Sprintf("admin token %d (%q) of %s", t.ID, t.Name, t.User)
+}
 
 // AdminTokenPrefix starts every admin API token, so that secret scanners
 // and people tell one from an app's API key ("ssk_").

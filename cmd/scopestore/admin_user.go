@@ -13,7 +13,7 @@ import (
 func adminCommand() *command {
 	return &command{
 		name:  "admin",
-		short: "Manage the console's users: their roles and passwords",
+		short: "Manage the console's users (their roles and passwords) and admin API tokens",
 		long: "Administrators may do everything in the console; operators see every page, scope data masked, and change\n" +
 			"nothing but their own password. Changes are audited as cli:USER.",
 		subs: []*command{
@@ -39,6 +39,7 @@ func adminCommand() *command {
 					short: "Make a user an administrator or an operator; the last administrator stays one",
 					run:   withServices(adminUserRole)},
 			}},
+			adminTokenCommand(),
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -21,7 +22,7 @@ func appCommand() *command {
 			{name: "create", usage: "NAME [flags]", args: 1, argName: "app name", short: "Register an app and print its API key, alone, on stdout",
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
 				run:  withServices(appCreate)},
-			{name: "list", usage: "[flags]", short: "List the apps", run: withServices(appList)},
+			{name: "list", usage: "[flags]", short: "List the apps (--server: a running server's)", run: withServer(appList, appListRemote)},
 			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withApp(appDelete)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
 				{name: "add", usage: "NAME [--label L] [flags]", args: 1, argName: "app name", short: "Add a key to the app, its other keys kept, and print it alone on stdout",
@@ -108,6 +109,25 @@ func appList(rc *runContext, svc *services, _ []string) error {
 	if err != nil {
 		return err
 	}
+	return printApps(rc, apps)
+}
+
+func appListRemote(rc *runContext, r *remote, _ []string) error {
+	var answer struct {
+		Apps []admin.APIApp `json:"apps"`
+	}
+	if err := r.call(rc.ctx, "GET", "/apps", nil, nil, &answer); err != nil {
+		return err
+	}
+	apps := make([]scopes.App, len(answer.Apps))
+	for i, a := range answer.Apps {
+		apps[i] = a.App()
+	}
+	return printApps(rc, apps)
+}
+
+// printApps writes the apps as a table.
+func printApps(rc *runContext, apps []scopes.App) error {
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tCREATED\tKEYS\tSETTINGS")
 	for _, a := range apps {
@@ -208,6 +228,9 @@ func withApp(fn func(rc *runContext, svc *services, args []string) error) func(*
 // withServices opens the services for a command and closes them after.
 func withServices(fn func(rc *runContext, svc *services, args []string) error) func(*runContext, []string) error {
 	return func(rc *runContext, args []string) error {
+		if rc.cfg.Server != "" {
+			return errLocalOnly
+		}
 		svc, err := open(rc.ctx, rc.cfg, newLogger(rc.cfg, rc.stderr))
 		if err != nil {
 			return err

@@ -33,6 +33,9 @@ type Config struct {
 	LogFormat       string
 	AdminPassword   string
 	MetricsToken    string
+	// Server and Token send the commands that can reach a running server
+	// there, over the admin JSON API, instead of the data directory.
+	Server, Token string
 
 	// WebhookAllowHTTP lets end-of-scope webhooks use plain http.
 	WebhookAllowHTTP bool
@@ -99,10 +102,12 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json")
 	fs.StringVar(&c.AdminPassword, "admin-password", c.AdminPassword, "password of the console's user admin, replacing the setup step (prefer SCOPESTORE_ADMIN_PASSWORD: flags show in the process list)")
 	fs.StringVar(&c.MetricsToken, "metrics-token", c.MetricsToken, "bearer token that GET /metrics requires (default: none, /metrics is open; prefer SCOPESTORE_METRICS_TOKEN: flags show in the process list)")
+	fs.StringVar(&c.Server, "server", c.Server, "URL of a running scopestore, e.g. http://127.0.0.1:8080, that the commands sessions, app list and connection list reach over HTTP instead of the data directory; they then see what that server sees, the memory storage too")
+	fs.StringVar(&c.Token, "token", c.Token, "admin API token for --server, from the console's API tokens page or 'scopestore admin token create' (prefer SCOPESTORE_TOKEN: flags show in the process list)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For or X-Real-IP names the client (default: none, the connection's address is the client's)")
 	fs.BoolVar(&c.WebhookAllowHTTP, "webhook-allow-http", c.WebhookAllowHTTP, "let end-of-scope webhooks use plain http (default: https only)")
 	fs.Var(&c.WebhookAllowNetworks, "webhook-allow-networks", "comma-separated CIDRs or IPs of internal networks that end-of-scope webhooks may reach, e.g. 10.1.2.0/24 (default: none; loopback, private, link-local, CGNAT, multicast and unspecified addresses are refused)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "previous-secret-keys", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "previous-secret-keys", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "server", "token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
 }
 
 // validate checks the settings together, naming the flag and its variable.

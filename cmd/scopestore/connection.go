@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/connections"
 	"github.com/scopestore/scopestore/scopes"
 )
@@ -56,7 +57,7 @@ func connectionCommand() *command {
 				long: "A parameter given an empty value is removed. The password stays unless --password, --password-stdin\n" +
 					"or --clear-password is given. Removing --storage from a connection that holds an app's scopes is refused.",
 				flags: connectionEditFlags, run: withServices(connectionEdit)},
-			{name: "list", usage: "[flags]", short: "List the connections", run: withServices(connectionList)},
+			{name: "list", usage: "[flags]", short: "List the connections (--server: a running server's)", run: withServer(connectionList, connectionListRemote)},
 			{name: "delete", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
 			{name: "verify", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
 			{name: "rekey", usage: "[flags]", short: "Encrypt again with --secret-key the passwords that only --previous-secret-keys open",
@@ -211,6 +212,25 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 	if err != nil {
 		return err
 	}
+	return printConnections(rc, conns)
+}
+
+func connectionListRemote(rc *runContext, r *remote, _ []string) error {
+	var answer struct {
+		Connections []admin.APIConnection `json:"connections"`
+	}
+	if err := r.call(rc.ctx, "GET", "/connections", nil, nil, &answer); err != nil {
+		return err
+	}
+	conns := make([]scopes.Connection, len(answer.Connections))
+	for i, c := range answer.Connections {
+		conns[i] = c.Connection()
+	}
+	return printConnections(rc, conns)
+}
+
+// printConnections writes the connections as a table, never a password.
+func printConnections(rc *runContext, conns []scopes.Connection) error {
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tKIND\tTYPE\tSTORAGE\tVERIFIED\tPARAMETERS")
 	for _, c := range conns {

@@ -17,8 +17,10 @@ func sessionsCommand() *command {
 		name:  "sessions",
 		short: "List, show and invalidate an app's live sessions and client scopes",
 		long: "The operator's view of the scopes in storage, with full cfids. Reading is no visit: it moves no expiry.\n" +
-			"These commands open the storages themselves, so they reach file, cache and datasource storages but not\n" +
-			"the memory storage of a running server: for that, use the console's Sessions page or its JSON API.",
+			"Without --server, these commands open the storages themselves (the data directory's config), so they reach\n" +
+			"file, cache and datasource storages but not the memory storage of a running server. With --server URL and\n" +
+			"--token T (an admin API token), they ask that server, which reaches every storage it uses, memory too, with\n" +
+			"the token's user's role: an operator's token lists and shows, masked, and invalidates nothing.",
 		subs: []*command{
 			{name: "list", usage: "--app NAME [--scope session|client] [--limit N] [--cursor C] [--prefix P] [--filter key=value] [flags]",
 				short: "List one page of an app's live scopes, in cfid order, then the next page's cursor",
@@ -28,14 +30,14 @@ func sessionsCommand() *command {
 					"A filter reads at most --max-scan scopes per call; a page it cuts short says so, and its cursor goes on.\n" +
 					"A memcached storage cannot list its keys: there, use show with the cfid.\n" +
 					"Example:\n  scopestore sessions list --app shop --filter email=alice@example.com",
-				flags: sessionsListFlags, run: withServices(sessionsList)},
+				flags: sessionsListFlags, run: withServer(sessionsList, sessionsListRemote)},
 			{name: "show", usage: "--app NAME [--scope session|client] CFID [flags]", args: 1, argName: "cfid",
 				short: "Print one scope as JSON, as the runtime API writes it, without a visit, sensitive values masked",
 				long: "The values of sensitive keys are shown as " + scopes.Mask + ", as in the console: keys whose name contains\n" +
 					strings.Join(scopes.SensitiveWords(), ", ") + " (any case), and the keys of the app's sensitiveKeys setting, at any depth.\n" +
 					"--reveal prints them in clear, and records that in the audit log as " + "<kind>.reveal" + ".\n" +
 					"Example:\n  scopestore sessions show --app shop --reveal 0f8fad5b-d9cb-469f-a165-70867728950e",
-				flags: sessionsShowFlags, run: withServices(sessionsShow)},
+				flags: sessionsShowFlags, run: withServer(sessionsShow, sessionsShowRemote)},
 			{name: "invalidate", usage: "--app NAME [--scope session|client] (CFID | --where key=value [--prefix P]) [--dry-run] [--yes] [flags]",
 				args: 1, argName: "cfid", argsOptional: true,
 				short: "Invalidate one scope, or every scope whose data matches --where: the app's next load answers 404",
@@ -49,7 +51,7 @@ func sessionsCommand() *command {
 					"as one entry.\n" +
 					"Examples:\n  scopestore sessions invalidate --app shop --where userId=42 --dry-run\n" +
 					"  scopestore sessions invalidate --app shop --where userId=42 --yes",
-				flags: sessionsInvalidateFlags, run: withServices(sessionsInvalidate)},
+				flags: sessionsInvalidateFlags, run: withServer(sessionsInvalidate, sessionsInvalidateRemote)},
 		},
 	}
 }
@@ -98,8 +100,9 @@ func sessionTarget(rc *runContext, svc *services) (string, scopes.Kind, scopes.S
 	}
 	if ss := eff.Settings.Of(k); ss.Management && ss.Storage == scopes.StorageMemory {
 		return "", "", scopes.Settings{}, scopes.Errorf(scopes.EUnavailable,
-			"the %s scopes of %s live in storage %q, inside the running server's process, which this command cannot reach: "+
-				"use the console's Sessions page, or GET /admin/api/v1/apps/%s/%s with the console's login", k, app, ss.Storage, app, k+"s")
+			"the %s scopes of %s live in storage %q, inside the running server's process, which the data directory does not hold: "+
+				"reach that server with --server URL --token T (an admin API token: 'scopestore admin token create'), "+
+				"or use the console's Sessions page", k, app, ss.Storage)
 	}
 	return app, k, eff.Settings, nil
 }
@@ -109,31 +112,51 @@ func sessionsList(rc *runContext, svc *services, _ []string) error {
 	if err != nil {
 		return err
 	}
+	q, err := listQuery(rc)
+	if err != nil {
+		return err
+	}
+	page, err := svc.engine.List(rc.ctx, set, app, k, q)
+	if scopes.ErrorCode(err) == scopes.EUnsupported && set.Of(k).Storage != scopes.StorageCookie {
+		return listUnsupported(err, app, k)
+	}
+	if err != nil {
+		return err
+	}
+	return printScopePage(rc, app, k, page)
+}
+
+// listUnsupported words a storage that cannot list (memcached) for the
+// command line: what still works. A cookie scope cannot be shown either:
+// its token is in the browser.
+func listUnsupported(err error, app string, k scopes.Kind) error {
+	return scopes.Errorf(scopes.EUnsupported, "%s; 'scopestore sessions show --app %s --scope %s CFID' opens one",
+		strings.TrimSuffix(scopes.ErrorMessage(err), "."), app, k)
+}
+
+// listQuery reads the list's flags.
+func listQuery(rc *runContext) (scopes.ListQuery, error) {
 	fs := rc.flags
 	limit, _ := strconv.Atoi(fs.Lookup("limit").Value.String())
 	maxScan, _ := strconv.Atoi(fs.Lookup("max-scan").Value.String())
 	q := scopes.ListQuery{After: fs.Lookup("cursor").Value.String(), Limit: limit, MaxScan: maxScan,
 		CFIDPrefix: fs.Lookup("prefix").Value.String()}
 	if q.Limit == 0 {
-		return usageErrorf("--limit 0: ask for 1 to %d scopes a page", scopes.MaxListLimit)
+		return q, usageErrorf("--limit 0: ask for 1 to %d scopes a page", scopes.MaxListLimit)
 	}
 	if filter := fs.Lookup("filter").Value.String(); filter != "" {
 		key, value, ok := strings.Cut(filter, "=")
 		if !ok {
-			return usageErrorf("--filter %q: write key=value, or =value to look in every top-level key", filter)
+			return q, usageErrorf("--filter %q: write key=value, or =value to look in every top-level key", filter)
 		}
 		q.Key, q.Value = strings.TrimSpace(key), value
 	}
-	page, err := svc.engine.List(rc.ctx, set, app, k, q)
-	if scopes.ErrorCode(err) == scopes.EUnsupported && set.Of(k).Storage != scopes.StorageCookie {
-		// A storage that cannot list (memcached): say what still works here.
-		// A cookie scope cannot be shown either: its token is in the browser.
-		return scopes.Errorf(scopes.EUnsupported, "%s; 'scopestore sessions show --app %s --scope %s CFID' opens one",
-			strings.TrimSuffix(scopes.ErrorMessage(err), "."), app, k)
-	}
-	if err != nil {
-		return err
-	}
+	return q, nil
+}
+
+// printScopePage writes one page of a list: a table on stdout, the next
+// cursor, and on stderr whether more may come.
+func printScopePage(rc *runContext, app string, k scopes.Kind, page scopes.ListPage) error {
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	header := "CFID\tSTORAGE\tCREATED\tLAST VISIT\tEXPIRES\tSIZE\tVERSION"
 	if k == scopes.Client {
@@ -194,6 +217,11 @@ func sessionsShow(rc *runContext, svc *services, args []string) error {
 		auditSession(rc, svc, string(k)+".view", key, "shown by the command line, sensitive keys masked")
 		sc = sc.Masked(set.SensitiveKeys)
 	}
+	return printScope(rc, sc)
+}
+
+// printScope writes a scope as indented JSON, as the runtime API writes it.
+func printScope(rc *runContext, sc *scopes.Scope) error {
 	enc := json.NewEncoder(rc.stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
@@ -216,13 +244,19 @@ func sessionsInvalidate(rc *runContext, svc *services, args []string) error {
 		return scopeGone(key, err)
 	}
 	auditSession(rc, svc, string(k)+".invalidate", key, "invalidated by the command line")
-	fmt.Fprintf(rc.stderr, "Invalidated the %s scope %s of %s: the application's next load of it answers 404.\n", k, key.CFID, app)
-	if !set.Of(k).Cluster {
+	printInvalidated(rc, key, set.Of(k).Cluster)
+	return nil
+}
+
+// printInvalidated says that one scope ended, and where it may still be
+// served from memory.
+func printInvalidated(rc *runContext, key scopes.Key, cluster bool) {
+	fmt.Fprintf(rc.stderr, "Invalidated the %s scope %s of %s: the application's next load of it answers 404.\n", key.Kind, key.CFID, key.App)
+	if !cluster {
 		fmt.Fprintf(rc.stderr, "Note: %sCluster is false for %s, so a running instance that holds this scope in memory serves it\n"+
 			"until it leaves memory (--idle-time, default %s). Invalidate it from that instance's console to end it at once.\n",
-			k, app, scopes.DefaultIdleTime)
+			key.Kind, key.App, scopes.DefaultIdleTime)
 	}
-	return nil
 }
 
 // scopeGone words "not found" for an operator rather than for the app.

@@ -34,54 +34,86 @@ func matchFlagsSet(rc *runContext) bool {
 // keep, prints the count, and invalidates them with --yes: one run, bounded
 // by scopes.MaxMatchScan, audited as one entry.
 func sessionsInvalidateMatching(rc *runContext, svc *services, app string, k scopes.Kind, set scopes.Settings, args []string) error {
-	fs := rc.flags
-	if len(args) > 0 {
-		return usageErrorf("give a cfid or --where/--prefix, not both")
-	}
-	q := scopes.ListQuery{CFIDPrefix: fs.Lookup("prefix").Value.String(), After: fs.Lookup("after").Value.String()}
-	if where := fs.Lookup("where").Value.String(); where != "" {
-		key, value, ok := strings.Cut(where, "=")
-		if !ok {
-			return usageErrorf("--where %q: write key=value, or =value to look in every top-level key", where)
-		}
-		q.Key, q.Value = strings.TrimSpace(key), value
-	}
-	if q.CFIDPrefix == "" && q.Key == "" && q.Value == "" {
-		return usageErrorf("missing cfid, or --where key=value to invalidate every scope whose data matches")
-	}
-	dryRun := fs.Lookup("dry-run").Value.String() == "true"
-	yes := fs.Lookup("yes").Value.String() == "true"
-	if dryRun && yes {
-		return usageErrorf("--dry-run and --yes: choose one")
-	}
-	noun := string(k) + " scopes"
-	count, err := svc.engine.CountMatching(rc.ctx, set, app, k, q, 0)
+	m, err := readMatchFlags(rc, args)
 	if err != nil {
 		return err
 	}
-	filter := matchFilterText(q)
-	fmt.Fprintf(rc.stderr, "%s%d %s of %s match %s now (%d examined%s).\n", atLeast(count), count.Matched, noun, app, filter,
-		count.Scanned, boundNote(count))
-	if dryRun {
-		fmt.Fprintln(rc.stdout, count.Matched)
+	count := func(q scopes.ListQuery) (scopes.MatchRun, error) {
+		return svc.engine.CountMatching(rc.ctx, set, app, k, q, 0)
+	}
+	invalidate := func(q scopes.ListQuery, counted int) (scopes.MatchRun, error) {
+		run, err := svc.engine.InvalidateMatching(rc.ctx, set, app, k, q, 0, nil)
+		if run.Scanned > 0 || err == nil {
+			e := scopes.AuditEntry{At: time.Now(), Actor: scopes.ActorFrom(rc.ctx), Action: string(k) + ".invalidate_matching", Target: app,
+				Detail: auditMatchDetail(q, set.Of(k).Storage, run, counted, err)}
+			if aerr := svc.config.AddAudit(rc.ctx, e); aerr != nil {
+				svc.logger.Error("audit log write failed", "action", e.Action, "err", aerr)
+			}
+		}
+		return run, err
+	}
+	cluster := set.Of(k).Cluster
+	return runMatching(rc, app, k, m, count, invalidate, &cluster)
+}
+
+// matchFlags are a targeted invalidation's command line.
+type matchFlags struct {
+	q           scopes.ListQuery
+	dryRun, yes bool
+}
+
+// readMatchFlags reads --where, --prefix, --after, --dry-run and --yes.
+func readMatchFlags(rc *runContext, args []string) (matchFlags, error) {
+	fs := rc.flags
+	if len(args) > 0 {
+		return matchFlags{}, usageErrorf("give a cfid or --where/--prefix, not both")
+	}
+	m := matchFlags{q: scopes.ListQuery{CFIDPrefix: fs.Lookup("prefix").Value.String(), After: fs.Lookup("after").Value.String()},
+		dryRun: fs.Lookup("dry-run").Value.String() == "true", yes: fs.Lookup("yes").Value.String() == "true"}
+	if where := fs.Lookup("where").Value.String(); where != "" {
+		key, value, ok := strings.Cut(where, "=")
+		if !ok {
+			return m, usageErrorf("--where %q: write key=value, or =value to look in every top-level key", where)
+		}
+		m.q.Key, m.q.Value = strings.TrimSpace(key), value
+	}
+	if m.q.CFIDPrefix == "" && m.q.Key == "" && m.q.Value == "" {
+		return m, usageErrorf("missing cfid, or --where key=value to invalidate every scope whose data matches")
+	}
+	if m.dryRun && m.yes {
+		return m, usageErrorf("--dry-run and --yes: choose one")
+	}
+	return m, nil
+}
+
+// runMatching counts the matching scopes and prints the count, then, with
+// --yes, invalidates them through invalidate, which audits the run; the
+// data directory's engine or a server's admin API does both. cluster is
+// the kind's cluster setting, nil when it is not known here.
+func runMatching(rc *runContext, app string, k scopes.Kind, m matchFlags,
+	count func(scopes.ListQuery) (scopes.MatchRun, error),
+	invalidate func(q scopes.ListQuery, counted int) (scopes.MatchRun, error), cluster *bool) error {
+	noun := string(k) + " scopes"
+	counted, err := count(m.q)
+	if err != nil {
+		return err
+	}
+	filter := matchFilterText(m.q)
+	fmt.Fprintf(rc.stderr, "%s%d %s of %s match %s now (%d examined%s).\n", atLeast(counted), counted.Matched, noun, app, filter,
+		counted.Scanned, boundNote(counted))
+	if m.dryRun {
+		fmt.Fprintln(rc.stdout, counted.Matched)
 		return nil
 	}
-	if count.Matched == 0 && count.Complete {
+	if counted.Matched == 0 && counted.Complete {
 		fmt.Fprintln(rc.stderr, "Nothing to invalidate.")
 		fmt.Fprintln(rc.stdout, 0)
 		return nil
 	}
-	if !yes {
-		return usageErrorf("nothing invalidated: add --yes to invalidate these %d %s (or --dry-run to count only)", count.Matched, noun)
+	if !m.yes {
+		return usageErrorf("nothing invalidated: add --yes to invalidate these %d %s (or --dry-run to count only)", counted.Matched, noun)
 	}
-	run, err := svc.engine.InvalidateMatching(rc.ctx, set, app, k, q, 0, nil)
-	if run.Scanned > 0 || err == nil {
-		e := scopes.AuditEntry{At: time.Now(), Actor: scopes.ActorFrom(rc.ctx), Action: string(k) + ".invalidate_matching", Target: app,
-			Detail: auditMatchDetail(q, set.Of(k).Storage, run, count.Matched, err)}
-		if aerr := svc.config.AddAudit(rc.ctx, e); aerr != nil {
-			svc.logger.Error("audit log write failed", "action", e.Action, "err", aerr)
-		}
-	}
+	run, err := invalidate(m.q, counted.Matched)
 	if err != nil {
 		return fmt.Errorf("invalidated %d %s, then stopped: %w", run.Invalidated, noun, err)
 	}
@@ -90,7 +122,7 @@ func sessionsInvalidateMatching(rc *runContext, svc *services, app string, k sco
 	if !run.Complete {
 		fmt.Fprintf(rc.stderr, "The run stopped at its bound of %d examined: more may match. Go on with --after %s.\n", scopes.MaxMatchScan, run.Next)
 	}
-	if !set.Of(k).Cluster {
+	if cluster != nil && !*cluster {
 		fmt.Fprintf(rc.stderr, "Note: %sCluster is false for %s, so a running instance that holds one of these scopes in memory serves it\n"+
 			"until it leaves memory (--idle-time, default %s).\n", k, app, scopes.DefaultIdleTime)
 	}

@@ -60,7 +60,7 @@ func TestCLI_Sessions(t *testing.T) {
 
 	// Sessions in memory live in the server's process: the CLI says so.
 	code, _, errOut := cli(t, dir, "", "sessions", "list", "--app", "shop")
-	if code != exitFailure || !strings.Contains(errOut, "cannot reach") || !strings.Contains(errOut, "/admin/api/v1/apps/shop/sessions") {
+	if code != exitFailure || !strings.Contains(errOut, "inside the running server's process") || !strings.Contains(errOut, "--server URL --token T") {
 		t.Fatalf("list of memory sessions: exit %d: %s", code, errOut)
 	}
 
