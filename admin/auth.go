@@ -135,6 +135,9 @@ func (a *Console) loginSubmit(c echo.Context) error {
 		return err
 	}
 	a.auditLogin(c, actionLogin, f.Username, addr, "logged in to the console")
+	if u, _, err := a.Admins.AdminUser(c.Request().Context(), f.Username); err == nil && u.MustChangePassword {
+		return redirect(c, passwordPath)
+	}
 	return redirect(c, Prefix+"/")
 }
 

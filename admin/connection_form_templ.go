@@ -1420,7 +1420,7 @@ func redisFields(f connectionForm) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = connTextField(f, "timeout", "3s", "For each read and write: whole seconds, such as 2s or 5s; 3s when empty.").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = connTextField(f, "timeout", "e.g. 500ms, 2s", "How long each read and write waits for Redis: from 10ms to 1m, such as 500ms or 2s; 3s when empty.").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

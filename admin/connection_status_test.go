@@ -142,7 +142,7 @@ func TestConnectionFormShowsEveryError(t *testing.T) {
 		"host":               "Host is required: enter the name or address of the Redis server, or give a URL instead.",
 		"port":               "Port must be a whole number from 1 to 65535.",
 		"pool_size":          "Pool size must be a whole number from 1 to 10000.",
-		"timeout":            "Timeout must be a whole number of seconds from 1s, such as 2s, 10s or 1m.",
+		"timeout":            "Timeout must be a time with its unit, such as 500ms, 1.5s or 2s.",
 		"prefix":             "Key prefix must not contain { or }: they would move the keys' Cluster hash tag.",
 		"master":             "Master applies to Sentinel mode only: choose Sentinel as the mode, or clear Master.",
 		"replica_timeout":    "Replica wait must be a time from 10ms to 1m, such as 500ms or 1s.",

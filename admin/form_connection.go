@@ -30,6 +30,10 @@ var connTypeFields = map[string][]string{
 	"couchbase": {"url", "bucket", "scope", "collection", "username", "timeout"},
 }
 
+// timeoutParams are the params that hold a time, which the form takes
+// with spaces in it.
+var timeoutParams = map[string]bool{"timeout": true, "replica_timeout": true}
+
 // connCheckboxDefaults are the checkbox params and their value when unset.
 var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true}
 
@@ -93,6 +97,10 @@ func readConnectionForm(c echo.Context, kind, typ string) connectionForm {
 		}
 		if p == "mode" && v == "standalone" {
 			v = ""
+		}
+		if timeoutParams[p] {
+			// "500 ms" and "1.5 s" as people write them; no duration has a space.
+			v = strings.Join(strings.Fields(v), "")
 		}
 		if v != "" {
 			f.Params[p] = v

@@ -86,7 +86,8 @@ func (a *Console) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // signIn finds the user of the request's session cookie and hands the
-// handlers its name and role (userKey, roleKey, and the request's context:
+// handlers its name, role and duty to change its password (userKey,
+// roleKey, mustChangeKey, and the request's context:
 // the actor of its changes, the role the views read). A session whose user
 // was deleted meanwhile signs nobody in.
 func (a *Console) signIn(c echo.Context) (bool, error) {
@@ -110,6 +111,7 @@ func (a *Console) signIn(c echo.Context) (bool, error) {
 	}
 	c.Set(userKey, u.Name)
 	c.Set(roleKey, u.Role)
+	c.Set(mustChangeKey, u.MustChangePassword)
 	c.SetRequest(c.Request().WithContext(withRole(withActor(ctx, u.Name), u.Role)))
 	return true, nil
 }

@@ -39,9 +39,11 @@ type overviewView struct {
 	// when the console has an engine.
 	Memory memoryView
 	// Charts are the last hour of each storage, when the console has a
-	// History; ChartsSince is when the History began.
+	// History; ChartsSince is when the History began; ChartsFrom says
+	// whose measurements they are.
 	Charts      []storageCharts
 	ChartsSince time.Time
+	ChartsFrom  chartsFrom
 }
 
 // memoryView is what the instance holds in memory: the memory storage's
@@ -110,7 +112,8 @@ func (a *Console) overview(c echo.Context) error {
 		v.Memory.Budget = a.Engine.MemoryBudget
 	}
 	if a.History != nil {
-		v.Charts, v.ChartsSince = a.charts(storages, notes), a.History.Started()
+		v.Charts, v.ChartsFrom = a.charts(ctx, storages, notes)
+		v.ChartsSince = a.History.Started()
 	}
 	return a.render(c, http.StatusOK, overviewPage(a.meta(c, "Overview", "overview"), v))
 }

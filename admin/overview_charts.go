@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strconv"
@@ -30,6 +31,8 @@ type storageCharts struct {
 	// Idle is set when no operation reached the storage in the hour: the
 	// three charts of operations give way to one line that says so.
 	Idle bool
+	// Through names the instances whose operations the charts count.
+	Through string
 	// OpCharts are operations per second, errors per minute and p99.
 	OpCharts []chartView
 	Live     chartView
@@ -76,30 +79,82 @@ type svgPoint struct{ X, Y float64 }
 // svgNum writes an SVG coordinate: at most 2 decimals, none when whole.
 func svgNum(f float64) string { return strconv.FormatFloat(math.Round(f*100)/100, 'f', -1, 64) }
 
+// chartsFrom says whose measurements the charts show.
+type chartsFrom struct {
+	// Shared is set when the instances that share the config store publish
+	// their measurements to each other (not on SQLite, which one instance
+	// keeps).
+	Shared bool
+	// Others counts the other instances whose measurements are merged in.
+	Others int
+	// Err says why the others' measurements could not be read: the charts
+	// show this instance's alone.
+	Err string
+}
+
+// Instances writes how many instances the charts show: "3 instances, this
+// one and 2 others sharing the config store".
+func (f chartsFrom) Instances() string {
+	switch f.Others {
+	case 0:
+		return "1 instance, this one: no other instance sharing the config store published a minute in the last hour"
+	case 1:
+		return "2 instances, this one and 1 other sharing the config store"
+	}
+	return strconv.Itoa(f.Others+1) + " instances, this one and " + strconv.Itoa(f.Others) + " others sharing the config store"
+}
+
+// through names whose operations a chart counts, after "through".
+func (f chartsFrom) through() string {
+	if f.Others == 0 {
+		return "this instance"
+	}
+	return "any of the " + strconv.Itoa(f.Others+1) + " instances"
+}
+
+// othersTimeout bounds the reading of the other instances' measurements, as
+// healthTimeout bounds the health checks.
+const othersTimeout = 5 * time.Second
+
 // charts returns the charts of the storages in use (in the order of
-// storages), then of any other storage this instance measured in the hour;
-// notes are recordLive's (nil when nothing was counted).
-func (a *Console) charts(storages []healthRow, notes map[string]liveNote) []storageCharts {
+// storages), then of any other storage measured in the hour; notes are
+// recordLive's (nil when nothing was counted). The other instances'
+// measurements are merged in when the History has a Share; when they cannot
+// be read the charts show this instance's, and say so.
+func (a *Console) charts(ctx context.Context, storages []healthRow, notes map[string]liveNote) ([]storageCharts, chartsFrom) {
+	from := chartsFrom{Shared: a.History.Share != nil}
+	var others scopes.HistoryOthers
+	if from.Shared {
+		readCtx, cancel := context.WithTimeout(ctx, othersTimeout)
+		o, err := a.History.Others(readCtx)
+		cancel()
+		if err != nil {
+			a.Logger.Warn("could not read the other instances' measurements for the Overview's charts", "err", err)
+			from.Err = scopes.ErrorMessage(err)
+		} else {
+			others, from.Others = o, o.Instances
+		}
+	}
 	names := make([]string, 0, len(storages))
 	for _, s := range storages {
 		names = append(names, s.Name)
 	}
-	for _, n := range a.History.Storages() {
+	for _, n := range a.History.StoragesWith(others) {
 		if !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
 	out := make([]storageCharts, 0, len(names))
 	for i, name := range names {
-		out = append(out, buildCharts(strconv.Itoa(i), name, a.History.Minutes(name), noteFor(notes, name)))
+		out = append(out, buildCharts(strconv.Itoa(i), name, a.History.MinutesWith(name, others), noteFor(notes, name), from))
 	}
-	return out
+	return out, from
 }
 
-// buildCharts draws one storage's minutes; id makes the SVG ids unique on
-// the page.
-func buildCharts(id, storage string, minutes []scopes.HistoryMinute, note liveNote) storageCharts {
-	sc := storageCharts{Storage: storage}
+// buildCharts draws one storage's minutes, measured by the instances from
+// names; id makes the SVG ids unique on the page.
+func buildCharts(id, storage string, minutes []scopes.HistoryMinute, note liveNote, from chartsFrom) storageCharts {
+	sc := storageCharts{Storage: storage, Through: from.through()}
 	for _, m := range minutes {
 		sc.Ops += m.Ops
 		sc.Errors += m.Errors
@@ -168,8 +223,9 @@ func buildCharts(id, storage string, minutes []scopes.HistoryMinute, note liveNo
 		}
 	}
 	liveTop := max(niceTop(slices.Max(lives)), 1)
-	// Counts are taken when somebody looks: a dashed line joins them, so
-	// that the trend shows across the minutes between.
+	// Counts are taken every minute (LiveSampler) and as the Overview
+	// loads; a minute may miss one (a count that failed, a restart): a
+	// dashed line joins them, so that the trend shows across the gap.
 	live := lineChart(lives, counted, false, true, liveTop)
 	live.Key, live.Label, live.Top = "live", "Live scopes", countText(int64(liveTop), true)
 	if latest == nil {
@@ -181,7 +237,7 @@ func buildCharts(id, storage string, minutes []scopes.HistoryMinute, note liveNo
 		live.Title = "Live scopes" + on + ": " + note.Long + "."
 	} else {
 		live.Now, live.NowTitle = countText(latest.Live, true), "Counted at "+latest.Start.UTC().Format("15:04")+" UTC"
-		live.Title = "Live sessions and client scopes" + on + ", counted as the Overview loaded (at most once a minute) over the last hour: " +
+		live.Title = "Live sessions and client scopes" + on + ", counted every minute over the last hour: " +
 			peakText(minutes, lives, counted, func(v float64) string { return countText(int64(v), true) }) +
 			"; latest " + live.Now + " at " + latest.Start.UTC().Format("15:04") + " UTC."
 		if note.Long != "" {

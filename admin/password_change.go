@@ -19,6 +19,9 @@ type passwordView struct {
 	// EnvPassword tells that the signed-in user is admin and
 	// SCOPESTORE_ADMIN_PASSWORD is set, which stays a password of admin's.
 	EnvPassword bool
+	// MustChange tells that the user's password was generated: they must
+	// choose their own before the console shows another page.
+	MustChange bool
 }
 
 func (a *Console) passwordForm(c echo.Context) error {
@@ -27,7 +30,8 @@ func (a *Console) passwordForm(c echo.Context) error {
 
 // passwordChange changes the signed-in user's own password, every role's:
 // the current password first, the new one twice. The user's other console
-// sessions end; this one stays. A wrong current password counts as a
+// sessions end; this one stays, and a user whose password was generated
+// may use the rest of the console from then on. A wrong current password counts as a
 // failed login from the client's address, so that a stolen session cannot
 // guess it fast.
 func (a *Console) passwordChange(c echo.Context) error {
@@ -58,6 +62,10 @@ func (a *Console) passwordChange(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if mustChangePassword(c) {
+		setFlash(c, "ok", "Your password is set: the console is yours to use. Your other console sessions have ended; this one goes on.")
+		return redirect(c, Prefix+"/")
+	}
 	setFlash(c, "ok", "Your password is changed. Your other console sessions have ended; this one goes on.")
 	return redirect(c, passwordPath)
 }
@@ -66,6 +74,6 @@ func (a *Console) passwordChange(c echo.Context) error {
 // its passwords).
 func (a *Console) renderPassword(c echo.Context, status int, f passwordForm) error {
 	m := a.meta(c, "Password", "password")
-	v := passwordView{Form: f, EnvPassword: a.InitialPassword != "" && m.User == "admin"}
+	v := passwordView{Form: f, EnvPassword: a.InitialPassword != "" && m.User == "admin", MustChange: mustChangePassword(c)}
 	return a.render(c, status, passwordPage(m, v))
 }

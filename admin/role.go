@@ -135,6 +135,10 @@ func actionFor(method, path string) string {
 		return "Revealing masked values"
 	case strings.HasPrefix(p, "/users"):
 		return "Managing users"
+	case strings.HasSuffix(p, "/empty"):
+		return "Emptying a shared scope"
+	case strings.HasPrefix(p, "/storage-moves"):
+		return "Moving live scopes"
 	case strings.HasPrefix(p, "/scope"):
 		return "Changing the server defaults"
 	case strings.HasPrefix(p, "/caches"), strings.HasPrefix(p, "/datasources"):

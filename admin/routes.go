@@ -44,15 +44,24 @@ func (a *Console) routes() *echo.Echo {
 	// Signed in, with any role: requireRole refuses an operator every
 	// route that changes something or reveals masked values, but logout
 	// and the Password page (everyRole in role.go), before its handler.
-	s := g.Group("", a.requireAdmin, a.requireRole(func(_ echo.Context, err error) error { return err }))
+	// A user whose password was generated sees the Password page only,
+	// until they choose their own (requireOwnPassword).
+	s := g.Group("", a.requireAdmin, a.requireOwnPassword, a.requireRole(func(_ echo.Context, err error) error { return err }))
 	s.POST("/logout", a.logout)
 	s.GET("/", a.overview)
 
-	// Scope: server defaults.
+	// Scope: server defaults. A change of storage, here or in an app's
+	// settings, may start a job that moves the live scopes (offerMoves).
+	moves := newStorageMoves(a)
 	s.GET("/scope", a.scopeForm)
-	s.POST("/scope", a.scopeSubmit)
+	s.POST("/scope", a.scopeSubmit, moves.offerMoves)
+	s.GET("/storage-moves/:id", moves.progressPage, noStore)
+	s.POST("/storage-moves/:id/stop", moves.stopJob, noStore)
+	s.POST("/storage-moves/:id/resume", moves.resumeJob, noStore)
 	s.GET("/scope/server", a.scopeServer, noStore)
 	s.GET("/scope/server/raw", a.sharedRaw(scopes.Server), noStore)
+	s.GET("/scope/server/empty", a.sharedEmptyForm(scopes.Server), noStore)
+	s.POST("/scope/server/empty", a.sharedEmpty(scopes.Server))
 
 	// Services: caches and datasources share their handlers, told apart by kind.
 	for _, kind := range []string{kindCache, kindDatasource} {
@@ -75,7 +84,7 @@ func (a *Console) routes() *echo.Echo {
 	// created, and sends a page asked for in another case to its own URL.
 	appName := a.canonicalApp("name", true)
 	s.GET("/apps/:name", a.appShow, appName)
-	s.POST("/apps/:name/settings", a.appSettings, appName)
+	s.POST("/apps/:name/settings", a.appSettings, appName, moves.offerMoves)
 	s.POST("/apps/:name/rotate", a.appRotate, appName)
 	s.POST("/apps/:name/revoke", a.appRevoke, appName)
 	s.POST("/apps/:name/keys", a.appKeyAdd, appName)
@@ -86,6 +95,8 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/apps/:name/locks/break", a.lockBreak, appName)
 	s.GET("/apps/:name/application", a.appApplication, noStore, appName)
 	s.GET("/apps/:name/application/raw", a.sharedRaw(scopes.Application), noStore, appName)
+	s.GET("/apps/:name/application/empty", a.sharedEmptyForm(scopes.Application), noStore, appName)
+	s.POST("/apps/:name/application/empty", a.sharedEmpty(scopes.Application), appName)
 
 	// Operations: the live scopes of an app, read without a visit.
 	ops := newSessionOps(a)

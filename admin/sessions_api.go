@@ -44,6 +44,10 @@ func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return apiError(o.Console, c, err)
 		}
+		if ok && mustChangePassword(c) {
+			return apiError(o.Console, c, scopes.Errorf(scopes.EForbidden,
+				"your password was generated for you: choose your own on the console's Password page (%s) first", passwordPath))
+		}
 		if ok {
 			return next(c)
 		}

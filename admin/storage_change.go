@@ -34,6 +34,12 @@ type storageChangeView struct {
 	Unreachable bool
 	// Forced tells that the force box was ticked.
 	Forced bool
+	// MoveOffer is how many live scopes the change can move to the new
+	// storage (those of the Moves that are Movable); Move tells that the
+	// box that moves them is ticked.
+	MoveOffer int64
+	MoveExact bool
+	Move      bool
 	// Error is why the confirmed change was refused.
 	Error string
 	Now   time.Time
@@ -64,6 +70,9 @@ type storageMove struct {
 	From, To string
 	// Count is the app's live scopes of the kind in From.
 	Count liveCount
+	// Movable tells that the live scopes can be moved to To: session or
+	// client scopes, counted, in storages that list them (not cookie).
+	Movable bool
 }
 
 // appLayers is an app's own settings layer before and after a change.
@@ -152,6 +161,8 @@ func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.E
 			m.Count = a.count(countCtx, m.settings, m.App, m.Kind, nil)
 		}
 		v.Shared = v.Shared || m.Kind.Shared()
+		m.Movable = !m.Kind.Shared() && m.Count.Err == "" && !m.Count.Off && m.Count.N > 0 &&
+			m.From != scopes.StorageCookie && m.To != scopes.StorageCookie
 		v.Moves = append(v.Moves, m.storageMove)
 	}
 	checked := map[string]storageTarget{}
@@ -214,7 +225,7 @@ func (a *Console) confirmStorage(c echo.Context, title, section string, v *stora
 	}
 	names := make([]string, 0, len(params))
 	for name := range params {
-		if name != "_csrf" && name != "confirm" && name != "force" {
+		if name != "_csrf" && name != "confirm" && name != "force" && name != "move" {
 			names = append(names, name)
 		}
 	}
@@ -225,9 +236,17 @@ func (a *Console) confirmStorage(c echo.Context, title, section string, v *stora
 		}
 	}
 	v.Forced = c.FormValue("force") == "yes"
+	moves, _ := c.Get(storageMovesKey).(*storageMoves)
+	if moves != nil {
+		v.offerMove()
+	}
 	if c.FormValue("confirm") != "yes" {
+		// Moving is the default where there is something to move and the
+		// new storage answers.
+		v.Move = v.MoveOffer > 0 && !v.Unreachable
 		return true, a.render(c, http.StatusOK, storageChangePage(a.meta(c, title, section), *v))
 	}
+	v.Move = v.MoveOffer > 0 && c.FormValue("move") == "yes"
 	if v.Unreachable && !v.Forced {
 		var down []string
 		for _, t := range v.Targets {
@@ -239,7 +258,53 @@ func (a *Console) confirmStorage(c echo.Context, title, section string, v *stora
 			"application moved to it would answer 503. Tick the box below to change the storage anyway, or Cancel."
 		return true, a.render(c, http.StatusUnprocessableEntity, storageChangePage(a.meta(c, title, section), *v))
 	}
+	if v.Move {
+		// The move starts once the handler has saved the change (offerMoves).
+		c.Set(movePlanKey, v.movePlan())
+	}
 	return false, nil
+}
+
+// offerMove counts the live scopes the change can move.
+func (v *storageChangeView) offerMove() {
+	v.MoveExact = true
+	for _, m := range v.Moves {
+		if m.Movable {
+			v.MoveOffer += m.Count.N
+			v.MoveExact = v.MoveExact && m.Count.Exact
+		}
+	}
+}
+
+// movePlan is what the ticked move box asks for: the Movable moves.
+func (v *storageChangeView) movePlan() *movePlan {
+	p := &movePlan{Title: v.Title, Back: v.Cancel}
+	for _, m := range v.Moves {
+		if m.Movable {
+			p.Parts = append(p.Parts, movePart{Move: scopes.Move{App: m.App, Kind: m.Kind, From: m.From, To: m.To}, Counted: m.Count.N})
+		}
+	}
+	return p
+}
+
+// movesMemory tells that the move reads the memory storage, which holds
+// this instance's scopes only.
+func (v storageChangeView) movesMemory() bool {
+	for _, m := range v.Moves {
+		if m.Movable && m.From == scopes.StorageMemory {
+			return true
+		}
+	}
+	return false
+}
+
+// moveNoun names the scopes the move box moves: "12 live scopes".
+func (v storageChangeView) moveNoun() string {
+	noun := " live scopes"
+	if v.MoveOffer == 1 {
+		noun = " live scope"
+	}
+	return countText(v.MoveOffer, v.MoveExact) + noun
 }
 
 // serverStorageChange is storageChange for the server defaults: every app

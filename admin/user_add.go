@@ -18,17 +18,18 @@ type userPasswordView struct {
 }
 
 // userAdd adds a user with the password typed, or a generated one that the
-// next page shows once.
+// next page shows once and that the user must change at their first login.
 func (a *Console) userAdd(c echo.Context) error {
 	f := readUserAddForm(c)
 	if !f.validate() {
 		return a.renderUsers(c, http.StatusUnprocessableEntity, f)
 	}
-	password := f.Password
+	password, err := f.Password, error(nil)
 	if f.generate() {
-		password = GeneratePassword()
+		password, err = a.users().AddGenerated(c.Request().Context(), f.Name, f.Role)
+	} else {
+		err = a.users().Add(c.Request().Context(), f.Name, f.Role, password)
 	}
-	err := a.users().Add(c.Request().Context(), f.Name, f.Role, password)
 	if scopes.ErrorCode(err) == scopes.EConflict {
 		f.Errors["name"] = "There is a user " + f.Name + " already: choose another name."
 		return a.renderUsers(c, http.StatusConflict, f)

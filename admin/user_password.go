@@ -7,7 +7,8 @@ import (
 )
 
 // userPassword is an administrator setting another user's password, typed
-// or generated and shown once: every console session of that user ends.
+// or generated and shown once (the user must change a generated one at
+// their next login): every console session of that user ends.
 // Users change their own on the Password page, which asks for the current
 // one and keeps their session.
 func (a *Console) userPassword(c echo.Context) error {
@@ -20,12 +21,14 @@ func (a *Console) userPassword(c echo.Context) error {
 	if !f.validate() {
 		return a.renderUser(c, http.StatusUnprocessableEntity, func(v *userView) { v.Password = f })
 	}
-	password := f.Password
-	if f.generate() {
-		password = GeneratePassword()
-	}
 	why := "password set by " + me + " in the console; every console session of " + name + " ended"
-	if err := a.users().SetPassword(c.Request().Context(), name, password, "", why); err != nil {
+	password, err := f.Password, error(nil)
+	if f.generate() {
+		password, err = a.users().SetGeneratedPassword(c.Request().Context(), name, why)
+	} else {
+		err = a.users().SetPassword(c.Request().Context(), name, password, "", why)
+	}
+	if err != nil {
 		return err
 	}
 	if f.generate() {

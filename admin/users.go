@@ -106,8 +106,20 @@ func hashPassword(password string) (string, error) {
 	return string(hash), nil
 }
 
-// Add creates a user with the role and the password.
+// Add creates a user with the role and a password typed for them.
 func (u Users) Add(ctx context.Context, name, role, password string) error {
+	return u.add(ctx, name, role, password, false)
+}
+
+// AddGenerated creates a user with the role and a generated password,
+// which it returns to be shown once: the user must choose their own at
+// their first login.
+func (u Users) AddGenerated(ctx context.Context, name, role string) (string, error) {
+	password := GeneratePassword()
+	return password, u.add(ctx, name, role, password, true)
+}
+
+func (u Users) add(ctx context.Context, name, role, password string, generated bool) error {
 	for _, err := range []error{CheckUserName(name), CheckRole(role), CheckPassword(password)} {
 		if err != nil {
 			return err
@@ -117,10 +129,16 @@ func (u Users) Add(ctx context.Context, name, role, password string) error {
 	if err != nil {
 		return err
 	}
-	if err := u.Store.AddAdminUser(ctx, scopes.AdminUser{Name: name, PasswordHash: hash, Role: role, Created: time.Now()}); err != nil {
+	err = u.Store.AddAdminUser(ctx, scopes.AdminUser{Name: name, PasswordHash: hash, Role: role, Created: time.Now(),
+		MustChangePassword: generated})
+	if err != nil {
 		return err
 	}
-	u.audit(ctx, "admin.user.add", name, "user added as "+role)
+	detail := "user added as " + role
+	if generated {
+		detail += ", with a generated password to change at the first login"
+	}
+	u.audit(ctx, "admin.user.add", name, detail)
 	return nil
 }
 
@@ -159,10 +177,23 @@ func (u Users) SetRole(ctx context.Context, name, role string) (bool, error) {
 	return true, nil
 }
 
-// SetPassword gives the user a new password and ends its console sessions
-// but the one whose id hash is keep ("": every one); why says who set it,
-// for the audit log.
+// SetPassword gives the user a new password, typed, and ends its console
+// sessions but the one whose id hash is keep ("": every one); why says who
+// set it, for the audit log. A typed password need not be changed: it
+// lifts the duty to change a generated one.
 func (u Users) SetPassword(ctx context.Context, name, password, keep, why string) error {
+	return u.setPassword(ctx, name, password, keep, why, false)
+}
+
+// SetGeneratedPassword gives the user a generated password, which it
+// returns to be shown once, and ends every console session of the user,
+// who must choose their own password at their next login.
+func (u Users) SetGeneratedPassword(ctx context.Context, name, why string) (string, error) {
+	password := GeneratePassword()
+	return password, u.setPassword(ctx, name, password, "", why+"; generated, to change at the next login", true)
+}
+
+func (u Users) setPassword(ctx context.Context, name, password, keep, why string, generated bool) error {
 	if err := CheckPassword(password); err != nil {
 		return err
 	}
@@ -170,7 +201,7 @@ func (u Users) SetPassword(ctx context.Context, name, password, keep, why string
 	if err != nil {
 		return err
 	}
-	if err := u.Store.SetAdminPassword(ctx, name, hash, keep); err != nil {
+	if err := u.Store.SetAdminPassword(ctx, name, hash, keep, generated); err != nil {
 		return err
 	}
 	u.audit(ctx, "admin.passwd", name, why)

@@ -26,13 +26,20 @@ func (tc *testConsole) addUser(t *testing.T, name, role, password string) {
 // its own, logged in as user.
 func (tc *testConsole) browser(t *testing.T, user, password string) *testConsole {
 	t.Helper()
+	return tc.browserTo(t, user, password, "/admin/")
+}
+
+// browserTo is browser for a user whose login leads to landing: the
+// Password page for a user whose password was generated.
+func (tc *testConsole) browserTo(t *testing.T, user, password, landing string) *testConsole {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	other := *tc
 	other.t = t
 	other.client = &http.Client{Jar: jar, CheckRedirect: tc.client.CheckRedirect}
 	other.csrf = ""
 	other.get("/admin/login")
-	if p := other.post("/admin/login", url.Values{"username": {user}, "password": {password}}); p.status != http.StatusSeeOther || p.location != "/admin/" {
+	if p := other.post("/admin/login", url.Values{"username": {user}, "password": {password}}); p.status != http.StatusSeeOther || p.location != landing {
 		t.Fatalf("login as %s: %d → %q\n%s", user, p.status, p.location, p.body)
 	}
 	return &other
@@ -141,7 +148,7 @@ func TestUsersPageAddsAndListsUsers(t *testing.T) {
 	if len(generated) < admin.MinPasswordLength || !strings.Contains(p.testid("password-warning"), "not shown again") {
 		t.Fatalf("generated password %q\n%s", generated, p.body)
 	}
-	tc.browser(t, "bob", generated)
+	tc.browserTo(t, "bob", generated, "/admin/password")
 	if p := tc.get("/admin/users"); strings.Contains(p.body, generated) {
 		t.Error("the list shows the generated password again")
 	}
@@ -244,7 +251,7 @@ func TestAdministratorSetsAnotherUsersPassword(t *testing.T) {
 	if p.Header("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control %q on a page that shows a password", p.Header("Cache-Control"))
 	}
-	tc.browser(t, "olga", p.testid("new-password"))
+	tc.browserTo(t, "olga", p.testid("new-password"), "/admin/password")
 	if olga.signedIn() {
 		t.Error("olga's session outlived a generated password")
 	}

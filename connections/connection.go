@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/scopestore/scopestore/connections/redis"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -213,6 +214,13 @@ func checkParam(typ, name, value string) string {
 			return "must be standalone, sentinel or cluster"
 		}
 	case "timeout":
+		if typ == "redis" {
+			// Redis answers fast: its timeout may be under a second.
+			if _, err := redis.ParseTimeout(value); err != nil {
+				return err.Error()
+			}
+			break
+		}
 		if _, err := scopes.ParseTimeout(value); err != nil {
 			return "must be a whole number of seconds from 1s, such as 2s, 10s or 1m"
 		}

@@ -49,8 +49,9 @@ type AdminUserEditor interface {
 	DeleteAdminUser(ctx context.Context, name string) error
 	// SetAdminRole changes the user's role; ENotFound when there is no such user.
 	SetAdminRole(ctx context.Context, name, role string) error
-	// SetAdminPassword replaces the user's password hash and ends its
-	// console sessions but the one whose id hash is keep ("": every one);
+	// SetAdminPassword replaces the user's password hash, sets whether
+	// the user must change it (a generated one) and ends its console
+	// sessions but the one whose id hash is keep ("": every one);
 	// ENotFound when there is no such user.
-	SetAdminPassword(ctx context.Context, name, hash, keep string) error
+	SetAdminPassword(ctx context.Context, name, hash, keep string, mustChange bool) error
 }

@@ -47,6 +47,9 @@ type AdminUser struct {
 	Role string
 	// LastLogin is when the user last logged in to the console, zero when never.
 	LastLogin time.Time
+	// MustChangePassword tells that the password was generated for the
+	// user, who must choose one of their own before using the console.
+	MustChangePassword bool
 }
 
 // AdminStore keeps the admin console's users and sessions and the audit log.
@@ -62,8 +65,8 @@ type AdminStore interface {
 
 	AdminUsers(ctx context.Context) ([]AdminUser, error)
 	AdminUser(ctx context.Context, name string) (u AdminUser, found bool, err error)
-	// SetAdminUser creates the user or replaces its password hash (its
-	// role stays).
+	// SetAdminUser creates the user or replaces its password hash and
+	// MustChangePassword (its role stays).
 	SetAdminUser(ctx context.Context, u AdminUser) error
 	// AdminUserEditor adds, deletes and changes users (admin_role.go).
 	AdminUserEditor

@@ -41,8 +41,10 @@ const (
 // with the metrics with Observers); its memory is fixed (a ring of
 // HistoryMinutes per storage, at most 64 storages, about 30 KB each), and
 // an operation costs it a map read, a clock read and a short mutex, with no
-// allocation. It keeps this process's measurements only: other instances
-// keep their own, and a restart starts again. Safe for concurrent use.
+// allocation. It keeps this process's measurements; with a Share, it
+// publishes them each minute to the instances that share the config store
+// and merges theirs into its own (history_share.go). A restart starts
+// again. Safe for concurrent use.
 type History struct {
 	now     func() time.Time
 	started time.Time
@@ -50,6 +52,18 @@ type History struct {
 	// operation, replaced whole (under mu) when a storage is first seen.
 	series atomic.Pointer[map[string]*storageSeries]
 	mu     sync.Mutex
+
+	// Instance names this process among those that share Share; set both
+	// before the History is used, or neither (history_share.go).
+	Instance string
+	// Share, when set, is where this instance publishes its finished
+	// minutes (Publish) and reads the other instances' (Others): the
+	// config store they share.
+	Share HistoryShare
+	// published is the last minute Publish handed to Share; guarded by
+	// publishMu, which also keeps two Publish from running at once.
+	published int64
+	publishMu sync.Mutex
 }
 
 // storageSeries is one storage's last hour.
@@ -279,40 +293,7 @@ func (h *History) Storages() []string {
 // minutes, the last one the current minute (so far). A storage the History
 // never saw has every minute empty.
 func (h *History) Minutes(storage string) []HistoryMinute {
-	t := h.now()
-	now := unixMinute(t)
-	out := make([]HistoryMinute, HistoryMinutes)
-	for i := range out {
-		m := now - HistoryMinutes + 1 + int64(i)
-		start := time.Unix(m*60, 0).In(t.Location())
-		from, to := start, start.Add(time.Minute)
-		if h.started.After(from) {
-			from = h.started
-		}
-		if t.Before(to) {
-			to = t
-		}
-		out[i] = HistoryMinute{Start: start, Seconds: max(0, to.Sub(from).Seconds())}
-	}
-	s := (*h.series.Load())[storage]
-	if s == nil {
-		return out
-	}
-	s.mu.Lock()
-	buckets, live := s.minutes, s.live
-	s.mu.Unlock()
-	first := now - HistoryMinutes + 1
-	for i := range buckets {
-		if b := &buckets[i]; b.minute >= first && b.minute <= now {
-			o := &out[b.minute-first]
-			o.Ops, o.Errors, o.P99 = b.ops, b.errors, percentile(&b.latency, b.ops, 0.99)
-		}
-		if l := live[i]; l.minute >= first && l.minute <= now {
-			o := &out[l.minute-first]
-			o.Live, o.LiveCounted = l.n, true
-		}
-	}
-	return out
+	return h.minutes(storage, nil)
 }
 
 // percentile returns the q-th quantile (nearest rank) of the n durations

@@ -21,15 +21,16 @@ func adminCommand() *command {
 				short: "Set a console user's password (a lost one) and end every console session of the user",
 				long: "The new password is read twice from a terminal prompt that does not echo it, or once, its first line,\n" +
 					"from standard input when that is not a terminal: never from a flag, which the process list would show.\n" +
-					"At least 12 characters. Example:\n  scopestore admin passwd admin",
+					"At least 12 characters. A password set so is typed, not generated: the user need not change it at login.\n" +
+					"Example:\n  scopestore admin passwd admin",
 				run: withServices(adminPasswd)},
 			{name: "user", short: "List, add and delete the console's users, and set their roles", subs: []*command{
 				{name: "list", usage: "[flags]", short: "List the users: name, role, created, last login (never a password)",
 					run: withServices(adminUserList)},
 				{name: "add", usage: "NAME [--role operator|administrator] [flags]", args: 1, argName: "user name",
 					short: "Add a user and print its generated password alone on stdout",
-					long: "The password is shown once and stored only as a bcrypt hash; the user changes it on the console's\n" +
-						"Password page, or 'scopestore admin passwd NAME' sets another. Example:\n" +
+					long: "The password is shown once and stored only as a bcrypt hash; at the first login the console asks the\n" +
+						"user to choose their own, or 'scopestore admin passwd NAME' sets another. Example:\n" +
 						"  PASSWORD=$(scopestore admin user add olga --role operator)",
 					flags: adminUserAddFlags, run: withServices(adminUserAdd)},
 				{name: "delete", usage: "NAME [flags]", args: 1, argName: "user name",
@@ -80,13 +81,13 @@ func adminUserAdd(rc *runContext, svc *services, args []string) error {
 	if err := admin.CheckUserName(args[0]); err != nil {
 		return err
 	}
-	password := admin.GeneratePassword()
-	if err := svc.users().Add(rc.ctx, args[0], role, password); err != nil {
+	password, err := svc.users().AddGenerated(rc.ctx, args[0], role)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(rc.stdout, password)
 	fmt.Fprintf(rc.stderr, "Added %s as %s %s. This is the password; it is shown once and stored only as a bcrypt hash: "+
-		"the user changes it on the console's Password page.\n", args[0], article(role), role)
+		"at the first login the console asks the user to choose their own.\n", args[0], article(role), role)
 	return nil
 }
 

@@ -151,6 +151,10 @@ func TestCLI_AdminPasswd(t *testing.T) {
 	if code, _, errOut := cli(t, dir, "", "admin", "user", "add", "admin", "--role", "administrator"); code != exitOK {
 		t.Fatal(errOut)
 	}
+	// A generated password is to be changed at the first login.
+	if u, _, err := openConfig(t, dir).AdminUser(context.Background(), "admin"); err != nil || !u.MustChangePassword {
+		t.Fatalf("admin after 'admin user add': %+v, %v", u, err)
+	}
 	s1, s2 := openSession(t, dir, "admin", "laptop"), openSession(t, dir, "admin", "phone")
 
 	for _, c := range []struct {
@@ -181,6 +185,10 @@ func TestCLI_AdminPasswd(t *testing.T) {
 	}
 	if !passwordOf(t, dir, "admin", fresh) {
 		t.Error("the new password is not admin's")
+	}
+	// A typed password is not to be changed.
+	if u, _, err := openConfig(t, dir).AdminUser(context.Background(), "admin"); err != nil || u.MustChangePassword {
+		t.Errorf("admin after 'admin passwd': must change %v, %v", u.MustChangePassword, err)
 	}
 	if sessionOpen(t, dir, s1) || sessionOpen(t, dir, s2) {
 		t.Error("admin's console sessions outlived the new password")

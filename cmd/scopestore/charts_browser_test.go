@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -39,9 +40,11 @@ func (c *chartsClock) set(t time.Time) {
 }
 
 // TestOverviewChartsInBrowser drives an hour of API traffic (the History's
-// clock moves a minute at a time): shop's sessions in memory, its client
+// clock moves a minute at a time, and the live scopes are counted each
+// minute as serve's LiveSampler counts them): shop's sessions in memory, its client
 // scopes in the file, blog's sessions in a cache that does not answer, and
-// wiki's sessions in a SQLite datasource that sees no traffic.
+// wiki's sessions in a SQLite datasource that sees no traffic; a second
+// instance sharing the config store adds its own memory storage's load.
 // The Overview draws each storage's last hour, readable at a laptop's width
 // and at a phone's (SCOPESTORE_SCREENSHOTS=/tmp/shots keeps charts-1366.png
 // and charts-390.png).
@@ -60,7 +63,14 @@ func TestOverviewChartsInBrowser(t *testing.T) {
 	start := time.Now().Add(-48 * time.Minute).Truncate(time.Minute).Add(20 * time.Second)
 	clock := &chartsClock{t: start}
 	svc.history = scopes.NewHistory(clock.now)
+	// A second instance shares the config store: its minutes of memory
+	// are merged into this one's charts. (serve shares only a MySQL or
+	// PostgreSQL config store; the SQLite one holds the table too.)
+	svc.history.Instance, svc.history.Share = "browser-1:8080", svc.config
+	other := scopes.NewHistory(clock.now)
+	other.Instance, other.Share = "browser-2:8080", svc.config
 	srv := httptest.NewServer(handler(svc, &cfg, logger))
+	sampler := admin.NewLiveSampler(admin.Options{Directory: svc.directory, Engine: svc.engine, History: svc.history, Logger: logger})
 	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
 
 	shop, err := svc.directory.CreateApp(bg, "shop")
@@ -138,11 +148,26 @@ func TestOverviewChartsInBrowser(t *testing.T) {
 				}
 			}
 		}
+		// What serve's LiveSampler does in the middle of each minute.
+		if err := sampler.Sample(bg); err != nil {
+			t.Fatal(err)
+		}
+		// The other instance: a steady load on its own memory storage.
+		for i := range 3 * n {
+			other.ObserveOp("memory", scopes.OpLoad, scopes.ResultOK, time.Duration(300+40*i)*time.Microsecond)
+		}
+		other.RecordLive("memory", int64(20+m%5))
+		if _, err := other.Publish(bg); err != nil {
+			t.Fatal(err)
+		}
 		if m%6 == 0 {
 			s.step(fmt.Sprintf("overview at minute %d", m), chromedp.Navigate(s.url+"/admin/"), chromedp.WaitVisible(byTestID("charts-note")))
 		}
 	}
 	clock.set(start.Add(48*time.Minute + 25*time.Second))
+	if _, err := other.Publish(bg); err != nil {
+		t.Fatal(err)
+	}
 
 	s.step("overview", chromedp.EmulateViewport(wideWidth, 900), chromedp.Navigate(s.url+"/admin/"),
 		chromedp.WaitVisible(byTestID("charts-memory")))
@@ -158,8 +183,13 @@ func TestOverviewChartsInBrowser(t *testing.T) {
 			t.Errorf("%s = %q, want %q in it", sel, got, want)
 		}
 	}
-	if got := s.text(`[data-testid="charts-memory"] [data-testid="chart-now-live"]`); got != fmt.Sprint(len(cfids)) {
-		t.Errorf("memory: live now %q, want %d", got, len(cfids))
+	// This instance's count as the page loaded, and the other's of the
+	// minute before (it publishes a minute once it is over).
+	if got := s.text(`[data-testid="charts-memory"] [data-testid="chart-now-live"]`); got != fmt.Sprint(len(cfids)+20+47%5) {
+		t.Errorf("memory: live now %q, want %d + %d", got, len(cfids), 20+47%5)
+	}
+	if got := s.text(`[data-testid="charts-instances"]`); got != "2 instances, this one and 1 other sharing the config store" {
+		t.Errorf("charts-instances = %q", got)
 	}
 	// Every chart is an image with a title, its numbers in a table too.
 	if !s.js(`[...document.querySelectorAll('svg[role="img"]')].every(s => s.querySelector('title') && s.querySelector('title').textContent.length > 20)` +

@@ -237,8 +237,8 @@ func TestConsoleIssue13(t *testing.T) {
 		if n := c.count(`[data-testid="connection-form"] .error`); n != 6 {
 			t.Errorf("%d messages on the Redis form, want 6", n)
 		}
-		if got := c.text(`[data-testid="error-timeout"]`); strings.Contains(got, "90d") {
-			t.Errorf("the Redis timeout message speaks of scope timeouts: %q", got)
+		if got := c.text(`[data-testid="error-timeout"]`); strings.Contains(got, "90d") || !strings.Contains(got, "longer than zero") {
+			t.Errorf("the Redis timeout message speaks of scope timeouts, or not of zero: %q", got)
 		}
 	}, chromedp.Navigate(c.url+"/admin/caches/new?type=redis"), chromedp.WaitVisible(c13ID("connection-form")),
 		chromedp.SendKeys(chromedp.CSS("#f-name"), "9 lives"),
@@ -246,7 +246,8 @@ func TestConsoleIssue13(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-port"), "99999"),
 		chromedp.SendKeys(chromedp.CSS("#f-master"), "mymaster"),
 		chromedp.SendKeys(chromedp.CSS("#f-pool_size"), "lots"),
-		chromedp.SendKeys(chromedp.CSS("#f-timeout"), "500ms"),
+		// 500ms is a Redis timeout now; 0s is none.
+		chromedp.SendKeys(chromedp.CSS("#f-timeout"), "0s"),
 		chromedp.SendKeys(chromedp.CSS("#f-replica_timeout"), "2h"),
 		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("error-summary")))
 

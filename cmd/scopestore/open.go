@@ -30,7 +30,10 @@ type services struct {
 	// history is the last hour of operations that the console's Overview
 	// charts; handler makes it, unless a test set one with its own clock.
 	history *scopes.History
-	logger  *slog.Logger
+	// instance names this instance in the History it shares; serve sets
+	// it once it listens (instanceID).
+	instance string
+	logger   *slog.Logger
 }
 
 // open wires the config store, the storages, the directory and the engine.

@@ -19,6 +19,14 @@ import (
 // sweepInterval is how often idle and expired scopes leave memory.
 const sweepInterval = time.Minute
 
+// historyPublishInterval is how often an instance publishes its finished
+// minutes to a shared config store, and historyPublishTimeout bounds one
+// publication.
+const (
+	historyPublishInterval = time.Minute
+	historyPublishTimeout  = 20 * time.Second
+)
+
 func serveCommand() *command {
 	return &command{
 		name:  "serve",
@@ -63,6 +71,7 @@ func serve(rc *runContext) error {
 	if err != nil {
 		return usageErrorf("--addr (SCOPESTORE_ADDR) %s: cannot listen: %v", cfg.Addr, err)
 	}
+	svc.instance = instanceID(ln.Addr())
 	dataDir, _ := filepath.Abs(cfg.DataDir)
 	warnLooseModes(dataDir, logger)
 	warnAppNameClashes(rc.ctx, svc.directory, logger)
@@ -113,6 +122,20 @@ func serve(rc *runContext) error {
 			logger.Debug("end-of-scope notifications handed to workers", "count", handed)
 		}
 	})
+	// The Overview's charts: every instance counts the live scopes each
+	// minute (admin.LiveSampler), and publishes its finished minutes to a
+	// shared config store for the others' charts (scopes.History.Publish).
+	go admin.NewLiveSampler(admin.Options{Directory: svc.directory, Engine: svc.engine, History: svc.history,
+		Logger: logger}).Run(ctx)
+	if svc.history.Share != nil {
+		go every(ctx, historyPublishInterval, func() {
+			publishCtx, cancel := context.WithTimeout(ctx, historyPublishTimeout)
+			defer cancel()
+			if _, err := svc.history.Publish(publishCtx); err != nil && ctx.Err() == nil {
+				logger.Warn("could not publish this instance's last hour to the config store; the other instances' charts miss it until it can", "err", err)
+			}
+		})
+	}
 	go every(ctx, cfg.CleanerInterval, func() {
 		deleted, err := svc.engine.Clean(ctx)
 		if err != nil {
@@ -157,6 +180,7 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 	if svc.history == nil {
 		svc.history = scopes.NewHistory(nil)
 	}
+	shareHistory(svc.history, svc.config, svc.instance)
 	svc.engine.Observer = scopes.Observers{metrics, svc.history}
 	// validate has refused a list that does not parse.
 	trusted, _ := parseTrustedProxies(cfg.TrustedProxies)

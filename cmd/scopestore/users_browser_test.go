@@ -15,8 +15,9 @@ import (
 // TestConsoleUsersAndRoles is the console's users in a real browser, at a
 // laptop's width and at a phone's (screenshots users-*): the Users page,
 // adding a user (a refused form, then a generated password shown once), the
-// Password page, and an operator's view of an app's page (no button that
-// changes anything, the settings disabled) and of a refusal.
+// Password page, an operator's view of an app's page (no button that
+// changes anything, the settings disabled) and of a refusal, and the
+// Password page that a user with a generated password is held on.
 func TestConsoleUsersAndRoles(t *testing.T) {
 	c, svc, cfg := startConsole(t, nil)
 	ctx := c.ctx
@@ -120,5 +121,29 @@ func TestConsoleUsersAndRoles(t *testing.T) {
 	u, _, err := svc.config.AdminUser(bg, "olga")
 	if err != nil || time.Since(u.LastLogin) > time.Minute {
 		t.Errorf("olga's last login %v, %v", u.LastLogin, err)
+	}
+
+	// 6. Carol's generated password: her login lands on the Password page,
+	// which every other page leads back to until she chooses her own.
+	c.do("log out olga", chromedp.Click(c13ID("logout")), chromedp.WaitVisible(c13ID("username")))
+	c.logIn("carol", generated)
+	c.shots("users-must-change", func(int) {
+		if got := c.text(`[data-testid="must-change"]`); !strings.Contains(got, "Choose your own password") {
+			t.Errorf("must-change %q", got)
+		}
+	}, chromedp.Navigate(c.url+"/admin/apps"), chromedp.WaitVisible(c13ID("must-change")))
+	const carolPassword = "carol's very own password"
+	c.do("carol's password", chromedp.EmulateViewport(1366, 900), chromedp.Navigate(c.url+"/admin/password"),
+		chromedp.WaitVisible(c13ID("password-form")),
+		chromedp.SendKeys(c13ID("current"), generated),
+		chromedp.SendKeys(c13ID("password"), carolPassword),
+		chromedp.SendKeys(c13ID("confirm"), carolPassword),
+		chromedp.Click(c13ID("submit")), chromedp.WaitVisible(c13ID("flash")))
+	if got := c.text(`[data-testid="flash"]`); !strings.Contains(got, "Your password is set") {
+		t.Errorf("flash %q", got)
+	}
+	screenshot(t, ctx, "users-must-change-done-1366")
+	if u, _, err := svc.config.AdminUser(bg, "carol"); err != nil || u.MustChangePassword {
+		t.Errorf("carol must still change her password: %v", err)
 	}
 }

@@ -161,24 +161,24 @@ var adminRoleTests = []struct {
 			user, _, _ := strings.Cut(s, "-")
 			must(t, "CreateAdminSession", e.s.CreateAdminSession(ctx, hash(s), user, now.Add(time.Hour)))
 		}
-		must(t, "SetAdminPassword keeping one", e.s.SetAdminPassword(ctx, "admin", "new", strings.ToUpper(hash("admin-2"))))
+		must(t, "SetAdminPassword keeping one", e.s.SetAdminPassword(ctx, "admin", "new", strings.ToUpper(hash("admin-2")), false))
 		if u, _, _ := e.s.AdminUser(ctx, "admin"); u.PasswordHash != "new" {
 			t.Errorf("hash %q", u.PasswordHash)
 		}
 		if sessionOf(t, e.s, "admin-1") || !sessionOf(t, e.s, "admin-2") || sessionOf(t, e.s, "admin-3") || !sessionOf(t, e.s, "bob-1") {
 			t.Error("wrong sessions ended")
 		}
-		must(t, "SetAdminPassword keeping none", e.s.SetAdminPassword(ctx, "admin", "newer", ""))
+		must(t, "SetAdminPassword keeping none", e.s.SetAdminPassword(ctx, "admin", "newer", "", false))
 		if sessionOf(t, e.s, "admin-2") || !sessionOf(t, e.s, "bob-1") {
 			t.Error("a password set by another left the user's session open, or ended another user's")
 		}
 		// A keep that names another user's session keeps nothing of this user's, and ends nothing else.
-		must(t, "SetAdminPassword", e.s.SetAdminPassword(ctx, "bob", "new", hash("admin-2")))
+		must(t, "SetAdminPassword", e.s.SetAdminPassword(ctx, "bob", "new", hash("admin-2"), false))
 		if sessionOf(t, e.s, "bob-1") {
 			t.Error("bob's session outlived his new password")
 		}
-		wantCode(t, "SetAdminPassword of nobody", e.s.SetAdminPassword(ctx, "nobody", "h", ""), scopes.ENotFound)
-		wantCode(t, "SetAdminPassword without a hash", e.s.SetAdminPassword(ctx, "admin", "", ""), scopes.EInvalid)
+		wantCode(t, "SetAdminPassword of nobody", e.s.SetAdminPassword(ctx, "nobody", "h", "", false), scopes.ENotFound)
+		wantCode(t, "SetAdminPassword without a hash", e.s.SetAdminPassword(ctx, "admin", "", "", false), scopes.EInvalid)
 		if u, _, _ := e.s.AdminUser(ctx, "admin"); u.PasswordHash != "newer" {
 			t.Errorf("a refused change replaced the hash: %q", u.PasswordHash)
 		}

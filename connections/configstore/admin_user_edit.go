@@ -9,15 +9,16 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
-// AddAdminUser creates a user of the console; a name in use is an
-// EConflict. Created defaults to the current time, Role to administrator.
+// AddAdminUser creates a user of the console, with its MustChangePassword;
+// a name in use is an EConflict. Created defaults to the current time,
+// Role to administrator.
 func (s *Store) AddAdminUser(ctx context.Context, u scopes.AdminUser) error {
 	u, err := newAdminUser(u)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO admin_users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)`),
-		u.Name, u.PasswordHash, dbTime(u.Created), u.Role)
+	_, err = s.db.ExecContext(ctx, s.q(`INSERT INTO admin_users (name, password_hash, created_at, role, must_change_password) VALUES (?, ?, ?, ?, ?)`),
+		u.Name, u.PasswordHash, dbTime(u.Created), u.Role, u.MustChangePassword)
 	if sqlerr.Duplicate(err) {
 		return scopes.Errorf(scopes.EConflict, "there is a user %s already", u.Name)
 	} else if err != nil {
@@ -57,16 +58,17 @@ func (s *Store) SetAdminRole(ctx context.Context, name, role string) error {
 	})
 }
 
-// SetAdminPassword replaces the user's password hash and deletes its
-// sessions but the one whose id hash is keep, in one transaction, so that
-// no session opened with the old password outlives the change.
-func (s *Store) SetAdminPassword(ctx context.Context, name, hash, keep string) error {
+// SetAdminPassword replaces the user's password hash and whether they
+// must change it, and deletes their sessions but the one whose id hash is
+// keep, in one transaction, so that no session opened with the old
+// password outlives the change.
+func (s *Store) SetAdminPassword(ctx context.Context, name, hash, keep string, mustChange bool) error {
 	if err := checkPasswordHash(name, hash); err != nil {
 		return err
 	}
 	keep, _ = normalHash(keep)
 	return s.editAdminUser(ctx, "set admin password", name, func(tx *sqlx.Tx, _ scopes.AdminUser, _ int) error {
-		if _, err := tx.ExecContext(ctx, s.q(`UPDATE admin_users SET password_hash = ? WHERE name = ?`), hash, name); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE admin_users SET password_hash = ?, must_change_password = ? WHERE name = ?`), hash, mustChange, name); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM admin_sessions WHERE username = ? AND id_hash <> ?`), name, keep)

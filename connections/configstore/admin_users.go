@@ -21,10 +21,11 @@ type adminUserRow struct {
 	Created      time.Time    `db:"created_at"`
 	Role         string       `db:"role"`
 	LastLogin    sql.NullTime `db:"last_login_at"`
+	MustChange   bool         `db:"must_change_password"`
 }
 
 // selectAdminUsers reads admin users; callers add a WHERE clause.
-const selectAdminUsers = `SELECT name, password_hash, created_at, role, last_login_at FROM admin_users`
+const selectAdminUsers = `SELECT name, password_hash, created_at, role, last_login_at, must_change_password FROM admin_users`
 
 // AdminUsers returns every user of the console, by name.
 func (s *Store) AdminUsers(ctx context.Context) ([]scopes.AdminUser, error) {
@@ -57,9 +58,9 @@ func (s *Store) AdminUser(ctx context.Context, name string) (scopes.AdminUser, b
 	return adminUser(row), true, nil
 }
 
-// SetAdminUser creates the user, or replaces the password hash of the one
-// of that name, whose creation time and role stay. Created defaults to the
-// current time, Role to administrator.
+// SetAdminUser creates the user, or replaces the password hash and
+// MustChangePassword of the one of that name, whose creation time and
+// role stay. Created defaults to the current time, Role to administrator.
 func (s *Store) SetAdminUser(ctx context.Context, u scopes.AdminUser) error {
 	u, err := newAdminUser(u)
 	if err != nil {
@@ -67,14 +68,14 @@ func (s *Store) SetAdminUser(ctx context.Context, u scopes.AdminUser) error {
 	}
 	// One statement, so that two instances setting the same new user
 	// together cannot meet a duplicate key.
-	query := `INSERT INTO admin_users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)
-		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash`
+	query := `INSERT INTO admin_users (name, password_hash, created_at, role, must_change_password) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, must_change_password = excluded.must_change_password`
 	if s.dialect == DialectMySQL {
 		// VALUES() rather than MySQL 8's row alias, which MariaDB lacks.
-		query = `INSERT INTO admin_users (name, password_hash, created_at, role) VALUES (?, ?, ?, ?)
-			ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash)`
+		query = `INSERT INTO admin_users (name, password_hash, created_at, role, must_change_password) VALUES (?, ?, ?, ?, ?)
+			ON DUPLICATE KEY UPDATE password_hash = VALUES(password_hash), must_change_password = VALUES(must_change_password)`
 	}
-	if _, err := s.db.ExecContext(ctx, s.q(query), u.Name, u.PasswordHash, dbTime(u.Created), u.Role); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.q(query), u.Name, u.PasswordHash, dbTime(u.Created), u.Role, u.MustChangePassword); err != nil {
 		return s.wrap("set admin user", err)
 	}
 	return nil
@@ -124,7 +125,7 @@ func checkRole(role string) error {
 
 // adminUser converts a row, its times in UTC.
 func adminUser(r adminUserRow) scopes.AdminUser {
-	u := scopes.AdminUser{Name: r.Name, PasswordHash: r.PasswordHash, Created: r.Created.UTC(), Role: r.Role}
+	u := scopes.AdminUser{Name: r.Name, PasswordHash: r.PasswordHash, Created: r.Created.UTC(), Role: r.Role, MustChangePassword: r.MustChange}
 	if r.LastLogin.Valid {
 		u.LastLogin = r.LastLogin.Time.UTC()
 	}

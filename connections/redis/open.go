@@ -211,9 +211,9 @@ func clientOptions(c scopes.Connection) (*goredis.UniversalOptions, string, erro
 		opts.PoolSize = 10 * runtime.GOMAXPROCS(0)
 	}
 	if v := p["timeout"]; v != "" {
-		d, err := scopes.ParseTimeout(v)
+		d, err := timeoutParam(v)
 		if err != nil {
-			return nil, "", bad("timeout: %v", err)
+			return nil, "", bad("timeout %q %v", v, err)
 		}
 		opts.ReadTimeout, opts.WriteTimeout = d, d
 	}

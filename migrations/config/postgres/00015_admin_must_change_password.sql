@@ -1,0 +1,3 @@
+-- Console users who must choose their own password: see the SQLite migration.
+-- +goose Up
+ALTER TABLE admin_users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
