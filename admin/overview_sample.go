@@ -20,7 +20,9 @@ const liveSampleTimeout = 30 * time.Second
 
 // LiveSampler counts the live scopes of every app, as the Overview does
 // (countScopes), once a minute, and records them per storage in the
-// History, so that the chart of live scopes is continuous whoever looks. A
+// History, so that the chart of live scopes is continuous whoever looks;
+// with Connections it also checks the storages' health, as the Overview
+// does, so that the lists of caches and datasources show a current one. A
 // storage that cannot count (memcached, cookie) or whose count fails gets no
 // point, as on the Overview. Every instance counts its own memory and file
 // storages; a shared storage (a connection) is counted by one instance, the
@@ -85,6 +87,20 @@ func (s *LiveSampler) Sample(ctx context.Context) error {
 			skip[name] = "its last count failed"
 		} else {
 			delete(s.failed, name)
+		}
+	}
+	// The storages' health first, kept for the lists of caches and
+	// datasources (health records it when Connections is set).
+	// A storage that is down is not counted: the count would only fail.
+	if a.Connections != nil {
+		_, storages, err := a.health(ctx)
+		if err != nil {
+			a.Logger.Warn("could not check the storages' health", "err", err)
+		}
+		for _, r := range storages {
+			if !r.OK && skip[r.Name] == "" {
+				skip[r.Name] = r.Message
+			}
 		}
 	}
 	a.countScopes(ctx, apps, skip)

@@ -149,3 +149,67 @@ func TestLiveSampler(t *testing.T) {
 		t.Errorf("cookie counted: %+v", c[len(c)-1])
 	}
 }
+
+// A storage whose count failed is left out of the samples for a while, so
+// that a storage that is down does not add a failure to the Overview's
+// recent errors every minute.
+func TestLiveSamplerBacksOffAFailingStorage(t *testing.T) {
+	hist := scopes.NewHistory(nil)
+	var opts admin.Options
+	tc := newTestConsoleOn(t, false, nil, func(o *admin.Options) {
+		o.History = hist
+		opts = *o
+	})
+	ctx := context.Background()
+	if _, err := tc.dir.CreateApp(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing listens on port 1: every count of this storage fails.
+	if err := tc.mgr.Create(ctx, scopes.Connection{Name: "down", Type: "redis", Storage: true,
+		Params: map[string]string{"url": "redis://127.0.0.1:1/0", "timeout": "100ms"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tc.dir.SetAppSettings(ctx, "shop", map[string]string{"sessionStorage": "down"}); err != nil {
+		t.Fatal(err)
+	}
+	failures := func() int {
+		n := 0
+		for _, e := range tc.engine.RecentErrors() {
+			if e.Storage == "down" {
+				n += e.Count
+			}
+		}
+		return n
+	}
+	// With the connections, the sampler checks the storages' health first,
+	// keeps it for the lists, and leaves a storage that is down uncounted.
+	if err := admin.NewLiveSampler(opts).Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+	conns, err := tc.mgr.Connections(ctx)
+	if err != nil || len(conns) != 1 || conns[0].Health.At.IsZero() || conns[0].Health.OK {
+		t.Fatalf("the down storage's health after a sample: %+v, %v", conns, err)
+	}
+	if n := failures(); n != 0 {
+		t.Errorf("%d count failures of a storage whose health check failed: it was counted anyway", n)
+	}
+
+	// Without them, a failed count keeps the storage out of the next samples.
+	opts.Connections = nil
+	s := admin.NewLiveSampler(opts)
+	if err := s.Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := failures()
+	if first == 0 {
+		t.Fatal("the failed count is not among the recent errors")
+	}
+	for range 3 {
+		if err := s.Sample(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := failures(); n != first {
+		t.Errorf("%d failures after three more samples, want %d: the storage was asked again", n, first)
+	}
+}

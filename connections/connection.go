@@ -72,7 +72,34 @@ type Problem struct {
 	// Value is the value given, "" when there is none.
 	Value string
 	Rule  string
+	// Instead are the parameters that may be given in place of a missing
+	// one (a url or dsn for a host and a database).
+	Instead []string
 }
+
+// rule is the problem's rule with its alternative, as a form shows it
+// beside its field: "is required for a MySQL connection, or give a dsn
+// instead".
+func (p Problem) rule() string {
+	if len(p.Instead) == 0 {
+		return p.Rule
+	}
+	return p.Rule + ", or give a " + strings.Join(p.Instead, " and a ") + " instead"
+}
+
+// flagName is a parameter as the command line names it: --pool-size.
+func flagName(param string) string { return "--" + strings.ReplaceAll(param, "_", "-") }
+
+// TypeTitle is a connection type as sentences name it: MySQL, Redis.
+func TypeTitle(typ string) string {
+	if t, ok := typeTitles[typ]; ok {
+		return t
+	}
+	return typ
+}
+
+var typeTitles = map[string]string{"redis": "Redis", "mysql": "MySQL", "postgres": "PostgreSQL", "sqlite": "SQLite",
+	"memcached": "Memcached", "couchbase": "Couchbase", "couchdb": "CouchDB", "ram": "RAM"}
 
 // Problems are every problem Validate found. The EInvalid error that
 // Validate returns carries them as its cause, so that a form can show each
@@ -87,15 +114,36 @@ func (ps Problems) Error() string {
 	return fmt.Sprintf("%d problems with the connection's definition", len(ps))
 }
 
-// Lines writes each problem as the command line shows it, one per line:
-// `pool_size "-3" must be a whole number from 1 to 10000.`
+// Lines writes each problem as the command line shows it, one per line,
+// naming its flag: `--pool-size "-3" must be a whole number from 1 to
+// 10000`. Missing parameters with the same alternative share a line:
+// "--host and --database are required for a MySQL connection, or give
+// --dsn instead".
 func (ps Problems) Lines() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
+	var lines []string
+	for i := 0; i < len(ps); i++ {
+		p := ps[i]
+		if len(p.Instead) > 0 {
+			flags := []string{flagName(p.Param)}
+			for i+1 < len(ps) && ps[i+1].Rule == p.Rule && slices.Equal(ps[i+1].Instead, p.Instead) {
+				i++
+				flags = append(flags, flagName(ps[i].Param))
+			}
+			rule := strings.Replace(p.Rule, "is required", "are required", 1)
+			if len(flags) == 1 {
+				rule = p.Rule
+			}
+			instead := make([]string, len(p.Instead))
+			for j, alt := range p.Instead {
+				instead[j] = flagName(alt)
+			}
+			lines = append(lines, fmt.Sprintf("%s %s, or give %s instead", strings.Join(flags, " and "), rule, strings.Join(instead, " and ")))
+			continue
+		}
 		if p.Value != "" {
-			lines[i] = fmt.Sprintf("%s %q %s.", p.Param, p.Value, p.Rule)
+			lines = append(lines, fmt.Sprintf("%s %q %s", flagName(p.Param), p.Value, p.Rule))
 		} else {
-			lines[i] = p.Param + " " + p.Rule + "."
+			lines = append(lines, flagName(p.Param)+" "+p.Rule)
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -105,7 +153,7 @@ func (ps Problems) Lines() string {
 func (ps Problems) ByParam() map[string][]string {
 	out := map[string][]string{}
 	for _, p := range ps {
-		out[p.Param] = append(out[p.Param], p.Rule)
+		out[p.Param] = append(out[p.Param], p.rule())
 	}
 	return out
 }
@@ -145,7 +193,7 @@ func Validate(c *scopes.Connection) error {
 			continue
 		}
 		if !slices.Contains(spec.params, name) {
-			add(name, "", "does not apply to a %s connection, which takes %s", c.Type, orNone(spec.params))
+			add(name, "", "does not apply to a %s connection, which takes %s", TypeTitle(c.Type), orNone(spec.params))
 			continue
 		}
 		if rule := checkParam(c.Type, name, value); rule != "" {
@@ -174,14 +222,14 @@ func invalid(ps Problems) error {
 // each naming the first way (a url or dsn) as the other choice.
 func missing(typ string, alternatives [][]string, params map[string]string) Problems {
 	fields := alternatives[len(alternatives)-1]
-	other := ""
+	var instead []string
 	if len(alternatives) > 1 {
-		other = ", or give a " + strings.Join(alternatives[0], " and a ") + " instead"
+		instead = alternatives[0]
 	}
 	var out Problems
 	for _, p := range fields {
 		if params[p] == "" {
-			out = append(out, Problem{Param: p, Rule: "is required for a " + typ + " connection" + other})
+			out = append(out, Problem{Param: p, Rule: "is required for " + article(TypeTitle(typ)) + " " + TypeTitle(typ) + " connection", Instead: instead})
 		}
 	}
 	return out
@@ -301,4 +349,12 @@ func orNone(list []string) string {
 		return "no parameters"
 	}
 	return strings.Join(list, ", ")
+}
+
+// article is the indefinite article before a type's title: "a MySQL", "an RAM".
+func article(title string) string {
+	if title != "" && strings.ContainsRune("AEIOU", rune(title[0])) {
+		return "an"
+	}
+	return "a"
 }

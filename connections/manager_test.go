@@ -43,8 +43,8 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"port":      "must be a whole number from 1 to 65535",
 		"pool_size": "must be a whole number from 1 to 10000",
 		"timeout":   "must be a whole number of seconds from 1s, such as 2s, 10s or 1m",
-		"url":       "does not apply to a mysql connection, which takes dsn, host, port, database, username, strict, pool_size, timeout",
-		"database":  "is required for a mysql connection, or give a dsn instead",
+		"url":       "does not apply to a MySQL connection, which takes dsn, host, port, database, username, strict, pool_size, timeout",
+		"database":  "is required for a MySQL connection, or give a dsn instead",
 	}
 	for param, rule := range want {
 		if len(got[param]) != 1 || got[param][0] != rule {
@@ -54,13 +54,19 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("problems %v", got)
 	}
-	// The command line reads them one per line, naming the parameter.
+	// The command line reads them one per line, naming the flag.
 	msg := scopes.ErrorMessage(err)
-	for _, line := range []string{`pool_size "-3" must be a whole number from 1 to 10000.`, `name "9 lives" must start with a letter`,
-		"database is required for a mysql connection, or give a dsn instead."} {
+	for _, line := range []string{`--pool-size "-3" must be a whole number from 1 to 10000`, `--name "9 lives" must start with a letter`,
+		"--database is required for a MySQL connection, or give --dsn instead"} {
 		if !strings.Contains(msg, line) {
 			t.Errorf("message lacks %q:\n%s", line, msg)
 		}
+	}
+
+	// Missing parameters with the same alternative share a line.
+	err = Validate(&scopes.Connection{Name: "db", Type: "mysql"})
+	if got := scopes.ErrorMessage(err); got != "--host and --database are required for a MySQL connection, or give --dsn instead" {
+		t.Errorf("nothing given: %q", got)
 	}
 
 	for name, rule := range map[string]string{"": "is required", "Memory": "is taken by a built-in storage"} {

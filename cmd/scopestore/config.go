@@ -88,7 +88,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the file storage, the default config store and the secret key")
 	fs.StringVar(&c.ConfigDSN, "config-dsn", c.ConfigDSN, "config store: empty for SQLite in the data directory, or mysql://user:pass@tcp(host:3306)/db, postgres://user@host/db, sqlite://PATH")
 	fs.StringVar(&c.SecretKey, "secret-key", c.SecretKey, "32-byte key, base64 or hex, that encrypts connection passwords at rest (default: generated into <data-dir>/secret.key)")
-	fs.StringVar(&c.PreviousSecretKeys, "previous-secret-keys", c.PreviousSecretKeys, "comma-separated secret keys used before --secret-key: they still open the cookie-stored client scopes' tokens they sealed, until those expire, and decrypt the connection passwords they encrypted, until `scopestore connection rekey` encrypts those with --secret-key")
+	fs.StringVar(&c.PreviousSecretKeys, "previous-secret-keys", c.PreviousSecretKeys, "comma-separated secret keys used before --secret-key: they still open the cookie-stored client scopes' tokens they sealed, until those expire, and decrypt the connection passwords they encrypted, until 'scopestore connection rekey' encrypts those with --secret-key")
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest `size` of scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.Var(&c.MemoryBudget, "memory-budget", "most `size` this instance holds in memory: the memory storage's scopes and the copies of other storages' scopes (copies give way first, then writes to memory get 507); 0: no budget")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")

@@ -122,11 +122,13 @@ func serve(rc *runContext) error {
 			logger.Debug("end-of-scope notifications handed to workers", "count", handed)
 		}
 	})
-	// The Overview's charts: every instance counts the live scopes each
-	// minute (admin.LiveSampler), and publishes its finished minutes to a
+	// The Overview's charts: every instance counts the live scopes and
+	// checks the storages' health each minute (admin.LiveSampler), so that
+	// the lists of caches and datasources show a current health whoever
+	// looks, and publishes its finished minutes to a
 	// shared config store for the others' charts (scopes.History.Publish).
 	go admin.NewLiveSampler(admin.Options{Directory: svc.directory, Engine: svc.engine, History: svc.history,
-		Logger: logger}).Run(ctx)
+		Connections: svc.manager, Logger: logger}).Run(ctx)
 	if svc.history.Share != nil {
 		go every(ctx, historyPublishInterval, func() {
 			publishCtx, cancel := context.WithTimeout(ctx, historyPublishTimeout)
