@@ -183,6 +183,12 @@ func execute(root *command, args []string, rc *runContext) (string, error) {
 	if err := envFallback(fs, globalNames, rc.getenv); err != nil {
 		return pathText, err
 	}
+	// A command other than serve logs its warnings only unless asked: the
+	// first command on a new data directory would otherwise print a line
+	// per config-store migration before its one-line answer.
+	if cmd.name != "serve" && !flagSet(fs, "log-level") {
+		rc.cfg.LogLevel = "warn"
+	}
 	if err := checkArgCount(cmd, positional); err != nil {
 		return pathText, err
 	}
@@ -337,4 +343,12 @@ func printFlags(w io.Writer, fs *flag.FlagSet, withEnv bool) {
 		}
 		fmt.Fprintf(w, "%s\n      %s\n", line, strings.ReplaceAll(usage, "\n", "\n      "))
 	})
+}
+
+// flagSet tells whether the command line or its SCOPESTORE_* variable
+// (envFallback sets those) gave the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
