@@ -67,10 +67,17 @@ type Options struct {
 	// AuditRetention is --audit-retention, which the audit page names: how
 	// long an entry is kept (0: for ever). cmd deletes the older ones.
 	AuditRetention time.Duration
-	Version        string
-	ConfigStore    string
-	Started        time.Time
-	Logger         *slog.Logger
+	// Instance names this instance among those that share the config
+	// store ("web-1:8080"), as the runner of the move jobs it runs; empty,
+	// the host name and process id stand in.
+	Instance string
+	// Now is the clock of the move jobs' heartbeats; nil is time.Now.
+	// Tests move it to see a runner as gone.
+	Now         func() time.Time
+	Version     string
+	ConfigStore string
+	Started     time.Time
+	Logger      *slog.Logger
 }
 
 // Console serves the admin pages.

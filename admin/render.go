@@ -11,7 +11,7 @@ import (
 // render writes a page: the one place that turns a component into a response.
 func (a *Console) render(c echo.Context, status int, page templ.Component) error {
 	var buf bytes.Buffer
-	if err := page.Render(c.Request().Context(), &buf); err != nil {
+	if err := page.Render(a.withStorageTitles(c.Request().Context()), &buf); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())

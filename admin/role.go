@@ -130,9 +130,23 @@ func (a *Console) roleRefusal(ctx context.Context, user, role, method, path stri
 // actionFor names, for the refusal, what a route does.
 func actionFor(method, path string) string {
 	p := strings.TrimPrefix(path, Prefix)
-	switch {
-	case strings.Contains(strings.ToLower(p), "reveal") || method == http.MethodGet:
+	if strings.Contains(strings.ToLower(p), "reveal") || method == http.MethodGet {
 		return "Revealing masked values"
+	}
+	// The admin JSON API's routes read as the pages' do.
+	if api, ok := strings.CutPrefix(p, "/api/v1"); ok {
+		p = api
+		if strings.Contains(p, "/sessions") || strings.Contains(p, "/clients") {
+			return "Invalidating scopes"
+		}
+		if strings.HasPrefix(p, "/connections") {
+			return "Changing connections"
+		}
+		if strings.HasPrefix(p, "/scope/defaults") {
+			return "Changing the server defaults"
+		}
+	}
+	switch {
 	case strings.HasPrefix(p, "/users"):
 		return "Managing users"
 	case strings.HasSuffix(p, "/empty"):
@@ -151,7 +165,7 @@ func actionFor(method, path string) string {
 		return "Changing an application's settings"
 	case strings.HasPrefix(p, "/apps"):
 		return "Registering or deleting an application"
-	case strings.HasPrefix(p, "/sessions"), strings.HasPrefix(p, "/api/"):
+	case strings.HasPrefix(p, "/sessions"):
 		return "Invalidating scopes"
 	}
 	return "This change"

@@ -55,6 +55,7 @@ func (a *Console) routes() *echo.Echo {
 	moves := newStorageMoves(a)
 	s.GET("/scope", a.scopeForm)
 	s.POST("/scope", a.scopeSubmit, moves.offerMoves)
+	s.GET("/storage-moves", moves.moveList, noStore)
 	s.GET("/storage-moves/:id", moves.progressPage, noStore)
 	s.POST("/storage-moves/:id/stop", moves.stopJob, noStore)
 	s.POST("/storage-moves/:id/resume", moves.resumeJob, noStore)
@@ -132,9 +133,10 @@ func (a *Console) routes() *echo.Echo {
 
 	// Admin JSON API for scripts and the command line's --server: an admin
 	// API token or the console's login, JSON answers, 401 rather than a
-	// redirect. No CSRF token: its one POST takes JSON only,
-	// which another site's form cannot send (see apiInvalidate). Operators
-	// read; their POST is refused as the pages' are.
+	// redirect. No CSRF token: every POST and PATCH takes JSON only
+	// (readJSON), which another site's form cannot send, and a DELETE from
+	// another site is preflighted. Operators read; their changes are refused
+	// as the pages' are.
 	api := e.Group(APIPrefix, ops.requireAdminJSON, a.requireRole(func(c echo.Context, err error) error { return apiError(a, c, err) }), noStore)
 	apiApp := a.canonicalApp("app", false)
 	for _, k := range []struct {
@@ -147,7 +149,25 @@ func (a *Console) routes() *echo.Echo {
 		api.DELETE("/apps/:app"+k.path+"/:cfid", ops.apiDelete(k.kind), apiApp)
 	}
 	api.GET("/apps", a.apiApps)
+	api.POST("/apps", a.apiAppCreate)
+	api.DELETE("/apps/:app", a.apiAppDelete, apiApp)
+	api.GET("/apps/:app/settings", a.apiAppSettings, apiApp)
+	api.PATCH("/apps/:app/settings", a.apiAppSettingsPatch, apiApp)
+	api.GET("/apps/:app/keys", a.apiKeys, apiApp)
+	api.POST("/apps/:app/keys", a.apiKeyAdd, apiApp)
+	api.POST("/apps/:app/keys/rotate", a.apiKeyRotate, apiApp)
+	api.DELETE("/apps/:app/keys/:id", a.apiKeyRevoke, apiApp)
+	api.GET("/apps/:app/locks", a.apiLocks, apiApp)
+	api.DELETE("/apps/:app/locks/:name", a.apiLockBreak, apiApp)
+	api.GET("/apps/:app/application", a.apiApplication, apiApp)
+	api.GET("/scope/defaults", a.apiScopeDefaults)
+	api.PATCH("/scope/defaults", a.apiScopeDefaultsPatch)
+	api.GET("/scope/server", a.apiServerScope)
 	api.GET("/connections", a.apiConnections)
+	api.POST("/connections", a.apiConnectionCreate)
+	api.PATCH("/connections/:name", a.apiConnectionEdit)
+	api.DELETE("/connections/:name", a.apiConnectionDelete)
+	api.POST("/connections/:name/verify", a.apiConnectionVerify)
 	api.RouteNotFound("/*", ops.apiNotFound)
 	return e
 }

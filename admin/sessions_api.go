@@ -133,8 +133,10 @@ func (o *sessionOps) apiGet(k scopes.Kind) echo.HandlerFunc {
 // apiNotFound answers a path under the API that names nothing.
 func (o *sessionOps) apiNotFound(c echo.Context) error {
 	return apiError(o.Console, c, scopes.Errorf(scopes.ENotFound,
-		"no such endpoint: the admin API serves GET %[1]s/apps, GET %[1]s/connections, POST %[1]s/connections/{name}/verify, "+
-			"GET %[1]s/apps/{app}/sessions and …/clients, GET and DELETE …/{cfid} under each, and POST …/invalidate", APIPrefix))
+		"no such endpoint: the admin API serves, under %[1]s, /apps (GET, POST), /apps/{app} (DELETE), /apps/{app}/settings (GET, PATCH), "+
+			"/apps/{app}/keys (GET, POST; DELETE …/{id}; POST …/rotate), /apps/{app}/locks (GET; DELETE …/{lock}), /apps/{app}/application, "+
+			"/apps/{app}/sessions and …/clients (GET; GET and DELETE …/{cfid}; POST …/invalidate), /scope/defaults (GET, PATCH), /scope/server, "+
+			"/connections (GET, POST) and /connections/{name} (PATCH, DELETE; POST …/verify); see the admin README", APIPrefix))
 }
 
 // apiError writes err as the runtime API writes its errors:

@@ -220,9 +220,9 @@ func invalidateAllPage(m PageMeta, v invalidateAllView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var16 string
-				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(v.Storage)
+				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(storageTitle(ctx, v.Storage))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin/sessions_invalidate.templ`, Line: 16, Col: 146}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `admin/sessions_invalidate.templ`, Line: 16, Col: 165}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {

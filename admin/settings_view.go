@@ -251,7 +251,16 @@ func settingRows(eff scopes.Effective, forApp bool) []settingRow {
 // inheritText labels the "inherit" choice of a setting with the value it
 // gives and where that comes from.
 func (v settingsView) inheritText(name string) string {
-	value := settingValue(name, v.Inherited.Values[name])
+	return v.inheritTextOf(name, settingValue(name, v.Inherited.Values[name]))
+}
+
+// inheritStorageText is inheritText of a storage setting, the storage
+// named as the page shows it (storageTitle).
+func (v settingsView) inheritStorageText(ctx context.Context, name string) string {
+	return v.inheritTextOf(name, storageTitle(ctx, settingValue(name, v.Inherited.Values[name])))
+}
+
+func (v settingsView) inheritTextOf(name, value string) string {
 	if !v.ForApp {
 		return "Built-in default (" + value + ")"
 	}

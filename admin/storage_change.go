@@ -42,7 +42,10 @@ type storageChangeView struct {
 	Move      bool
 	// Error is why the confirmed change was refused.
 	Error string
-	Now   time.Time
+	// Busy is the job that moves some of the same scopes now, when that
+	// is why; the page links to it.
+	Busy *scopes.MoveBusyError
+	Now  time.Time
 }
 
 // formField is one submitted value, as a hidden input.
@@ -259,8 +262,22 @@ func (a *Console) confirmStorage(c echo.Context, title, section string, v *stora
 		return true, a.render(c, http.StatusUnprocessableEntity, storageChangePage(a.meta(c, title, section), *v))
 	}
 	if v.Move {
+		plan := v.movePlan()
+		// One job at a time moves an app's scopes of one kind: refused
+		// before anything is saved (the config store refuses it again, if
+		// another instance started one since, when the job starts).
+		busy, err := moves.busyMove(c.Request().Context(), plan.Parts)
+		if err != nil {
+			return true, err
+		}
+		if busy != nil {
+			v.Busy = busy
+			v.Error = "Nothing was changed: " + scopes.ErrorMessage(busy) + " Wait until it ends, or untick the box below to " +
+				"change the storage without moving the live scopes."
+			return true, a.render(c, http.StatusConflict, storageChangePage(a.meta(c, title, section), *v))
+		}
 		// The move starts once the handler has saved the change (offerMoves).
-		c.Set(movePlanKey, v.movePlan())
+		c.Set(movePlanKey, plan)
 	}
 	return false, nil
 }
@@ -281,7 +298,7 @@ func (v *storageChangeView) movePlan() *movePlan {
 	p := &movePlan{Title: v.Title, Back: v.Cancel}
 	for _, m := range v.Moves {
 		if m.Movable {
-			p.Parts = append(p.Parts, movePart{Move: scopes.Move{App: m.App, Kind: m.Kind, From: m.From, To: m.To}, Counted: m.Count.N})
+			p.Parts = append(p.Parts, scopes.StorageMovePart{Move: scopes.Move{App: m.App, Kind: m.Kind, From: m.From, To: m.To}, Counted: m.Count.N})
 		}
 	}
 	return p

@@ -202,7 +202,7 @@ func TestStorageMoveStopAndResume(t *testing.T) {
 
 	gone := tc.get("/admin/storage-moves/nope")
 	mustStatus(t, gone, http.StatusNotFound)
-	if !strings.Contains(gone.body, "no record of that move") {
+	if !strings.Contains(gone.body, "There is no move") {
 		t.Errorf("unknown job page:\n%s", gone.body)
 	}
 }

@@ -80,6 +80,8 @@ type AdminStore interface {
 	DeleteExpiredAdminSessions(ctx context.Context, now time.Time) (int, error)
 	// AdminTokenStore keeps the admin API tokens (admin_token.go).
 	AdminTokenStore
+	// StorageMoveStore keeps the jobs that move live scopes (storage_move.go).
+	StorageMoveStore
 }
 
 // MigrationStep is one change a datasource's scope tables need.

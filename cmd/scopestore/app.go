@@ -21,30 +21,30 @@ func appCommand() *command {
 		subs: []*command{
 			{name: "create", usage: "NAME [flags]", args: 1, argName: "app name", short: "Register an app and print its API key, alone, on stdout",
 				long: "The key is shown once and stored only as a hash: keep it. Example:\n  KEY=$(scopestore app create shop)",
-				run:  withServices(appCreate)},
+				run:  withServer(appCreate, appCreateRemote)},
 			{name: "list", usage: "[flags]", short: "List the apps (--server: a running server's)", run: withServer(appList, appListRemote)},
-			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withApp(appDelete)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "app name", short: "Delete an app with its keys and settings, ending its live scopes", run: withAppServer(appDelete, appDeleteRemote)},
 			{name: "key", short: "Manage an app's API keys", subs: []*command{
 				{name: "add", usage: "NAME [--label L] [flags]", args: 1, argName: "app name", short: "Add a key to the app, its other keys kept, and print it alone on stdout",
 					long: "The way without downtime: add a key, deploy it, then revoke the old one with 'app key revoke'.\n" +
 						"The key is shown once and stored only as a hash. Example:\n  KEY=$(scopestore app key add shop --label 'web servers')",
-					flags: keyAddFlags, run: withApp(appKeyAdd)},
+					flags: keyAddFlags, run: withAppServer(appKeyAdd, appKeyAddRemote)},
 				{name: "list", usage: "NAME [--all] [flags]", args: 1, argName: "app name", short: "List the app's active keys: id, label, created, last used (never the key)",
-					flags: keyListFlags, run: withApp(appKeyList)},
+					flags: keyListFlags, run: withAppServer(appKeyList, appKeyListRemote)},
 				{name: "revoke", usage: "NAME ID [--force] [flags]", args: 2, argName: "app name and key ID", short: "Revoke one key of the app; its last active key only with --force",
 					long: "Calls with the key get 401; a running server may accept it for up to its --cache-ttl (5s by default).\n" +
 						"The last active key is kept unless --force: without a key the app is locked out.",
-					flags: keyRevokeFlags, run: withApp(appKeyRevoke)},
+					flags: keyRevokeFlags, run: withAppServer(appKeyRevoke, appKeyRevokeRemote)},
 				{name: "rotate", usage: "NAME [flags]", args: 1, argName: "app name", short: "Revoke every key of the app and print one new key on stdout (with downtime)",
 					long: "Every key stops working at once, so the app gets 401 until it has the new key: use it when a key leaked.\n" +
 						"To replace a key without downtime, use 'app key add', deploy, then 'app key revoke'.",
-					run: withApp(appKeyRotate)},
+					run: withAppServer(appKeyRotate, appKeyRotateRemote)},
 			}},
 			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1, argName: "app name",
 				short: "Show an app's effective settings, or set them as an administrator",
 				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
 					"A setting given the value 'inherit' goes back to the server default.",
-				flags: settingFlags, run: withApp(appSettings)},
+				flags: settingFlags, run: withAppServer(appSettings, appSettingsRemote)},
 			lockListCommand(),
 			appApplicationCommand(),
 		},
@@ -99,9 +99,15 @@ func appCreate(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(rc.stdout, key)
-	fmt.Fprintf(rc.stderr, "Created app %s. This is its API key; it is shown once and stored only as a hash.\n", args[0])
+	printAppCreated(rc, args[0], key)
 	return nil
+}
+
+// printAppCreated prints a new app's key alone on stdout, so that a script
+// can take it: KEY=$(scopestore app create shop).
+func printAppCreated(rc *runContext, app, key string) {
+	fmt.Fprintln(rc.stdout, key)
+	fmt.Fprintf(rc.stderr, "Created app %s. This is its API key; it is shown once and stored only as a hash.\n", app)
 }
 
 func appList(rc *runContext, svc *services, _ []string) error {
@@ -109,7 +115,7 @@ func appList(rc *runContext, svc *services, _ []string) error {
 	if err != nil {
 		return err
 	}
-	return printApps(rc, apps)
+	return printApps(rc, apps, svc.storageNames(rc.ctx))
 }
 
 func appListRemote(rc *runContext, r *remote, _ []string) error {
@@ -123,26 +129,26 @@ func appListRemote(rc *runContext, r *remote, _ []string) error {
 	for i, a := range answer.Apps {
 		apps[i] = a.App()
 	}
-	return printApps(rc, apps)
+	return printApps(rc, apps, r.storageNames(rc.ctx))
 }
 
 // printApps writes the apps as a table.
-func printApps(rc *runContext, apps []scopes.App) error {
+func printApps(rc *runContext, apps []scopes.App, names storageNames) error {
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "NAME\tCREATED\tKEYS\tSETTINGS")
 	for _, a := range apps {
-		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", a.Name, a.Created.UTC().Format(time.RFC3339), a.Keys, layerSummary(a.Layer))
+		fmt.Fprintf(w, "%s\t%s\t%d\t%s\n", a.Name, a.Created.UTC().Format(time.RFC3339), a.Keys, layerSummary(a.Layer, names))
 	}
 	return w.Flush()
 }
 
-func layerSummary(l scopes.Layer) string {
+func layerSummary(l scopes.Layer, names storageNames) string {
 	if len(l) == 0 {
 		return "(inherited)"
 	}
 	parts := make([]string, 0, len(l))
 	for name, e := range l {
-		parts = append(parts, fmt.Sprintf("%s=%s (%s)", name, e.Value, e.By))
+		parts = append(parts, fmt.Sprintf("%s=%s (%s)", name, names.settingValue(name, e.Value), e.By))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
@@ -153,8 +159,12 @@ func appDelete(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(rc.stderr, "Deleted app %s; its API keys no longer work and its %d live scopes ended.\n", args[0], ended)
+	printAppDeleted(rc, args[0], ended)
 	return nil
+}
+
+func printAppDeleted(rc *runContext, app string, ended int) {
+	fmt.Fprintf(rc.stderr, "Deleted app %s; its API keys no longer work and its %d live scopes ended.\n", app, ended)
 }
 
 func appKeyRotate(rc *runContext, svc *services, args []string) error {
@@ -162,9 +172,13 @@ func appKeyRotate(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(rc.stdout, key)
-	fmt.Fprintf(rc.stderr, "Rotated the API key of %s: the old keys no longer work (a running server may accept them for up to --cache-ttl).\n", args[0])
+	printKeyRotated(rc, args[0], key)
 	return nil
+}
+
+func printKeyRotated(rc *runContext, app, key string) {
+	fmt.Fprintln(rc.stdout, key)
+	fmt.Fprintf(rc.stderr, "Rotated the API key of %s: the old keys no longer work (a running server may accept them for up to --cache-ttl).\n", app)
 }
 
 func appSettings(rc *runContext, svc *services, args []string) error {
@@ -179,11 +193,11 @@ func appSettings(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	return printEffective(rc.stdout, eff)
+	return printEffective(rc.stdout, eff, svc.storageNames(rc.ctx))
 }
 
 // printEffective prints each setting, its value and where it comes from.
-func printEffective(out io.Writer, eff scopes.Effective) error {
+func printEffective(out io.Writer, eff scopes.Effective, names storageNames) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "SETTING\tVALUE\tFROM")
 	for _, name := range scopes.SettingNames() {
@@ -191,7 +205,7 @@ func printEffective(out io.Writer, eff scopes.Effective) error {
 		if why := eff.Refused[name]; why != "" {
 			from += " (not used: " + why + ")"
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\n", name, eff.Values[name], from)
+		fmt.Fprintf(w, "%s\t%s\t%s\n", name, names.settingValue(name, eff.Values[name]), from)
 	}
 	return w.Flush()
 }

@@ -30,11 +30,16 @@ func appKeyAdd(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
+	printKeyAdded(rc, args[0], key, k.Name())
+	return nil
+}
+
+// printKeyAdded prints a new key alone on stdout, and what it is on stderr.
+func printKeyAdded(rc *runContext, app, key, name string) {
 	fmt.Fprintln(rc.stdout, key)
 	fmt.Fprintf(rc.stderr, "Added %s to app %s; it is shown once and stored only as a hash. Its other keys keep working: "+
 		"deploy this one, then revoke the old one with 'scopestore app key revoke %s ID' ('scopestore app key list %s' shows the IDs).\n",
-		k.Name(), args[0], args[0], args[0])
-	return nil
+		name, app, app, app)
 }
 
 func appKeyList(rc *runContext, svc *services, args []string) error {
@@ -42,6 +47,12 @@ func appKeyList(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
+	return printKeys(rc, args[0], keys)
+}
+
+// printKeys writes an app's keys as a table, the revoked ones too with
+// --all, and warns when none is active.
+func printKeys(rc *runContext, app string, keys []scopes.APIKey) error {
 	all := rc.flags.Lookup("all").Value.String() == "true"
 	w := tabwriter.NewWriter(rc.stdout, 0, 4, 2, ' ', 0)
 	if all {
@@ -66,7 +77,7 @@ func appKeyList(rc *runContext, svc *services, args []string) error {
 		return err
 	}
 	if active == 0 {
-		fmt.Fprintf(rc.stderr, "App %s has no active key: its calls get 401. Add one with 'scopestore app key add %s'.\n", args[0], args[0])
+		fmt.Fprintf(rc.stderr, "App %s has no active key: its calls get 401. Add one with 'scopestore app key add %s'.\n", app, app)
 	}
 	return nil
 }
@@ -88,24 +99,41 @@ func cliTime(t time.Time, none string) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func appKeyRevoke(rc *runContext, svc *services, args []string) error {
+// keyRevokeArgs reads the key ID and --force of app key revoke.
+func keyRevokeArgs(rc *runContext, args []string) (int64, bool, error) {
 	id, err := strconv.ParseInt(args[1], 10, 64)
 	if err != nil || id <= 0 {
-		return usageErrorf("key ID %q is not a number: 'scopestore app key list %s' shows the IDs", args[1], args[0])
+		return 0, false, usageErrorf("key ID %q is not a number: 'scopestore app key list %s' shows the IDs", args[1], args[0])
 	}
-	force := rc.flags.Lookup("force").Value.String() == "true"
+	return id, rc.flags.Lookup("force").Value.String() == "true", nil
+}
+
+// lastKeyAdvice ends the refusal to revoke app's last active key.
+func lastKeyAdvice(app string) string {
+	return fmt.Sprintf(" ('scopestore app key add %s'); --force revokes it anyway", app)
+}
+
+func appKeyRevoke(rc *runContext, svc *services, args []string) error {
+	id, force, err := keyRevokeArgs(rc, args)
+	if err != nil {
+		return err
+	}
 	k, left, err := svc.directory.RevokeKey(rc.ctx, args[0], id, force)
 	if errors.Is(err, scopes.ErrLastKey) {
-		return &scopes.Error{Code: scopes.EConflict, Err: err, Message: scopes.ErrorMessage(err) +
-			fmt.Sprintf(" ('scopestore app key add %s'); --force revokes it anyway", args[0])}
+		return &scopes.Error{Code: scopes.EConflict, Err: err, Message: scopes.ErrorMessage(err) + lastKeyAdvice(args[0])}
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(rc.stderr, "Revoked %s of app %s: calls with it get 401 (a running server may accept it for up to its --cache-ttl, 5s by default). ", k.Name(), args[0])
+	printKeyRevoked(rc, args[0], k.Name(), left)
+	return nil
+}
+
+// printKeyRevoked says on stderr which key was revoked and what is left.
+func printKeyRevoked(rc *runContext, app, name string, left int) {
+	fmt.Fprintf(rc.stderr, "Revoked %s of app %s: calls with it get 401 (a running server may accept it for up to its --cache-ttl, 5s by default). ", name, app)
 	if left == 0 {
-		fmt.Fprintf(rc.stderr, "App %s has no active key left: add one with 'scopestore app key add %s'.\n", args[0], args[0])
+		fmt.Fprintf(rc.stderr, "App %s has no active key left: add one with 'scopestore app key add %s'.\n", app, app)
 	} else {
 		fmt.Fprintf(rc.stderr, "%s left.\n", activeKeys(left))
 	}
-	return nil
 }

@@ -51,20 +51,21 @@ func connectionCommand() *command {
 					"--password-stdin (preferred) or --password, and stored encrypted.\n" +
 					"The connection is first checked as 'connection verify' does, each check printed; when one fails nothing\n" +
 					"is created and the exit code is 5. --no-verify creates it unchecked (a server that is not up yet).",
-				flags: connectionCreateFlags, run: withServices(connectionCreate)},
+				flags: connectionCreateFlags, run: withServer(connectionCreate, connectionCreateRemote)},
 			{name: "edit", usage: "NAME [--storage=false] [parameters] [flags]", args: 1, argName: "connection name",
 				short: "Change a connection: only the flags given change",
 				long: "A parameter given an empty value is removed. The password stays unless --password, --password-stdin\n" +
 					"or --clear-password is given. Removing --storage from a connection that holds an app's scopes is refused.",
-				flags: connectionEditFlags, run: withServices(connectionEdit)},
+				flags: connectionEditFlags, run: withServer(connectionEdit, connectionEditRemote)},
 			{name: "list", usage: "[flags]", short: "List the connections (--server: a running server's)", run: withServer(connectionList, connectionListRemote)},
-			{name: "delete", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Delete a connection that no app uses", run: withServices(connectionDelete)},
-			{name: "verify", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Check that a connection works for storage; exit code 5 when not", run: withServices(connectionVerify)},
+			{name: "delete", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Delete a connection that no app uses", run: withServer(connectionDelete, connectionDeleteRemote)},
+			{name: "verify", usage: "NAME [flags]", args: 1, argName: "connection name", short: "Check that a connection works for storage; exit code 5 when not", run: withServer(connectionVerify, connectionVerifyRemote)},
 			{name: "rekey", usage: "[flags]", short: "Encrypt again with --secret-key the passwords that only --previous-secret-keys open",
 				long: "After rotating the secret key (the new one as --secret-key, the old one in --previous-secret-keys on every\n" +
 					"instance), run this once: the connection passwords that only an old key decrypts are encrypted with the\n" +
 					"new one. Run it only when every instance has the new key: one that still has only the old key cannot read\n" +
-					"a password encrypted again. It prints the connections it changed, one a line.",
+					"a password encrypted again. It prints the connections it changed, one a line. It needs the secret keys,\n" +
+					"so it runs on the server's machine, never through --server.",
 				run: withServices(connectionRekey)},
 		},
 	}
@@ -92,6 +93,49 @@ func connectionEditFlags(fs *flag.FlagSet) {
 	}
 }
 
+// connectionChange is what connection edit's flags change: only what
+// they name.
+type connectionChange struct {
+	Storage *bool
+	// Params are the parameters given, by their stored name (pool_size);
+	// "" removes one.
+	Params map[string]string
+	// Password is the new password, nil to keep it; Clear removes it.
+	Password *string
+	Clear    bool
+}
+
+// connectionChangeFlags reads connection edit's flags, the password from
+// standard input with --password-stdin.
+func connectionChangeFlags(rc *runContext) (connectionChange, error) {
+	set := map[string]string{}
+	rc.flags.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	ch := connectionChange{Params: map[string]string{}}
+	if v, ok := set["storage"]; ok {
+		storage := v == "true"
+		ch.Storage = &storage
+	}
+	for _, p := range connectionParams {
+		if v, ok := set[p.name]; ok {
+			ch.Params[strings.ReplaceAll(p.name, "-", "_")] = v
+		}
+	}
+	switch {
+	case set["clear-password"] == "true":
+		ch.Clear = true
+	case set["password-stdin"] == "true":
+		pw, err := readPassword(rc)
+		if err != nil {
+			return ch, err
+		}
+		ch.Password = &pw
+	case set["password"] != "":
+		pw := set["password"]
+		ch.Password = &pw
+	}
+	return ch, nil
+}
+
 func connectionEdit(rc *runContext, svc *services, args []string) error {
 	c, found, err := svc.config.Connection(rc.ctx, args[0])
 	if err != nil {
@@ -100,27 +144,20 @@ func connectionEdit(rc *runContext, svc *services, args []string) error {
 	if !found {
 		return scopes.Errorf(scopes.ENotFound, "no connection named %q; see `scopestore connection list`", args[0])
 	}
-	set := map[string]string{}
-	rc.flags.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
-	if v, ok := set["storage"]; ok {
-		c.Storage = v == "true"
+	ch, err := connectionChangeFlags(rc)
+	if err != nil {
+		return err
 	}
-	for _, p := range connectionParams {
-		if v, ok := set[p.name]; ok {
-			c.Params[strings.ReplaceAll(p.name, "-", "_")] = v
-		}
+	if ch.Storage != nil {
+		c.Storage = *ch.Storage
 	}
+	maps.Copy(c.Params, ch.Params)
 	keepSecret := true
 	switch {
-	case set["clear-password"] == "true":
+	case ch.Clear:
 		c.Secret, keepSecret = "", false
-	case set["password-stdin"] == "true":
-		if c.Secret, err = readPassword(rc); err != nil {
-			return err
-		}
-		keepSecret = false
-	case set["password"] != "":
-		c.Secret, keepSecret = set["password"], false
+	case ch.Password != nil:
+		c.Secret, keepSecret = *ch.Password, false
 	}
 	if err := svc.manager.Update(rc.ctx, c, keepSecret); err != nil {
 		return err
@@ -137,9 +174,11 @@ func readPassword(rc *runContext) (string, error) {
 	return strings.TrimRight(line, "\r\n"), nil
 }
 
-func connectionCreate(rc *runContext, svc *services, _ []string) error {
-	fs := rc.flags
-	get := func(name string) string { return fs.Lookup(name).Value.String() }
+// connectionFromFlags reads connection create's flags into a definition,
+// the password from standard input with --password-stdin, and tells
+// whether --no-verify was given.
+func connectionFromFlags(rc *runContext) (scopes.Connection, bool, error) {
+	get := func(name string) string { return rc.flags.Lookup(name).Value.String() }
 	c := scopes.Connection{
 		Name:    get("name"),
 		Type:    strings.ToLower(get("type")),
@@ -149,22 +188,29 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	}
 	switch {
 	case c.Name == "":
-		return usageErrorf("--name is required: the connection's name, as an app's settings will name its storage")
+		return c, false, usageErrorf("--name is required: the connection's name, as an app's settings will name its storage")
 	case c.Type == "":
-		return usageErrorf("--type is required: one of %s", strings.Join(connections.Types(), ", "))
+		return c, false, usageErrorf("--type is required: one of %s", strings.Join(connections.Types(), ", "))
 	}
 	if get("password-stdin") == "true" {
 		var err error
 		if c.Secret, err = readPassword(rc); err != nil {
-			return err
+			return c, false, err
 		}
 	}
 	for _, p := range connectionParams {
 		c.Params[strings.ReplaceAll(p.name, "-", "_")] = get(p.name)
 	}
+	return c, get("no-verify") == "true", nil
+}
+
+func connectionCreate(rc *runContext, svc *services, _ []string) error {
+	c, noVerify, err := connectionFromFlags(rc)
+	if err != nil {
+		return err
+	}
 	var verified func()
-	if get("no-verify") != "true" {
-		var err error
+	if !noVerify {
 		if verified, err = verifyNew(rc, svc, c); err != nil {
 			return err
 		}
@@ -175,8 +221,12 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 	if verified != nil {
 		verified()
 	}
-	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", connections.KindOf(c.Type), c.Name, c.Type, c.Storage)
+	printConnectionCreated(rc, c.Name, connections.KindOf(c.Type), c.Type, c.Storage)
 	return nil
+}
+
+func printConnectionCreated(rc *runContext, name, kind, typ string, storage bool) {
+	fmt.Fprintf(rc.stderr, "Created %s connection %s (type %s, storage %t).\n", kind, name, typ, storage)
 }
 
 // verifyNew checks a connection before it is created, printing each check.
@@ -185,26 +235,29 @@ func connectionCreate(rc *runContext, svc *services, _ []string) error {
 // keep, once the connection is created, keeps the checks as its last Verify
 // (nil when none ran).
 func verifyNew(rc *runContext, svc *services, c scopes.Connection) (keep func(), err error) {
-	probe := c
-	probe.Params = maps.Clone(c.Params)
-	if err := connections.Validate(&probe); err != nil {
+	hs, kept, err := svc.manager.VerifyNew(rc.ctx, c)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := svc.manager.Connection(rc.ctx, probe.Name); err == nil {
-		return nil, scopes.Errorf(scopes.EConflict, "connection %q already exists (connection names ignore case)", probe.Name)
-	} else if scopes.ErrorCode(err) != scopes.ENotFound {
-		return nil, err
-	}
-	if !connections.StorageType(probe.Type) {
-		fmt.Fprintf(rc.stdout, "note    this version of scopestore cannot open a %s connection, so it was not verified\n", probe.Type)
+	if kept == nil {
+		printNotVerified(rc, c.Type)
 		return nil, nil
 	}
-	hs := connections.Verify(rc.ctx, probe)
-	if printChecks(rc.stdout, probe, hs) {
-		return nil, &checkFailed{msg: fmt.Sprintf("connection %s was not created: a check failed. Correct its parameters, "+
-			"or create it anyway with --no-verify (then: scopestore connection verify %s).", probe.Name, probe.Name)}
+	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(hs)) {
+		return nil, createCheckFailed(c.Name)
 	}
-	return func() { svc.manager.KeepVerify(rc.ctx, probe, hs) }, nil
+	return func() { kept(rc.ctx) }, nil
+}
+
+// printNotVerified says that a type this version cannot open was not verified.
+func printNotVerified(rc *runContext, typ string) {
+	fmt.Fprintf(rc.stdout, "note    this version of scopestore cannot open a %s connection, so it was not verified\n", typ)
+}
+
+// createCheckFailed is the refusal of a create whose check failed.
+func createCheckFailed(name string) error {
+	return &checkFailed{msg: fmt.Sprintf("connection %s was not created: a check failed. Correct its parameters, "+
+		"or create it anyway with --no-verify (then: scopestore connection verify %s).", name, name)}
 }
 
 func connectionList(rc *runContext, svc *services, _ []string) error {
@@ -263,6 +316,10 @@ func connectionDelete(rc *runContext, svc *services, args []string) error {
 	if err := svc.manager.Delete(rc.ctx, args[0]); err != nil {
 		return err
 	}
-	fmt.Fprintf(rc.stderr, "Deleted connection %s.\n", args[0])
+	printConnectionDeleted(rc, args[0])
 	return nil
+}
+
+func printConnectionDeleted(rc *runContext, name string) {
+	fmt.Fprintf(rc.stderr, "Deleted connection %s.\n", name)
 }

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/scopestore/scopestore/scopes"
+	"github.com/scopestore/scopestore/admin"
 )
 
 func connectionVerify(rc *runContext, svc *services, args []string) error {
@@ -17,7 +17,7 @@ func connectionVerify(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	if printChecks(rc.stdout, c, checks) {
+	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(checks)) {
 		return &checkFailed{}
 	}
 	return nil
@@ -25,36 +25,27 @@ func connectionVerify(rc *runContext, svc *services, args []string) error {
 
 // printChecks prints one line per check of Verify — ok, FAIL with the
 // cause, or skipped with the check it waited for — and a note when the
-// connection cannot hold scopes yet. It tells whether a check did not pass.
-func printChecks(w io.Writer, c scopes.Connection, checks []scopes.Health) (failed bool) {
-	for _, h := range checks {
-		if h.Err == nil {
-			fmt.Fprintf(w, "ok      %s\n", h.Name)
+// connection (name, flagged for storage or not) cannot hold scopes yet.
+// The checks are as admin.NewAPIChecks writes them, each failure in the
+// driver's own words, on the data directory and through --server alike.
+// It tells whether a check did not pass.
+func printChecks(w io.Writer, name string, storage bool, checks []admin.APIVerifyCheck) (failed bool) {
+	for _, ch := range checks {
+		if ch.OK {
+			fmt.Fprintf(w, "ok      %s\n", ch.Name)
 			continue
 		}
 		failed = true
-		msg := checkMessage(h)
-		if reason, ok := skipReason(msg); ok {
-			fmt.Fprintf(w, "skipped %s: %s\n", h.Name, reason)
+		if reason, ok := skipReason(ch.Message); ok {
+			fmt.Fprintf(w, "skipped %s: %s\n", ch.Name, reason)
 		} else {
-			fmt.Fprintf(w, "FAIL    %s: %s\n", h.Name, msg)
+			fmt.Fprintf(w, "FAIL    %s: %s\n", ch.Name, ch.Message)
 		}
 	}
-	if !c.Storage {
-		fmt.Fprintf(w, "note    %s is not flagged for storage: no scope can be kept in it until it is\n", c.Name)
+	if !storage {
+		fmt.Fprintf(w, "note    %s is not flagged for storage: no scope can be kept in it until it is\n", name)
 	}
 	return failed
-}
-
-// checkMessage shows a check's failure in full, for an operator running
-// verify wants the driver's own words; the check's name, which Redis's
-// checks repeat, is on the line already.
-func checkMessage(h scopes.Health) string {
-	msg := scopes.ErrorMessage(h.Err)
-	if scopes.ErrorCode(h.Err) == scopes.EInternal {
-		msg = h.Err.Error()
-	}
-	return strings.TrimPrefix(msg, "redis: verify "+h.Name+": ")
 }
 
 // skipReason tells whether a check was skipped because one before it

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/scopestore/scopestore/admin"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -76,7 +77,7 @@ func TestVerify_PrintsSkippedChecks(t *testing.T) {
 		{Name: "delete", Err: scopes.Errorf(scopes.EUnavailable, "PostgreSQL at db:5432 is not answering")},
 	}
 	var out bytes.Buffer
-	if !printChecks(&out, scopes.Connection{Name: "c1", Storage: true}, checks) {
+	if !printChecks(&out, "c1", true, admin.NewAPIChecks(checks)) {
 		t.Fatal("printChecks reported no failure")
 	}
 	want := "ok      connect\n" +
@@ -89,7 +90,7 @@ func TestVerify_PrintsSkippedChecks(t *testing.T) {
 	}
 
 	out.Reset()
-	if printChecks(&out, scopes.Connection{Name: "c2"}, checks[:1]) {
+	if printChecks(&out, "c2", false, admin.NewAPIChecks(checks[:1])) {
 		t.Fatal("every check passed, yet a failure was reported")
 	}
 	if !strings.Contains(out.String(), "note    c2 is not flagged for storage") {

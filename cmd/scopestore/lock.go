@@ -17,7 +17,8 @@ func lockListCommand() *command {
 	return &command{name: "locks", usage: "NAME [--limit N] [--break LOCK [--yes]] [flags]", args: 1, argName: "app name",
 		short: "List the app's named locks held now: name, type, held for, lease left (never a token)",
 		long: "The locks are read from the app's lockStorage. Those in memory live inside each server process:\n" +
-			"this command, a process of its own, cannot see them.\n\n" +
+			"this command, a process of its own, cannot see them; with --server it asks that server, which lists\n" +
+			"its own.\n\n" +
 			"--break LOCK shows who holds that lock; with --yes it frees it, whoever holds it (recorded in the\n" +
 			"audit log as lock.break). The holders are not told: their renewal and release answer 409, and their\n" +
 			"fence stays valid until the next holder takes the lock with a higher one.",
@@ -26,30 +27,45 @@ func lockListCommand() *command {
 			fs.String("break", "", "break this lock (with --yes), whoever holds it")
 			fs.Bool("yes", false, "with --break: break the lock; without it nothing is broken")
 		},
-		run: withServices(appLocks)}
+		run: withAppServer(appLocks, appLocksRemote)}
 }
 
 func appLocks(rc *runContext, svc *services, args []string) error {
 	if name := rc.flags.Lookup("break").Value.String(); name != "" {
 		return appLockBreak(rc, svc, args[0], name)
 	}
-	if rc.flags.Lookup("yes").Value.String() == "true" {
-		return usageErrorf("--yes without --break LOCK: name the lock to break")
-	}
-	limit, err := strconv.Atoi(rc.flags.Lookup("limit").Value.String())
-	if err != nil || limit < 1 || limit > scopes.MaxHeldLocks {
-		return scopes.Errorf(scopes.EInvalid, "--limit must be a number from 1 to %d", scopes.MaxHeldLocks)
+	limit, err := lockListArgs(rc)
+	if err != nil {
+		return err
 	}
 	held, storage, err := scopes.NewLocks(svc.engine, svc.directory).Held(rc.ctx, args[0], limit)
 	if err != nil {
 		return err
 	}
 	if storage == scopes.StorageMemory {
-		fmt.Fprintf(rc.stderr, "%s keeps its locks in memory, inside each server process: they cannot be listed from here. Set --lock-storage to a shared storage to see them.\n", args[0])
+		fmt.Fprintf(rc.stderr, "%s keeps its locks in memory, inside each server process: they cannot be listed from here. Set --lock-storage to a shared storage to see them, or ask a server with --server.\n", args[0])
 		return nil
 	}
+	return printLocks(rc, args[0], storage, held)
+}
+
+// lockListArgs reads --limit, refusing --yes without --break.
+func lockListArgs(rc *runContext) (int, error) {
+	if rc.flags.Lookup("yes").Value.String() == "true" {
+		return 0, usageErrorf("--yes without --break LOCK: name the lock to break")
+	}
+	limit, err := strconv.Atoi(rc.flags.Lookup("limit").Value.String())
+	if err != nil || limit < 1 || limit > scopes.MaxHeldLocks {
+		return 0, scopes.Errorf(scopes.EInvalid, "--limit must be a number from 1 to %d", scopes.MaxHeldLocks)
+	}
+	return limit, nil
+}
+
+// printLocks writes the holders of app's locks as a table, or says on
+// stderr that none is held.
+func printLocks(rc *runContext, app, storage string, held []scopes.HeldLock) error {
 	if len(held) == 0 {
-		fmt.Fprintf(rc.stderr, "No lock of %s is held now (lock storage %s).\n", args[0], storage)
+		fmt.Fprintf(rc.stderr, "No lock of %s is held now (lock storage %s).\n", app, storage)
 		return nil
 	}
 	now := time.Now()

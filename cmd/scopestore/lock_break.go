@@ -21,8 +21,22 @@ func appLockBreak(rc *runContext, svc *services, app, name string) error {
 		return err
 	}
 	if storage == scopes.StorageMemory {
-		return scopes.Errorf(scopes.EUnsupported, "%s keeps its locks in memory, inside each server process: this command cannot reach them. Break the lock in the console of the instance that holds it", app)
+		return scopes.Errorf(scopes.EUnsupported, "%s keeps its locks in memory, inside each server process: this command cannot reach them. Break the lock in the console of the instance that holds it, or add --server with that instance's address", app)
 	}
+	if err := lockBreakPreview(rc, app, name, storage, held); err != nil {
+		return err
+	}
+	broken, storage, err := locks.Break(rc.ctx, app, name)
+	if err != nil {
+		return err
+	}
+	printLockBroken(rc, app, name, scopes.BrokenDetail(broken, storage))
+	return nil
+}
+
+// lockBreakPreview prints on stderr who holds lock name of app, from the
+// holders of its locks held, and refuses to go on without --yes.
+func lockBreakPreview(rc *runContext, app, name, storage string, held []scopes.HeldLock) error {
 	var holders []scopes.HeldLock
 	for _, h := range held {
 		if h.Name == name {
@@ -48,11 +62,11 @@ func appLockBreak(rc *runContext, svc *services, app, name string) error {
 		}
 		return usageErrorf("nothing broken: add --yes to break lock %q of %s; its holders are not told, and their fence stays valid until the next holder's higher one", name, app)
 	}
-	broken, storage, err := locks.Break(rc.ctx, app, name)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(rc.stderr, "Lock %q of %s is broken (%s): the next request for it takes it, with a higher fence. The holders are not told: their renewal and release answer 409.\n",
-		name, app, scopes.BrokenDetail(broken, storage))
 	return nil
+}
+
+// printLockBroken says on stderr that the lock is broken, and what that does.
+func printLockBroken(rc *runContext, app, name, detail string) {
+	fmt.Fprintf(rc.stderr, "Lock %q of %s is broken (%s): the next request for it takes it, with a higher fence. The holders are not told: their renewal and release answer 409.\n",
+		name, app, detail)
 }

@@ -150,7 +150,7 @@ func TestCLI_Server(t *testing.T) {
 		{[]string{"sessions", "list", "--app", "shop", "--server", "127.0.0.1:1", "--token", adminToken}, exitUsage, "the running server's URL"},
 		{[]string{"sessions", "list", "--app", "shop", "--server", "http://127.0.0.1:1", "--token", adminToken}, exitFailure, "cannot reach the server"},
 		{[]string{"sessions", "list", "--app", "nope", "--server", srv.URL, "--token", adminToken}, exitNotFound, "nope"},
-		{[]string{"app", "create", "shop2", "--server", srv.URL, "--token", adminToken}, exitUsage, "works on the data directory"},
+		{[]string{"connection", "rekey", "--server", srv.URL, "--token", adminToken}, exitUsage, "works on the data directory"},
 	} {
 		code, _, errOut := cli(t, dir, "", tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {

@@ -10,7 +10,7 @@ func scopeCommand() *command {
 				long: "Apps inherit these settings unless they declare their own. With no setting flags it prints them;\n" +
 					"'inherit' puts a setting back to its built-in default. A change that would leave an app unable to\n" +
 					"work is refused with the names of those apps.",
-				flags: settingFlags, run: withServices(scopeDefaults)},
+				flags: settingFlags, run: withServer(scopeDefaults, scopeDefaultsRemote)},
 			scopeServerCommand(),
 		},
 	}
@@ -23,11 +23,11 @@ func scopeDefaults(rc *runContext, svc *services, _ []string) error {
 		if err != nil {
 			return err
 		}
-		return printEffective(rc.stdout, eff)
+		return printEffective(rc.stdout, eff, svc.storageNames(rc.ctx))
 	}
 	eff, err := svc.directory.SetServerSettings(rc.ctx, values)
 	if err != nil {
 		return err
 	}
-	return printEffective(rc.stdout, eff)
+	return printEffective(rc.stdout, eff, svc.storageNames(rc.ctx))
 }

@@ -196,6 +196,7 @@ func handler(svc *services, cfg *Config, logger *slog.Logger) http.Handler {
 		SetupToken:      setupToken(context.Background(), cfg, svc.config, logger),
 		TrustedProxies:  trusted,
 		AuditRetention:  cfg.AuditRetention,
+		Instance:        svc.instance,
 		Version:         version,
 		ConfigStore:     svc.config.Dialect(),
 		Started:         started,

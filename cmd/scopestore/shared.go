@@ -13,8 +13,8 @@ import (
 // sharedShowLong is the help of the commands that print a shared scope.
 const sharedShowLong = "The scope is read from its storage without a visit: its last visit and expiry do not move, and one\n" +
 	"that the app has not started yet is not started (the command says so on stderr and prints nothing).\n" +
-	"These commands open the storages themselves, so a scope in the memory storage, which lives inside the\n" +
-	"running server, is out of their reach: use the console for it.\n" +
+	"On the data directory these commands open the storages themselves, so a scope in the memory storage,\n" +
+	"which lives inside the running server, is out of their reach: add --server to ask that server for its copy.\n" +
 	"The values of sensitive keys are shown as " + scopes.Mask + ", as in the console; --reveal prints them in clear\n" +
 	"and records that in the audit log as <kind>.reveal (a plain read records <kind>.view)."
 
@@ -23,7 +23,7 @@ func appApplicationCommand() *command {
 	return &command{name: "application", usage: "NAME [--reveal] [flags]", args: 1, argName: "app name",
 		short: "Print the app's application scope as JSON, as the runtime API writes it, sensitive values masked",
 		long:  sharedShowLong + "\nExample:\n  scopestore app application shop",
-		flags: sharedShowFlags, run: withApp(appApplication)}
+		flags: sharedShowFlags, run: withAppServer(appApplication, appApplicationRemote)}
 }
 
 // scopeServerCommand is `scopestore scope server`.
@@ -33,7 +33,7 @@ func scopeServerCommand() *command {
 		long: sharedShowLong + "\nThe server scope is masked with the sensitiveKeys of the server defaults and of every app, since\n" +
 			"every app reads it. The apps that may write it (serverScopeWrite) are listed on stderr.\n" +
 			"Example:\n  scopestore scope server",
-		flags: sharedShowFlags, run: withServices(scopeServer)}
+		flags: sharedShowFlags, run: withServer(scopeServer, scopeServerRemote)}
 }
 
 func sharedShowFlags(fs *flag.FlagSet) {
@@ -55,27 +55,28 @@ func scopeServer(rc *runContext, svc *services, _ []string) error {
 	if err != nil {
 		return err
 	}
-	writers := acc.Writers
 	if err := showShared(rc, svc, acc.Settings.Settings, scopes.ServerKey(), acc.SensitiveKeys, "/admin/scope/server"); err != nil {
 		return err
 	}
+	printWriters(rc, acc.Writers)
+	return nil
+}
+
+// printWriters names on stderr the apps that may write the server scope.
+func printWriters(rc *runContext, writers []string) {
 	if len(writers) == 0 {
 		fmt.Fprintf(rc.stderr, "No app may write the server scope: allow one with 'scopestore app settings NAME --%s true'.\n",
 			scopes.SettingFlag(scopes.ServerScopeWrite))
 	} else {
 		fmt.Fprintf(rc.stderr, "Apps that may write the server scope: %s.\n", strings.Join(writers, ", "))
 	}
-	return nil
 }
 
 // showShared prints the shared scope key, read with set without a visit,
 // masked with keys unless --reveal, and audits the read. page is the
 // console page that shows a scope kept in memory.
 func showShared(rc *runContext, svc *services, set scopes.Settings, key scopes.Key, keys []string, page string) error {
-	noun := "the server scope"
-	if key.Kind == scopes.Application {
-		noun = "the application scope of " + key.App
-	}
+	noun := sharedNoun(key)
 	if storage := set.Of(key.Kind).Storage; storage == scopes.StorageMemory {
 		return scopes.Errorf(scopes.EUnavailable,
 			"%s lives in storage %q, inside the running server's process, which this command cannot reach: "+
@@ -83,12 +84,7 @@ func showShared(rc *runContext, svc *services, set scopes.Settings, key scopes.K
 	}
 	sc, err := svc.engine.Peek(rc.ctx, set, key)
 	if scopes.ErrorCode(err) == scopes.ENotFound {
-		ended := ""
-		if key.Kind == scopes.Application {
-			ended = " (or it ended, unused for its timeout)"
-		}
-		fmt.Fprintf(rc.stderr, "There is no %s yet%s: it starts, empty, on the first GET, PUT or PATCH %s.\n",
-			strings.TrimPrefix(noun, "the "), ended, sharedAPIPath(key))
+		printNoShared(rc, key)
 		return nil
 	}
 	if err != nil {
@@ -108,6 +104,31 @@ func showShared(rc *runContext, svc *services, set scopes.Settings, key scopes.K
 	if err := svc.config.AddAudit(rc.ctx, e); err != nil {
 		svc.logger.Error("audit log write failed", "action", action, "err", err)
 	}
+	return printShared(rc, sc)
+}
+
+// sharedNoun names a shared scope: "the server scope", "the application
+// scope of shop".
+func sharedNoun(key scopes.Key) string {
+	if key.Kind == scopes.Application {
+		return "the application scope of " + key.App
+	}
+	return "the server scope"
+}
+
+// printNoShared says on stderr that the shared scope key has not started,
+// and what starts it.
+func printNoShared(rc *runContext, key scopes.Key) {
+	ended := ""
+	if key.Kind == scopes.Application {
+		ended = " (or it ended, unused for its timeout)"
+	}
+	fmt.Fprintf(rc.stderr, "There is no %s yet%s: it starts, empty, on the first GET, PUT or PATCH %s.\n",
+		strings.TrimPrefix(sharedNoun(key), "the "), ended, sharedAPIPath(key))
+}
+
+// printShared writes a shared scope as the runtime API does, indented.
+func printShared(rc *runContext, sc *scopes.Scope) error {
 	enc := json.NewEncoder(rc.stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")

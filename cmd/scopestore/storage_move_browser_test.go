@@ -77,6 +77,13 @@ func TestStorageMoveInBrowser(t *testing.T) {
 		}
 	}, chromedp.Reload(), chromedp.WaitVisible(c13ID("move-done")))
 
+	// The list of moves, which the config store keeps for every instance.
+	c.shots("15-storage-moves-list", func(int) {
+		if got := c.text(`[data-testid="moves-state"]`); got != "done" {
+			t.Errorf("the list shows the job %q", got)
+		}
+	}, chromedp.Navigate(c.url+"/admin/storage-moves"), chromedp.WaitVisible(c13ID("moves")))
+
 	after, err := svc.directory.Effective(bg, "shop")
 	if err != nil || after.Values["sessionStorage"] != "file" {
 		t.Fatalf("the session storage is %q (%v)", after.Values["sessionStorage"], err)

@@ -102,7 +102,7 @@ func TestStore(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
-			for _, tc := range slices.Concat(storeTests, adminStoreTests, tokenStoreTests) {
+			for _, tc := range slices.Concat(storeTests, adminStoreTests, tokenStoreTests, moveStoreTests) {
 				t.Run(tc.name, func(t *testing.T) {
 					t.Parallel()
 					e := &env{dsn: b.dsn(t), dir: t.TempDir()}
