@@ -132,6 +132,9 @@ func (a *Console) apiAppSettingsPatch(c echo.Context) error {
 	if err != nil {
 		return apiError(a, c, err)
 	}
+	if err := a.refuseUnreachable(c, values); err != nil {
+		return apiError(a, c, err)
+	}
 	app := c.Param("app")
 	eff, err := a.Directory.SetAppSettings(c.Request().Context(), app, values)
 	if err != nil {

@@ -26,6 +26,9 @@ func (a *Console) apiScopeDefaultsPatch(c echo.Context) error {
 	if err != nil {
 		return apiError(a, c, err)
 	}
+	if err := a.refuseUnreachable(c, values); err != nil {
+		return apiError(a, c, err)
+	}
 	eff, err := a.Directory.SetServerSettings(c.Request().Context(), values)
 	if err != nil {
 		return apiError(a, c, err)

@@ -43,8 +43,10 @@ func appCommand() *command {
 			{name: "settings", usage: "NAME [--session-storage NAME] [--session-timeout 30m] [… flags]", args: 1, argName: "app name",
 				short: "Show an app's effective settings, or set them as an administrator",
 				long: "With no setting flags it prints each effective setting and where it comes from.\n" +
-					"A setting given the value 'inherit' goes back to the server default.",
-				flags: settingFlags, run: withAppServer(appSettings, appSettingsRemote)},
+					"A setting given the value 'inherit' goes back to the server default.\n" +
+					"A storage that does not pass Verify now is refused, nothing saved, unless --force: the apps that use it\n" +
+					"would answer 503 at once. Live scopes stay in the old storage; the console's storage change can move them.",
+				flags: func(fs *flag.FlagSet) { settingFlags(fs); settingsChangeFlags(fs) }, run: withAppServer(appSettings, appSettingsRemote)},
 			lockListCommand(),
 			appApplicationCommand(),
 		},
@@ -187,7 +189,7 @@ func appSettings(rc *runContext, svc *services, args []string) error {
 	var err error
 	if len(values) == 0 {
 		eff, err = svc.directory.Effective(rc.ctx, args[0])
-	} else {
+	} else if err = refuseUnreachable(rc, svc, values); err == nil {
 		eff, err = svc.directory.SetAppSettings(rc.ctx, args[0], values)
 	}
 	if err != nil {

@@ -37,7 +37,7 @@ func appSettingsRemote(rc *runContext, r *remote, args []string) error {
 	if values := settingValues(rc.flags); len(values) == 0 {
 		err = r.call(rc.ctx, "GET", appPath(args[0])+"/settings", nil, nil, &s)
 	} else {
-		err = r.call(rc.ctx, "PATCH", appPath(args[0])+"/settings", nil, values, &s)
+		err = r.call(rc.ctx, "PATCH", appPath(args[0])+"/settings", forceQuery(rc), values, &s)
 	}
 	if err != nil {
 		return err

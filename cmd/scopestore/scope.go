@@ -1,5 +1,7 @@
 package main
 
+import "flag"
+
 func scopeCommand() *command {
 	return &command{
 		name:  "scope",
@@ -10,7 +12,7 @@ func scopeCommand() *command {
 				long: "Apps inherit these settings unless they declare their own. With no setting flags it prints them;\n" +
 					"'inherit' puts a setting back to its built-in default. A change that would leave an app unable to\n" +
 					"work is refused with the names of those apps.",
-				flags: settingFlags, run: withServer(scopeDefaults, scopeDefaultsRemote)},
+				flags: func(fs *flag.FlagSet) { settingFlags(fs); settingsChangeFlags(fs) }, run: withServer(scopeDefaults, scopeDefaultsRemote)},
 			scopeServerCommand(),
 		},
 	}
@@ -24,6 +26,9 @@ func scopeDefaults(rc *runContext, svc *services, _ []string) error {
 			return err
 		}
 		return printEffective(rc.stdout, eff, svc.storageNames(rc.ctx))
+	}
+	if err := refuseUnreachable(rc, svc, values); err != nil {
+		return err
 	}
 	eff, err := svc.directory.SetServerSettings(rc.ctx, values)
 	if err != nil {

@@ -11,7 +11,7 @@ func scopeDefaultsRemote(rc *runContext, r *remote, _ []string) error {
 	if values := settingValues(rc.flags); len(values) == 0 {
 		err = r.call(rc.ctx, "GET", "/scope/defaults", nil, nil, &s)
 	} else {
-		err = r.call(rc.ctx, "PATCH", "/scope/defaults", nil, values, &s)
+		err = r.call(rc.ctx, "PATCH", "/scope/defaults", forceQuery(rc), values, &s)
 	}
 	if err != nil {
 		return err

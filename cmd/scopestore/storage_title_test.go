@@ -25,3 +25,41 @@ func TestCLI_StorageNamesKeepTheirCase(t *testing.T) {
 		t.Errorf("scope defaults:\n%s", out)
 	}
 }
+
+// A storage that does not pass Verify is refused, nothing saved, unless
+// --force, on the data directory and through a server alike.
+func TestCLI_UnreachableStorageNeedsForce(t *testing.T) {
+	dir := t.TempDir()
+	// Nothing listens on port 1.
+	mustCLI(t, dir, "connection", "create", "--name", "Down", "--type", "redis", "--url", "redis://127.0.0.1:1/0", "--timeout", "100ms", "--storage", "--no-verify")
+	mustCLI(t, dir, "app", "create", "shop")
+	for _, args := range [][]string{
+		{"app", "settings", "shop", "--session-storage", "down"},
+		{"scope", "defaults", "--client-storage", "down"},
+	} {
+		code, _, errOut := cli(t, dir, "", args...)
+		if code != exitConflict || !strings.Contains(errOut, "storage Down did not pass Verify") || !strings.Contains(errOut, "--force") {
+			t.Errorf("%s: exit %d: %s", strings.Join(args, " "), code, errOut)
+		}
+	}
+	if out := mustCLI(t, dir, "app", "settings", "shop"); strings.Contains(out, "Down") {
+		t.Fatalf("the refused change was saved:\n%s", out)
+	}
+	mustCLI(t, dir, "app", "settings", "shop", "--session-storage", "down", "--force")
+	if out := mustCLI(t, dir, "app", "settings", "shop"); !strings.Contains(out, "Down") {
+		t.Fatalf("--force did not save:\n%s", out)
+	}
+}
+
+// Through a server, the server runs the same check; --force sends ?force=true.
+func TestCLI_ServerUnreachableStorageNeedsForce(t *testing.T) {
+	s := startRemoteServer(t)
+	mustCLI(t, s.dir, "connection", "create", "--name", "Down", "--type", "redis", "--url", "redis://127.0.0.1:1/0", "--timeout", "100ms", "--storage", "--no-verify")
+	code, _, errOut := s.as(t, s.adminToken, "", "app", "settings", "shop", "--session-storage", "down")
+	if code != exitConflict || !strings.Contains(errOut, "storage Down did not pass Verify") {
+		t.Fatalf("through the server: exit %d: %s", code, errOut)
+	}
+	if out, _ := s.mustAs(t, "app", "settings", "shop", "--session-storage", "down", "--force"); !strings.Contains(out, "Down") {
+		t.Fatalf("--force through the server did not save:\n%s", out)
+	}
+}

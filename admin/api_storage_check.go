@@ -1,0 +1,46 @@
+package admin
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/scopestore/scopestore/scopes"
+)
+
+// refuseUnreachable refuses a change of settings that moves a scope kind
+// to a storage that does not pass Verify now, unless ?force=true: as the
+// console's confirmation page does, since every app that uses it would
+// answer 503 at once.
+func (a *Console) refuseUnreachable(c echo.Context, values map[string]string) error {
+	if force, _ := strconv.ParseBool(c.QueryParam("force")); force {
+		return nil
+	}
+	for name, value := range values {
+		if !strings.HasSuffix(name, "Storage") || strings.EqualFold(strings.TrimSpace(value), scopes.Inherit) {
+			continue
+		}
+		t := storageTarget{To: scopes.NormalizeStorage(value)}
+		if a.Connections != nil {
+			// The settings' own validation names the storages there are.
+			if _, err := a.Connections.Connection(c.Request().Context(), t.To); scopes.ErrorCode(err) == scopes.ENotFound {
+				continue
+			}
+		}
+		a.checkTarget(c.Request().Context(), &t)
+		if !t.Reachable {
+			return UnreachableRefusal(name, storageTitle(a.withStorageTitles(c.Request().Context()), t.To), t.Message)
+		}
+	}
+	return nil
+}
+
+// UnreachableRefusal is the refusal of a change of setting that names a
+// storage that did not pass Verify: nothing is saved, and it says how to
+// save anyway (--force on the command line, ?force=true on the API).
+func UnreachableRefusal(setting, storage, why string) error {
+	return scopes.Errorf(scopes.EConflict, "%s: storage %s did not pass Verify just now (%s), and every app that uses it would answer "+
+		"503 at once: nothing saved. Fix the connection (its Verify on the console, or 'scopestore connection verify %s'), "+
+		"or save anyway with --force (?force=true on the admin API)", setting, storage, why, storage)
+}
