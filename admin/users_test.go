@@ -110,6 +110,15 @@ func TestUsersPageAddsAndListsUsers(t *testing.T) {
 			}
 		})
 	}
+	// Every field's problem shows at once, not the first alone.
+	p = tc.post("/admin/users", url.Values{"name": {"olga k"}, "role": {"root"}, "password": {"short"}, "confirm": {"other"}})
+	mustStatus(t, p, http.StatusUnprocessableEntity)
+	for field, says := range map[string]string{"error-name": "without spaces", "error-role": "administrator or operator",
+		"error-password": "12 characters"} {
+		if got := p.testid(field); !strings.Contains(got, says) {
+			t.Errorf("with every field wrong, %s = %q, want %q", field, got, says)
+		}
+	}
 
 	// A typed password: back to the list, with the user in it.
 	p = tc.post("/admin/users", url.Values{"name": {"olga"}, "role": {"operator"}, "password": {operatorPassword}, "confirm": {operatorPassword}})
