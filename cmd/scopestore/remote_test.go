@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -17,34 +14,20 @@ import (
 // the server's memory, which the data directory does not hold, with the
 // role of the token's user, and every refusal says what to do.
 func TestCLI_Server(t *testing.T) {
-	dir := t.TempDir()
-	mustCLI(t, dir, "app", "create", "shop")
-	mustCLI(t, dir, "admin", "user", "add", "root", "--role", "administrator")
-	mustCLI(t, dir, "admin", "user", "add", "olga", "--role", "operator")
-	adminToken := strings.TrimSpace(mustCLI(t, dir, "admin", "token", "create", "--name", "laptop"))
-	opToken := strings.TrimSpace(mustCLI(t, dir, "admin", "token", "create", "--user", "olga"))
+	s := startRemoteServer(t)
+	dir, svc, adminToken, opToken := s.dir, s.svc, s.adminToken, s.opToken
 	if !strings.HasPrefix(adminToken, scopes.AdminTokenPrefix) || adminToken == opToken {
 		t.Fatalf("tokens %q and %q", adminToken, opToken)
 	}
-	if out := mustCLI(t, dir, "admin", "token", "list"); !strings.Contains(out, "root") || !strings.Contains(out, "laptop") ||
-		!strings.Contains(out, "olga") || strings.Contains(out, adminToken) {
+	if out := mustCLI(t, dir, "admin", "token", "list"); !strings.Contains(out, "root") || !strings.Contains(out, "olga") ||
+		strings.Contains(out, adminToken) {
 		t.Fatalf("token list:\n%s", out)
 	}
-
-	cfg := defaultConfig()
-	cfg.DataDir, cfg.CacheTTL = dir, 0
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := open(context.Background(), &cfg, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(handler(svc, &cfg, logger))
-	t.Cleanup(func() { srv.Close(); _ = svc.Close() })
 	cfids := createScopes(t, svc, "shop", scopes.Session, `{"userId":42,"password":"hunter2"}`, `{"userId":42}`, `{"userId":7}`)
 
 	as := func(token string, args ...string) (int, string, string) {
 		t.Helper()
-		return cli(t, dir, "", append(args, "--server", srv.URL, "--token", token)...)
+		return s.as(t, token, "", args...)
 	}
 	mustAs := func(token string, args ...string) (string, string) {
 		t.Helper()
@@ -144,13 +127,13 @@ func TestCLI_Server(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"sessions", "list", "--app", "shop", "--server", srv.URL, "--token", "sst_nope"}, exitFailure, "unknown or was revoked"},
-		{[]string{"sessions", "list", "--app", "shop", "--server", srv.URL, "--token", "ssk_appkey"}, exitFailure, "app's API key"},
-		{[]string{"sessions", "list", "--app", "shop", "--server", srv.URL}, exitUsage, "--server needs --token"},
+		{[]string{"sessions", "list", "--app", "shop", "--server", s.url, "--token", "sst_nope"}, exitFailure, "unknown or was revoked"},
+		{[]string{"sessions", "list", "--app", "shop", "--server", s.url, "--token", "ssk_appkey"}, exitFailure, "app's API key"},
+		{[]string{"sessions", "list", "--app", "shop", "--server", s.url}, exitUsage, "--server needs --token"},
 		{[]string{"sessions", "list", "--app", "shop", "--server", "127.0.0.1:1", "--token", adminToken}, exitUsage, "the running server's URL"},
 		{[]string{"sessions", "list", "--app", "shop", "--server", "http://127.0.0.1:1", "--token", adminToken}, exitFailure, "cannot reach the server"},
-		{[]string{"sessions", "list", "--app", "nope", "--server", srv.URL, "--token", adminToken}, exitNotFound, "nope"},
-		{[]string{"connection", "rekey", "--server", srv.URL, "--token", adminToken}, exitUsage, "works on the data directory"},
+		{[]string{"sessions", "list", "--app", "nope", "--server", s.url, "--token", adminToken}, exitNotFound, "nope"},
+		{[]string{"connection", "rekey", "--server", s.url, "--token", adminToken}, exitUsage, "works on the data directory"},
 	} {
 		code, _, errOut := cli(t, dir, "", tc.args...)
 		if code != tc.code || !strings.Contains(errOut, tc.want) {
