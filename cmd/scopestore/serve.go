@@ -58,6 +58,10 @@ func warnAppNameClashes(ctx context.Context, dir *scopes.Directory, logger *slog
 func serve(rc *runContext) error {
 	cfg := rc.cfg
 	logger := newLogger(cfg, rc.stderr)
+	if cfg.Server != "" {
+		logger.Warn("--server (SCOPESTORE_SERVER) is for the commands that reach a running server; serve runs one and ignores it",
+			"server", cfg.Server)
+	}
 	svc, err := open(rc.ctx, cfg, logger)
 	if err != nil {
 		return err

@@ -119,10 +119,20 @@ func (s *Store) AddStorageMove(ctx context.Context, m scopes.StorageMove, now ti
 		if err != nil {
 			return err
 		}
+		// The jobs that ended long ago go as new ones start, so that the
+		// table does not grow for ever; their claims go with them.
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM storage_moves WHERE finished_at IS NOT NULL AND finished_at < ?`),
+			dbTime(now.Add(-StorageMoveRetention))); err != nil {
+			return err
+		}
 		return s.insertClaims(ctx, tx, m)
 	})
 	return s.busy(ctx, m, err)
 }
+
+// StorageMoveRetention is how long a storage move that ended is kept, for
+// the list of moves and its page: the next job started after that deletes it.
+const StorageMoveRetention = 90 * 24 * time.Hour
 
 // inMoveTx runs fn in a transaction: begin, rollback unless fn and the
 // commit succeed.

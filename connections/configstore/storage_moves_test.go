@@ -68,6 +68,23 @@ var moveStoreTests = []struct {
 		if list, _ := e.s.StorageMoves(ctx, 1); len(list) != 1 {
 			t.Fatalf("limit 1: %d jobs", len(list))
 		}
+
+		// A job that ended longer ago than the retention goes when another starts.
+		m.State, m.Finished = scopes.MoveDone, now.Add(time.Minute)
+		if _, err := e.s.SaveStorageMove(ctx, m, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		later := now.Add(StorageMoveRetention + 2*time.Minute)
+		third := newMove("job3", later)
+		third.Parts = third.Parts[:1]
+		third.Parts[0].App = "docs"
+		must(t, "AddStorageMove", e.s.AddStorageMove(ctx, third, later))
+		if _, found, err := e.s.StorageMove(ctx, "job1"); err != nil || found {
+			t.Fatalf("the job that ended %s ago is still there: %v, %v", StorageMoveRetention, found, err)
+		}
+		if _, found, err := e.s.StorageMove(ctx, "job2"); err != nil || !found {
+			t.Fatalf("a job that did not end was deleted: %v, %v", found, err)
+		}
 	}},
 
 	{"one job per app and kind while its runner is alive", func(t *testing.T, e *env) {
