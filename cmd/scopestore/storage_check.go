@@ -49,9 +49,10 @@ func refuseUnreachable(rc *runContext, svc *services, values map[string]string) 
 		if err != nil {
 			return admin.UnreachableRefusal(setting, names.title(name), scopes.ErrorMessage(err))
 		}
-		for _, h := range hs {
-			if h.Err != nil {
-				return admin.UnreachableRefusal(setting, names.title(name), h.Name+": "+scopes.ErrorMessage(h.Err))
+		// Each failure in the driver's own words, as 'connection verify' prints it.
+		for _, ch := range admin.NewAPIChecks(hs) {
+			if !ch.OK {
+				return admin.UnreachableRefusal(setting, names.title(name), ch.Name+": "+ch.Message)
 			}
 		}
 	}

@@ -178,7 +178,8 @@ final class Services
         self::cli($binary, $env, ['connection', 'create', '--no-verify', '--name', 'down', '--type', 'redis', '--storage',
             '--host', '127.0.0.1', '--port', (string) self::$closedPort]);
         self::$downKey = self::cli($binary, $env, ['app', 'create', 'shopdown']);
-        self::cli($binary, $env, ['app', 'settings', 'shopdown', '--session-storage', 'down']);
+        // --force: the storage is down on purpose, which the CLI refuses otherwise.
+        self::cli($binary, $env, ['app', 'settings', 'shopdown', '--session-storage', 'down', '--force']);
 
         $port = self::freePort();
         $log = $dir . '/scopestore.log';
