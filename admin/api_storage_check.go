@@ -18,7 +18,7 @@ func (a *Console) refuseUnreachable(c echo.Context, values map[string]string) er
 		return nil
 	}
 	for name, value := range values {
-		if !strings.HasSuffix(name, "Storage") || strings.EqualFold(strings.TrimSpace(value), scopes.Inherit) {
+		if !scopes.StorageSetting(name) || strings.EqualFold(strings.TrimSpace(value), scopes.Inherit) {
 			continue
 		}
 		t := storageTarget{To: scopes.NormalizeStorage(value)}

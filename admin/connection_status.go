@@ -133,7 +133,7 @@ func (a *Console) checkConnection(f *connectionForm, conn scopes.Connection) boo
 // recordHealth keeps the outcome of the health check of a storage that
 // started at at. Not keeping it costs only a stale Status: it is logged.
 func (a *Console) recordHealth(ctx context.Context, name string, at time.Time, err error) {
-	if name == scopes.StorageMemory || name == scopes.StorageFile || name == scopes.StorageCookie {
+	if scopes.BuiltInStorage(name) {
 		return
 	}
 	if rerr := a.Connections.RecordHealth(ctx, name, at, err); rerr != nil {

@@ -53,7 +53,7 @@ func (a *Console) storageGroups(ctx context.Context) (map[scopes.Kind][]storageG
 		for _, n := range names {
 			i := 3
 			switch {
-			case n == scopes.StorageMemory || n == scopes.StorageFile || n == scopes.StorageCookie:
+			case scopes.BuiltInStorage(n):
 				i = 0
 			case kinds[n] == kindCache:
 				i = 1

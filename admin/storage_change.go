@@ -186,7 +186,7 @@ func (a *Console) storageChange(ctx context.Context, oldLevel, newLevel scopes.E
 // runs Verify on it now. memory, file and cookie are built in: they always answer.
 func (a *Console) checkTarget(ctx context.Context, t *storageTarget) {
 	t.Reachable = true
-	if t.To == scopes.StorageMemory || t.To == scopes.StorageFile || t.To == scopes.StorageCookie || a.Connections == nil {
+	if scopes.BuiltInStorage(t.To) || a.Connections == nil {
 		return
 	}
 	t.Conn = true

@@ -36,19 +36,14 @@ func (a *Console) withStorageTitles(ctx context.Context) context.Context {
 			a.Logger.Warn("read the connections' names for a page", "err", err)
 			return nil
 		}
-		m := make(map[string]string, len(conns))
-		for _, c := range conns {
-			m[strings.ToLower(c.Name)] = c.Name
-		}
-		return m
+		return scopes.StorageTitles(conns)
 	}})
 }
 
 // storageTitle is a storage's name as pages show it: a connection's as it
 // was named, a built-in storage's as it is.
 func storageTitle(ctx context.Context, name string) string {
-	switch name {
-	case "", scopes.StorageMemory, scopes.StorageFile, scopes.StorageCookie:
+	if name == "" || scopes.BuiltInStorage(name) {
 		return name
 	}
 	t, ok := ctx.Value(storageTitlesKey{}).(*storageTitles)
@@ -65,7 +60,7 @@ func storageTitle(ctx context.Context, name string) string {
 // settingTitle is a setting's value as pages show it: a storage setting's
 // storage named by storageTitle, any other value as it is.
 func settingTitle(ctx context.Context, name, value string) string {
-	if strings.HasSuffix(name, "Storage") {
+	if scopes.StorageSetting(name) {
 		return storageTitle(ctx, value)
 	}
 	return value

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/scopestore/scopestore/admin"
@@ -36,8 +35,7 @@ func refuseUnreachable(rc *runContext, svc *services, values map[string]string) 
 	names := svc.storageNames(rc.ctx)
 	for setting, value := range values {
 		name := scopes.NormalizeStorage(value)
-		if !strings.HasSuffix(setting, "Storage") || name == scopes.Inherit || name == scopes.StorageMemory ||
-			name == scopes.StorageFile || name == scopes.StorageCookie {
+		if !scopes.StorageSetting(setting) || name == scopes.Inherit || scopes.BuiltInStorage(name) {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(rc.ctx, storageCheckTimeout)

@@ -24,19 +24,13 @@ func (n storageNames) title(name string) string {
 // settingValue is a setting's value as printed: a storage setting's value
 // is a storage's title.
 func (n storageNames) settingValue(setting, value string) string {
-	if strings.HasSuffix(setting, "Storage") {
+	if scopes.StorageSetting(setting) {
 		return n.title(value)
 	}
 	return value
 }
 
-func storageNamesOf(conns []scopes.Connection) storageNames {
-	n := make(storageNames, len(conns))
-	for _, c := range conns {
-		n[strings.ToLower(c.Name)] = c.Name
-	}
-	return n
-}
+func storageNamesOf(conns []scopes.Connection) storageNames { return scopes.StorageTitles(conns) }
 
 // storageNames reads the connections' names from the data directory; on a
 // failure the names print as stored.
