@@ -2,8 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -41,21 +39,15 @@ type invalidateAnswer struct {
 }
 
 // apiInvalidate invalidates the scopes of kind k that a filter keeps, or
-// with dry_run counts them. It answers when the run ends, so it takes JSON
-// only: a form of another site cannot send that without the browser asking
-// first (CORS), which keeps the console's cookie from being used against it.
+// with dry_run counts them, and answers when the run ends. Its body is JSON
+// only (readJSON), which keeps the console's cookie from being used against
+// it by another site's form.
 func (o *sessionOps) apiInvalidate(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		if mt, _, _ := mime.ParseMediaType(c.Request().Header.Get("Content-Type")); mt != "application/json" {
-			return apiError(o.Console, c, scopes.Errorf(scopes.EInvalid,
-				"send the filter as JSON (Content-Type: application/json): {\"key\":\"userId\",\"value\":\"42\",\"dry_run\":true}"))
-		}
 		var req invalidateRequest
-		dec := json.NewDecoder(c.Request().Body)
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return apiError(o.Console, c, scopes.Errorf(scopes.EInvalid, "the body is not the filter as JSON: %v", err))
+		if err := readJSON(c, &req, `{"key":"userId","value":"42","dry_run":true}`); err != nil {
+			return apiError(o.Console, c, err)
 		}
 		if s := c.QueryParam("dry_run"); s == "true" || s == "1" {
 			req.DryRun = true
