@@ -58,18 +58,23 @@ func (o *sessionOps) requireAdminJSON(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // apiList answers one page of an app's live scopes of kind k:
-// ?cursor=&limit=&prefix=&key=&value=.
+// ?cursor=&limit=&prefix=&key=&value=&max_scan=.
 func (o *sessionOps) apiList(k scopes.Kind) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		q := scopes.ListQuery{After: c.QueryParam("cursor"), CFIDPrefix: c.QueryParam("prefix"),
 			Key: c.QueryParam("key"), Value: c.QueryParam("value")}
-		if s := c.QueryParam("limit"); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil {
-				return apiError(o.Console, c, scopes.Errorf(scopes.EInvalid, "limit=%q is not a number of scopes", clipMessage(s, 40)))
+		for _, p := range []struct {
+			name string
+			to   *int
+		}{{"limit", &q.Limit}, {"max_scan", &q.MaxScan}} {
+			if s := c.QueryParam(p.name); s != "" {
+				n, err := strconv.Atoi(s)
+				if err != nil {
+					return apiError(o.Console, c, scopes.Errorf(scopes.EInvalid, "%s=%q is not a number of scopes", p.name, clipMessage(s, 40)))
+				}
+				*p.to = n
 			}
-			q.Limit = n
 		}
 		eng, err := o.engine()
 		if err != nil {

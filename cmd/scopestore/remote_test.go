@@ -53,6 +53,11 @@ func TestCLI_Server(t *testing.T) {
 	if out, _ := mustAs(opToken, "sessions", "list", "--app", "shop", "--filter", "userId=7"); strings.Count(out, "\n") != 2 || !strings.Contains(out, cfids[2]) {
 		t.Errorf("filtered list:\n%s", out)
 	}
+	// --max-scan bounds the server's scan as it bounds the local one: two
+	// of the three scopes read, one match at most, so the page stops short.
+	if _, errOut := mustAs(opToken, "sessions", "list", "--app", "shop", "--filter", "userId=7", "--limit", "2", "--max-scan", "2"); !strings.Contains(errOut, "The filter read 2 scopes") {
+		t.Errorf("--max-scan 2 through the server: %s", errOut)
+	}
 	// show masks for anybody; --reveal is an administrator's, and audited.
 	out, _ = mustAs(opToken, "sessions", "show", "--app", "shop", cfids[0])
 	var sc scopes.Scope
