@@ -320,9 +320,12 @@ func (s *Store) StopStorageMove(ctx context.Context, id string, now time.Time) (
 		case !m.Active():
 			return scopes.Errorf(scopes.EConflict, "this move is %s already: there is nothing to stop", m.State)
 		case m.Orphaned(now):
-			m.State, m.Finished = scopes.MoveStopped, dbTime(now)
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE storage_moves SET state = ?, finished_at = ? WHERE id = ? AND run_id = ?`),
-				m.State, m.Finished, id, m.RunID); err != nil {
+			// The run is ended with it: a runner that was only slow finds
+			// its next save refused, rather than reviving the job.
+			prev := m.RunID
+			m.State, m.Finished, m.RunID = scopes.MoveStopped, dbTime(now), ""
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE storage_moves SET state = ?, finished_at = ?, run_id = ? WHERE id = ? AND run_id = ?`),
+				m.State, m.Finished, m.RunID, id, prev); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, s.q(`DELETE FROM storage_move_claims WHERE move_id = ?`), id)

@@ -203,5 +203,13 @@ var moveStoreTests = []struct {
 		if got.State != scopes.MoveStopped || got.Finished.IsZero() {
 			t.Fatalf("orphan after stop: %+v", got)
 		}
+		// Its runner was only slow: its next save finds the run ended, and
+		// the job stays stopped, its claims gone.
+		if _, err := e.s.SaveStorageMove(ctx, res, dead.Add(time.Second)); scopes.ErrorCode(err) != scopes.EConflict {
+			t.Fatalf("a late save of the stopped orphan's run: %v, want conflict", err)
+		}
+		if got, _, _ = e.s.StorageMove(ctx, "job1"); got.State != scopes.MoveStopped {
+			t.Fatalf("the late save revived the job: %+v", got)
+		}
 	}},
 }
