@@ -59,7 +59,7 @@ func TestAdminAPIInputIsChecked(t *testing.T) {
 		{"an unknown field", "POST", "/apps", js, `{"name":"blog","owner":"me"}`, 400, scopes.EInvalid, `unknown field "owner"`},
 		{"a number for a name", "POST", "/apps", js, `{"name":42}`, 400, scopes.EInvalid, "field name must be a JSON string"},
 		{"two objects", "POST", "/apps", js, `{"name":"blog"}{"name":"x"}`, 400, scopes.EInvalid, "more than one JSON value"},
-		{"no name", "POST", "/apps", js, `{}`, 400, scopes.EInvalid, ""},
+		{"no name", "POST", "/apps", js, `{}`, 400, scopes.EInvalid, `app name "" is invalid`},
 		{"a taken name", "POST", "/apps", js, `{"name":"SHOP"}`, 409, scopes.EConflict, "shop exists already"},
 		{"an unknown app", "DELETE", "/apps/nope", "", "", 404, scopes.ENotFound, "nope"},
 		{"settings of an unknown app", "GET", "/apps/nope/settings", "", "", 404, scopes.ENotFound, "nope"},

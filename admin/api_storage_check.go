@@ -22,15 +22,19 @@ func (a *Console) refuseUnreachable(c echo.Context, values map[string]string) er
 			continue
 		}
 		t := storageTarget{To: scopes.NormalizeStorage(value)}
+		title := t.To
 		if a.Connections != nil {
-			// The settings' own validation names the storages there are.
-			if _, err := a.Connections.Connection(c.Request().Context(), t.To); scopes.ErrorCode(err) == scopes.ENotFound {
+			conn, err := a.Connections.Connection(c.Request().Context(), t.To)
+			if scopes.ErrorCode(err) == scopes.ENotFound {
+				// The settings' own validation names the storages there are.
 				continue
+			} else if err == nil {
+				title = conn.Name
 			}
 		}
 		a.checkTarget(c.Request().Context(), &t)
 		if !t.Reachable {
-			return UnreachableRefusal(name, storageTitle(a.withStorageTitles(c.Request().Context()), t.To), t.Message)
+			return UnreachableRefusal(name, title, t.Message)
 		}
 	}
 	return nil

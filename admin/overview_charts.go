@@ -230,7 +230,7 @@ func buildCharts(id, storage string, minutes []scopes.HistoryMinute, note liveNo
 	live.Key, live.Label, live.Top = "live", "Live scopes", countText(int64(liveTop), true)
 	if latest == nil {
 		if note.Short == "" {
-			note = liveNote{"Not counted", "Not counted in the last hour"}
+			note = liveNote{Short: "Not counted", Long: "Not counted in the last hour"}
 		}
 		live.Now, live.NowTitle = "–", note.Long
 		live.Empty = note.Short
@@ -424,7 +424,12 @@ func trimZeros(s string) string {
 // liveNote says why a storage's chart of live scopes has no point this
 // minute: Short across the empty plot, Long in its title. Both are empty for
 // a storage that was counted.
-type liveNote struct{ Short, Long string }
+type liveNote struct {
+	Short, Long string
+	// Failed tells that the storage's count failed, rather than that it
+	// cannot count at all.
+	Failed bool
+}
 
 // recordLive records the live scopes the overview just counted, per
 // storage, as this minute's point of the charts, and returns a note for
@@ -444,9 +449,9 @@ func (a *Console) recordLive(apps []overviewApp) map[string]liveNote {
 			switch {
 			case c.Off:
 			case c.Uncountable:
-				notes[name] = liveNote{"Cannot be counted", "Scopes kept in this storage cannot be counted"}
+				notes[name] = liveNote{Short: "Cannot be counted", Long: "Scopes kept in this storage cannot be counted"}
 			case c.Err != "":
-				notes[name] = liveNote{"Count unavailable", "The count failed as this page loaded: " + c.Err}
+				notes[name] = liveNote{Short: "Count unavailable", Long: "The count failed as this page loaded: " + c.Err, Failed: true}
 			default:
 				sums[name] += c.N
 			}
@@ -467,10 +472,10 @@ func noteFor(notes map[string]liveNote, name string) liveNote {
 		return n
 	}
 	if notes == nil {
-		return liveNote{"Not counted", "This console counts no scopes"}
+		return liveNote{Short: "Not counted", Long: "This console counts no scopes"}
 	}
-	return liveNote{"No sessions or client scopes here",
-		"No application keeps its sessions or client scopes in this storage now, so the Overview counts none here"}
+	return liveNote{Short: "No sessions or client scopes here",
+		Long: "No application keeps its sessions or client scopes in this storage now, so the Overview counts none here"}
 }
 
 // pluralOf picks the word for n.

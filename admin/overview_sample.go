@@ -105,7 +105,7 @@ func (s *LiveSampler) Sample(ctx context.Context) error {
 	}
 	a.countScopes(ctx, apps, skip)
 	for name, note := range a.recordLive(apps) {
-		if note.Short == "Count unavailable" && skip[name] == "" {
+		if note.Failed && skip[name] == "" {
 			if s.failed == nil {
 				s.failed = map[string]time.Time{}
 			}

@@ -380,9 +380,6 @@ func TestAdminAPIInvalidate(t *testing.T) {
 		!ans.DryRun || ans.Matched != 2 || ans.Invalidated != 0 || ans.Scanned != 3 || !ans.Complete {
 		t.Fatalf("dry run: %d %+v", status, ans)
 	}
-	var e struct {
-		Error struct{ Code, Message string } `json:"error"`
-	}
 	for _, c := range []struct{ ct, body string }{
 		{"application/x-www-form-urlencoded", "key=userId&value=42"},
 		{"text/plain", `{"key":"userId","value":"42"}`},
@@ -391,6 +388,9 @@ func TestAdminAPIInvalidate(t *testing.T) {
 		{"application/json", `{"key":"password","value":"x"}`},
 		{"application/json", `{"key":"userId","value":"42","surprise":1}`},
 	} {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
 		if status := tc.postAdminJSON(t, path, c.ct, c.body, &e); status != http.StatusBadRequest || e.Error.Code != scopes.EInvalid {
 			t.Errorf("%s %s: %d %+v", c.ct, c.body, status, e)
 		}

@@ -102,8 +102,9 @@ func NewHistory(now func() time.Time) *History {
 // Started is when the History began to keep measurements.
 func (h *History) Started() time.Time { return h.started }
 
-// unixMinute is the minute t falls in, counted from the Unix epoch.
-func unixMinute(t time.Time) int64 {
+// UnixMinute is the minute t falls in, counted from the Unix epoch: the key
+// of a History's buckets, in memory and where instances share them.
+func UnixMinute(t time.Time) int64 {
 	s := t.Unix()
 	if s < 0 {
 		return (s - 59) / 60
@@ -189,7 +190,7 @@ func (h *History) ObserveOp(storage, _, result string, d time.Duration) {
 	if s == nil {
 		return
 	}
-	m := unixMinute(h.now())
+	m := UnixMinute(h.now())
 	i := latencyBucket(d)
 	s.mu.Lock()
 	b := s.bucket(m)
@@ -213,7 +214,7 @@ func (h *History) ObserveClean(storage string, _ int, err error) {
 	if s == nil {
 		return
 	}
-	m := unixMinute(h.now())
+	m := UnixMinute(h.now())
 	s.mu.Lock()
 	s.bucket(m).errors++
 	s.mu.Unlock()
@@ -231,7 +232,7 @@ func (h *History) RecordLive(storage string, n int64) {
 	if s == nil {
 		return
 	}
-	m := unixMinute(h.now())
+	m := UnixMinute(h.now())
 	s.mu.Lock()
 	s.live[m%HistoryMinutes] = liveSample{minute: m, n: n}
 	s.mu.Unlock()
@@ -269,7 +270,7 @@ func (m HistoryMinute) OpsPerSecond() float64 {
 // Storages returns, in name order, the storages the History holds something
 // for in the last hour.
 func (h *History) Storages() []string {
-	now := unixMinute(h.now())
+	now := UnixMinute(h.now())
 	var names []string
 	for name, s := range *h.series.Load() {
 		s.mu.Lock()

@@ -3,6 +3,7 @@ package scopes
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -67,7 +68,7 @@ func (h *History) Publish(ctx context.Context) (int, error) {
 	}
 	h.publishMu.Lock()
 	defer h.publishMu.Unlock()
-	now := unixMinute(h.now())
+	now := UnixMinute(h.now())
 	first := max(h.published+1, now-HistoryMinutes+1)
 	buckets := h.finished(first, now-1)
 	if err := h.Share.PublishHistory(ctx, h.Instance, buckets, minuteStart(now-HistoryMinutes+1)); err != nil {
@@ -135,7 +136,7 @@ func (h *History) Others(ctx context.Context) (HistoryOthers, error) {
 	if h.Share == nil {
 		return HistoryOthers{}, nil
 	}
-	since := minuteStart(unixMinute(h.now()) - HistoryMinutes + 1)
+	since := minuteStart(UnixMinute(h.now()) - HistoryMinutes + 1)
 	buckets, err := h.Share.OtherHistory(ctx, h.Instance, since)
 	if err != nil {
 		return HistoryOthers{}, fmt.Errorf("read the other instances' last hour: %w", err)
@@ -153,23 +154,14 @@ func (h *History) Others(ctx context.Context) (HistoryOthers, error) {
 // the other instances hold something for in the last hour.
 func (h *History) StoragesWith(others HistoryOthers) []string {
 	names := h.Storages()
-	first := unixMinute(h.now()) - HistoryMinutes + 1
+	first := UnixMinute(h.now()) - HistoryMinutes + 1
 	for _, b := range others.Buckets {
-		if unixMinute(b.Minute) >= first && !containsString(names, b.Storage) {
+		if UnixMinute(b.Minute) >= first && !slices.Contains(names, b.Storage) {
 			names = append(names, b.Storage)
 		}
 	}
 	sort.Strings(names)
 	return names
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // separate reports whether each instance keeps its own scopes in storage
@@ -197,7 +189,7 @@ func (h *History) MinutesWith(storage string, others HistoryOthers) []HistoryMin
 // minutes is Minutes with the others' buckets of storage merged in.
 func (h *History) minutes(storage string, others []HistoryBucket) []HistoryMinute {
 	t := h.now()
-	now := unixMinute(t)
+	now := UnixMinute(t)
 	first := now - HistoryMinutes + 1
 	out := make([]HistoryMinute, HistoryMinutes)
 	for i := range out {
@@ -230,7 +222,7 @@ func (h *History) minutes(storage string, others []HistoryBucket) []HistoryMinut
 	// The others' counts, by instance and minute.
 	lives := map[string]*[HistoryMinutes]liveSample{}
 	for _, b := range others {
-		m := unixMinute(b.Minute)
+		m := UnixMinute(b.Minute)
 		if b.Storage != storage || m < first || m > now {
 			continue
 		}
@@ -309,14 +301,14 @@ func (h *History) CountedElsewhere(ctx context.Context) (map[string]bool, error)
 	if h.Share == nil {
 		return nil, nil
 	}
-	now := unixMinute(h.now())
+	now := UnixMinute(h.now())
 	buckets, err := h.Share.OtherHistory(ctx, h.Instance, minuteStart(now-2))
 	if err != nil {
 		return nil, fmt.Errorf("read which storages other instances count: %w", err)
 	}
 	out := map[string]bool{}
 	for _, b := range buckets {
-		if b.LiveCounted && !separate(b.Storage) && b.Instance < h.Instance && unixMinute(b.Minute) < now {
+		if b.LiveCounted && !separate(b.Storage) && b.Instance < h.Instance && UnixMinute(b.Minute) < now {
 			out[b.Storage] = true
 		}
 	}

@@ -32,7 +32,6 @@ func refuseUnreachable(rc *runContext, svc *services, values map[string]string) 
 	if forced(rc) {
 		return nil
 	}
-	names := svc.storageNames(rc.ctx)
 	for setting, value := range values {
 		name := scopes.NormalizeStorage(value)
 		if !scopes.StorageSetting(setting) || name == scopes.Inherit || scopes.BuiltInStorage(name) {
@@ -45,12 +44,12 @@ func refuseUnreachable(rc *runContext, svc *services, values map[string]string) 
 			continue // the settings' own validation names the storages there are
 		}
 		if err != nil {
-			return admin.UnreachableRefusal(setting, names.title(name), scopes.ErrorMessage(err))
+			return admin.UnreachableRefusal(setting, name, scopes.ErrorMessage(err))
 		}
 		// Each failure in the driver's own words, as 'connection verify' prints it.
 		for _, ch := range admin.NewAPIChecks(hs) {
 			if !ch.OK {
-				return admin.UnreachableRefusal(setting, names.title(name), ch.Name+": "+ch.Message)
+				return admin.UnreachableRefusal(setting, svc.storageNames(rc.ctx).title(name), ch.Name+": "+ch.Message)
 			}
 		}
 	}

@@ -37,15 +37,6 @@ func (s *Store) upsertInstanceHistory() string {
 		live_counted = excluded.live_counted, updated_at = excluded.updated_at`)
 }
 
-// unixMinute is the minute t falls in, counted from the Unix epoch.
-func unixMinute(t time.Time) int64 {
-	s := t.Unix()
-	if s < 0 {
-		return (s - 59) / 60
-	}
-	return s / 60
-}
-
 // PublishHistory keeps instance's buckets in instance_history, in place of
 // the rows of the same instance, storage and minute, and deletes every
 // instance's rows of minutes that began before since, in one transaction.
@@ -78,13 +69,13 @@ func (s *Store) PublishHistory(ctx context.Context, instance string, buckets []s
 			if err != nil {
 				return fmt.Errorf("configstore: encode the latency histogram: %w", err)
 			}
-			if _, err := stmt.ExecContext(ctx, instance, b.Storage, unixMinute(b.Minute), b.Ops, b.Errors, string(latency),
+			if _, err := stmt.ExecContext(ctx, instance, b.Storage, scopes.UnixMinute(b.Minute), b.Ops, b.Errors, string(latency),
 				b.Live, b.LiveCounted, updated); err != nil {
 				return s.wrap("publish the instance's history", err)
 			}
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM instance_history WHERE unix_minute < ?`), unixMinute(since)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM instance_history WHERE unix_minute < ?`), scopes.UnixMinute(since)); err != nil {
 		return s.wrap("delete the instances' history past the hour", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -100,7 +91,7 @@ func (s *Store) OtherHistory(ctx context.Context, instance string, since time.Ti
 	var rows []instanceHistoryRow
 	err := s.db.SelectContext(ctx, &rows, s.q(`SELECT instance_id, storage, unix_minute, ops, errors, latency, live, live_counted
 		FROM instance_history WHERE unix_minute >= ? AND instance_id <> ?
-		ORDER BY unix_minute, instance_id, storage`), unixMinute(since), instance)
+		ORDER BY unix_minute, instance_id, storage`), scopes.UnixMinute(since), instance)
 	if err != nil {
 		return nil, s.wrap("read the other instances' history", err)
 	}
