@@ -112,9 +112,15 @@ func shortCFID(cfid string) string {
 // audit records an operator's action; a failure to record it is logged,
 // never shown, since the action itself has been done.
 func (o *sessionOps) audit(ctx context.Context, action, target, detail string) {
-	e := scopes.AuditEntry{At: o.now(), Actor: scopes.ActorFrom(ctx), Action: action, Target: target, Detail: detail}
-	if err := o.Admins.AddAudit(ctx, e); err != nil {
-		o.Logger.ErrorContext(ctx, "audit log write failed", "action", action, "target", target, "err", err)
+	o.auditAt(ctx, o.now(), action, target, detail)
+}
+
+// auditAt records an action in the audit log as ctx's actor, at at; a
+// failure to record it is logged, not returned, as the action is done.
+func (a *Console) auditAt(ctx context.Context, at time.Time, action, target, detail string) {
+	e := scopes.AuditEntry{At: at, Actor: scopes.ActorFrom(ctx), Action: action, Target: target, Detail: detail}
+	if err := a.Admins.AddAudit(ctx, e); err != nil {
+		a.Logger.ErrorContext(ctx, "audit log write failed", "action", action, "target", target, "err", err)
 	}
 }
 

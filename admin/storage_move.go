@@ -152,7 +152,7 @@ func (s *storageMoves) start(ctx context.Context, plan *movePlan) string {
 		return storageMovesPath + "?failed=1"
 	}
 	// Audited before the progress page shows it.
-	s.auditMove(ctx, "storage.move.start", job.Title, startDetail(job, false))
+	s.auditAt(ctx, time.Now(), "storage.move.start", job.Title, startDetail(job, false))
 	r := s.track(job)
 	// The job outlives the request, and keeps its actor for the audit log.
 	go s.run(context.WithoutCancel(ctx), r, true)
@@ -270,7 +270,7 @@ func (s *storageMoves) run(ctx context.Context, r *moveRun, first bool) {
 	if lost {
 		return
 	}
-	s.auditMove(ctx, "storage.move.end", r.job.Title, endDetail(r.snapshot()))
+	s.auditAt(ctx, time.Now(), "storage.move.end", r.job.Title, endDetail(r.snapshot()))
 }
 
 // runParts runs the unfinished parts until one fails or the run stops.
@@ -369,14 +369,6 @@ func endDetail(j scopes.StorageMove) string {
 		b.WriteString("; done (job " + j.ID + ")")
 	}
 	return b.String()
-}
-
-// auditMove records a run of a job as the actor who started it.
-func (s *storageMoves) auditMove(ctx context.Context, action, target, detail string) {
-	e := scopes.AuditEntry{At: time.Now(), Actor: scopes.ActorFrom(ctx), Action: action, Target: target, Detail: detail}
-	if err := s.Admins.AddAudit(ctx, e); err != nil {
-		s.Logger.ErrorContext(ctx, "audit log write failed", "action", action, "target", target, "err", err)
-	}
 }
 
 // busyMove tells whether a job that runs now on some instance moves one

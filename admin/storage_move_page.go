@@ -78,7 +78,7 @@ func (s *storageMoves) stopJob(c echo.Context) error {
 	case job.State == scopes.MoveStopped:
 		// An orphan, stopped by the store itself: its run's end, which
 		// its gone runner could not audit.
-		s.auditMove(ctx, "storage.move.end", job.Title, endDetail(job)+" (its runner, "+job.Runner+", had stopped writing)")
+		s.auditAt(ctx, time.Now(), "storage.move.end", job.Title, endDetail(job)+" (its runner, "+job.Runner+", had stopped writing)")
 	}
 	return redirect(c, moveJobPath(id))
 }
@@ -98,7 +98,7 @@ func (s *storageMoves) resumeJob(c echo.Context) error {
 		_, err := s.job(c)
 		return err
 	}
-	s.auditMove(ctx, "storage.move.start", job.Title, startDetail(job, true))
+	s.auditAt(ctx, time.Now(), "storage.move.start", job.Title, startDetail(job, true))
 	r := s.track(job)
 	go s.run(context.WithoutCancel(ctx), r, false)
 	return redirect(c, moveJobPath(job.ID))
