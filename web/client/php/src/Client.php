@@ -145,6 +145,18 @@ final class Client
         return $this->request('POST', $this->sessions . $cfid . '/touch', null);
     }
 
+    /**
+     * Moves a session to a new cfid with the same data: 201 with the new session (version 1) and its Location;
+     * $to chooses the new cfid, null lets scopestore pick one. For the server's --rotate-grace (10 s) the old
+     * cfid still answers GET, read-only, with "rotatedTo" naming the new one, and refuses changes with 409
+     * rotated (Response::rotatedTo); 404 when there is no such session.
+     */
+    public function rotate(string $cfid, ?string $to = null): Response
+    {
+        $body = $to === null ? null : json_encode(['cfid' => $to], self::JSON_FLAGS);
+        return $this->request('POST', $this->sessions . $cfid . '/rotate', $body);
+    }
+
     /** Loads the app's application scope (a visit), started empty at version 1 when there is none yet. */
     public function application(): Response
     {
@@ -346,6 +358,7 @@ final class Client
         }
         $etag = null;
         $retryAfter = null;
+        $location = null;
         $options = [
             CURLOPT_URL => $url,
             CURLOPT_CUSTOMREQUEST => $method,
@@ -358,11 +371,17 @@ final class Client
                 'Accept: application/json',
                 'Expect:', // no 100-continue round trip for bodies over 1 KiB
             ], $body === null ? [] : ['Content-Type: application/json'], $headers),
-            CURLOPT_HEADERFUNCTION => static function ($curl, string $line) use (&$etag, &$retryAfter): int {
+            CURLOPT_HEADERFUNCTION => static function ($curl, string $line) use (
+                &$etag,
+                &$retryAfter,
+                &$location,
+            ): int {
                 if (preg_match('/^ETag:\s*(?:W\/)?"?(\d+)"?\s*$/i', $line, $m) === 1) {
                     $etag = (int) $m[1];
                 } elseif (preg_match('/^Retry-After:\s*(\d+)\s*$/i', $line, $m) === 1) {
                     $retryAfter = (int) $m[1];
+                } elseif (preg_match('/^Location:\s*(\S+)\s*$/i', $line, $m) === 1) {
+                    $location = $m[1];
                 }
                 return strlen($line);
             },
@@ -380,6 +399,6 @@ final class Client
         $status = (int) curl_getinfo($this->curl, CURLINFO_RESPONSE_CODE);
         // Deeper than json_decode's default of 512: data that other clients stored is read whole.
         $decoded = $answer === '' ? null : json_decode($answer, true, 100_000);
-        return new Response($status, $etag, is_array($decoded) ? $decoded : null, '', $retryAfter);
+        return new Response($status, $etag, is_array($decoded) ? $decoded : null, '', $retryAfter, $location);
     }
 }

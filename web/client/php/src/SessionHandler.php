@@ -17,6 +17,10 @@ namespace Scopestore;
  * handlers the data is one string, {"php":"…"}, replaced whole. Every failure to reach scopestore, or an
  * answer other than the expected ones, makes the method return false, so that PHP fails session_start()
  * or reports the failed write, rather than running the request on an empty session.
+ *
+ * session_regenerate_id(true) rotates the session (POST …/rotate) instead of deleting it, and a session that
+ * a request (of PHP, Go or Node) rotated is followed to its new cfid: see "Regenerating and rotating" in the
+ * README.
  */
 final class SessionHandler implements
     \SessionHandlerInterface,
@@ -33,6 +37,13 @@ final class SessionHandler implements
     public const LOCK_KEY = '__phpLock';
 
     private const CFID = '/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/';
+
+    /** How many rotations in a row a read or a write follows (as the Node client). */
+    private const MAX_HOPS = 3;
+
+    /** PHP's functions that call a save handler's methods. */
+    private const PHP_SESSION_FUNCTIONS = ['session_start', 'session_regenerate_id', 'session_destroy',
+        'session_write_close', 'session_commit', 'session_abort', 'session_reset', 'session_gc', 'session_create_id'];
 
     private const DEFAULTS = [
         'timeout' => 5.0,
@@ -55,6 +66,9 @@ final class SessionHandler implements
     private string $owner;
     private string $lastError = '';
 
+    /** The session cookie's name, as PHP opens the handler with it. */
+    private string $name = 'PHPSESSID';
+
     /**
      * What this request knows of each session it read: whether it exists in scopestore, the form and data
      * it was read in (the base of the next write's diff), its version and whether this request holds its lock.
@@ -68,6 +82,25 @@ final class SessionHandler implements
 
     /** @var array<string, true> ids made by create_sid in this request: no session has them yet */
     private array $fresh = [];
+
+    /**
+     * @var array<string, string> the cfid where a session lives now, by the id PHP knows it by, when it was
+     * rotated (by another request) after that id was handed out: reads and writes of the id go there
+     */
+    private array $aliases = [];
+
+    /**
+     * The id create_sid hands out next: the new cfid of the session that session_regenerate_id rotated, or of
+     * the rotated session that strict mode's validateId turned down, so that PHP takes it and sends its cookie.
+     */
+    private ?string $next = null;
+
+    /**
+     * @var array<string, array{new: bool, form: string, data: array<mixed>, version: ?int, locked: bool}|null>
+     * what this request knew of a session that session_regenerate_id rotated, by its new cfid, for the read
+     * of that id that follows; kept over the close() that PHP makes in between
+     */
+    private array $rotated = [];
 
     /**
      * @param string $url scopestore's base URL, e.g. http://127.0.0.1:8080
@@ -138,6 +171,9 @@ final class SessionHandler implements
     /** Opens nothing: the first call to scopestore connects. */
     public function open(string $path, string $name): bool
     {
+        if ($name !== '') {
+            $this->name = $name;
+        }
         return true;
     }
 
@@ -153,13 +189,22 @@ final class SessionHandler implements
                 $ok = $this->unlock($id) && $ok;
             }
         }
-        $this->sessions = $this->probes = $this->fresh = [];
+        $this->sessions = $this->probes = $this->fresh = $this->aliases = [];
         return $ok;
     }
 
-    /** A new session id: a random (version 4) UUID in lowercase, as scopestore's cfids. */
+    /**
+     * A new session id: a random (version 4) UUID in lowercase, as scopestore's cfids; or the new cfid of a
+     * rotated session, when PHP asks for an id right after the rotation (session_regenerate_id) or right after
+     * validateId turned down the session's old cfid.
+     */
     public function create_sid(): string // phpcs:ignore PSR1.Methods.CamelCapsMethodName -- PHP's name
     {
+        if ($this->next !== null) {
+            $id = $this->next;
+            $this->next = null;
+            return $id;
+        }
         $b = random_bytes(16);
         $b[6] = chr(ord($b[6]) & 0x0f | 0x40);
         $b[8] = chr(ord($b[8]) & 0x3f | 0x80);
@@ -176,24 +221,53 @@ final class SessionHandler implements
      * The GET is kept for the read that follows, so that a request costs one GET. When scopestore cannot
      * be asked, the id is taken as valid, so that the read fails session_start() rather than PHP starting
      * an empty session in its place.
+     *
+     * The old cfid of a rotated session is turned down, with its new cfid ready for the create_sid that PHP
+     * calls next: PHP then runs the request on the new cfid and sends the visitor its cookie. When the
+     * session ended after it was rotated, PHP starts a new one.
      */
     public function validateId(string $id): bool
     {
-        if (preg_match(self::CFID, $id) !== 1 || isset($this->fresh[$id])) {
+        if (preg_match(self::CFID, $id) !== 1 || isset($this->fresh[$id]) || array_key_exists($id, $this->rotated)) {
             return false;
         }
         $r = $this->client->get($id);
+        if ($r->rotatedTo() !== '') {
+            [$to, $r] = $this->follow($id, $r);
+            if ($to !== $id) {
+                if ($r->status !== 404) {
+                    $this->next = $to;
+                    $this->probes[$to] = $r;
+                }
+                return false;
+            }
+        }
         $this->probes[$id] = $r;
         return $r->status !== 404;
     }
 
-    /** Loads a session: '' when there is none, false when scopestore failed or answered what cannot be a session. */
+    /**
+     * Loads a session: '' when there is none, false when scopestore failed or answered what cannot be a session.
+     *
+     * The old cfid of a rotated session is followed to its new cfid (up to three rotations in a row), whose
+     * data is read, where the request's writes go, and to which the visitor's cookie is moved.
+     */
     public function read(string $id): string|false
     {
-        unset($this->sessions[$id]);
+        unset($this->sessions[$id], $this->aliases[$id]);
+        $this->next = null;
         if (preg_match(self::CFID, $id) !== 1) {
             return $this->fail("session id '$id' is not a lowercase UUID, so it cannot be a scopestore session: "
                 . 'turn on session.use_strict_mode so that PHP replaces it');
+        }
+        if (array_key_exists($id, $this->rotated)) {
+            // session_regenerate_id rotated the session to this id: it goes on with what the request had read.
+            $state = $this->rotated[$id];
+            unset($this->rotated[$id]);
+            if ($state !== null) {
+                $this->sessions[$id] = $state;
+                return $this->decode($id, $state['data']);
+            }
         }
         if (isset($this->fresh[$id])) {
             return $this->begin($id);
@@ -203,7 +277,12 @@ final class SessionHandler implements
         if ($r === null || ($r->status !== 200 && $r->status !== 404)) {
             $r = $this->client->get($id);
         }
-        return $this->lock ? $this->readLocked($id, $r) : $this->load($id, $r, false);
+        $cfid = $id;
+        if ($r->rotatedTo() !== '') {
+            [$cfid, $r] = $this->follow($id, $r);
+            $this->moved($id, $cfid);
+        }
+        return $this->lock ? $this->readLocked($cfid, $r) : $this->load($cfid, $r, false);
     }
 
     /**
@@ -216,34 +295,47 @@ final class SessionHandler implements
             return $this->fail("session id '$id' is not a lowercase UUID: turn on session.use_strict_mode");
         }
         [$form, $new] = $this->form($data);
-        $s = $this->sessions[$id] ?? null;
-        if ($s === null || $s['new']) {
-            // An empty new session is not created: a visitor who stores nothing costs no storage, and
-            // its next request starts a new session just the same.
-            if ($data === '' || ($form === 'keys' && $new === [])) {
-                return true;
-            }
-            return $this->create($id, $form, $new);
-        }
-        $version = $s['locked'] ? $s['version'] : null;
-        if ($form === 'keys' && $s['form'] === 'keys') {
-            $set = [];
-            foreach ($new as $k => $v) {
-                if (!array_key_exists($k, $s['data']) || $s['data'][$k] !== $v) {
-                    $set[$k] = $v;
+        $cfid = $this->aliases[$id] ?? $id;
+        for ($hop = 0; ; $hop++) {
+            $s = $this->sessions[$cfid] ?? null;
+            if ($s === null || $s['new']) {
+                // An empty new session is not created: a visitor who stores nothing costs no storage, and
+                // its next request starts a new session just the same.
+                if ($data === '' || ($form === 'keys' && $new === [])) {
+                    return true;
                 }
+                return $this->create($cfid, $form, $new);
             }
-            $unset = array_keys(array_diff_key($s['data'], $new));
-            if ($s['locked']) {
-                $unset[] = self::LOCK_KEY;
+            $version = $s['locked'] ? $s['version'] : null;
+            if ($form === 'keys' && $s['form'] === 'keys') {
+                $set = [];
+                foreach ($new as $k => $v) {
+                    if (!array_key_exists($k, $s['data']) || $s['data'][$k] !== $v) {
+                        $set[$k] = $v;
+                    }
+                }
+                $unset = array_keys(array_diff_key($s['data'], $new));
+                if ($s['locked']) {
+                    $unset[] = self::LOCK_KEY;
+                }
+                if ($set === [] && $unset === []) {
+                    return $this->updateTimestamp($id, $data);
+                }
+                $r = $this->client->patch($cfid, $set, $unset, $version);
+            } else {
+                $r = $this->client->put($cfid, $new, $version);
             }
-            if ($set === [] && $unset === []) {
-                return $this->updateTimestamp($id, $data);
+            // Rotated by another request since the read: the change goes to the new cfid.
+            if ($hop >= self::MAX_HOPS || $r->rotatedTo() === '' || $r->status !== 409) {
+                break;
             }
-            $r = $this->client->patch($id, $set, $unset, $version);
-        } else {
-            $r = $this->client->put($id, $new, $version);
+            $cfid = $this->relocate($cfid, $r);
+            if ($cfid === '') {
+                return $this->fail("write of session $id: it was rotated and its lock lost meanwhile, so this "
+                    . 'request\'s changes were not saved');
+            }
         }
+        $id = $cfid;
         if ($r->status === 200) {
             $this->saved($id, $form, $new, $r);
             return true;
@@ -263,36 +355,53 @@ final class SessionHandler implements
     /** Extends a session's expiry when a request did not change it (session.lazy_write), and releases its lock. */
     public function updateTimestamp(string $id, string $data): bool
     {
-        $s = $this->sessions[$id] ?? null;
+        $cfid = $this->aliases[$id] ?? $id;
+        $s = $this->sessions[$cfid] ?? null;
         if ($s === null || $s['new']) {
             return $this->write($id, $data);
         }
         if ($s['locked']) {
-            return $this->unlock($id);
+            return $this->unlock($cfid);
         }
-        $r = $this->client->touch($id);
+        for ($hop = 0; ; $hop++) {
+            $r = $this->client->touch($cfid);
+            if ($hop >= self::MAX_HOPS || $r->status !== 409 || $r->rotatedTo() === '') {
+                break;
+            }
+            $cfid = $this->relocate($cfid, $r); // rotated by another request since the read
+        }
         if ($r->ok()) {
             return true;
         }
         if ($r->status === 404) {
             [$form, $new] = $this->form($data);
-            return $this->create($id, $form, $new);
+            return $this->create($cfid, $form, $new);
         }
-        return $this->fail("touch of session $id: " . $r->describe());
+        return $this->fail("touch of session $cfid: " . $r->describe());
     }
 
-    /** Ends a session (session_destroy, session_regenerate_id(true)); one that is already gone is fine. */
+    /**
+     * Ends a session (session_destroy); one that is already gone is fine. Called by session_regenerate_id(true),
+     * it rotates the session instead (see rotate).
+     *
+     * A session that this request followed from a rotated cfid ends at its new cfid. Its old cfid, which
+     * answers only for the rotation's grace, then leads to no session: a request that brings it starts a new one.
+     */
     public function destroy(string $id): bool
     {
-        unset($this->sessions[$id], $this->probes[$id], $this->fresh[$id]);
         if (preg_match(self::CFID, $id) !== 1) {
             return true; // nothing can be stored under it
         }
-        $r = $this->client->delete($id);
+        if (self::regenerating()) {
+            return $this->rotate($id);
+        }
+        $cfid = $this->aliases[$id] ?? $id;
+        unset($this->sessions[$id], $this->sessions[$cfid], $this->probes[$id], $this->fresh[$id], $this->aliases[$id]);
+        $r = $this->client->delete($cfid);
         if ($r->ok() || $r->status === 404) {
             return true;
         }
-        return $this->fail("destroy of session $id: " . $r->describe());
+        return $this->fail("destroy of session $cfid: " . $r->describe());
     }
 
     /**
@@ -304,12 +413,147 @@ final class SessionHandler implements
         return 0;
     }
 
+    /**
+     * Rotates the session that session_regenerate_id(true) would destroy: its data moves to a new cfid, which
+     * create_sid hands PHP next, and the old cfid answers, read-only, with the new one for scopestore's grace.
+     * The request's state (the data it read, its lock) goes along, so that its final write sends only what it
+     * changed, to the new cfid. A session that was never stored, or has ended, has nothing to move: PHP's new
+     * id starts a session at the write, as before.
+     */
+    private function rotate(string $id): bool
+    {
+        $cfid = $this->aliases[$id] ?? $id;
+        $s = $this->sessions[$cfid] ?? null;
+        unset($this->sessions[$id], $this->sessions[$cfid], $this->probes[$id], $this->fresh[$id], $this->aliases[$id]);
+        if ($s !== null && $s['new']) {
+            return true;
+        }
+        for ($hop = 0; ; $hop++) {
+            $r = $this->client->rotate($cfid);
+            if ($hop >= self::MAX_HOPS || $r->status !== 409 || $r->rotatedTo() === '') {
+                break;
+            }
+            $cfid = $r->rotatedTo(); // another request rotated it first: rotate it where it lives now
+        }
+        if ($r->status === 404) {
+            return true;
+        }
+        $to = $r->body['cfid'] ?? null;
+        if ($r->status !== 201 || !is_string($to) || preg_match(self::CFID, $to) !== 1) {
+            return $this->fail("rotation of session $cfid (session_regenerate_id): " . $r->describe());
+        }
+        $this->next = $to;
+        $this->rotated[$to] = $s === null ? null : array_merge($s, ['version' => $r->version]);
+        return true;
+    }
+
+    /**
+     * Reports whether the handler is called by session_regenerate_id: the nearest of PHP's session functions
+     * in the call stack (which shows internal functions too) is that one, also through a handler that wraps
+     * this one.
+     */
+    private static function regenerating(): bool
+    {
+        foreach (debug_backtrace(DEBUG_BACKTRACE_IGNORE_ARGS) as $frame) {
+            if (!isset($frame['class']) && in_array($frame['function'], self::PHP_SESSION_FUNCTIONS, true)) {
+                return $frame['function'] === 'session_regenerate_id';
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Follows the old cfid of a rotated session to where it lives now, up to MAX_HOPS rotations in a row.
+     *
+     * @return array{0: string, 1: Response} the cfid and its GET: 404 when the session ended after it was
+     *     rotated, a failure when the new cfid could not be read
+     */
+    private function follow(string $cfid, Response $r): array
+    {
+        for ($hop = 0; $hop < self::MAX_HOPS && ($to = $r->rotatedTo()) !== ''; $hop++) {
+            $cfid = $to;
+            $r = $this->client->get($cfid);
+            if ($r->status !== 200) {
+                break;
+            }
+        }
+        return [$cfid, $r];
+    }
+
+    /**
+     * Moves what this request knows of a session to the cfid that a 409 rotated names; returns that cfid, or
+     * '' when the request held the session's lock and does not hold it there (the lock went along with the
+     * data, but lapsed and was taken meanwhile).
+     */
+    private function relocate(string $cfid, Response $r): string
+    {
+        $to = $r->rotatedTo();
+        $s = $this->sessions[$cfid] ?? null;
+        unset($this->sessions[$cfid]);
+        if ($s !== null && $s['locked']) {
+            $there = $this->client->get($to);
+            $lock = $there->status === 200 ? ($there->data()[self::LOCK_KEY] ?? null) : null;
+            if (!is_array($lock) || ($lock['owner'] ?? '') !== $this->owner) {
+                return '';
+            }
+            $s['version'] = $there->version;
+        }
+        if ($s !== null) {
+            $this->sessions[$to] = $s;
+        }
+        $this->moved($cfid, $to);
+        return $to;
+    }
+
+    /**
+     * Records that the session at $cfid lives at $to now: the reads and writes of the ids PHP knows it by go
+     * there, and the visitor's cookie follows while the response's headers can still be sent. Once they were
+     * sent it cannot: the cookie then still names the old cfid (README, "Regenerating and rotating").
+     */
+    private function moved(string $cfid, string $to): void
+    {
+        if ($cfid === $to) {
+            return;
+        }
+        foreach ($this->aliases as $from => $at) {
+            if ($at === $cfid) {
+                $this->aliases[$from] = $to;
+            }
+        }
+        $this->aliases[$cfid] = $to;
+        $from = session_status() === PHP_SESSION_ACTIVE ? session_id() : false;
+        if (
+            !is_string($from) || ($this->aliases[$from] ?? '') !== $to || headers_sent()
+            || !filter_var(ini_get('session.use_cookies'), FILTER_VALIDATE_BOOLEAN)
+        ) {
+            return; // not PHP's session (the handler called directly), no cookie, or too late to send one
+        }
+        $p = session_get_cookie_params();
+        setcookie($this->name, $to, [
+            'expires' => $p['lifetime'] > 0 ? time() + $p['lifetime'] : 0,
+            'path' => $p['path'],
+            'domain' => $p['domain'],
+            'secure' => $p['secure'],
+            'httponly' => $p['httponly'],
+            'samesite' => $p['samesite'],
+        ]);
+    }
+
     /** Takes the session's lock (option lock), waiting while another request holds it, then reads it. */
     private function readLocked(string $id, Response $r): string|false
     {
         $deadline = microtime(true) + $this->lockWait;
         $pause = 10_000;
+        $hops = 0;
         while (true) {
+            if ($r->rotatedTo() !== '' && $hops < self::MAX_HOPS) {
+                // Rotated by another request meanwhile: the lock is taken at the new cfid.
+                $hops++;
+                $this->moved($id, $r->rotatedTo());
+                $id = $r->rotatedTo();
+                $r = $this->client->get($id);
+                continue;
+            }
             if ($r->status !== 200) {
                 return $this->load($id, $r, false); // 404: a new session, nothing to lock; else a failure
             }
@@ -333,10 +577,13 @@ final class SessionHandler implements
                 if ($taken->status === 200) {
                     return $this->load($id, $taken, true);
                 }
-                if ($taken->status !== 412 && $taken->status !== 404) {
+                if (
+                    $taken->status !== 412 && $taken->status !== 404
+                    && ($taken->rotatedTo() === '' || $hops >= self::MAX_HOPS)
+                ) {
                     return $this->fail("lock of session $id: " . $taken->describe());
                 }
-                // Another request changed or ended the session in between: look again.
+                // Another request changed, ended or rotated the session in between: look again.
             }
             $r = $this->client->get($id);
         }
@@ -357,6 +604,17 @@ final class SessionHandler implements
         $data = $r->data();
         unset($data[self::LOCK_KEY]);
         $this->sessions[$id] = self::state(false, 'keys', $data, $r->version, $locked);
+        return $this->decode($id, $data);
+    }
+
+    /**
+     * The session string PHP decodes from a session's data: the string itself where it is stored as one (and
+     * the session's form is noted as such), else the keys in the format of session.serialize_handler.
+     *
+     * @param array<mixed> $data
+     */
+    private function decode(string $id, array $data): string|false
+    {
         if (count($data) === 1 && is_string($data[self::STRING_KEY] ?? null)) {
             $this->sessions[$id]['form'] = 'string';
             return $data[self::STRING_KEY];
@@ -493,9 +751,18 @@ final class SessionHandler implements
     /** Releases the lock this request holds, unless it was lost to another request in the meantime. */
     private function unlock(string $id): bool
     {
-        $s = $this->sessions[$id];
+        for ($hop = 0; ; $hop++) {
+            $r = $this->client->patch($id, [], [self::LOCK_KEY], $this->sessions[$id]['version']);
+            if ($hop >= self::MAX_HOPS || $r->status !== 409 || $r->rotatedTo() === '') {
+                break;
+            }
+            // Rotated by another request meanwhile: the lock went along with the data, and is released there.
+            $id = $this->relocate($id, $r);
+            if ($id === '') {
+                return true; // lapsed and taken there: not ours to release any more
+            }
+        }
         $this->sessions[$id]['locked'] = false;
-        $r = $this->client->patch($id, [], [self::LOCK_KEY], $s['version']);
         if ($r->ok()) {
             $this->sessions[$id]['version'] = $r->version;
             return true;

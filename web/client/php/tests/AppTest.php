@@ -6,6 +6,7 @@ namespace Scopestore\Tests;
 
 use PHPUnit\Framework\TestCase;
 use Scopestore\Client;
+use Scopestore\SessionHandler;
 
 /**
  * Real PHP sessions: session_start() in apps served by two `php -S` servers that share scopestore, with the
@@ -95,20 +96,130 @@ final class AppTest extends TestCase
         );
     }
 
-    /** @dataProvider serializeHandlers */
-    public function testRegenerateIdMovesTheSessionAndEndsTheOldOne(string $serializeHandler): void
+    /** @return array<string, array{string, bool}> */
+    public static function regenerateCases(): array
     {
-        [$a, $b] = $this->servePair(self::APP, ['session.serialize_handler' => $serializeHandler]);
+        return [
+            'php (one string)' => ['php', false],
+            'php_serialize (by keys)' => ['php_serialize', false],
+            'php_serialize with the lock option' => ['php_serialize', true],
+        ];
+    }
+
+    /** @dataProvider regenerateCases */
+    public function testRegenerateIdRotatesTheSession(string $serializeHandler, bool $lock): void
+    {
+        [$a, $b] = $this->servePair(
+            self::APP,
+            ['session.serialize_handler' => $serializeHandler],
+            $lock ? ['SCOPESTORE_LOCK' => '1'] : [],
+        );
         $browser = new Browser();
         $first = $this->json($browser->get($a . '/?do=count'));
         $old = $browser->sessionId;
         $this->assertSame($old, $first['id']);
         $second = $this->json($browser->get($b . '/?do=regenerate'));
-        $this->assertNotSame($old, $browser->sessionId);
+        $new = $browser->sessionId;
+        $this->assertNotSame($old, $new);
+        $this->assertSame($new, $second['id']);
         $this->assertSame(2, $second['session']['n']);
         $this->assertTrue($second['written']);
-        $this->assertSame(404, $this->api()->get($old)->status, 'session_regenerate_id(true) destroys the old one');
+
+        // The old cfid is not deleted but rotated: for the grace it answers, read-only, naming the new one.
+        $was = $this->api()->get($old);
+        $this->assertSame(200, $was->status, 'session_regenerate_id(true) rotates the old cfid, it does not delete it');
+        $this->assertSame($new, $was->body['rotatedTo'] ?? null);
+        $stored = $serializeHandler === 'php_serialize' ? ['n' => 1] : ['php' => 'n|i:1;'];
+        $data = $was->data();
+        if ($lock) {
+            // Copied as it was at the rotation, under the lock of the request that rotated it; read-only, so
+            // no request waits for it: they follow rotatedTo.
+            $this->assertArrayHasKey(SessionHandler::LOCK_KEY, $data);
+            unset($data[SessionHandler::LOCK_KEY]);
+        }
+        $this->assertSame($stored, $data, 'the old cfid keeps the data as it was');
+        $this->assertSame(
+            $serializeHandler === 'php_serialize' ? ['n' => 2] : ['php' => 'n|i:2;'],
+            $this->api()->get($new)->data(),
+            'the final write lands on the new cfid (and no lock is left there)',
+        );
         $this->assertSame(3, $this->json($browser->get($a . '/?do=count'))['session']['n']);
+    }
+
+    /** @return array<string, array{string, bool}> */
+    public static function followCases(): array
+    {
+        return [
+            'strict mode, php (one string)' => ['php', true],
+            'strict mode, php_serialize (by keys)' => ['php_serialize', true],
+            'without strict mode' => ['php_serialize', false],
+        ];
+    }
+
+    /** @dataProvider followCases */
+    public function testARequestWithTheOldCookieAfterARegenerateFollowsTheSession(string $handler, bool $strict): void
+    {
+        $ini = ['session.serialize_handler' => $handler, 'session.use_strict_mode' => $strict ? '1' : '0'];
+        [$a, $b] = $this->servePair(self::APP, $ini, $strict ? [] : ['SCOPESTORE_STRICT' => '0']);
+        $browser = new Browser();
+        $this->json($browser->get($a . '/?do=count'));
+        $old = $browser->sessionId;
+        $late = new Browser(); // a request that left with the old cookie, e.g. from another tab
+        $late->sessionId = $old;
+        $this->json($browser->get($b . '/?do=regenerate'));
+        $new = $browser->sessionId;
+
+        $answer = $this->json($late->get($a . '/?do=count'));
+        $this->assertSame(3, $answer['session']['n'], 'the session, not an empty one');
+        $this->assertSame($new, $late->sessionId, "the visitor's cookie moved to the new cfid");
+        if ($strict) {
+            $this->assertSame($new, $answer['id'], 'session_id() is the new cfid');
+        }
+        $this->assertSame(3, $this->counter($new), 'the change landed on the new cfid');
+        $this->assertSame(1, $this->counter($old), 'the old cfid is left as it was');
+        $this->assertSame(4, $this->json($browser->get($b . '/?do=count'))['session']['n']);
+    }
+
+    public function testAChangeInFlightDuringARegenerateLandsOnTheNewCfid(): void
+    {
+        [$a, $b] = $this->servePair(self::APP, ['session.serialize_handler' => 'php_serialize']);
+        $browser = new Browser();
+        $this->json($browser->get($a . '/?do=count'));
+        $old = $browser->sessionId;
+        $inFlight = new Browser();
+        $inFlight->sessionId = $old;
+        // The request in flight reads the session, the other one rotates it, then the first one writes.
+        [$change, $regenerate] = Browser::parallel([
+            [$inFlight, $a . '/?do=set&k=late&v=1&pause=900'],
+            [$browser, $b . '/?do=regenerate&delay=300'],
+        ]);
+        // json() fails on PHP's "Failed to write session data" warning in the answer (session_write_close()
+        // returns true all the same); the stored data below is the proof.
+        $this->assertTrue($this->json($change)['written']);
+        $this->assertSame(2, $this->json($regenerate)['session']['n']);
+        $new = $browser->sessionId;
+        $this->assertNotSame($old, $new);
+        $this->assertSame($new, $inFlight->sessionId, 'the cookie moved, the headers were not sent yet');
+        $session = $this->api()->get($new)->data();
+        ksort($session);
+        $this->assertSame(['late' => '1', 'n' => 2], $session, 'both on the new cfid: the 409 rotated was sent on');
+        $this->assertSame(['n' => 1], $this->api()->get($old)->data(), 'nothing written to the old cfid');
+    }
+
+    public function testASessionRotatedByAnotherClientIsFollowed(): void
+    {
+        [$a, $b] = $this->servePair(self::APP, ['session.serialize_handler' => 'php_serialize']);
+        $browser = new Browser();
+        $this->json($browser->get($a . '/?do=count'));
+        $old = $browser->sessionId;
+        // As the Go and Node clients rotate at login: POST …/rotate.
+        $rotated = $this->api()->rotate($old);
+        $this->assertSame(201, $rotated->status, $rotated->describe());
+        $new = $rotated->body['cfid'];
+        $answer = $this->json($browser->get($b . '/?do=count'));
+        $this->assertSame(2, $answer['session']['n']);
+        $this->assertSame($new, $browser->sessionId);
+        $this->assertSame(2, $this->counter($new), 'written to the new cfid, not refused at the old one');
     }
 
     public function testDestroyEndsTheSession(): void
@@ -120,6 +231,26 @@ final class AppTest extends TestCase
         $this->assertTrue($this->json($browser->get($b . '/?do=destroy'))['destroyed']);
         $this->assertSame(404, $this->api()->get($id)->status);
         $this->assertSame(1, $this->json($browser->get($a . '/?do=count'))['session']['n'], 'a new session');
+    }
+
+    public function testDestroyWithTheOldCookieAfterARegenerateEndsTheSession(): void
+    {
+        [$a, $b] = $this->servePair(self::APP, []);
+        $browser = new Browser();
+        $this->json($browser->get($a . '/?do=count'));
+        $old = $browser->sessionId;
+        $this->json($browser->get($b . '/?do=regenerate'));
+        $new = $browser->sessionId;
+        $late = new Browser();
+        $late->sessionId = $old;
+        $this->assertTrue($this->json($late->get($a . '/?do=destroy'))['destroyed']);
+        $this->assertSame(404, $this->api()->get($new)->status, 'the session ended where it lives now');
+        $this->assertSame(1, $this->json($browser->get($b . '/?do=count'))['session']['n'], 'a new session');
+        $stale = new Browser(); // the old cfid answers for the grace, but leads to no session
+        $stale->sessionId = $old;
+        $answer = $this->json($stale->get($a . '/?do=count'));
+        $this->assertSame(1, $answer['session']['n'], 'nothing came back');
+        $this->assertNotSame($new, $stale->sessionId);
     }
 
     public function testParallelRequestsChangingDifferentKeysBothKeepTheirChange(): void
@@ -192,6 +323,19 @@ final class AppTest extends TestCase
             $urls[] = $url;
         }
         return [$urls[0], $urls[1]];
+    }
+
+    /** The counter n of a session in scopestore (stored by keys with php_serialize, or as the string). */
+    private function counter(string $id): int
+    {
+        $r = $this->api()->get($id);
+        $this->assertSame(200, $r->status, $r->describe());
+        $data = $r->data();
+        if (isset($data['php'])) {
+            $this->assertMatchesRegularExpression('/^n\|i:(\d+);$/', $data['php']);
+            return (int) substr($data['php'], 4, -1);
+        }
+        return $data['n'];
     }
 
     private function api(): Client

@@ -319,6 +319,89 @@ final class SessionHandlerTest extends TestCase
         $this->assertSame(['n' => 3], $this->stored($id));
     }
 
+    public function testStrictModeTurnsDownARotatedCfidForTheNewOne(): void
+    {
+        // Another client (Go, Node, or PHP in another request) rotated the session.
+        $old = $this->existing(['n' => 1, 'user' => 'ann']);
+        $new = $this->rotate($old);
+        $h = $this->handler();
+        $h->open('', 'PHPSESSID');
+        $this->assertFalse($h->validateId($old), 'turned down, so that PHP asks create_sid for an id');
+        $this->assertSame($new, $h->create_sid(), 'the id PHP asks for next is the new cfid');
+        $this->assertSame(['n' => 1, 'user' => 'ann'], unserialize((string) $h->read($new)));
+        $this->assertTrue($h->write($new, serialize(['n' => 2, 'user' => 'ann'])));
+        $this->assertSame(['n' => 2, 'user' => 'ann'], $this->sorted($this->stored($new)));
+        $this->assertMatchesRegularExpression(self::UUID_V4, $h->create_sid(), 'handed out once');
+        $this->assertSame([], $this->errors);
+    }
+
+    public function testReadOfARotatedCfidFollowsItAndItsWritesGoThere(): void
+    {
+        // Without strict mode PHP reads the id it got: the handler reads and writes the new cfid in its place.
+        $old = $this->existing(['n' => 1]);
+        $middle = $this->rotate($old);
+        $new = $this->rotate($middle);
+        $h = $this->handler();
+        $this->assertSame(['n' => 1], unserialize((string) $h->read($old)), 'two rotations followed');
+        $this->assertTrue($h->write($old, serialize(['n' => 2])));
+        $this->assertSame(['n' => 2], $this->stored($new));
+        $this->assertSame(['n' => 1], $this->api()->get($old)->data(), 'the old cfid is left as it was');
+        $this->assertSame($middle, $this->api()->get($old)->body['rotatedTo'] ?? null);
+
+        $h = $this->handler();
+        $this->assertIsString($h->read($old));
+        $this->assertTrue($h->updateTimestamp($old, serialize(['n' => 2])), 'a touch, of the new cfid');
+        $this->assertTrue($h->destroy($old));
+        $this->assertSame(404, $this->api()->get($new)->status, 'destroy ends the session where it lives');
+        $this->assertSame(200, $this->api()->get($old)->status, 'its old cfid answers for the grace');
+
+        $h = $this->handler();
+        $this->assertFalse($h->validateId($old), 'but leads to no session');
+        $id = $h->create_sid();
+        $this->assertNotSame($new, $id, 'a new id: the session ended');
+        $this->assertSame('', $h->read($old), 'without strict mode: an empty session');
+        $this->assertTrue($h->write($old, serialize(['n' => 1])));
+        $this->assertSame(['n' => 1], $this->stored($new), 'at the cfid the old one leads to');
+        $this->assertSame([], $this->errors);
+    }
+
+    public function testAWriteAfterARotationGoesToTheNewCfid(): void
+    {
+        $old = $this->existing(['a' => 1, 'b' => 1]);
+        $changes = $this->handler();
+        $touches = $this->handler();
+        $this->assertIsString($changes->read($old));
+        $this->assertIsString($touches->read($old));
+        // Rotated by another request while these two were running: the 409 rotated is sent on to the new cfid.
+        $new = $this->rotate($old);
+        $this->assertSame(200, $this->api()->patch($new, ['c' => 1], [])->status, 'another request adds c');
+        $this->assertTrue($changes->write($old, serialize(['a' => 2, 'b' => 1])), 'not a failed write');
+        $this->assertSame(['a' => 2, 'b' => 1, 'c' => 1], $this->sorted($this->stored($new)), 'only a was sent');
+        $this->assertSame(['a' => 1, 'b' => 1], $this->sorted($this->api()->get($old)->data()));
+        $this->assertTrue($touches->write($old, serialize(['a' => 1, 'b' => 1])), 'unchanged: a touch of the new cfid');
+        $this->assertTrue($touches->write($old, serialize(['a' => 1])), 'the next write goes to the new cfid at once');
+        $this->assertSame(['a' => 2, 'c' => 1], $this->sorted($this->stored($new)));
+        $this->assertSame([], $this->errors);
+    }
+
+    public function testAWriteOfALockedSessionAfterARotationGoesToTheNewCfid(): void
+    {
+        $old = $this->existing(['n' => 1]);
+        $h = $this->handler(['lock' => true]);
+        $this->assertSame(serialize(['n' => 1]), $h->read($old));
+        $new = $this->rotate($old); // the lock goes along with the data
+        $this->assertArrayHasKey(SessionHandler::LOCK_KEY, $this->stored($new));
+        $this->assertTrue($h->write($old, serialize(['n' => 2])));
+        $this->assertSame(['n' => 2], $this->stored($new), 'written, and the lock released there');
+
+        $h = $this->handler(['lock' => true]);
+        $this->assertSame(serialize(['n' => 2]), $h->read($old), 'a locked read follows the rotation too');
+        $this->assertArrayHasKey(SessionHandler::LOCK_KEY, $this->stored($new));
+        $this->assertTrue($h->close());
+        $this->assertSame(['n' => 2], $this->stored($new), 'close releases the lock at the new cfid');
+        $this->assertSame([], $this->errors);
+    }
+
     /** @param array<string, mixed> $options */
     private function handler(
         array $options = [],
@@ -348,6 +431,15 @@ final class SessionHandlerTest extends TestCase
         $id = $this->handler()->create_sid();
         $this->assertSame(201, $this->api()->create($id, $data)->status);
         return $id;
+    }
+
+    /** Rotates a session through the API, as another client would, and returns its new cfid. */
+    private function rotate(string $id): string
+    {
+        $r = $this->api()->rotate($id);
+        $this->assertSame(201, $r->status, $r->describe());
+        $this->assertIsString($r->body['cfid'] ?? null);
+        return $r->body['cfid'];
     }
 
     /** @return array<mixed> the session's data in scopestore */

@@ -3,14 +3,18 @@
 declare(strict_types=1);
 
 // The app AppTest drives through php -S: ?do=count (default), regenerate, destroy, set&k=…&v=…, dump (with
-// read_and_close); &pause=MS waits between session_start() and the change, so that parallel requests overlap.
-// Its configuration comes from the environment the test sets (SCOPESTORE_URL, _APP, _KEY, _LOCK).
+// read_and_close); &pause=MS waits between session_start() and the change, and &delay=MS before
+// session_start(), so that parallel requests overlap as a test needs. Its configuration comes from the
+// environment the test sets (SCOPESTORE_URL, _APP, _KEY, _LOCK, and _STRICT=0 for the option strict_mode off).
 
 require __DIR__ . '/../../autoload.php';
 
 $options = [];
 if (getenv('SCOPESTORE_LOCK') === '1') {
     $options['lock'] = true;
+}
+if (getenv('SCOPESTORE_STRICT') === '0') {
+    $options['strict_mode'] = false;
 }
 session_set_save_handler(new Scopestore\SessionHandler(
     (string) getenv('SCOPESTORE_URL'),
@@ -22,6 +26,7 @@ session_set_save_handler(new Scopestore\SessionHandler(
 header('Content-Type: application/json');
 $do = $_GET['do'] ?? 'count';
 $pause = (int) ($_GET['pause'] ?? 0); // milliseconds between the read and the change
+usleep((int) ($_GET['delay'] ?? 0) * 1000); // milliseconds before the read
 
 if (!session_start($do === 'dump' ? ['read_and_close' => true] : [])) {
     http_response_code(503);
