@@ -46,23 +46,14 @@ type APIChecksFailed struct {
 // refused (422).
 const CodeCheckFailed = "check_failed"
 
-// NewAPIChecks writes Verify's checks for the admin JSON API, each failure
-// in full: a person verifying wants the driver's own words. The check's
-// name, which Redis's checks repeat, is written apart.
-func NewAPIChecks(hs []scopes.Health) []APIVerifyCheck {
+// NewAPIChecks writes Verify's checks for the admin JSON API and the CLI,
+// each failure in full (a person verifying wants the driver's own words),
+// worded as the console words them; secret, when known, is masked.
+func NewAPIChecks(hs []scopes.Health, secret string) []APIVerifyCheck {
 	out := make([]APIVerifyCheck, len(hs))
 	for i, h := range hs {
-		v := APIVerifyCheck{Name: h.Name, OK: h.Err == nil}
-		if h.Err != nil {
-			msg := scopes.ErrorMessage(h.Err)
-			if scopes.ErrorCode(h.Err) == scopes.EInternal {
-				msg = h.Err.Error()
-			}
-			v.Message = strings.TrimPrefix(msg, "redis: verify "+h.Name+": ")
-			// Both verifiers start a skipped check's message so.
-			v.Skipped = strings.HasPrefix(v.Message, "skipped")
-		}
-		out[i] = v
+		msg, skipped := checkMessage(h, secret)
+		out[i] = APIVerifyCheck{Name: h.Name, OK: h.Err == nil, Message: msg, Skipped: skipped}
 	}
 	return out
 }
@@ -138,7 +129,7 @@ func (a *Console) apiConnectionCreate(c echo.Context) error {
 		if err != nil {
 			return apiError(a, c, err)
 		}
-		checks, keep = NewAPIChecks(hs), k
+		checks, keep = NewAPIChecks(hs, conn.Secret), k
 		if !allPassed(checks) {
 			return httpapi.WriteJSON(c.Response(), http.StatusUnprocessableEntity, APIChecksFailed{Checks: checks, Error: httpapi.ErrorDetail{
 				Code: CodeCheckFailed, Message: "connection " + conn.Name + " was not created: a check failed. Correct its parameters, " +
@@ -244,7 +235,7 @@ func (a *Console) apiConnectionVerify(c echo.Context) error {
 	if err != nil {
 		return apiError(a, c, err)
 	}
-	checks := NewAPIChecks(hs)
+	checks := NewAPIChecks(hs, conn.Secret)
 	if stored, err := a.Connections.Connection(ctx, conn.Name); err == nil {
 		conn = stored
 	}

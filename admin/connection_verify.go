@@ -28,21 +28,27 @@ const maxCheckMessage = 300
 func verifyChecks(hs []scopes.Health, secret string) []verifyCheckView {
 	out := make([]verifyCheckView, len(hs))
 	for i, h := range hs {
-		v := verifyCheckView{Name: h.Name, OK: h.Err == nil}
-		if h.Err != nil {
-			msg := verifyMessage(h.Err)
-			// The check's name is in the report already.
-			msg = strings.TrimPrefix(msg, "redis: verify "+h.Name+": ")
-			if len(secret) >= 4 {
-				msg = strings.ReplaceAll(msg, secret, "********")
-			}
-			v.Message = clipMessage(msg, maxCheckMessage)
-			// Both verifiers start a skipped check's message so.
-			v.Skipped = strings.HasPrefix(msg, "skipped")
-		}
-		out[i] = v
+		msg, skipped := checkMessage(h, secret)
+		out[i] = verifyCheckView{Name: h.Name, OK: h.Err == nil, Skipped: skipped, Message: clipMessage(msg, maxCheckMessage)}
 	}
 	return out
+}
+
+// checkMessage words a failed check as the console, the admin JSON API and
+// the CLI show it: the error with its cause, without the check's name
+// (which Redis's checks repeat, and every reader shows beside it), with
+// secret masked should a driver's message ever quote it. skipped tells a
+// check that did not run. A check that passed has no message.
+func checkMessage(h scopes.Health, secret string) (msg string, skipped bool) {
+	if h.Err == nil {
+		return "", false
+	}
+	msg = strings.TrimPrefix(verifyMessage(h.Err), "redis: verify "+h.Name+": ")
+	if len(secret) >= 4 {
+		msg = strings.ReplaceAll(msg, secret, "********")
+	}
+	// Both verifiers start a skipped check's message so.
+	return msg, strings.HasPrefix(msg, "skipped")
 }
 
 // verifyMessage is a failed check's message: for an administrator the
