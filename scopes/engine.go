@@ -47,7 +47,8 @@ type Engine struct {
 	// Set it before the engine serves.
 	Observer Observer
 	// Ends, when not nil, is told of the scopes that end, invalidated or
-	// expired, to notify their apps. Set it before the engine serves.
+	// expired, and of the sessions rotated to a new cfid, to notify their
+	// apps. Set it before the engine serves.
 	Ends *Notifier
 	// MemoryBudget bounds the bytes this instance holds in memory: the
 	// memory storage's scopes and the copies of scopes in other storages

@@ -15,7 +15,9 @@ import (
 // change sent there is refused with ERotated. The new session is written
 // first, then the old one is marked with a compare-and-set on the record
 // whose data the new one holds: a change that reached the old cfid before
-// the mark is copied over, none is lost.
+// the mark is copied over, none is lost. The app's webhook is told that the
+// old cfid was rotated (ReasonRotated), not, at the grace's end, that it
+// expired.
 func (e *Engine) Rotate(ctx context.Context, set Settings, key Key, newCFID string) (_ *Scope, err error) {
 	defer e.observe(set, key.Kind, OpRotate, time.Now(), &err)
 	if newCFID == "" {
@@ -64,6 +66,11 @@ func (e *Engine) Rotate(ctx context.Context, set Settings, key Key, newCFID stri
 		}
 		if marked.Written {
 			ent.rec, ent.ok = marked.Rec, t.copies && e.RotateGrace > 0
+			if e.Ends != nil && serverSide(t.name) {
+				// Before the grace ends: the old cfid's expiry is then
+				// not taken for the session's end.
+				e.Ends.Rotated(ctx, set, key, newCFID)
+			}
 			return NewScope(&next, t.name), nil
 		}
 		old = marked.Rec

@@ -10,10 +10,14 @@ import (
 	"time"
 )
 
-// Why a scope ended, as a Notification says it.
+// Why a scope ended, or moved, as a Notification says it.
 const (
 	ReasonInvalidated = "invalidated" // Delete or InvalidateAll: the app, the CLI or an operator ended it
 	ReasonExpired     = "expired"     // its idle timeout passed and a cleaner or Redis removed it
+	// ReasonRotated: Rotate moved the session to a new cfid (RotatedTo), so it
+	// did not end; the old cfid's expiry at the grace's end is not notified,
+	// the outbox keeping one notification per key.
+	ReasonRotated = "rotated"
 )
 
 // Delivery of end-of-scope notifications.
@@ -46,14 +50,17 @@ const (
 	dispatchBatch = 100
 )
 
-// Notification is one ended scope to tell its app about, as the outbox
-// keeps it.
+// Notification is one ended (or rotated) scope to tell its app about, as
+// the outbox keeps it.
 type Notification struct {
-	ID      int64
-	Key     Key
-	Reason  string
-	URL     string
-	Created time.Time
+	ID     int64
+	Key    Key
+	Reason string
+	// RotatedTo is the new cfid of a session moved by Rotate (ReasonRotated);
+	// empty for the other reasons.
+	RotatedTo string
+	URL       string
+	Created   time.Time
 	// Attempts counts the failed deliveries so far.
 	Attempts int
 	NextAt   time.Time
@@ -61,16 +68,19 @@ type Notification struct {
 
 // notificationBody is what a webhook receives.
 type notificationBody struct {
-	App    string `json:"app"`
-	Scope  Kind   `json:"scope"`
-	CFID   string `json:"cfid"`
-	Reason string `json:"reason"`
+	App       string `json:"app"`
+	Scope     Kind   `json:"scope"`
+	CFID      string `json:"cfid"`
+	Reason    string `json:"reason"`
+	RotatedTo string `json:"rotatedTo,omitempty"`
 }
 
 // Body returns the JSON that the webhook receives:
-// {"app":…,"scope":"session"|"client","cfid":…,"reason":"invalidated"|"expired"}.
+// {"app":…,"scope":"session"|"client","cfid":…,"reason":"invalidated"|"expired"|"rotated"},
+// with "rotatedTo":<new cfid> when the reason is "rotated".
 func (n Notification) Body() []byte {
-	b, _ := json.Marshal(notificationBody{App: n.Key.App, Scope: n.Key.Kind, CFID: n.Key.CFID, Reason: n.Reason})
+	b, _ := json.Marshal(notificationBody{App: n.Key.App, Scope: n.Key.Kind, CFID: n.Key.CFID, Reason: n.Reason,
+		RotatedTo: n.RotatedTo})
 	return b
 }
 
@@ -108,10 +118,10 @@ type Sender interface {
 	Send(ctx context.Context, url string, body []byte) error
 }
 
-// Notifier turns scopes that end into notifications in the outbox, for the
-// apps that set a scopeEndWebhook, and delivers them: at least once, from
-// one instance at a time, each app's by its own worker. Set it as an
-// Engine's Ends.
+// Notifier turns scopes that end, and sessions rotated away from a cfid,
+// into notifications in the outbox, for the apps that set a scopeEndWebhook,
+// and delivers them: at least once, from one instance at a time, each app's
+// by its own worker. Set it as an Engine's Ends.
 type Notifier struct {
 	outbox Outbox
 	sender Sender
@@ -154,6 +164,19 @@ func (n *Notifier) Invalidated(ctx context.Context, set Settings, key Key) {
 		return
 	}
 	n.enqueue(ctx, []Notification{n.notification(key, ReasonInvalidated, set.EndWebhook)})
+}
+
+// Rotated enqueues the notification that a session moved from key to the
+// cfid to, when its app's settings set has a webhook, so that the old cfid's
+// expiry at the grace's end, then ignored as the key has its notification,
+// is not taken for the session's end; a failure is logged, not returned.
+func (n *Notifier) Rotated(ctx context.Context, set Settings, key Key, to string) {
+	if set.EndWebhook == "" {
+		return
+	}
+	note := n.notification(key, ReasonRotated, set.EndWebhook)
+	note.RotatedTo = to
+	n.enqueue(ctx, []Notification{note})
 }
 
 // Expired enqueues the notifications of scopes that a storage deleted as

@@ -31,6 +31,9 @@ func (o *memOutbox) EnqueueNotifications(_ context.Context, ns []scopes.Notifica
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for _, n := range ns {
+		if slices.ContainsFunc(o.rows, func(r *outboxRow) bool { return r.note.Key == n.Key }) {
+			continue // the key has its notification, as the config store's unique (app, scope, cfid) says
+		}
 		o.next++
 		n.ID = o.next
 		o.rows = append(o.rows, &outboxRow{note: n})

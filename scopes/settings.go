@@ -21,7 +21,8 @@ const (
 	ClientCluster     = "clientCluster"
 	ClientTimeout     = "clientTimeout"
 	// ScopeEndWebhook is the URL that scopestore POSTs to when one of the
-	// app's scopes, session or client, ends (see Notification); "" is off.
+	// app's scopes, session or client, ends, or a session is rotated (see
+	// Notification); "" is off.
 	ScopeEndWebhook = "scopeEndWebhook"
 	// AllowedWebhooks lists the URLs that the app may declare as its
 	// scopeEndWebhook through the API. Only an administrator sets it, so

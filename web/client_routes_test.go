@@ -86,6 +86,36 @@ func TestRotate(t *testing.T) {
 	mustStatus(t, a.do("POST", "/api/v1/apps/shop/clients/"+scopes.NewCFID()+"/rotate", key, ""), http.StatusNotFound)
 }
 
+// A rotation tells the app's webhook that the old cfid was rotated, naming
+// the new one; the old cfid's expiry at the end of the grace is not told,
+// since the session did not end.
+func TestRotate_WebhookToldRotatedNotExpired(t *testing.T) {
+	for _, storage := range []string{"memory", "file"} {
+		t.Run(storage, func(t *testing.T) {
+			a := newTestAPI(t)
+			const hook = "https://hooks.example/end"
+			key := a.app("shop", map[string]string{scopes.SessionStorage: storage, scopes.AllowedWebhooks: hook, scopes.ScopeEndWebhook: hook})
+			a.engine.Ends = scopes.NewNotifier(a.config, nil, a.dir)
+			old := a.create("shop", key, "sessions")
+			r := a.do("POST", "/api/v1/apps/shop/sessions/"+old+"/rotate", key, "")
+			mustStatus(t, r, http.StatusCreated)
+			moved := r.json(t)["cfid"].(string)
+
+			a.clock.Advance(scopes.DefaultRotateGrace + time.Second)
+			clean(t, a)
+			mustStatus(t, a.do("GET", "/api/v1/apps/shop/sessions/"+old, key, ""), http.StatusNotFound)
+			ns, err := a.config.DueNotifications(t.Context(), time.Now().Add(time.Hour), 100, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := `{"app":"shop","scope":"session","cfid":"` + old + `","reason":"rotated","rotatedTo":"` + moved + `"}`
+			if len(ns) != 1 || string(ns[0].Body()) != want {
+				t.Fatalf("notifications %+v; want only %s", ns, want)
+			}
+		})
+	}
+}
+
 // The app's key lists, counts and clears its own scopes, and no other app's.
 func TestListCountClear(t *testing.T) {
 	a := newTestAPI(t)

@@ -65,7 +65,7 @@ func settingFlags(fs *flag.FlagSet) {
 		scopes.ClientStorage:      "file, memory, cookie (a sealed token the app keeps in a cookie), or a connection flagged for storage",
 		scopes.ClientCluster:      "true or false, as for sessions",
 		scopes.ClientTimeout:      "idle timeout, e.g. 90d",
-		scopes.ScopeEndWebhook:    "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires (http needs --webhook-allow-http); empty: off",
+		scopes.ScopeEndWebhook:    "https URL POSTed {app, scope, cfid, reason} when a session or client scope is invalidated or expires, and {…, reason rotated, rotatedTo} for a rotated session's old cfid, which is then not told expired (http needs --webhook-allow-http); empty: off",
 		scopes.AllowedWebhooks:    "URLs, separated by spaces or commas, that the app may declare itself as its scopeEndWebhook through the API (administrators only)",
 		scopes.SensitiveKeys:      "comma-separated data key names whose values the admin console masks, at any depth, besides its built-in words",
 		scopes.MaxScopes:          "live scopes the app may hold, of each kind; over it a create gets 507 (0: no limit)",

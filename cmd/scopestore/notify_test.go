@@ -100,11 +100,15 @@ func startWebhookInstance(t *testing.T, dataDir string) *instance {
 }
 
 // wantOne checks that exactly one notification arrived, for the session
-// cfid of shop, for reason.
-func wantOne(t *testing.T, got []map[string]string, cfid, reason string) {
+// cfid of shop, for reason, with the fields of more (name, value, …) and no
+// others.
+func wantOne(t *testing.T, got []map[string]string, cfid, reason string, more ...string) {
 	t.Helper()
 	want := map[string]string{"app": "shop", "scope": "session", "cfid": cfid, "reason": reason}
-	if len(got) != 1 || len(got[0]) != 4 {
+	for i := 0; i+1 < len(more); i += 2 {
+		want[more[i]] = more[i+1]
+	}
+	if len(got) != 1 || len(got[0]) != len(want) {
 		t.Fatalf("webhook received %v; want exactly %v", got, want)
 	}
 	for k, v := range want {
@@ -178,6 +182,29 @@ func TestEndOfSessionWebhook(t *testing.T) {
 			dispatchAll(t, time.Now(), a, b)
 			got, _ = hook.take()
 			wantOne(t, got, expired, "expired")
+
+			// Rotated on a: one POST naming the new cfid. The old cfid
+			// expires at the end of the grace and both cleaners find it,
+			// but the session did not end: that is not told.
+			rotated := create(a)
+			status, body, _ := a.do(t, "POST", "/api/v1/apps/shop/sessions/"+rotated+"/rotate", key, "")
+			if status != http.StatusCreated {
+				t.Fatalf("rotate: %d %s", status, body)
+			}
+			moved := cfidField.FindStringSubmatch(body)[1]
+			afterGrace := time.Now().Add(time.Minute)
+			for _, in := range []*instance{a, b} {
+				in.svc.engine.Now = func() time.Time { return afterGrace }
+				if deleted, err := in.svc.engine.Clean(context.Background()); err != nil {
+					t.Error(err)
+				} else if in == a && deleted[storage] != 1 {
+					t.Errorf("a's cleaner deleted %v; want the old cfid", deleted)
+				}
+				in.svc.engine.Now = time.Now
+			}
+			dispatchAll(t, time.Now(), a, b)
+			got, _ = hook.take()
+			wantOne(t, got, rotated, "rotated", "rotatedTo", moved)
 
 			// The webhook refuses the first POST: retried after the
 			// backoff, not before, and then delivered once.

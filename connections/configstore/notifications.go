@@ -17,22 +17,25 @@ const notificationErrorLen = 1000
 
 // notificationRow is a notifications row as DueNotifications reads it.
 type notificationRow struct {
-	ID       int64     `db:"id"`
-	App      string    `db:"app"`
-	Scope    string    `db:"scope"`
-	CFID     string    `db:"cfid"`
-	Reason   string    `db:"reason"`
-	URL      string    `db:"url"`
-	Created  time.Time `db:"created_at"`
-	Attempts int       `db:"attempts"`
-	NextAt   time.Time `db:"next_at"`
+	ID        int64     `db:"id"`
+	App       string    `db:"app"`
+	Scope     string    `db:"scope"`
+	CFID      string    `db:"cfid"`
+	Reason    string    `db:"reason"`
+	RotatedTo string    `db:"rotated_to"`
+	URL       string    `db:"url"`
+	Created   time.Time `db:"created_at"`
+	Attempts  int       `db:"attempts"`
+	NextAt    time.Time `db:"next_at"`
 }
 
 // insertNotification returns the dialect's INSERT that does nothing when
-// the scope already has a notification (the unique (app, scope, cfid)).
+// the scope already has a notification (the unique (app, scope, cfid)),
+// delivered or not: so a rotated session's old cfid, whose rotation was
+// notified, is not notified again when it expires.
 func (s *Store) insertNotification() string {
-	const insert = `INSERT INTO notifications (app, scope, cfid, reason, url, created_at, attempts, next_at, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, '')`
+	const insert = `INSERT INTO notifications (app, scope, cfid, reason, rotated_to, url, created_at, attempts, next_at, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, '')`
 	if s.dialect == DialectMySQL {
 		// Not INSERT IGNORE, which would turn any other error into a warning.
 		return insert + ` ON DUPLICATE KEY UPDATE id = id`
@@ -57,7 +60,7 @@ func (s *Store) EnqueueNotifications(ctx context.Context, ns []scopes.Notificati
 	}
 	defer stmt.Close()
 	for _, n := range ns {
-		if _, err := stmt.ExecContext(ctx, n.Key.App, string(n.Key.Kind), n.Key.CFID, n.Reason, n.URL,
+		if _, err := stmt.ExecContext(ctx, n.Key.App, string(n.Key.Kind), n.Key.CFID, n.Reason, n.RotatedTo, n.URL,
 			dbTime(n.Created), dbTime(n.NextAt)); err != nil {
 			return s.wrap("enqueue notifications", err)
 		}
@@ -74,7 +77,7 @@ func (s *Store) EnqueueNotifications(ctx context.Context, ns []scopes.Notificati
 func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int, except []string) ([]scopes.Notification, error) {
 	var rows []notificationRow
 	now = dbTime(now)
-	query := `SELECT id, app, scope, cfid, reason, url, created_at, attempts, next_at
+	query := `SELECT id, app, scope, cfid, reason, rotated_to, url, created_at, attempts, next_at
 		FROM notifications
 		WHERE next_at <= ? AND delivered_at IS NULL AND gave_up_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)`
 	args := []any{now, now}
@@ -95,7 +98,7 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int, 
 	out := make([]scopes.Notification, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, scopes.Notification{ID: r.ID, Key: scopes.Key{App: r.App, Kind: scopes.Kind(r.Scope), CFID: r.CFID},
-			Reason: r.Reason, URL: r.URL, Created: r.Created.UTC(), Attempts: r.Attempts, NextAt: r.NextAt.UTC()})
+			Reason: r.Reason, RotatedTo: r.RotatedTo, URL: r.URL, Created: r.Created.UTC(), Attempts: r.Attempts, NextAt: r.NextAt.UTC()})
 	}
 	return out, nil
 }
