@@ -269,15 +269,9 @@ func connectionList(rc *runContext, svc *services, _ []string) error {
 }
 
 func connectionListRemote(rc *runContext, r *remote, _ []string) error {
-	var answer struct {
-		Connections []admin.APIConnection `json:"connections"`
-	}
-	if err := r.call(rc.ctx, "GET", "/connections", nil, nil, &answer); err != nil {
+	conns, err := r.connections(rc.ctx)
+	if err != nil {
 		return err
-	}
-	conns := make([]scopes.Connection, len(answer.Connections))
-	for i, c := range answer.Connections {
-		conns[i] = c.Connection()
 	}
 	return printConnections(rc, conns)
 }

@@ -46,15 +46,24 @@ func (s *services) storageNames(ctx context.Context) storageNames {
 // storageNames reads the connections' names from the server; on a failure
 // the names print as stored.
 func (r *remote) storageNames(ctx context.Context) storageNames {
+	conns, err := r.connections(ctx)
+	if err != nil {
+		return nil
+	}
+	return storageNamesOf(conns)
+}
+
+// connections reads the server's connections, never a password.
+func (r *remote) connections(ctx context.Context) ([]scopes.Connection, error) {
 	var answer struct {
 		Connections []admin.APIConnection `json:"connections"`
 	}
 	if err := r.call(ctx, "GET", "/connections", nil, nil, &answer); err != nil {
-		return nil
+		return nil, err
 	}
 	conns := make([]scopes.Connection, len(answer.Connections))
 	for i, c := range answer.Connections {
 		conns[i] = c.Connection()
 	}
-	return storageNamesOf(conns)
+	return conns, nil
 }
