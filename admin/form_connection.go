@@ -194,7 +194,7 @@ func (f *connectionForm) validate() bool {
 	if !f.Editing && f.Name == "" {
 		f.Errors["name"] = "Name is required: apps name this " + f.Kind + " in their session and client storage settings."
 	}
-	server := map[string]string{"redis": "Redis", "mysql": "MySQL", "postgres": "PostgreSQL"}[f.Type]
+	server := connTypeLabel(f.Type)
 	for param, alt := range connRequired[f.Type] {
 		if p[param] != "" || (alt != "" && p[alt] != "") {
 			continue
