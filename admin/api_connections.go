@@ -48,12 +48,11 @@ const CodeCheckFailed = "check_failed"
 
 // NewAPIChecks writes Verify's checks for the admin JSON API and the CLI,
 // each failure in full (a person verifying wants the driver's own words),
-// worded as the console words them; secret, when known, is masked.
-func NewAPIChecks(hs []scopes.Health, secret string) []APIVerifyCheck {
+// worded as the console words them (scopes.Health.Message).
+func NewAPIChecks(hs []scopes.Health) []APIVerifyCheck {
 	out := make([]APIVerifyCheck, len(hs))
 	for i, h := range hs {
-		msg, skipped := checkMessage(h, secret)
-		out[i] = APIVerifyCheck{Name: h.Name, OK: h.Err == nil, Message: msg, Skipped: skipped}
+		out[i] = APIVerifyCheck{Name: h.Name, OK: h.Err == nil, Message: h.Message(), Skipped: h.Skipped()}
 	}
 	return out
 }
@@ -129,7 +128,7 @@ func (a *Console) apiConnectionCreate(c echo.Context) error {
 		if err != nil {
 			return apiError(a, c, err)
 		}
-		checks, keep = NewAPIChecks(hs, conn.Secret), k
+		checks, keep = NewAPIChecks(hs), k
 		if !allPassed(checks) {
 			return httpapi.WriteJSON(c.Response(), http.StatusUnprocessableEntity, APIChecksFailed{Checks: checks, Error: httpapi.ErrorDetail{
 				Code: CodeCheckFailed, Message: "connection " + conn.Name + " was not created: a check failed. Correct its parameters, " +
@@ -235,7 +234,7 @@ func (a *Console) apiConnectionVerify(c echo.Context) error {
 	if err != nil {
 		return apiError(a, c, err)
 	}
-	checks := NewAPIChecks(hs, conn.Secret)
+	checks := NewAPIChecks(hs)
 	if stored, err := a.Connections.Connection(ctx, conn.Name); err == nil {
 		conn = stored
 	}

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -23,45 +22,15 @@ type verifyCheckView struct {
 // maxCheckMessage bounds a check's message in a page and in a flash.
 const maxCheckMessage = 300
 
-// verifyChecks turns Verify's report into what a page shows. secret, when
-// known, is masked should a driver's message ever quote it.
-func verifyChecks(hs []scopes.Health, secret string) []verifyCheckView {
+// verifyChecks turns Verify's report into what a page shows, worded as the
+// admin JSON API words it (scopes.Health.Message; the connection manager
+// has masked the password).
+func verifyChecks(hs []scopes.Health) []verifyCheckView {
 	out := make([]verifyCheckView, len(hs))
 	for i, h := range hs {
-		msg, skipped := checkMessage(h, secret)
-		out[i] = verifyCheckView{Name: h.Name, OK: h.Err == nil, Skipped: skipped, Message: clipMessage(msg, maxCheckMessage)}
+		out[i] = verifyCheckView{Name: h.Name, OK: h.Err == nil, Skipped: h.Skipped(), Message: clipMessage(h.Message(), maxCheckMessage)}
 	}
 	return out
-}
-
-// checkMessage words a failed check as the console, the admin JSON API and
-// the CLI show it: the error with its cause, without the check's name
-// (which Redis's checks repeat, and every reader shows beside it), with
-// secret masked should a driver's message ever quote it. skipped tells a
-// check that did not run. A check that passed has no message.
-func checkMessage(h scopes.Health, secret string) (msg string, skipped bool) {
-	if h.Err == nil {
-		return "", false
-	}
-	msg = strings.TrimPrefix(verifyMessage(h.Err), "redis: verify "+h.Name+": ")
-	if len(secret) >= 4 {
-		msg = strings.ReplaceAll(msg, secret, "********")
-	}
-	// Both verifiers start a skipped check's message so.
-	return msg, strings.HasPrefix(msg, "skipped")
-}
-
-// verifyMessage is a failed check's message: for an administrator the
-// cause matters, so it is shown after the error's own message.
-func verifyMessage(err error) string {
-	var se *scopes.Error
-	if errors.As(err, &se) {
-		if se.Err != nil && !strings.Contains(se.Message, se.Err.Error()) {
-			return se.Message + " (" + se.Err.Error() + ")"
-		}
-		return se.Message
-	}
-	return err.Error()
 }
 
 // clipMessage cuts s to n characters, so that a driver's long message
@@ -126,7 +95,7 @@ func (a *Console) afterConnectionSave(c echo.Context, f connectionForm, verb str
 		setFlash(c, "warn", saved+" But it could not be verified: "+scopes.ErrorMessage(err))
 		return
 	}
-	fl := verifySummary(saved, verifyChecks(hs, f.Password))
+	fl := verifySummary(saved, verifyChecks(hs))
 	setFlash(c, fl.Kind, fl.Message)
 }
 
@@ -153,7 +122,7 @@ func (a *Console) connectionVerify(kind string) echo.HandlerFunc {
 		if err != nil && !fromHTMX(c) {
 			return err
 		}
-		checks := verifyChecks(hs, "")
+		checks := verifyChecks(hs)
 		if err != nil {
 			// htmx swaps only a 2xx answer: the failure goes in the box.
 			a.Logger.Warn("verify", "connection", conn.Name, "err", err)

@@ -204,7 +204,7 @@ func (a *Console) checkTarget(ctx context.Context, t *storageTarget) {
 		t.Reachable, t.Message = false, scopes.ErrorMessage(err)
 		return
 	}
-	checks := verifyChecks(hs, "")
+	checks := verifyChecks(hs)
 	if checksPassed(checks) {
 		return
 	}

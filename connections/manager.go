@@ -210,7 +210,7 @@ func (m *Manager) Verify(ctx context.Context, name string) ([]scopes.Health, err
 	}
 	started := time.Now()
 	hs := Verify(ctx, c)
-	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(started, hs, c.Secret))
+	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(started, hs))
 	return hs, nil
 }
 
@@ -220,7 +220,7 @@ func (m *Manager) Verify(ctx context.Context, name string) ([]scopes.Health, err
 // again. They are kept as of now: a check is kept only when it is not older
 // than the definition, and this one ran on exactly the definition created.
 func (m *Manager) KeepVerify(ctx context.Context, c scopes.Connection, hs []scopes.Health) {
-	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(time.Now(), hs, c.Secret))
+	m.record(ctx, c.Name, scopes.CheckVerify, checkOf(time.Now(), hs))
 }
 
 // RecordHealth keeps the outcome of a health check of a storage's open
@@ -243,7 +243,7 @@ func (m *Manager) RecordHealth(ctx context.Context, name string, at time.Time, e
 	if errors.As(err, &se) && se.Code == scopes.EUnavailable && se.Err != nil {
 		err = se.Err
 	}
-	check := checkOf(at, []scopes.Health{{Name: "ping", Err: err}}, c.Secret)
+	check := checkOf(at, []scopes.Health{{Name: "ping", Err: withoutPassword(err, c.Secret)}})
 	if kept := c.Health; !kept.At.IsZero() && kept.OK == check.OK && kept.Message == check.Message &&
 		at.Sub(kept.At) < healthRewrite {
 		return nil
@@ -265,16 +265,16 @@ func (m *Manager) record(ctx context.Context, name, kind string, check scopes.Co
 
 // checkOf sums up checks that started at started: passed, or the first
 // step that failed and why. Later steps that were skipped because of it
-// add nothing. A password that a driver's message quotes is masked.
-func checkOf(started time.Time, hs []scopes.Health, secret string) scopes.ConnectionCheck {
+// add nothing. The callers have masked the password (withoutPassword).
+func checkOf(started time.Time, hs []scopes.Health) scopes.ConnectionCheck {
 	out := scopes.ConnectionCheck{At: started, OK: len(hs) > 0}
 	for _, h := range hs {
 		if h.Err == nil {
 			continue
 		}
-		out.OK, out.Step, out.Message = false, h.Name, checkMessage(h.Name, h.Err)
-		if len(secret) >= 4 {
-			out.Message = strings.ReplaceAll(out.Message, secret, "********")
+		out.OK, out.Step, out.Message = false, h.Name, h.Message()
+		if r := []rune(out.Message); len(r) > maxCheckMessage {
+			out.Message = string(r[:maxCheckMessage-1]) + "…"
 		}
 		break
 	}
@@ -283,25 +283,6 @@ func checkOf(started time.Time, hs []scopes.Health, secret string) scopes.Connec
 
 // maxCheckMessage bounds the message kept of a failed check.
 const maxCheckMessage = 500
-
-// checkMessage is a failed check's message for an administrator: the
-// error's own message, then its cause, which is what tells what to fix.
-func checkMessage(step string, err error) string {
-	msg := err.Error()
-	var se *scopes.Error
-	if errors.As(err, &se) {
-		msg = se.Message
-		if se.Err != nil && !strings.Contains(se.Message, se.Err.Error()) {
-			msg += " (" + se.Err.Error() + ")"
-		}
-	}
-	// The step is named already.
-	msg = strings.TrimPrefix(msg, "redis: verify "+step+": ")
-	if r := []rune(msg); len(r) > maxCheckMessage {
-		msg = string(r[:maxCheckMessage-1]) + "…"
-	}
-	return msg
-}
 
 // datasource opens a fresh store on a datasource connection; close it after.
 func (m *Manager) datasource(ctx context.Context, name string) (*sqlstore.Store, error) {

@@ -135,7 +135,7 @@ func Verify(ctx context.Context, c scopes.Connection) []scopes.Health {
 	c, _ = StoredPassword(c)
 	st, err := OpenStore(ctx, c)
 	if err != nil {
-		return []scopes.Health{{Name: "open", Err: err}}
+		return []scopes.Health{{Name: "open", Err: withoutPassword(err, c.Secret)}}
 	}
 	defer st.Close()
 	v, ok := st.(scopes.Verifier)

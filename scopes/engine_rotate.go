@@ -101,7 +101,8 @@ func (e *Engine) Rotate(ctx context.Context, set Settings, key Key, newCFID stri
 // markRotated writes old as the rotated record of a session moved to
 // newCFID, read-only until the grace ends, with a compare-and-set on old's
 // Rev. With no grace the marked record is then deleted: the mark first, so
-// that a change that reached the old cfid is either copied or refused.
+// that a change that reached the old cfid is either copied or refused; a
+// failed delete leaves the mark, which lapses within a second.
 func (e *Engine) markRotated(ctx context.Context, t target, old Record, newCFID string, now time.Time) (WriteResult, error) {
 	m := old
 	m.RotatedTo, m.Rev, m.Version = newCFID, NewRev(), old.Version+1
@@ -110,7 +111,12 @@ func (e *Engine) markRotated(ctx context.Context, t target, old Record, newCFID 
 	}
 	res, err := e.write(ctx, t, m, old.Rev, now)
 	if err == nil && res.Written && e.RotateGrace <= 0 {
-		_, err = e.delete(ctx, t, old.Key)
+		if _, derr := e.delete(ctx, t, old.Key); derr != nil {
+			// The rotation stands: the mark refuses changes and lapses
+			// within a second.
+			e.Logger.Warn("rotate: the old cfid stays read-only for a second; its delete failed",
+				"app", old.App, "cfid", old.CFID, "err", derr)
+		}
 	}
 	return res, err
 }

@@ -243,7 +243,7 @@ func verifyNew(rc *runContext, svc *services, c scopes.Connection) (keep func(),
 		printNotVerified(rc, c.Type)
 		return nil, nil
 	}
-	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(hs, c.Secret)) {
+	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(hs)) {
 		return nil, createCheckFailed(c.Name)
 	}
 	return func() { kept(rc.ctx) }, nil

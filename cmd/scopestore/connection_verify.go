@@ -17,7 +17,7 @@ func connectionVerify(rc *runContext, svc *services, args []string) error {
 	if err != nil {
 		return err
 	}
-	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(checks, c.Secret)) {
+	if printChecks(rc.stdout, c.Name, c.Storage, admin.NewAPIChecks(checks)) {
 		return &checkFailed{}
 	}
 	return nil

@@ -77,7 +77,7 @@ func TestVerify_PrintsSkippedChecks(t *testing.T) {
 		{Name: "delete", Err: scopes.Errorf(scopes.EUnavailable, "PostgreSQL at db:5432 is not answering")},
 	}
 	var out bytes.Buffer
-	if !printChecks(&out, "c1", true, admin.NewAPIChecks(checks, "")) {
+	if !printChecks(&out, "c1", true, admin.NewAPIChecks(checks)) {
 		t.Fatal("printChecks reported no failure")
 	}
 	want := "ok      connect\n" +
@@ -90,7 +90,7 @@ func TestVerify_PrintsSkippedChecks(t *testing.T) {
 	}
 
 	out.Reset()
-	if printChecks(&out, "c2", false, admin.NewAPIChecks(checks[:1], "")) {
+	if printChecks(&out, "c2", false, admin.NewAPIChecks(checks[:1])) {
 		t.Fatal("every check passed, yet a failure was reported")
 	}
 	if !strings.Contains(out.String(), "note    c2 is not flagged for storage") {

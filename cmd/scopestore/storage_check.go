@@ -47,7 +47,7 @@ func refuseUnreachable(rc *runContext, svc *services, values map[string]string) 
 			return admin.UnreachableRefusal(setting, name, scopes.ErrorMessage(err))
 		}
 		// Each failure in the driver's own words, as 'connection verify' prints it.
-		for _, ch := range admin.NewAPIChecks(hs, "") {
+		for _, ch := range admin.NewAPIChecks(hs) {
 			if !ch.OK {
 				return admin.UnreachableRefusal(setting, svc.storageNames(rc.ctx).title(name), ch.Name+": "+ch.Message)
 			}

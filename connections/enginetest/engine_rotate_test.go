@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -170,6 +171,49 @@ func TestEngine_RotateWithoutGraceAndToAChosenCFID(t *testing.T) {
 	if _, err := a.Load(ctx, set, key(sc)); scopes.ErrorCode(err) != scopes.ENotFound {
 		t.Fatalf("old cfid with no grace: %v; want not found", err)
 	}
+}
+
+// With no grace, a delete of the old cfid that fails after its mark was
+// written does not undo the rotation: the new session is answered, and the
+// mark refuses changes to the old cfid until it lapses, within a second.
+func TestEngine_RotateWithoutGraceWhenTheDeleteFails(t *testing.T) {
+	ctx := context.Background()
+	clk := &fakeClock{now: time.Now()}
+	st := &refusedDelete{Store: listStorages[1].open(t)}
+	a := newEngine(&sharedStorages{stores: map[string]scopes.Store{"tiered": st}}, clk)
+	a.RotateGrace = 0
+	set := settings("tiered", true)
+	sc, err := a.Create(ctx, set, "shop", scopes.Session, []byte(`{"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.fail = true
+	moved, err := a.Rotate(ctx, set, key(sc), "")
+	if err != nil {
+		t.Fatalf("rotate with a failing delete: %v; want the new session", err)
+	}
+	st.fail = false
+	if _, err := a.Patch(ctx, set, key(sc), scopes.Patch{Incr: map[string]json.Number{"n": "1"}}, 0); rotatedTo(t, err) != moved.CFID {
+		t.Fatalf("a change of the old cfid went elsewhere")
+	}
+	got, err := a.Load(ctx, set, key(moved))
+	if err != nil || string(got.Data) != `{"n":1}` {
+		t.Fatalf("new session: %+v, %v", got, err)
+	}
+}
+
+// refusedDelete is a store whose deletes, once armed, are refused before
+// they run, as by a storage that went down.
+type refusedDelete struct {
+	scopes.Store
+	fail bool
+}
+
+func (s *refusedDelete) Delete(ctx context.Context, key scopes.Key) (bool, error) {
+	if s.fail {
+		return false, fmt.Errorf("%w: connection refused", scopes.ErrNotApplied)
+	}
+	return s.Store.Delete(ctx, key)
 }
 
 // CreateWithID creates under the caller's cfid only when it is free.
