@@ -35,9 +35,18 @@ const CFID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // Scopes per page of all and ids (the API's largest).
 const PAGE = 500
 
-// How many rotations in a row get and set follow: a session rotated again
-// while a request follows it is followed again, up to this.
+// How many rotations in a row get, set and touch follow: a session rotated
+// again while a request follows it is followed again, up to this.
 const MAX_HOPS = 3
+
+// What a write dropped because of a rotation logs (a ScopestoreWarning).
+const READ_ONLY =
+  'a request that came with the cookie of a session rotated since is read-only: its changes are not saved ' +
+  '(session fixation defence)'
+const BLIND =
+  'the session was rotated since, and this call was made without loading it first in this process, so it ' +
+  'cannot be told from a request that came with the old cookie: it is read-only, its changes are not saved ' +
+  '(session fixation defence)'
 
 // What a sealed token (Scope-Token) is made of: base64url and its dots.
 const TOKEN = /^[A-Za-z0-9._~-]+$/
@@ -51,10 +60,16 @@ export class ScopestoreStore extends Store {
   // only what the request changed, so concurrent requests that change
   // different keys keep each other's changes. It lives as long as the object.
   #seen = new WeakMap()
-  // The cfid a loaded session moved to when another client rotated it
-  // (scopestore's POST …/rotate), keyed by its data: createSession gives the
-  // request that id, so that its changes go there.
-  #moved = new WeakMap()
+  // The sessions whose load found their cfid rotated by another client
+  // (scopestore's POST …/rotate) and followed it to the new cfid: their data
+  // as get returned it and the request's Session that createSession made of
+  // it. Such a request came with the old cookie, which may be one an attacker
+  // planted (session fixation): it sees the session where it lives now, but
+  // keeps its id (express-session never sends it the new cookie) and is
+  // read-only (set and touch write nothing).
+  #rotated = new WeakSet()
+  // The sessions a dropped write was logged for: one warning per request.
+  #warned = new WeakSet()
   // The request a call of the store is made for, when express-session runs
   // inside withScopeToken: {req, res, token, visited}. It carries the sealed
   // token of a client scope in cookie storage between the request's cookie,
@@ -128,7 +143,7 @@ export class ScopestoreStore extends Store {
 
   /** touch extends the session's expiry without sending its data. */
   touch(sid, sess, cb) {
-    return settle(this.#touch(sid), cb)
+    return settle(this.#touch(sid, sess), cb)
   }
 
   /** destroy ends the session; one that does not exist is already ended. */
@@ -157,16 +172,18 @@ export class ScopestoreStore extends Store {
   }
 
   // createSession is how express-session turns what get returned into the
-  // request's Session, which copies the data: the snapshot moves with it.
+  // request's Session, which copies the data: the snapshot, and the mark of
+  // a load that followed a rotation, move with it. req.sessionID stays the
+  // id the request came with, so that express-session neither sends a
+  // cookie of the new cfid nor writes there.
   createSession(req, sess) {
     if (Store === EventEmitter) {
       throw new Error('connect-scopestore: express-session could not be loaded; install it beside connect-scopestore')
     }
-    const moved = this.#moved.get(sess)
-    if (moved) req.sessionID = moved
     const session = super.createSession(req, sess)
     const seen = this.#seen.get(sess)
     if (seen) this.#seen.set(session, seen)
+    if (this.#rotated.has(sess)) this.#rotated.add(session)
     return session
   }
 
@@ -179,10 +196,14 @@ export class ScopestoreStore extends Store {
     let { status, body, token } = await this.#http.request('get', 'GET', `/${cfid}`, { allow: [404], token: ctx?.token })
     // The old cfid of a session another client rotated answers, for a
     // grace, with its data as it was and the new cfid: follow it, so that
-    // this request sees and changes the session where it lives now.
+    // this request sees the session where it lives now rather than an empty
+    // one. It came with the old cookie, though, which may be an attacker's:
+    // it stays on the old id and is read-only (#rotated).
     for (let hop = 0; status === 200 && CFID.test(body?.rotatedTo ?? '') && hop < MAX_HOPS; hop++) {
       const next = await this.#http.request('get', 'GET', `/${body.rotatedTo}`, { allow: [404] })
-      if (next.status === 404) break // the new one ended already: keep the old one's answer
+      // The session ended after it was rotated: no session, as for any
+      // ended one (the old cfid's data must not revive it).
+      if (next.status === 404) return null
       cfid = body.rotatedTo
       ;({ status, body } = next)
     }
@@ -192,7 +213,7 @@ export class ScopestoreStore extends Store {
     // A scope written by another client has no cookie; express-session needs one.
     sess.cookie ??= { originalMaxAge: null }
     this.#seen.set(sess, snapshot(sess))
-    if (cfid !== sid) this.#moved.set(sess, cfid)
+    if (cfid !== sid) this.#rotated.add(sess)
     return sess
   }
 
@@ -204,13 +225,17 @@ export class ScopestoreStore extends Store {
         { code: 'invalid_id' },
       )
     }
+    // Loaded through a rotation: nothing is written, not even a delete.
+    if (this.#rotated.has(sess)) return this.#dropped('set', sess, READ_ONLY)
     if (expired(sess)) return this.#destroy(sid)
     // The session as JSON, key by key: what is sent and what the next set
     // compares with, each key serialized once.
     const now = snapshot(sess)
     const seen = this.#seen.get(sess)
     if (!seen) {
-      await this.#create(sid, now)
+      // Not loaded here: a 409 rotated cannot show that this set began
+      // before the rotation, so it is not followed.
+      if (!(await this.#create(sid, now, true))) return this.#dropped('set', sess, BLIND)
     } else {
       const patch = diff(seen, now)
       if (patch) {
@@ -224,12 +249,11 @@ export class ScopestoreStore extends Store {
           })
           if (status === 409) {
             const moved = body?.error?.code === 'rotated' ? rotatedTo(location) : ''
-            if (!moved) {
-              const code = body?.error?.code ?? 'conflict'
-              throw new ScopestoreError(`scopestore: set: 409 ${code}: ${body?.error?.message ?? ''}`, { status, code })
-            }
-            // Another client rotated the session since it was loaded: the
-            // change goes to the cfid it moved to, as a later request's would.
+            if (!moved) throw conflict('set', status, body)
+            // Another client rotated the session after this request loaded
+            // it: the same visitor's request in flight, whose change goes to
+            // the cfid the session moved to. Only such a request follows a
+            // rotation on write.
             cfid = moved
             continue
           }
@@ -243,7 +267,10 @@ export class ScopestoreStore extends Store {
     this.#seen.set(sess, now)
   }
 
-  async #create(sid, now) {
+  // create stores the session whole. blind says it was not loaded here: a
+  // session rotated since then answers 409 rotated, and create returns false
+  // having written nothing (any other 409 is an error).
+  async #create(sid, now, blind = false) {
     const json = `{"data":${objectJSON(now)}}`
     let answer = await this.#http.request('set', 'PUT', `/${sid}`, {
       json,
@@ -253,21 +280,55 @@ export class ScopestoreStore extends Store {
     })
     // 412: it exists, but this session object was not loaded here (set called
     // twice with fresh objects, or a race with another process): replace it.
-    if (answer.status === 412) answer = await this.#http.request('set', 'PUT', `/${sid}`, { json, discard: true })
+    if (answer.status === 412) {
+      answer = await this.#http.request('set', 'PUT', `/${sid}`, { json, allow: blind ? [409] : [], discard: true })
+      if (answer.status === 409) {
+        if (answer.body?.error?.code === 'rotated' && rotatedTo(answer.location)) return false
+        throw conflict('set', answer.status, answer.body)
+      }
+    }
     if (answer.token) this.#keepToken('set', answer.token, answer.body?.expires, true)
+    return true
   }
 
-  async #touch(sid) {
+  async #touch(sid, sess) {
+    // Loaded through a rotation: no visit is written either.
+    if (this.#rotated.has(sess)) return this.#dropped('touch', sess, READ_ONLY)
     const ctx = this.#requests.getStore()
     // A request that loaded or saved the scope visited it already; with cookie
     // storage a touch's new token would come after the response went out.
     if (this.#disableTouch || !CFID.test(sid) || ctx?.visited) return
-    const { token } = await this.#http.request('touch', 'POST', `/${sid}/touch`, {
-      allow: [404],
-      discard: true,
-      token: ctx?.token,
-    })
-    if (token) this.#keepToken('touch', token, undefined, false)
+    let cfid = sid
+    for (let hop = 0; ; hop++) {
+      const { status, body, location, token } = await this.#http.request('touch', 'POST', `/${cfid}/touch`, {
+        allow: hop < MAX_HOPS ? [404, 409] : [404],
+        discard: true,
+        token: ctx?.token,
+      })
+      if (status === 409) {
+        const moved = body?.error?.code === 'rotated' ? rotatedTo(location) : ''
+        if (!moved) throw conflict('touch', status, body)
+        // Rotated since this request loaded it: the visit goes where the
+        // session lives now, as a set's change does. A touch of a session
+        // not loaded here cannot show it began before the rotation.
+        if (!this.#seen.has(sess)) return this.#dropped('touch', sess, BLIND)
+        cfid = moved
+        continue
+      }
+      if (token) this.#keepToken('touch', token, undefined, false)
+      return
+    }
+  }
+
+  // dropped logs, once per session object (one request's), that a set or
+  // touch of it wrote nothing because the session was rotated: why is
+  // READ_ONLY or BLIND. The call itself succeeds.
+  #dropped(op, sess, why) {
+    if (sess !== null && typeof sess === 'object') {
+      if (this.#warned.has(sess)) return
+      this.#warned.add(sess)
+    }
+    process.emitWarning(`connect-scopestore: ${op}: ${why}`, 'ScopestoreWarning')
   }
 
   async #destroy(sid) {
@@ -418,6 +479,12 @@ function diff(seen, now) {
   if (set) parts.push(`"set":{${set}}`)
   if (unset.length) parts.push(`"unset":${JSON.stringify(unset)}`)
   return `{${parts.join(',')}}`
+}
+
+// conflict is the error of a 409 answer that is not a rotation to follow.
+function conflict(op, status, body) {
+  const code = body?.error?.code ?? 'conflict'
+  return new ScopestoreError(`scopestore: ${op}: ${status} ${code}: ${body?.error?.message ?? ''}`, { status, code })
 }
 
 // rotatedTo is the cfid that a 409 rotated answer's Location names, or ''.

@@ -136,26 +136,42 @@ describe('ScopestoreStore', { skip }, () => {
     assert.deepEqual(await store.get(id), { cookie: { originalMaxAge: null }, a: 2, c: { d: false } })
   })
 
-  test('a session another client rotated: get follows it, and a set loaded before the rotation lands in the new one', async () => {
+  // rotate rotates a session as another client does at login (the Go and
+  // PHP clients' Rotate): POST …/rotate, and the new cfid.
+  async function rotate(cfid) {
+    const rotated = await api('POST', `/sessions/${cfid}/rotate`)
+    assert.equal(rotated.status, 201)
+    assert.notEqual(rotated.body.cfid, cfid)
+    return rotated.body.cfid
+  }
+
+  // warnings collects the ScopestoreWarnings emitted until stop() (which
+  // waits for those emitted on the next tick) and returns their messages.
+  function warnings() {
+    const got = []
+    const on = (w) => w.name === 'ScopestoreWarning' && got.push(w.message)
+    process.on('warning', on)
+    return {
+      async stop() {
+        await new Promise((resolve) => setImmediate(resolve))
+        process.off('warning', on)
+        return got
+      },
+    }
+  }
+
+  test('R3: a set of a session loaded before another client rotated it is sent again to the new cfid', async () => {
+    // Was part of 'a session another client rotated: get follows it, and a
+    // set loaded before the rotation lands in the new one', which also
+    // asserted that get gives the request the new cfid (now R1/R2 below).
     const old = randomUUID()
     await store.set(old, { cookie: { originalMaxAge: null }, n: 1, cart: ['a'] })
     const loaded = await store.get(old) // a request in flight with the old id
-
-    const rotated = await api('POST', `/sessions/${old}/rotate`)
-    assert.equal(rotated.status, 201)
-    const moved = rotated.body.cfid
-    assert.notEqual(moved, old)
-
-    // Another request that starts with the old cookie sees the session where it lives now.
-    const seen = await store.get(old)
-    assert.deepEqual(seen, { cookie: { originalMaxAge: null }, n: 1, cart: ['a'] })
-    const req = { sessionID: old }
-    const given = store.createSession(req, seen) // as express-session does with what get returned
-    assert.equal(req.sessionID, moved, 'the request is given the new cfid')
-    assert.equal(given.id, moved)
+    const moved = await rotate(old)
 
     // The request in flight changes its copy: the PATCH to the old cfid gets
     // 409 rotated and is sent to the new one; nothing goes to the old one.
+    const warned = warnings()
     loaded.n = 2
     await store.set(old, loaded)
     const now = await api('GET', `/sessions/${moved}`)
@@ -165,6 +181,104 @@ describe('ScopestoreStore', { skip }, () => {
     const before = await api('GET', `/sessions/${old}`)
     assert.equal(before.body.data.n, 1, 'the old cfid keeps its data as it was')
     assert.equal(before.body.rotatedTo, moved)
+    assert.deepEqual(await warned.stop(), [], 'nothing dropped')
+  })
+
+  test('R3: a touch of a session loaded before the rotation is sent again to the new cfid', async () => {
+    const { calls, store } = recording()
+    const old = randomUUID()
+    await store.set(old, { cookie: { originalMaxAge: null }, n: 1 })
+    const loaded = await store.get(old)
+    const moved = await rotate(old)
+    await store.touch(old, loaded) // was: ScopestoreError 409 rotated
+    const touches = calls.filter((c) => c.method === 'POST').map((c) => c.path.split('/').slice(-2, -1)[0])
+    assert.deepEqual(touches, [old, moved])
+  })
+
+  // rotatedLogin makes a session, rotates it as another client does at
+  // login and writes the login to the new cfid: [old cfid, new cfid].
+  async function rotatedLogin(store) {
+    const old = randomUUID()
+    await store.set(old, { cookie: { originalMaxAge: null }, n: 1 })
+    const moved = await rotate(old)
+    assert.equal((await api('PATCH', `/sessions/${moved}`, { set: { user: 'ann' } })).status, 200)
+    return [old, moved]
+  }
+
+  test('R1: a request that came with the old cookie sees the new session but keeps its id', async () => {
+    const [old, moved] = await rotatedLogin(store)
+    // A request with the old cookie (perhaps an attacker's, who planted it)
+    // sees the session where it lives now rather than an empty one...
+    const seen = await store.get(old)
+    assert.deepEqual(seen, { cookie: { originalMaxAge: null }, n: 1, user: 'ann' })
+    // ...but express-session is not handed the new cfid: it keeps the id
+    // that the request's cookie names, so it sends no cookie of the new one.
+    const req = { sessionID: old }
+    const given = store.createSession(req, seen) // as express-session does with what get returned
+    assert.equal(req.sessionID, old, `the request keeps the old id (was: given the new one, ${moved})`)
+    assert.equal(given.id, old)
+  })
+
+  test('R2: that request is read-only: its set and touch write nothing, with one warning', async () => {
+    const { calls, store } = recording()
+    const [old, moved] = await rotatedLogin(store)
+    const req = { sessionID: old }
+    const given = store.createSession(req, await store.get(old))
+
+    // Its changes are written nowhere, and neither is its visit, without an
+    // error: one warning says why.
+    const warned = warnings()
+    const sent = calls.length
+    given.n = 2
+    given.user = 'mallory'
+    await store.set(old, given) // was: PATCH old → 409 rotated → PATCH new
+    assert.equal((await api('GET', `/sessions/${moved}`)).body.data.user, 'ann', 'the set changed nothing in the new session')
+    await store.touch(old, given) // was: 409 rotated, an error
+    given.cookie.expires = new Date(Date.now() - 1000) // an expired cookie deletes nothing either
+    await store.set(old, given)
+    assert.deepEqual(calls.slice(sent), [], 'nothing sent')
+    const messages = await warned.stop()
+    assert.equal(messages.length, 1, 'one warning per request')
+    assert.match(messages[0], /read-only: its changes are not saved \(session fixation defence\)/)
+
+    const now = await api('GET', `/sessions/${moved}`)
+    assert.deepEqual(now.body.data, { cookie: { originalMaxAge: null }, n: 1, user: 'ann' }, 'the new session is unchanged')
+    const before = await api('GET', `/sessions/${old}`)
+    assert.deepEqual(before.body.data, { cookie: { originalMaxAge: null }, n: 1 }, 'the old cfid too')
+    assert.equal(before.body.rotatedTo, moved)
+
+    // The data as get returned it is read-only as well (a store used without express-session).
+    const plain = await store.get(old)
+    plain.n = 3
+    await store.set(old, plain)
+    assert.equal((await api('GET', `/sessions/${moved}`)).body.data.n, 1)
+  })
+
+  test('R4: a set or touch not preceded by a load here that gets 409 rotated is dropped with a warning', async () => {
+    const old = randomUUID()
+    await store.set(old, { cookie: { originalMaxAge: null }, n: 1 })
+    const moved = await rotate(old)
+
+    // Another process of the app, which never loaded the session: a blind set and a touch.
+    const other = new ScopestoreStore(server)
+    const warned = warnings()
+    await other.set(old, { cookie: { originalMaxAge: null }, n: 9 }) // was: ScopestoreError 409 rotated
+    await other.touch(old, {}) // was: ScopestoreError 409 rotated
+    const messages = await warned.stop()
+    assert.equal(messages.length, 2, 'one per call: two session objects')
+    for (const m of messages) assert.match(m, /without loading it first.*read-only.*session fixation defence/)
+
+    assert.equal((await api('GET', `/sessions/${moved}`)).body.data.n, 1, 'the new session is unchanged')
+    assert.equal((await api('GET', `/sessions/${old}`)).body.data.n, 1, 'the old cfid too')
+  })
+
+  test('a rotated session whose new cfid ended is no session', async () => {
+    const old = randomUUID()
+    await store.set(old, { cookie: { originalMaxAge: null }, n: 1 })
+    const moved = await rotate(old)
+    assert.equal((await api('DELETE', `/sessions/${moved}`)).status, 204) // logout in the other client
+    assert.equal((await api('GET', `/sessions/${old}`)).status, 200, 'the old cfid still answers in the grace')
+    assert.equal(await store.get(old), null, "not the old cfid's data (was: the old data, which a set revived)")
   })
 
   test('a 409 that is not a rotation is an error with its code, not followed', async () => {
