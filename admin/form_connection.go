@@ -211,7 +211,7 @@ func (f *connectionForm) validate() bool {
 		case "servers":
 			f.Errors[param] = "Servers is required: enter the memcached servers as host:port, comma-separated."
 		case "url":
-			f.Errors[param] = "URL is required: enter the address of the " + connTypeLabel(f.Type) + " server, such as " + connURLExample(f.Type) + "."
+			f.Errors[param] = "URL is required: enter the address of the " + server + " server, such as " + connURLExample(f.Type) + "."
 		case "bucket":
 			f.Errors[param] = "Bucket is required: enter the Couchbase bucket that is to hold the scopes."
 		}

@@ -102,7 +102,19 @@ func TestRotate_WebhookToldRotatedNotExpired(t *testing.T) {
 			moved := r.json(t)["cfid"].(string)
 
 			a.clock.Advance(scopes.DefaultRotateGrace + time.Second)
-			clean(t, a)
+			swept, err := a.engine.Sweep(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			cleaned, err := a.engine.Clean(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The cleaner found the old cfid expired and reported it: only the
+			// outbox's one notification per key keeps it from being told.
+			if swept+cleaned[storage] != 1 {
+				t.Fatalf("the cleaners removed %d (memory) and %v; want the old cfid", swept, cleaned)
+			}
 			mustStatus(t, a.do("GET", "/api/v1/apps/shop/sessions/"+old, key, ""), http.StatusNotFound)
 			ns, err := a.config.DueNotifications(t.Context(), time.Now().Add(time.Hour), 100, nil)
 			if err != nil {

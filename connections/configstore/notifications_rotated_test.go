@@ -48,6 +48,11 @@ func TestOutbox_RotatedIsTheOldCFIDsOnlyNotification(t *testing.T) {
 			if len(due) != 1 || due[0].Key.CFID != "ended" {
 				t.Fatalf("due after the delivery = %+v; want only ended: the old cfid's expiry is not notified", due)
 			}
+			// Pruned once KeepNotifications has passed, the delivered row goes;
+			// the undelivered one stays.
+			if n, err := e.s.DeleteNotifications(ctx, now.Add(time.Second)); err != nil || n != 1 {
+				t.Fatalf("pruned %d, %v past KeepNotifications; want the delivered rotation", n, err)
+			}
 		})
 	}
 }
