@@ -33,6 +33,8 @@ func (tc *testConsole) addKey(t *testing.T, app, label string) string {
 	form := browserForm(t, tc.get("/admin/apps/"+app), `[data-testid="add-key-form"]`)
 	form.Set("label", label)
 	p := tc.post("/admin/apps/"+app+"/keys", form)
+	mustStatus(t, p, http.StatusSeeOther)
+	p = tc.get(p.location)
 	mustStatus(t, p, http.StatusOK)
 	key := p.testid("api-key")
 	if !strings.HasPrefix(key, "ssk_") {
@@ -56,10 +58,15 @@ func TestAddKeyKeepsTheOthers(t *testing.T) {
 	form := browserForm(t, p, `[data-testid="add-key-form"]`)
 	form.Set("label", "  web servers ")
 	p = tc.post("/admin/apps/shop/keys", form)
+	mustStatus(t, p, http.StatusSeeOther)
+	if p.location != "/admin/apps/shop/keys/added" {
+		t.Fatalf("add key → %q", p.location)
+	}
+	p = tc.get(p.location)
 	mustStatus(t, p, http.StatusOK)
 	fresh := p.testid("api-key")
-	if p.location != "" || !strings.HasPrefix(fresh, "ssk_") || fresh == old {
-		t.Fatalf("add key → %q, key %q", p.location, fresh)
+	if !strings.HasPrefix(fresh, "ssk_") || fresh == old || p.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("the added key's page: key %q, Cache-Control %q", fresh, p.header.Get("Cache-Control"))
 	}
 	if !strings.Contains(p.testid("key-warning"), "not shown again") || p.doc.Find(`[data-testid="copy-key"][data-copy]`).Length() != 1 {
 		t.Errorf("the new key's page has no warning or no copy button:\n%s", p.body)

@@ -8,6 +8,9 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
+// tokenCreatedPath is the page that shows a token just created, once.
+const tokenCreatedPath = tokensPath + "/created"
+
 // tokenCreatedView shows a new token once.
 type tokenCreatedView struct {
 	Token  scopes.AdminToken
@@ -16,8 +19,9 @@ type tokenCreatedView struct {
 	Server string
 }
 
-// tokenCreate makes a token for the signed-in user, whatever its role: an
-// operator's token reads, as the operator does.
+// tokenCreate makes a token for the signed-in user, whatever its role (an
+// operator's token reads, as the operator does), and leads to the page
+// that shows it: a reload of that page makes no other token.
 func (a *Console) tokenCreate(c echo.Context) error {
 	f := readTokenForm(c)
 	if !f.validate() {
@@ -28,6 +32,21 @@ func (a *Console) tokenCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := tokenCreatedView{Token: t, Secret: secret, Server: c.Scheme() + "://" + c.Request().Host}
+	if err := keepOnce(c, tokenCreatedPath, tokenCreatedView{Token: t, Secret: secret}); err != nil {
+		return err
+	}
+	return redirect(c, tokenCreatedPath)
+}
+
+// tokenCreated shows the token that tokenCreate made, the only time it is
+// shown; shown already, the page leads back to the list and says so.
+func (a *Console) tokenCreated(c echo.Context) error {
+	var v tokenCreatedView
+	if !takeOnce(c, &v) {
+		setFlash(c, "warn", "A new token is shown once, and it was shown already: scopestore keeps only its hash. "+
+			"If you did not copy it, create another and revoke that one.")
+		return redirect(c, tokensPath)
+	}
+	v.Server = c.Scheme() + "://" + c.Request().Host
 	return a.render(c, http.StatusOK, tokenCreatedPage(a.meta(c, "Token created", "tokens"), v))
 }

@@ -45,8 +45,9 @@ type MoveRun struct {
 	// their app, as for any expired scope.
 	Expired int
 	// Failed is how many the new storage refused (too large for it, over a
-	// memory limit…): they stay in the old storage; LastFailure says why
-	// the last one was refused.
+	// memory limit…) or did not take for another reason (see moveOne):
+	// they stay in the old storage; LastFailure says why the last one was
+	// refused.
 	Failed      int
 	LastFailure string
 	// Complete is true when the run reached the end of the app's scopes
@@ -199,11 +200,20 @@ func (e *Engine) moveOne(ctx context.Context, m Move, from Store, t target, rec 
 	}
 	moved := res.Written || res.Found && sameScope(res.Rec, old)
 	if !res.Written && !res.Found {
-		// Not written and nothing there: the record expired between the
-		// write's check and now. Leave it to the old storage's cleaner.
+		// Not written, and no live record there either: the one that kept
+		// the write out was gone when the storage read it back (expired,
+		// or deleted by its cleaner in between). A record that expired
+		// since is left to the old storage's cleaner; a live one stays in
+		// the old storage too, but the cleaner would not end it and no
+		// request reads it there after the change: it failed.
 		run.Scanned++
-		run.Expired++
 		run.Next = rec.CFID
+		if rec.Expired(e.now()) {
+			run.Expired++
+			return nil
+		}
+		run.Failed++
+		run.LastFailure = fmt.Sprintf("%s %s: the new storage held another scope under its cfid, gone when it was read back", m.Kind, rec.CFID)
 		return nil
 	}
 	if _, err := from.Delete(ctx, old.Key); err != nil {

@@ -100,6 +100,14 @@ func TestConsoleKeysWithoutDowntime(t *testing.T) {
 		if got, err := svc.directory.Authenticate(bg, old); err != nil || got != app {
 			t.Fatalf("the old key after adding one: %q, %v", got, err)
 		}
+		// A reload adds no other key and shows this one no more.
+		c.do("reload the new key's page", chromedp.Reload(), chromedp.WaitVisible(c13ID("flash")))
+		if got := c.text(`[data-testid="flash"]`); !strings.Contains(got, "shown once") || c.count(`[data-testid="api-key"]`) != 0 {
+			t.Errorf("after a reload: flash %q, %d keys shown", got, c.count(`[data-testid="api-key"]`))
+		}
+		if keys, err := svc.directory.Keys(bg, app); err != nil || len(keys) != 3 {
+			t.Errorf("%d keys after a reload, want 3 (%v)", len(keys), err)
+		}
 
 		// 3. Revoke the old key: the page says it is still in use.
 		c.do("revoke old", chromedp.Navigate(c.url+"/admin/apps/"+app),

@@ -29,8 +29,16 @@ func TestConsoleAPITokens(t *testing.T) {
 	if !strings.HasPrefix(token, "sst_") || !strings.Contains(c.text(`[data-testid="token-usage"]`), "SCOPESTORE_TOKEN="+token) {
 		t.Fatalf("token %q, usage %q", token, c.text(`[data-testid="token-usage"]`))
 	}
-	// No reload: the page answers the POST, which a reload would send again.
 	c.shots("tokens-02-created", nil, chromedp.WaitVisible(c13ID("new-token")))
+	// The form's answer was a redirect: a reload sends no form again, makes
+	// no other token and shows this one no more.
+	c.do("reload", chromedp.Reload(), chromedp.WaitVisible(c13ID("flash")))
+	if got := c.text(`[data-testid="flash"]`); !strings.Contains(got, "shown once") || c.count(`[data-testid="new-token"]`) != 0 {
+		t.Errorf("after a reload: flash %q, %d tokens shown", got, c.count(`[data-testid="new-token"]`))
+	}
+	if tokens, err := svc.config.AdminTokens(context.Background()); err != nil || len(tokens) != 1 {
+		t.Errorf("%d tokens after a reload, want 1 (%v)", len(tokens), err)
+	}
 
 	// The token works from the command line, as admin.
 	code, out, errOut := cli(t, cfg.DataDir, "", "app", "list", "--server", c.url, "--token", token)
