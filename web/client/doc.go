@@ -17,9 +17,11 @@
 // handler's first write, or its return), so that a failure can still be
 // answered with 503. Changes made before the first read cost no call of
 // their own: with an Incr among them, they go out at the first read as one
-// PATCH whose answer is the loaded scope (Incr then Get: one call). See
-// README.md for the full behaviour: cookies, new visitors, rotation and
-// what happens when the storage is down.
+// PATCH whose answer is the loaded scope (Incr then Get: one call). A
+// request that comes with the cookie of a session rotated since is
+// read-only (Scope.ReadOnly), against session fixation. See README.md for
+// the full behaviour: cookies, new visitors, rotation and what happens
+// when the storage is down.
 //
 // The package uses only the standard library and scopestore's public HTTP
 // API, so an application can vendor it alone.

@@ -37,6 +37,10 @@ type requestState struct {
 // (503 when the storage is down) and the visitor never sees a success whose
 // changes were lost. Changes made after the response started are saved
 // when the handler returns; a failure then can only be logged.
+//
+// A request that comes with the cookie of a session rotated since reads
+// the new session but changes nothing and gets no cookie (see Scope and
+// Scope.ReadOnly): only the request that rotated hands out the new cfid.
 func (c *Client) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rs := &requestState{c: c}

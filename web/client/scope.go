@@ -29,6 +29,14 @@ var ErrResponseCommitted = errors.New("client: the response is already written: 
 // answer. Call Load first to handle that error yourself; use the scope
 // from the handler's goroutine, or call Load first, since the panic is
 // recovered only there.
+//
+// A request that came with the cookie of a session rotated since (another
+// request called Rotate, at a login, and the old cfid is in its grace) is
+// read-only: Get answers the new session's data, but Set, Incr and Delete
+// change nothing, Rotate and Invalidate return an error, no cookie is sent,
+// and the middleware saves nothing and logs a warning when changes were
+// dropped. Handing that request the new cfid would undo the rotation's
+// defence against session fixation. ReadOnly tells such a request apart.
 type Scope struct {
 	rs         *requestState
 	api        *Scopes
@@ -56,6 +64,13 @@ type Scope struct {
 	changes changes
 	// create says that the scope does not exist yet and has changes.
 	create bool
+	// readOnly says that the load found the cookie's cfid rotated and
+	// followed it: rec and data are the new session's, cfid stays the
+	// cookie's, and no change is recorded, sent or handed a cookie.
+	readOnly bool
+	// dropped says that changes were dropped because the session had
+	// been rotated; warned that save has logged it (once per request).
+	dropped, warned bool
 	// cookieAction is what the response has to tell the browser;
 	// browser is the cfid its cookie holds (as sent, or as it will be).
 	cookieAction cookieAction
@@ -101,7 +116,7 @@ func (s *Scope) load() error {
 	if !validCFID(s.browser) {
 		return nil
 	}
-	return s.get(s.rs.r.Context())
+	return s.get(s.rs.r.Context(), s.browser, false)
 }
 
 // readCookie reads the cfid the browser sent. The caller holds s.mu.
@@ -116,11 +131,15 @@ func (s *Scope) readCookie() {
 	}
 }
 
-// get loads the scope named by the cookie with GET, following a rotation
-// to the new cfid; a scope that is gone leaves the request without one.
-// The caller holds s.mu and has set loaded.
-func (s *Scope) get(ctx context.Context) error {
-	cfid := s.browser
+// get loads the scope at cfid with GET. A cfid rotated since (rotatedTo,
+// or rotated, when the caller already met the rotation) is followed to
+// the new one, so that the request reads the session's data rather than
+// none, but leaves the scope read-only: a request that came with the old
+// cookie after the rotation may be an attacker's who planted it, and must
+// neither change the new session nor be handed its cookie. A scope that is
+// gone, even at the end of a rotation, leaves the request without one, as
+// for any ended scope. The caller holds s.mu and has set loaded.
+func (s *Scope) get(ctx context.Context, cfid string, rotated bool) error {
 	for hop := 0; ; hop++ {
 		rec, err := s.api.Get(s.apiContext(ctx), cfid)
 		if errors.Is(err, ErrNotFound) {
@@ -129,18 +148,28 @@ func (s *Scope) get(ctx context.Context) error {
 			s.err = fmt.Errorf("load the %s: %w", s.noun(), err)
 			return s.err
 		}
-		if rec.RotatedTo != "" && validCFID(rec.RotatedTo) && hop < maxRotationHops {
-			cfid = rec.RotatedTo
-			continue
+		if rec.RotatedTo != "" {
+			rotated = true
+			if validCFID(rec.RotatedTo) && hop < maxRotationHops {
+				cfid = rec.RotatedTo
+				continue
+			}
+		}
+		if rotated {
+			s.readOnly = true
+			s.rec, s.cftoken, s.data = rec, rec.CFToken, rec.Data
+			s.cfid = s.browser // ID names no cfid the browser was not given
+			return nil
 		}
 		s.adopt(rec)
 		return nil
 	}
 }
 
-// adopt makes rec, just read or written, the scope's state. A followed
-// rotation moves the cookie; a client scope's cookie is sent again to
-// extend its Max-Age. The caller holds s.mu.
+// adopt makes rec, just read or written at the cookie's cfid, the scope's
+// state. The cookie is sent again when the cfid differs only in case, and
+// for a client scope, to extend its Max-Age; it never moves to another
+// cfid here (only Rotate does that). The caller holds s.mu.
 func (s *Scope) adopt(rec *Record) {
 	s.rec, s.cfid, s.cftoken, s.data = rec, rec.CFID, rec.CFToken, rec.Data
 	s.takeToken(rec, false)
@@ -175,13 +204,18 @@ func (s *Scope) deferChange() bool {
 // GET and the changes are applied as they would have been on the loaded
 // scope. A scope that is gone (404) leaves them to a new scope, created at
 // the save as for a new visitor; an increment of a key that holds no number
-// (409) is dropped and logged, as Incr does, after a GET. The caller holds s.mu.
+// (409) is dropped and logged, as Incr does, after a GET. A PATCH refused
+// because the session was rotated (409 rotated) is not sent again to the
+// new cfid: made blind, it cannot show that its request began before the
+// rotation, so the changes are dropped and the scope is read-only, loaded
+// from the new cfid (see get). The caller holds s.mu.
 func (s *Scope) resolve(ctx context.Context) error {
 	pending := s.changes
 	s.deferred, s.loaded = false, true
 	s.data, s.changes = map[string]any{}, changes{}
 	if pending.hasIncr() {
-		rec, err := s.patch(ctx, s.browser, pending.patch())
+		rec, err := s.api.Patch(s.apiContext(ctx), s.browser, pending.patch())
+		var e *Error
 		switch {
 		case err == nil:
 			s.adopt(rec)
@@ -189,12 +223,19 @@ func (s *Scope) resolve(ctx context.Context) error {
 		case errors.Is(err, ErrNotFound):
 			s.apply(pending)
 			return nil
+		case errors.Is(err, ErrRotated):
+			s.dropped = true
+			cfid := s.browser
+			if errors.As(err, &e) && e.RotatedTo() != "" {
+				cfid = e.RotatedTo()
+			}
+			return s.get(ctx, cfid, true)
 		case !errors.Is(err, ErrConflict):
 			s.err = fmt.Errorf("save the %s: %w", s.noun(), err)
 			return s.err
 		}
 	}
-	if err := s.get(ctx); err != nil {
+	if err := s.get(ctx, s.browser, false); err != nil {
 		return err
 	}
 	s.apply(pending)
@@ -277,6 +318,10 @@ func (s *Scope) Set(key string, v any) {
 
 // set is Set on the loaded scope. The caller holds s.mu.
 func (s *Scope) set(key string, norm any) {
+	if s.readOnly {
+		s.dropped = true
+		return
+	}
 	cur, has := s.data[key]
 	if _, pending := s.changes[key]; !pending && has && reflect.DeepEqual(cur, norm) {
 		return // unchanged: nothing to write
@@ -323,6 +368,10 @@ func (s *Scope) incr(key string, by int64) {
 	if by == 0 {
 		return
 	}
+	if s.readOnly {
+		s.dropped = true
+		return
+	}
 	cur, has := s.data[key]
 	n, isNumber := cur.(float64)
 	if has && !isNumber {
@@ -356,6 +405,10 @@ func (s *Scope) Delete(key string) {
 
 // delete is Delete on the loaded scope. The caller holds s.mu.
 func (s *Scope) delete(key string) {
+	if s.readOnly {
+		s.dropped = true
+		return
+	}
 	_, has := s.data[key]
 	_, pending := s.changes[key]
 	if !has && !pending {
@@ -366,7 +419,9 @@ func (s *Scope) delete(key string) {
 }
 
 // ID returns the scope's cfid, or "" for a visitor who has no scope yet
-// (one is created, with a new cfid, when the handler first changes it).
+// (one is created, with a new cfid, when the handler first changes it). A
+// read-only scope answers the cfid its cookie named: the session's new
+// cfid goes only to the request that rotated it.
 func (s *Scope) ID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -374,10 +429,30 @@ func (s *Scope) ID() string {
 	return s.cfid
 }
 
+// ReadOnly reports whether the request came with the cookie of a session
+// rotated since, so that it reads the new session's data but its changes
+// are dropped (against session fixation); it loads the scope like Get.
+func (s *Scope) ReadOnly() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustLoad()
+	return s.readOnly
+}
+
+// errReadOnly says why Rotate and Invalidate refuse a read-only scope.
+// The caller holds s.mu.
+func (s *Scope) errReadOnly(verb string) error {
+	return fmt.Errorf("client: %s the %s: the request came with the cookie of a session rotated since, so it is read-only: %w",
+		verb, s.noun(), ErrRotated)
+}
+
 // Rotate moves the session to a new cfid with the same data and sends the
 // visitor the new cookie — call it when a user logs in, against session
 // fixation. Pending changes go to the new cfid. It must be called before
-// the response is written (ErrResponseCommitted otherwise).
+// the response is written (ErrResponseCommitted otherwise). Only the
+// request whose call rotated the session gets the new cookie: on a
+// read-only scope, or when another request rotated the session first, it
+// returns an error that matches ErrRotated and changes nothing.
 func (s *Scope) Rotate() error {
 	if !s.session {
 		return errors.New("client: only sessions rotate")
@@ -386,6 +461,9 @@ func (s *Scope) Rotate() error {
 	defer s.mu.Unlock()
 	if err := s.load(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return s.errReadOnly("rotate")
 	}
 	if s.rs.w.committed.Load() {
 		return ErrResponseCommitted
@@ -398,12 +476,11 @@ func (s *Scope) Rotate() error {
 		return nil
 	}
 	rec, err := s.api.Rotate(s.rs.r.Context(), s.cfid, "")
-	var e *Error
-	if errors.As(err, &e) && e.RotatedTo() != "" {
-		// Another request rotated it first: follow.
-		s.cfid = e.RotatedTo()
-		s.setCookie()
-		return nil
+	if errors.Is(err, ErrRotated) {
+		// Another request rotated it first: its new cfid is not this
+		// request's to hand out. Pending changes follow it at the save,
+		// since this request loaded the session before the rotation.
+		return fmt.Errorf("rotate the session: another request rotated it first: %w", err)
 	} else if err != nil {
 		return fmt.Errorf("rotate the session: %w", err)
 	}
@@ -413,7 +490,9 @@ func (s *Scope) Rotate() error {
 }
 
 // Invalidate ends the scope in scopestore and deletes the visitor's cookie;
-// a change after it starts a new scope with a new cfid.
+// a change after it starts a new scope with a new cfid. On a read-only
+// scope it returns an error that matches ErrRotated and changes nothing:
+// the session is no longer the one the visitor's cookie named.
 func (s *Scope) Invalidate() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -422,6 +501,9 @@ func (s *Scope) Invalidate() error {
 	}
 	if err := s.load(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		return s.errReadOnly("invalidate")
 	}
 	if s.rec != nil {
 		err := s.api.Delete(s.apiContext(s.rs.r.Context()), s.cfid)

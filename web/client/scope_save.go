@@ -10,12 +10,14 @@ import (
 func (s *Scope) unsaved() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.deferred || (s.loaded && s.err == nil && (s.create || (s.rec != nil && len(s.changes) > 0)))
+	return s.deferred || (s.dropped && !s.warned) ||
+		(s.loaded && s.err == nil && (s.create || (s.rec != nil && len(s.changes) > 0)))
 }
 
 // save sends the scope's pending changes: a create for a new visitor, one
 // PATCH otherwise, re-sent to the new cfid when the session was rotated
-// meanwhile. Nothing is sent when nothing changed.
+// after this request loaded it. Nothing is sent when nothing changed, nor
+// for a read-only scope, whose dropped changes are logged once.
 func (s *Scope) save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -26,7 +28,12 @@ func (s *Scope) save(ctx context.Context) error {
 			return err
 		}
 	}
-	if !s.loaded || s.err != nil {
+	if s.dropped && !s.warned {
+		s.warned = true
+		s.rs.c.logger.Warn("scopestore: a request that came with the cookie of a session rotated since is read-only: "+
+			"its changes are not saved (session fixation defence)", "method", s.rs.r.Method, "path", s.rs.r.URL.Path)
+	}
+	if !s.loaded || s.err != nil || s.readOnly {
 		return nil
 	}
 	if s.rec == nil {
@@ -56,21 +63,19 @@ func (s *Scope) save(ctx context.Context) error {
 		}
 		return fmt.Errorf("save the %s: %w", s.noun(), err)
 	}
-	if rec.CFID != s.cfid {
-		// Another request rotated the session: the change went to its new
-		// cfid, and so does the cookie if this response can still say so.
-		s.cfid = rec.CFID
-		if !s.rs.w.committed.Load() {
-			s.cookieAction = cookieSet
-		}
-	}
-	s.rec, s.changes = rec, changes{}
+	// rec.CFID differs from s.cfid when another request rotated the
+	// session after this one loaded it: the same visitor's request in
+	// flight, whose changes followed. The cookie stays: only the
+	// request that rotated hands out the new cfid.
+	s.rec, s.cfid, s.changes = rec, rec.CFID, changes{}
 	s.takeToken(rec, true)
 	return nil
 }
 
 // patch sends p to the scope at cfid as one PATCH, sent again to the new
-// cfid when the session was rotated meanwhile (409 rotated).
+// cfid when the session was rotated meanwhile (409 rotated). Only save
+// uses it, for a scope loaded before the rotation: a change made blind
+// does not follow (see resolve).
 func (s *Scope) patch(ctx context.Context, cfid string, p Patch) (*Record, error) {
 	for hop := 0; ; hop++ {
 		rec, err := s.api.Patch(s.apiContext(ctx), cfid, p)

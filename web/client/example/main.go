@@ -95,7 +95,12 @@ func loggedIn(user string) string {
 func login(w http.ResponseWriter, r *http.Request) {
 	s := client.SessionFrom(r)
 	s.Set("user", r.FormValue("user"))
-	if err := s.Rotate(); err != nil {
+	if err := s.Rotate(); errors.Is(err, client.ErrRotated) {
+		// The cookie names a session rotated since (by a login in another
+		// tab, or planted by someone else): this request changes nothing.
+		http.Error(w, "this session was just renewed: reload the page and log in again", http.StatusConflict)
+		return
+	} else if err != nil {
 		http.Error(w, "could not rotate the session: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
@@ -104,7 +109,10 @@ func login(w http.ResponseWriter, r *http.Request) {
 
 // logout ends the session and deletes its cookie.
 func logout(w http.ResponseWriter, r *http.Request) {
-	if err := client.SessionFrom(r).Invalidate(); err != nil {
+	if err := client.SessionFrom(r).Invalidate(); errors.Is(err, client.ErrRotated) {
+		http.Error(w, "this session was just renewed: reload the page", http.StatusConflict)
+		return
+	} else if err != nil {
 		http.Error(w, "could not end the session: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
