@@ -18,9 +18,10 @@ namespace Scopestore;
  * answer other than the expected ones, makes the method return false, so that PHP fails session_start()
  * or reports the failed write, rather than running the request on an empty session.
  *
- * session_regenerate_id(true) rotates the session (POST …/rotate) instead of deleting it, and a session that
- * a request (of PHP, Go or Node) rotated is followed to its new cfid: see "Regenerating and rotating" in the
- * README.
+ * session_regenerate_id(true) rotates the session (POST …/rotate) instead of deleting it, and PHP sends the
+ * new cfid's cookie. A request that comes with the cookie of a session rotated since (by PHP, Go or Node) reads
+ * the session at its new cfid but is read-only, and never gets the new cookie (session fixation): see
+ * "Regenerating and rotating" in the README.
  */
 final class SessionHandler implements
     \SessionHandlerInterface,
@@ -40,6 +41,14 @@ final class SessionHandler implements
 
     /** How many rotations in a row a read or a write follows (as the Node client). */
     private const MAX_HOPS = 3;
+
+    /** Why a request whose read found its session rotated saves nothing (see write). */
+    private const READ_ONLY = 'a request that came with the cookie of a session rotated since is read-only: its '
+        . 'changes are not saved (session fixation defence)';
+
+    /** Why a request saves nothing to a session that ended after it was rotated. */
+    private const ENDED = 'the session was rotated, then ended: this request has no session and its changes are '
+        . 'not saved (an ended session is not started again)';
 
     /** PHP's functions that call a save handler's methods. */
     private const PHP_SESSION_FUNCTIONS = ['session_start', 'session_regenerate_id', 'session_destroy',
@@ -66,9 +75,6 @@ final class SessionHandler implements
     private string $owner;
     private string $lastError = '';
 
-    /** The session cookie's name, as PHP opens the handler with it. */
-    private string $name = 'PHPSESSID';
-
     /**
      * What this request knows of each session it read: whether it exists in scopestore, the form and data
      * it was read in (the base of the next write's diff), its version and whether this request holds its lock.
@@ -77,22 +83,32 @@ final class SessionHandler implements
      */
     private array $sessions = [];
 
-    /** @var array<string, Response> the GET that validateId made, for the read that follows */
+    /**
+     * @var array<string, array{0: string, 1: Response}> the GET that validateId made, for the read that follows:
+     * the cfid it ended at (another than the id when the id's session was rotated and followed) and its answer
+     */
     private array $probes = [];
 
     /** @var array<string, true> ids made by create_sid in this request: no session has them yet */
     private array $fresh = [];
 
     /**
-     * @var array<string, string> the cfid where a session lives now, by the id PHP knows it by, when it was
-     * rotated (by another request) after that id was handed out: reads and writes of the id go there
+     * @var array<string, string> the cfid where a session lives now, by the id PHP knows it by, when another
+     * request rotated it after this request read it: this request's writes of the id go there (a write that
+     * met 409 rotated, sent again to the new cfid)
      */
     private array $aliases = [];
 
     /**
-     * The id create_sid hands out next: the new cfid of the session that session_regenerate_id rotated, or of
-     * the rotated session that strict mode's validateId turned down, so that PHP takes it and sends its cookie.
+     * @var array<string, array{to: string, ended: bool, warned: bool}> the ids whose read found the session
+     * rotated (by another request, before this one read it): the cfid the read followed it to, whether the
+     * session had ended there (404), and whether the warning that the request's changes are not saved was
+     * given. Such a request is read-only: it came with the cookie of a rotated session, which may be an
+     * attacker's (session fixation), so it neither writes the session nor gets the new cfid's cookie.
      */
+    private array $readOnly = [];
+
+    /** The id create_sid hands out next: the new cfid of the session that session_regenerate_id rotated. */
     private ?string $next = null;
 
     /**
@@ -171,9 +187,6 @@ final class SessionHandler implements
     /** Opens nothing: the first call to scopestore connects. */
     public function open(string $path, string $name): bool
     {
-        if ($name !== '') {
-            $this->name = $name;
-        }
         return true;
     }
 
@@ -189,14 +202,13 @@ final class SessionHandler implements
                 $ok = $this->unlock($id) && $ok;
             }
         }
-        $this->sessions = $this->probes = $this->fresh = $this->aliases = [];
+        $this->sessions = $this->probes = $this->fresh = $this->aliases = $this->readOnly = [];
         return $ok;
     }
 
     /**
-     * A new session id: a random (version 4) UUID in lowercase, as scopestore's cfids; or the new cfid of a
-     * rotated session, when PHP asks for an id right after the rotation (session_regenerate_id) or right after
-     * validateId turned down the session's old cfid.
+     * A new session id: a random (version 4) UUID in lowercase, as scopestore's cfids; or the new cfid of the
+     * session that session_regenerate_id(true) rotated in this request, when PHP asks for the id right after it.
      */
     public function create_sid(): string // phpcs:ignore PSR1.Methods.CamelCapsMethodName -- PHP's name
     {
@@ -222,9 +234,10 @@ final class SessionHandler implements
      * be asked, the id is taken as valid, so that the read fails session_start() rather than PHP starting
      * an empty session in its place.
      *
-     * The old cfid of a rotated session is turned down, with its new cfid ready for the create_sid that PHP
-     * calls next: PHP then runs the request on the new cfid and sends the visitor its cookie. When the
-     * session ended after it was rotated, PHP starts a new one.
+     * The old cfid of a session that another request rotated is valid while the session lives at its new
+     * cfid: PHP keeps the old id (and sends no cookie), and the read that follows reads the new cfid, read-only.
+     * It is never turned down for the new cfid, whose cookie only the request that rotated may hand out
+     * (session fixation). When the session ended after it was rotated, it is not valid: PHP starts a new one.
      */
     public function validateId(string $id): bool
     {
@@ -232,29 +245,24 @@ final class SessionHandler implements
             return false;
         }
         $r = $this->client->get($id);
+        $cfid = $id;
         if ($r->rotatedTo() !== '') {
-            [$to, $r] = $this->follow($id, $r);
-            if ($to !== $id) {
-                if ($r->status !== 404) {
-                    $this->next = $to;
-                    $this->probes[$to] = $r;
-                }
-                return false;
-            }
+            [$cfid, $r] = $this->follow($id, $r);
         }
-        $this->probes[$id] = $r;
+        $this->probes[$id] = [$cfid, $r];
         return $r->status !== 404;
     }
 
     /**
      * Loads a session: '' when there is none, false when scopestore failed or answered what cannot be a session.
      *
-     * The old cfid of a rotated session is followed to its new cfid (up to three rotations in a row), whose
-     * data is read, where the request's writes go, and to which the visitor's cookie is moved.
+     * The old cfid of a session that another request rotated is followed to its new cfid (up to three rotations
+     * in a row), whose data is read; the request is then read-only (see write) and its cookie stays as it is.
+     * When the session ended after it was rotated, the request has no session ('') and nothing is written.
      */
     public function read(string $id): string|false
     {
-        unset($this->sessions[$id], $this->aliases[$id]);
+        unset($this->sessions[$id], $this->aliases[$id], $this->readOnly[$id]);
         $this->next = null;
         if (preg_match(self::CFID, $id) !== 1) {
             return $this->fail("session id '$id' is not a lowercase UUID, so it cannot be a scopestore session: "
@@ -272,27 +280,44 @@ final class SessionHandler implements
         if (isset($this->fresh[$id])) {
             return $this->begin($id);
         }
-        $r = $this->probes[$id] ?? null;
+        [$cfid, $r] = $this->probes[$id] ?? [$id, null];
         unset($this->probes[$id]);
         if ($r === null || ($r->status !== 200 && $r->status !== 404)) {
+            // No GET of validateId's to go on (strict mode off), or it failed: read from the start.
+            $cfid = $id;
             $r = $this->client->get($id);
+            if ($r->rotatedTo() !== '') {
+                [$cfid, $r] = $this->follow($id, $r);
+            }
         }
-        $cfid = $id;
-        if ($r->rotatedTo() !== '') {
-            [$cfid, $r] = $this->follow($id, $r);
-            $this->moved($id, $cfid);
+        if ($cfid !== $id) {
+            $this->readOnly[$id] = ['to' => $cfid, 'ended' => $r->status === 404, 'warned' => false];
         }
-        return $this->lock ? $this->readLocked($cfid, $r) : $this->load($cfid, $r, false);
+        return $this->lock ? $this->readLocked($id, $cfid, $r) : $this->load($id, $cfid, $r, false);
     }
 
     /**
      * Saves a session: only the changed keys (one PATCH) where the session is stored by keys, else the
      * whole string (PUT); a session that does not exist yet is created under this id.
+     *
+     * A session that another request rotated after this one read it gets the change at its new cfid (the
+     * 409 rotated names it): this request is the same visitor's, already in flight. A request whose read
+     * found the session rotated already is read-only: its write sends nothing and returns true, with a
+     * warning to on_error (it came with the old cfid's cookie, which may be an attacker's: session fixation).
      */
     public function write(string $id, string $data): bool
     {
         if (preg_match(self::CFID, $id) !== 1) {
             return $this->fail("session id '$id' is not a lowercase UUID: turn on session.use_strict_mode");
+        }
+        if (isset($this->readOnly[$id])) {
+            if (!$this->readOnly[$id]['ended'] && self::calledBy('session_regenerate_id')) {
+                // session_regenerate_id() without true writes the old id, then starts a new id with the
+                // session's data and sends its cookie: that would hand this request the session's data
+                // under a cookie of its own. Failed, PHP closes the session instead.
+                return $this->fail("session_regenerate_id of session $id: " . self::READ_ONLY);
+            }
+            return $this->dropped($id);
         }
         [$form, $new] = $this->form($data);
         $cfid = $this->aliases[$id] ?? $id;
@@ -304,7 +329,7 @@ final class SessionHandler implements
                 if ($data === '' || ($form === 'keys' && $new === [])) {
                     return true;
                 }
-                return $this->create($cfid, $form, $new);
+                return $this->create($id, $cfid, $form, $new);
             }
             $version = $s['locked'] ? $s['version'] : null;
             if ($form === 'keys' && $s['form'] === 'keys') {
@@ -335,26 +360,34 @@ final class SessionHandler implements
                     . 'request\'s changes were not saved');
             }
         }
-        $id = $cfid;
         if ($r->status === 200) {
-            $this->saved($id, $form, $new, $r);
+            $this->saved($cfid, $form, $new, $r);
             return true;
         }
         if ($r->status === 404) {
+            if ($cfid !== $id) {
+                return $this->warn("write of session $id: " . self::ENDED);
+            }
             // Ended (expired, or destroyed by another request) since the read: saved again, as PHP's
             // files handler would write the file again.
-            return $this->create($id, $form, $new);
+            return $this->create($id, $cfid, $form, $new);
         }
         if ($r->status === 412) {
-            return $this->fail("write of session $id: its lock was lost (held for more than lock_lease, "
+            return $this->fail("write of session $cfid: its lock was lost (held for more than lock_lease, "
                 . 'then taken by another request), so this request\'s changes were not saved');
         }
-        return $this->fail("write of session $id: " . $r->describe());
+        return $this->fail("write of session $cfid: " . $r->describe());
     }
 
-    /** Extends a session's expiry when a request did not change it (session.lazy_write), and releases its lock. */
+    /**
+     * Extends a session's expiry when a request did not change it (session.lazy_write), and releases its lock;
+     * of a read-only request (see write), sends nothing.
+     */
     public function updateTimestamp(string $id, string $data): bool
     {
+        if (isset($this->readOnly[$id])) {
+            return $this->dropped($id);
+        }
         $cfid = $this->aliases[$id] ?? $id;
         $s = $this->sessions[$cfid] ?? null;
         if ($s === null || $s['new']) {
@@ -374,8 +407,11 @@ final class SessionHandler implements
             return true;
         }
         if ($r->status === 404) {
+            if ($cfid !== $id) {
+                return $this->warn("touch of session $id: " . self::ENDED);
+            }
             [$form, $new] = $this->form($data);
-            return $this->create($cfid, $form, $new);
+            return $this->create($id, $cfid, $form, $new);
         }
         return $this->fail("touch of session $cfid: " . $r->describe());
     }
@@ -384,7 +420,9 @@ final class SessionHandler implements
      * Ends a session (session_destroy); one that is already gone is fine. Called by session_regenerate_id(true),
      * it rotates the session instead (see rotate).
      *
-     * A session that this request followed from a rotated cfid ends at its new cfid. Its old cfid, which
+     * A session that this request read at its new cfid (it came with the cookie of a session rotated since)
+     * ends at its new cfid, read-only as the request is otherwise: ending a session gives nobody access to
+     * it, and a logout in flight with the old cookie must not leave the session open. Its old cfid, which
      * answers only for the rotation's grace, then leads to no session: a request that brings it starts a new one.
      */
     public function destroy(string $id): bool
@@ -392,11 +430,12 @@ final class SessionHandler implements
         if (preg_match(self::CFID, $id) !== 1) {
             return true; // nothing can be stored under it
         }
-        if (self::regenerating()) {
+        if (self::calledBy('session_regenerate_id')) {
             return $this->rotate($id);
         }
-        $cfid = $this->aliases[$id] ?? $id;
-        unset($this->sessions[$id], $this->sessions[$cfid], $this->probes[$id], $this->fresh[$id], $this->aliases[$id]);
+        $cfid = $this->readOnly[$id]['to'] ?? $this->aliases[$id] ?? $id;
+        $this->forget($id);
+        unset($this->sessions[$cfid]);
         $r = $this->client->delete($cfid);
         if ($r->ok() || $r->status === 404) {
             return true;
@@ -419,44 +458,63 @@ final class SessionHandler implements
      * The request's state (the data it read, its lock) goes along, so that its final write sends only what it
      * changed, to the new cfid. A session that was never stored, or has ended, has nothing to move: PHP's new
      * id starts a session at the write, as before.
+     *
+     * The request rotates the session it read, at the cfid it read it, and nothing else: a read-only request
+     * (it came with the cookie of a session rotated since) cannot rotate, and a session that another request
+     * rotated since this one read it is not followed to its new cfid to be rotated there, since either would
+     * hand this request a cookie of the session's new cfid (session fixation). Either fails, as a rotation
+     * that scopestore refuses: PHP then closes the session without writing it, and close() releases its lock.
      */
     private function rotate(string $id): bool
     {
-        $cfid = $this->aliases[$id] ?? $id;
-        $s = $this->sessions[$cfid] ?? null;
-        unset($this->sessions[$id], $this->sessions[$cfid], $this->probes[$id], $this->fresh[$id], $this->aliases[$id]);
-        if ($s !== null && $s['new']) {
-            return true;
-        }
-        for ($hop = 0; ; $hop++) {
-            $r = $this->client->rotate($cfid);
-            if ($hop >= self::MAX_HOPS || $r->status !== 409 || $r->rotatedTo() === '') {
-                break;
+        if (isset($this->readOnly[$id])) {
+            if (!$this->readOnly[$id]['ended']) {
+                return $this->fail("rotation of session $id (session_regenerate_id): " . self::READ_ONLY);
             }
-            $cfid = $r->rotatedTo(); // another request rotated it first: rotate it where it lives now
-        }
-        if ($r->status === 404) {
+            $this->forget($id); // ended: nothing to rotate, and the request read nothing of it
             return true;
+        }
+        $s = $this->sessions[$id] ?? null;
+        if ($s !== null && $s['new']) {
+            $this->forget($id);
+            return true;
+        }
+        $r = $this->client->rotate($id);
+        if ($r->status === 404) {
+            $this->forget($id);
+            return true;
+        }
+        if ($r->status === 409 && $r->rotatedTo() !== '') {
+            return $this->fail("rotation of session $id (session_regenerate_id): another request rotated it since "
+                . 'this request read it, and a request is not handed the cookie of a session it did not rotate '
+                . '(session fixation defence): the session is closed, its changes are not saved');
         }
         $to = $r->body['cfid'] ?? null;
         if ($r->status !== 201 || !is_string($to) || preg_match(self::CFID, $to) !== 1) {
-            return $this->fail("rotation of session $cfid (session_regenerate_id): " . $r->describe());
+            // The request's state stays, so that the close() PHP makes next releases a lock it holds.
+            return $this->fail("rotation of session $id (session_regenerate_id): " . $r->describe());
         }
+        $this->forget($id);
         $this->next = $to;
         $this->rotated[$to] = $s === null ? null : array_merge($s, ['version' => $r->version]);
         return true;
     }
 
+    /** Forgets what this request knows of the session of this id. */
+    private function forget(string $id): void
+    {
+        unset($this->sessions[$id], $this->probes[$id], $this->fresh[$id], $this->aliases[$id], $this->readOnly[$id]);
+    }
+
     /**
-     * Reports whether the handler is called by session_regenerate_id: the nearest of PHP's session functions
-     * in the call stack (which shows internal functions too) is that one, also through a handler that wraps
-     * this one.
+     * Reports whether the handler is called by this one of PHP's session functions: the nearest of them in
+     * the call stack (which shows internal functions too) is that one, also through a handler that wraps this one.
      */
-    private static function regenerating(): bool
+    private static function calledBy(string $function): bool
     {
         foreach (debug_backtrace(DEBUG_BACKTRACE_IGNORE_ARGS) as $frame) {
             if (!isset($frame['class']) && in_array($frame['function'], self::PHP_SESSION_FUNCTIONS, true)) {
-                return $frame['function'] === 'session_regenerate_id';
+                return $frame['function'] === $function;
             }
         }
         return false;
@@ -481,9 +539,10 @@ final class SessionHandler implements
     }
 
     /**
-     * Moves what this request knows of a session to the cfid that a 409 rotated names; returns that cfid, or
-     * '' when the request held the session's lock and does not hold it there (the lock went along with the
-     * data, but lapsed and was taken meanwhile).
+     * Moves what this request knows of a session to the cfid that a 409 rotated names, where its writes go
+     * from then on; returns that cfid, or '' when the request held the session's lock and does not hold it
+     * there (the lock went along with the data, but lapsed and was taken meanwhile). The visitor's cookie
+     * stays: only the request that rotated the session hands out the new cfid's cookie.
      */
     private function relocate(string $cfid, Response $r): string
     {
@@ -501,61 +560,36 @@ final class SessionHandler implements
         if ($s !== null) {
             $this->sessions[$to] = $s;
         }
-        $this->moved($cfid, $to);
-        return $to;
-    }
-
-    /**
-     * Records that the session at $cfid lives at $to now: the reads and writes of the ids PHP knows it by go
-     * there, and the visitor's cookie follows while the response's headers can still be sent. Once they were
-     * sent it cannot: the cookie then still names the old cfid (README, "Regenerating and rotating").
-     */
-    private function moved(string $cfid, string $to): void
-    {
-        if ($cfid === $to) {
-            return;
-        }
         foreach ($this->aliases as $from => $at) {
             if ($at === $cfid) {
                 $this->aliases[$from] = $to;
             }
         }
         $this->aliases[$cfid] = $to;
-        $from = session_status() === PHP_SESSION_ACTIVE ? session_id() : false;
-        if (
-            !is_string($from) || ($this->aliases[$from] ?? '') !== $to || headers_sent()
-            || !filter_var(ini_get('session.use_cookies'), FILTER_VALIDATE_BOOLEAN)
-        ) {
-            return; // not PHP's session (the handler called directly), no cookie, or too late to send one
-        }
-        $p = session_get_cookie_params();
-        setcookie($this->name, $to, [
-            'expires' => $p['lifetime'] > 0 ? time() + $p['lifetime'] : 0,
-            'path' => $p['path'],
-            'domain' => $p['domain'],
-            'secure' => $p['secure'],
-            'httponly' => $p['httponly'],
-            'samesite' => $p['samesite'],
-        ]);
+        return $to;
     }
 
-    /** Takes the session's lock (option lock), waiting while another request holds it, then reads it. */
-    private function readLocked(string $id, Response $r): string|false
+    /**
+     * Takes the session's lock (option lock), waiting while another request holds it, then reads it. A
+     * read-only request (its read found the session rotated, before or while it waited) waits for the lock
+     * as well, so that it reads what the request holding it wrote, but does not take it.
+     */
+    private function readLocked(string $id, string $cfid, Response $r): string|false
     {
         $deadline = microtime(true) + $this->lockWait;
         $pause = 10_000;
         $hops = 0;
         while (true) {
             if ($r->rotatedTo() !== '' && $hops < self::MAX_HOPS) {
-                // Rotated by another request meanwhile: the lock is taken at the new cfid.
+                // Rotated by another request before this one could take the lock: read-only, at the new cfid.
                 $hops++;
-                $this->moved($id, $r->rotatedTo());
-                $id = $r->rotatedTo();
-                $r = $this->client->get($id);
+                $cfid = $r->rotatedTo();
+                $r = $this->client->get($cfid);
+                $this->readOnly[$id] = ['to' => $cfid, 'ended' => $r->status === 404, 'warned' => false];
                 continue;
             }
             if ($r->status !== 200) {
-                return $this->load($id, $r, false); // 404: a new session, nothing to lock; else a failure
+                return $this->load($id, $cfid, $r, false); // 404: a new session, nothing to lock; else a failure
             }
             $lock = $r->data()[self::LOCK_KEY] ?? null;
             $now = microtime(true);
@@ -565,46 +599,53 @@ final class SessionHandler implements
             ) {
                 if ($now >= $deadline) {
                     return $this->fail(sprintf('read of session %s: another request has held its lock for more '
-                        . 'than lock_wait (%gs)', $id, $this->lockWait));
+                        . 'than lock_wait (%gs)', $cfid, $this->lockWait));
                 }
                 usleep($pause);
                 $pause = min($pause * 2, 200_000);
+            } elseif (isset($this->readOnly[$id])) {
+                return $this->load($id, $cfid, $r, false);
             } else {
-                $taken = $this->client->patch($id, [self::LOCK_KEY => [
+                $taken = $this->client->patch($cfid, [self::LOCK_KEY => [
                     'owner' => $this->owner,
                     'until' => round($now + $this->lockLease, 3),
                 ]], [], $r->version);
                 if ($taken->status === 200) {
-                    return $this->load($id, $taken, true);
+                    return $this->load($id, $cfid, $taken, true);
                 }
                 if (
                     $taken->status !== 412 && $taken->status !== 404
                     && ($taken->rotatedTo() === '' || $hops >= self::MAX_HOPS)
                 ) {
-                    return $this->fail("lock of session $id: " . $taken->describe());
+                    return $this->fail("lock of session $cfid: " . $taken->describe());
                 }
                 // Another request changed, ended or rotated the session in between: look again.
             }
-            $r = $this->client->get($id);
+            $r = $this->client->get($cfid);
         }
     }
 
-    /** Turns a GET's (or the locking PATCH's) answer into the session string PHP decodes. */
-    private function load(string $id, Response $r, bool $locked): string|false
+    /**
+     * Turns a GET's (or the locking PATCH's) answer for the session of the id PHP knows, read at $cfid, into
+     * the session string PHP decodes.
+     */
+    private function load(string $id, string $cfid, Response $r, bool $locked): string|false
     {
         if ($r->status === 404) {
-            return $this->begin($id);
+            // A new session; but a session that ended after it was rotated is no session at all: the request
+            // is read-only, and neither cfid is created again.
+            return isset($this->readOnly[$id]) ? '' : $this->begin($cfid);
         }
         if ($r->status !== 200) {
-            return $this->fail("read of session $id: " . $r->describe());
+            return $this->fail("read of session $cfid: " . $r->describe());
         }
         if (!is_array($r->body['data'] ?? null)) {
-            return $this->fail("read of session $id: the answer is not a scope (no data object)");
+            return $this->fail("read of session $cfid: the answer is not a scope (no data object)");
         }
         $data = $r->data();
         unset($data[self::LOCK_KEY]);
-        $this->sessions[$id] = self::state(false, 'keys', $data, $r->version, $locked);
-        return $this->decode($id, $data);
+        $this->sessions[$cfid] = self::state(false, 'keys', $data, $r->version, $locked);
+        return $this->decode($cfid, $data);
     }
 
     /**
@@ -709,24 +750,31 @@ final class SessionHandler implements
     }
 
     /**
-     * Creates the session under this id; when a live session got the id in the meantime (412), the data
-     * goes to it: the keys as a PATCH, so that both requests' keys survive, or the string as a PUT.
+     * Creates the session of the id PHP knows under $cfid; when a live session got the cfid in the meantime
+     * (412), the data goes to it: the keys as a PATCH, so that both requests' keys survive, or the string as a
+     * PUT. When that session was rotated (409 rotated), the request never read it, so nothing shows that it
+     * started before the rotation: it is read-only, and its data is dropped with a warning (see write).
      *
      * @param array<mixed> $data
      */
-    private function create(string $id, string $form, array $data): bool
+    private function create(string $id, string $cfid, string $form, array $data): bool
     {
-        $r = $this->client->create($id, $data);
+        $r = $this->client->create($cfid, $data);
         if ($r->status === 412) {
             $r = $form === 'keys' && $data !== []
-                ? $this->client->patch($id, $data, [])
-                : $this->client->put($id, $data);
+                ? $this->client->patch($cfid, $data, [])
+                : $this->client->put($cfid, $data);
         }
         if ($r->status === 200 || $r->status === 201) {
-            $this->saved($id, $form, $data, $r);
+            $this->saved($cfid, $form, $data, $r);
             return true;
         }
-        return $this->fail("create of session $id: " . $r->describe());
+        if ($r->status === 409 && $r->rotatedTo() !== '') {
+            $this->readOnly[$id] = ['to' => $r->rotatedTo(), 'ended' => false, 'warned' => false];
+            unset($this->sessions[$cfid], $this->aliases[$id]);
+            return $this->dropped($id);
+        }
+        return $this->fail("create of session $cfid: " . $r->describe());
     }
 
     /**
@@ -771,6 +819,29 @@ final class SessionHandler implements
             return true; // taken over after the lease, or ended: not ours to release any more
         }
         return $this->fail("unlock of session $id: " . $r->describe());
+    }
+
+    /**
+     * The write of a read-only request (see write): sends nothing, warns once, and returns true: the request
+     * has not failed, its changes are not saved on purpose.
+     */
+    private function dropped(string $id): bool
+    {
+        if ($this->readOnly[$id]['warned']) {
+            return true;
+        }
+        $this->readOnly[$id]['warned'] = true;
+        return $this->warn("write of session $id: " . ($this->readOnly[$id]['ended'] ? self::ENDED : self::READ_ONLY));
+    }
+
+    /**
+     * Hands the message to on_error, as a failure's, and returns true: for changes dropped on purpose, which
+     * the page may still want to know of (lastError).
+     */
+    private function warn(string $message): bool
+    {
+        $this->fail($message);
+        return true;
     }
 
     /** Hands the message to on_error and returns false, the failure value of PHP's session handlers. */

@@ -21,6 +21,9 @@ final class AppTest extends TestCase
     /** @var list<resource> */
     private array $servers = [];
 
+    /** Where the test app's requests meet (tests/app/index.php: before, wait, started, written). */
+    private string $syncDir = '';
+
     protected function setUp(): void
     {
         Services::need($this);
@@ -32,6 +35,11 @@ final class AppTest extends TestCase
             Services::stop($s);
         }
         $this->servers = [];
+        if ($this->syncDir !== '') {
+            array_map('unlink', glob($this->syncDir . '/*') ?: []);
+            rmdir($this->syncDir);
+            $this->syncDir = '';
+        }
     }
 
     /** @return array<string, array{string}> */
@@ -157,27 +165,32 @@ final class AppTest extends TestCase
     }
 
     /** @dataProvider followCases */
-    public function testARequestWithTheOldCookieAfterARegenerateFollowsTheSession(string $handler, bool $strict): void
-    {
+    public function testARequestWithTheOldCookieAfterARegenerateReadsTheSessionReadOnly(
+        string $handler,
+        bool $strict
+    ): void {
         $ini = ['session.serialize_handler' => $handler, 'session.use_strict_mode' => $strict ? '1' : '0'];
         [$a, $b] = $this->servePair(self::APP, $ini, $strict ? [] : ['SCOPESTORE_STRICT' => '0']);
         $browser = new Browser();
         $this->json($browser->get($a . '/?do=count'));
         $old = $browser->sessionId;
-        $late = new Browser(); // a request that left with the old cookie, e.g. from another tab
+        // A request with the old cookie after the login: another tab's, or that of an attacker who planted the
+        // cookie before the login (session fixation).
+        $late = new Browser();
         $late->sessionId = $old;
         $this->json($browser->get($b . '/?do=regenerate'));
         $new = $browser->sessionId;
+        $this->assertNotSame($old, $new);
 
         $answer = $this->json($late->get($a . '/?do=count'));
-        $this->assertSame(3, $answer['session']['n'], 'the session, not an empty one');
-        $this->assertSame($new, $late->sessionId, "the visitor's cookie moved to the new cfid");
-        if ($strict) {
-            $this->assertSame($new, $answer['id'], 'session_id() is the new cfid');
-        }
-        $this->assertSame(3, $this->counter($new), 'the change landed on the new cfid');
-        $this->assertSame(1, $this->counter($old), 'the old cfid is left as it was');
-        $this->assertSame(4, $this->json($browser->get($b . '/?do=count'))['session']['n']);
+        $this->assertSame(3, $answer['session']['n'], "the session's data at its new cfid (n = 2), not an empty one");
+        $this->assertSame($old, $late->sessionId, 'no cookie for the new cfid: only the request that rotated sends it');
+        $this->assertSame($old, $answer['id'], 'session_id() is the old cfid');
+        $this->assertTrue($answer['written'], 'not a failed write');
+        $this->assertStringContainsString('is read-only: its changes are not saved', $answer['error']);
+        $this->assertSame(2, $this->counter($new), 'nothing written to the new cfid');
+        $this->assertSame(1, $this->counter($old), 'nor to the old one');
+        $this->assertSame(3, $this->json($browser->get($b . '/?do=count'))['session']['n'], 'the login goes on');
     }
 
     public function testAChangeInFlightDuringARegenerateLandsOnTheNewCfid(): void
@@ -188,38 +201,46 @@ final class AppTest extends TestCase
         $old = $browser->sessionId;
         $inFlight = new Browser();
         $inFlight->sessionId = $old;
-        // The request in flight reads the session, the other one rotates it, then the first one writes.
+        // The request in flight reads the session; then the other one starts, rotates the session and writes
+        // it; then the first one writes: in that order, by meeting at files, however slow the machine.
         [$change, $regenerate] = Browser::parallel([
-            [$inFlight, $a . '/?do=set&k=late&v=1&pause=900'],
-            [$browser, $b . '/?do=regenerate&delay=300'],
+            [$inFlight, $a . '/?do=set&k=late&v=1&started=read&wait=rotated'],
+            [$browser, $b . '/?do=regenerate&before=read&written=rotated'],
         ]);
         // json() fails on PHP's "Failed to write session data" warning in the answer (session_write_close()
         // returns true all the same); the stored data below is the proof.
-        $this->assertTrue($this->json($change)['written']);
+        $answer = $this->json($change);
+        $this->assertTrue($answer['written']);
+        $this->assertSame('', $answer['error']);
         $this->assertSame(2, $this->json($regenerate)['session']['n']);
         $new = $browser->sessionId;
         $this->assertNotSame($old, $new);
-        $this->assertSame($new, $inFlight->sessionId, 'the cookie moved, the headers were not sent yet');
+        $this->assertSame($old, $inFlight->sessionId, 'no cookie for the new cfid: the request that rotated sent it');
         $session = $this->api()->get($new)->data();
         ksort($session);
         $this->assertSame(['late' => '1', 'n' => 2], $session, 'both on the new cfid: the 409 rotated was sent on');
         $this->assertSame(['n' => 1], $this->api()->get($old)->data(), 'nothing written to the old cfid');
     }
 
-    public function testASessionRotatedByAnotherClientIsFollowed(): void
+    public function testARequestAfterARotationByAnotherClientReadsTheSessionReadOnly(): void
     {
         [$a, $b] = $this->servePair(self::APP, ['session.serialize_handler' => 'php_serialize']);
         $browser = new Browser();
         $this->json($browser->get($a . '/?do=count'));
         $old = $browser->sessionId;
-        // As the Go and Node clients rotate at login: POST …/rotate.
+        // As the Go client rotates at login: POST …/rotate, and its answer sends the visitor the new cookie.
         $rotated = $this->api()->rotate($old);
         $this->assertSame(201, $rotated->status, $rotated->describe());
         $new = $rotated->body['cfid'];
         $answer = $this->json($browser->get($b . '/?do=count'));
-        $this->assertSame(2, $answer['session']['n']);
-        $this->assertSame($new, $browser->sessionId);
-        $this->assertSame(2, $this->counter($new), 'written to the new cfid, not refused at the old one');
+        $this->assertSame(2, $answer['session']['n'], 'the data of the new cfid');
+        $this->assertSame($old, $browser->sessionId, 'no cookie for the new cfid');
+        $this->assertStringContainsString('read-only', $answer['error']);
+        $this->assertSame(1, $this->counter($new), 'not written');
+
+        $browser->sessionId = $new; // the cookie that the client that rotated sent
+        $this->assertSame(2, $this->json($browser->get($a . '/?do=count'))['session']['n']);
+        $this->assertSame(2, $this->counter($new));
     }
 
     public function testDestroyEndsTheSession(): void
@@ -315,7 +336,12 @@ final class AppTest extends TestCase
      */
     private function servePair(string $docroot, array $ini, array $env = []): array
     {
-        $env += ['SCOPESTORE_URL' => Services::$url, 'SCOPESTORE_APP' => 'shop', 'SCOPESTORE_KEY' => Services::$key];
+        if ($this->syncDir === '') {
+            $this->syncDir = sys_get_temp_dir() . '/scopestore-php-sync-' . bin2hex(random_bytes(4));
+            $this->assertTrue(mkdir($this->syncDir, 0o700));
+        }
+        $env += ['SCOPESTORE_URL' => Services::$url, 'SCOPESTORE_APP' => 'shop', 'SCOPESTORE_KEY' => Services::$key,
+            'SCOPESTORE_SYNC_DIR' => $this->syncDir];
         $urls = [];
         foreach ([1, 2] as $_) {
             [$url, $process] = Services::phpServer((string) realpath($docroot), $env, $ini);

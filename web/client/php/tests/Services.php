@@ -24,6 +24,12 @@ final class Services
     /** The API key of app "shopdown", whose session storage is a Redis that does not answer: every call is a 503. */
     public static string $downKey = '';
 
+    /**
+     * The API key of app "shopfull" (memory storage, maxMemory 4KiB): a session of 2.5 KB fits, its rotation,
+     * which copies it to a new cfid, is refused (507 quota_exceeded).
+     */
+    public static string $fullKey = '';
+
     /** A loopback port on which nothing listens. */
     public static int $closedPort = 0;
 
@@ -180,6 +186,8 @@ final class Services
         self::$downKey = self::cli($binary, $env, ['app', 'create', 'shopdown']);
         // --force: the storage is down on purpose, which the CLI refuses otherwise.
         self::cli($binary, $env, ['app', 'settings', 'shopdown', '--session-storage', 'down', '--force']);
+        self::$fullKey = self::cli($binary, $env, ['app', 'create', 'shopfull']);
+        self::cli($binary, $env, ['app', 'settings', 'shopfull', '--max-memory', '4KiB']);
 
         $port = self::freePort();
         $log = $dir . '/scopestore.log';

@@ -319,49 +319,113 @@ final class SessionHandlerTest extends TestCase
         $this->assertSame(['n' => 3], $this->stored($id));
     }
 
-    public function testStrictModeTurnsDownARotatedCfidForTheNewOne(): void
+    public function testStrictModeKeepsARotatedCfidAndTheRequestReadsTheNewOneReadOnly(): void
     {
-        // Another client (Go, Node, or PHP in another request) rotated the session.
+        // PHP's calls with strict mode: open, validateId, read, then write (or updateTimestamp) and close.
         $old = $this->existing(['n' => 1, 'user' => 'ann']);
-        $new = $this->rotate($old);
+        $new = $this->rotate($old); // by another request (PHP's regenerate, Go, Node), the one that sent the new cookie
         $h = $this->handler();
         $h->open('', 'PHPSESSID');
-        $this->assertFalse($h->validateId($old), 'turned down, so that PHP asks create_sid for an id');
-        $this->assertSame($new, $h->create_sid(), 'the id PHP asks for next is the new cfid');
-        $this->assertSame(['n' => 1, 'user' => 'ann'], unserialize((string) $h->read($new)));
-        $this->assertTrue($h->write($new, serialize(['n' => 2, 'user' => 'ann'])));
-        $this->assertSame(['n' => 2, 'user' => 'ann'], $this->sorted($this->stored($new)));
-        $this->assertMatchesRegularExpression(self::UUID_V4, $h->create_sid(), 'handed out once');
+        $loads = $this->loads();
+        $this->assertTrue($h->validateId($old), 'valid: PHP keeps the old id, hands out no new cookie, and reads it');
+        $this->assertSame(['n' => 1, 'user' => 'ann'], unserialize((string) $h->read($old)), "the new cfid's data");
+        $this->assertSame(2, $this->loads() - $loads, 'one GET of the old cfid and one of the new, shared by the read');
+        $this->assertSame([], $this->errors);
+        $this->assertTrue($h->write($old, serialize(['n' => 2, 'user' => 'eve'])), 'read-only: dropped, not failed');
+        $this->assertTrue($h->close());
+        $this->assertSame(['n' => 1, 'user' => 'ann'], $this->sorted($this->stored($new)), 'nothing written there');
+        $was = $this->api()->get($old);
+        $this->assertSame(['n' => 1, 'user' => 'ann'], $this->sorted($was->data()), 'nor to the old cfid');
+        $this->assertSame($new, $was->body['rotatedTo'] ?? null);
+        $this->assertCount(1, $this->errors, 'one warning');
+        $this->assertStringContainsString(
+            "write of session $old: a request that came with the cookie of a session rotated since is read-only: "
+                . 'its changes are not saved (session fixation defence)',
+            $this->errors[0],
+        );
+        $this->assertStringNotContainsString($new, $this->errors[0], 'the live cfid goes to no log');
+        $this->assertSame($this->errors[0], $h->lastError());
+    }
+
+    public function testStrictModeStartsANewSessionWhenTheRotatedSessionEnded(): void
+    {
+        // PHP's calls with strict mode when validateId turns the id down: create_sid, read, write, close.
+        $old = $this->existing(['n' => 1]);
+        $new = $this->rotate($old);
+        $this->assertSame(204, $this->api()->delete($new)->status, 'ended (logged out) at its new cfid');
+        $h = $this->handler();
+        $h->open('', 'PHPSESSID');
+        $this->assertFalse($h->validateId($old), 'leads to no session: PHP makes a new id');
+        $id = $h->create_sid();
+        $this->assertMatchesRegularExpression(self::UUID_V4, $id);
+        $this->assertNotSame($new, $id);
+        $this->assertSame('', $h->read($id));
+        $this->assertTrue($h->write($id, serialize(['n' => 1])));
+        $this->assertTrue($h->close());
+        $this->assertSame(['n' => 1], $this->stored($id));
+        $this->assertSame(404, $this->api()->get($new)->status, 'the ended session does not come back');
+        $this->assertSame($new, $this->api()->get($old)->body['rotatedTo'] ?? null);
         $this->assertSame([], $this->errors);
     }
 
-    public function testReadOfARotatedCfidFollowsItAndItsWritesGoThere(): void
+    public function testWithoutStrictModeARotatedCfidIsReadAtItsNewCfidReadOnly(): void
     {
-        // Without strict mode PHP reads the id it got: the handler reads and writes the new cfid in its place.
+        // PHP's calls without strict mode: open, read, then write or updateTimestamp, close; no validateId.
         $old = $this->existing(['n' => 1]);
         $middle = $this->rotate($old);
         $new = $this->rotate($middle);
         $h = $this->handler();
+        $h->open('', 'PHPSESSID');
         $this->assertSame(['n' => 1], unserialize((string) $h->read($old)), 'two rotations followed');
-        $this->assertTrue($h->write($old, serialize(['n' => 2])));
-        $this->assertSame(['n' => 2], $this->stored($new));
+        $this->assertTrue($h->write($old, serialize(['n' => 2])), 'read-only: dropped, not failed');
+        $this->assertTrue($h->updateTimestamp($old, serialize(['n' => 2])), 'nor a touch');
+        $this->assertTrue($h->close());
+        $this->assertSame(['n' => 1], $this->stored($new));
         $this->assertSame(['n' => 1], $this->api()->get($old)->data(), 'the old cfid is left as it was');
         $this->assertSame($middle, $this->api()->get($old)->body['rotatedTo'] ?? null);
+        $this->assertCount(1, $this->errors, 'one warning for the request');
+        $this->assertStringContainsString('read-only', $this->errors[0]);
 
+        // A request that only reads, e.g. a page in another tab: touched nowhere, one warning all the same.
+        $this->errors = [];
         $h = $this->handler();
+        $data = $h->read($old);
+        $this->assertIsString($data);
+        $this->assertTrue($h->updateTimestamp($old, $data));
+        $this->assertCount(1, $this->errors);
+    }
+
+    public function testWithoutStrictModeARotatedSessionThatEndedIsNotStartedAgain(): void
+    {
+        $old = $this->existing(['n' => 1]);
+        $new = $this->rotate($old);
+        $this->assertSame(204, $this->api()->delete($new)->status);
+        $h = $this->handler();
+        $h->open('', 'PHPSESSID');
+        $this->assertSame('', $h->read($old), 'no session, not the old data');
+        $this->assertTrue($h->write($old, serialize(['n' => 5])), 'dropped, warned: PHP cannot change the id here');
+        $this->assertTrue($h->close());
+        $this->assertSame(404, $this->api()->get($new)->status, 'not started again at its new cfid');
+        $was = $this->api()->get($old);
+        $this->assertSame(['n' => 1], $was->data(), 'nor at its old one');
+        $this->assertSame($new, $was->body['rotatedTo'] ?? null);
+        $this->assertCount(1, $this->errors);
+        $this->assertStringContainsString('rotated, then ended', $this->errors[0]);
+    }
+
+    public function testADestroyWithTheOldCookieEndsTheSessionAtItsNewCfid(): void
+    {
+        $old = $this->existing(['n' => 1]);
+        $new = $this->rotate($old);
+        $h = $this->handler();
+        $h->open('', 'PHPSESSID');
+        $this->assertTrue($h->validateId($old));
         $this->assertIsString($h->read($old));
-        $this->assertTrue($h->updateTimestamp($old, serialize(['n' => 2])), 'a touch, of the new cfid');
-        $this->assertTrue($h->destroy($old));
+        $this->assertTrue($h->destroy($old), 'a logout in flight: ending a session gives nobody access');
+        $this->assertTrue($h->close());
         $this->assertSame(404, $this->api()->get($new)->status, 'destroy ends the session where it lives');
         $this->assertSame(200, $this->api()->get($old)->status, 'its old cfid answers for the grace');
-
-        $h = $this->handler();
-        $this->assertFalse($h->validateId($old), 'but leads to no session');
-        $id = $h->create_sid();
-        $this->assertNotSame($new, $id, 'a new id: the session ended');
-        $this->assertSame('', $h->read($old), 'without strict mode: an empty session');
-        $this->assertTrue($h->write($old, serialize(['n' => 1])));
-        $this->assertSame(['n' => 1], $this->stored($new), 'at the cfid the old one leads to');
+        $this->assertFalse($this->handler()->validateId($old), 'but leads to no session');
         $this->assertSame([], $this->errors);
     }
 
@@ -384,6 +448,45 @@ final class SessionHandlerTest extends TestCase
         $this->assertSame([], $this->errors);
     }
 
+    public function testAWriteAfterARotationToASessionThatEndedIsNotSaved(): void
+    {
+        $old = $this->existing(['n' => 1]);
+        $h = $this->handler();
+        $this->assertIsString($h->read($old));
+        $new = $this->rotate($old);
+        $this->assertSame(204, $this->api()->delete($new)->status, 'rotated, then ended (logged out)');
+        $this->assertTrue($h->write($old, serialize(['n' => 2])), 'dropped with a warning');
+        $this->assertSame(404, $this->api()->get($new)->status, 'the session does not come back at its new cfid');
+        $this->assertSame(['n' => 1], $this->api()->get($old)->data());
+        $this->assertCount(1, $this->errors);
+        $this->assertStringContainsString('rotated, then ended', $this->errors[0]);
+    }
+
+    public function testAWriteWithoutAReadThatMeetsARotationIsDropped(): void
+    {
+        // Nothing shows that the request started before the rotation: read-only, as a read that found it rotated.
+        $old = $this->existing(['n' => 1]);
+        $new = $this->rotate($old);
+        $h = $this->handler();
+        $this->assertTrue($h->write($old, serialize(['n' => 2, 'x' => 1])), 'dropped, not failed');
+        $this->assertTrue($h->updateTimestamp($old, serialize(['n' => 2, 'x' => 1])));
+        $this->assertSame(['n' => 1], $this->stored($new));
+        $this->assertSame(['n' => 1], $this->api()->get($old)->data());
+        $this->assertCount(1, $this->errors);
+        $this->assertStringContainsString('read-only', $this->errors[0]);
+
+        // A read that found no session, then another request created the id and rotated it.
+        $this->errors = [];
+        $h = $this->handler();
+        $id = '3f2c8a4e-5b6d-4e7f-8a9b-0c1d2e3f4a5b';
+        $this->assertSame('', $h->read($id));
+        $this->assertSame(201, $this->api()->create($id, ['n' => 1])->status);
+        $moved = $this->rotate($id);
+        $this->assertTrue($h->write($id, serialize(['x' => 1])));
+        $this->assertSame(['n' => 1], $this->stored($moved));
+        $this->assertCount(1, $this->errors);
+    }
+
     public function testAWriteOfALockedSessionAfterARotationGoesToTheNewCfid(): void
     {
         $old = $this->existing(['n' => 1]);
@@ -393,13 +496,88 @@ final class SessionHandlerTest extends TestCase
         $this->assertArrayHasKey(SessionHandler::LOCK_KEY, $this->stored($new));
         $this->assertTrue($h->write($old, serialize(['n' => 2])));
         $this->assertSame(['n' => 2], $this->stored($new), 'written, and the lock released there');
-
-        $h = $this->handler(['lock' => true]);
-        $this->assertSame(serialize(['n' => 2]), $h->read($old), 'a locked read follows the rotation too');
-        $this->assertArrayHasKey(SessionHandler::LOCK_KEY, $this->stored($new));
-        $this->assertTrue($h->close());
-        $this->assertSame(['n' => 2], $this->stored($new), 'close releases the lock at the new cfid');
         $this->assertSame([], $this->errors);
+    }
+
+    public function testALockedReadOfARotatedCfidWaitsForTheLockThereButDoesNotTakeIt(): void
+    {
+        $old = $this->existing(['n' => 1]);
+        $new = $this->rotate($old);
+        $holder = $this->handler(['lock' => true]);
+        $this->assertSame(serialize(['n' => 1]), $holder->read($new), 'the request with the new cookie locks it');
+        $late = $this->handler(['lock' => true, 'lock_wait' => 0.3]);
+        $this->assertFalse($late->read($old), 'the old cookie waits for that lock, as any read');
+        $this->assertStringContainsString('lock_wait', $late->lastError());
+        $this->assertTrue($holder->write($new, serialize(['n' => 2])));
+
+        $this->errors = [];
+        $late = $this->handler(['lock' => true]);
+        $this->assertSame(serialize(['n' => 2]), $late->read($old), 'then reads what it wrote');
+        $this->assertSame(['n' => 2], $this->stored($new), 'read-only: the lock is not taken');
+        $this->assertTrue($late->write($old, serialize(['n' => 3])));
+        $this->assertTrue($late->close());
+        $this->assertSame(['n' => 2], $this->stored($new));
+        $this->assertCount(1, $this->errors);
+        $this->assertStringContainsString('read-only', $this->errors[0]);
+    }
+
+    public function testAFailedRotationLeavesTheSessionAsItWasAndReleasesItsLock(): void
+    {
+        // App shopfull's maxMemory holds this session once, not the copy a rotation makes: 507 quota_exceeded.
+        $api = new Client(Services::$url, 'shopfull', Services::$fullKey, 5, 2);
+        $id = $this->handler()->create_sid();
+        $data = ['n' => 1, 'pad' => str_repeat('x', 2000)];
+        $this->assertSame(201, $api->create($id, $data)->status);
+        try {
+            $out = $this->phpSession(['id' => $id, 'options' => ['lock' => true],
+                'steps' => ['start', 'set:n=2', 'regenerate']], 'shopfull', Services::$fullKey);
+            $this->assertSame([['start', true], ['set:n=2', '2'], ['regenerate', false]], $out['steps']);
+            $this->assertSame(PHP_SESSION_NONE, $out['status'], 'PHP closed the session, without writing it');
+            $this->assertStringContainsString('Session object destruction failed', implode("\n", $out['warnings']));
+            $this->assertStringContainsString('HTTP 507 quota_exceeded', implode("\n", $out['errors']));
+            $r = $api->get($id);
+            $this->assertArrayNotHasKey(SessionHandler::LOCK_KEY, $r->data(), 'the lock released by close()');
+            $this->assertSame($data, $r->data(), 'as it was');
+            $this->assertArrayNotHasKey('rotatedTo', $r->body);
+        } finally {
+            $api->delete($id);
+        }
+    }
+
+    public function testARequestWithTheOldCookieCannotRegenerate(): void
+    {
+        $old = $this->existing(['n' => 1, 'user' => 'ann']);
+        $new = $this->rotate($old);
+        foreach (['regenerate', 'regenerate_keep'] as $regenerate) {
+            // An attacker's cookie, fixed before the victim logged in: session_regenerate_id would hand it the
+            // session's data under a cookie of its own (true: the rotation of the new cfid, no argument: a copy).
+            $out = $this->phpSession(['id' => $old, 'steps' => ['start', $regenerate, 'close']]);
+            $this->assertSame([['start', true], [$regenerate, false], ['close', false]], $out['steps'], $regenerate);
+            $this->assertSame($old, $out['id'], 'no new id');
+            $this->assertSame(PHP_SESSION_NONE, $out['status']);
+            $this->assertSame(['n' => 1, 'user' => 'ann'], $out['session'], 'it did read the session');
+            $this->assertStringContainsString('read-only', implode("\n", $out['errors']));
+            $r = $this->api()->get($new);
+            $this->assertSame(['n' => 1, 'user' => 'ann'], $this->sorted($r->data()));
+            $this->assertArrayNotHasKey('rotatedTo', $r->body, 'the new cfid was not rotated on');
+        }
+    }
+
+    public function testARegenerateDoesNotFollowARotationByAnotherRequest(): void
+    {
+        // The request read the session (and took its lock), then another request rotated it: rotating it
+        // again at its new cfid would hand this request that cfid's cookie.
+        $old = $this->existing(['n' => 1]);
+        $out = $this->phpSession(['id' => $old, 'options' => ['lock' => true],
+            'steps' => ['start', 'rotate', 'set:x=1', 'regenerate']]);
+        $new = $out['steps'][1][1];
+        $this->assertIsString($new);
+        $this->assertSame(['regenerate', false], $out['steps'][3]);
+        $this->assertSame(PHP_SESSION_NONE, $out['status']);
+        $this->assertStringContainsString('another request rotated it', implode("\n", $out['errors']));
+        $r = $this->api()->get($new);
+        $this->assertArrayNotHasKey('rotatedTo', $r->body, 'not rotated on');
+        $this->assertSame(['n' => 1], $r->data(), 'the lock that went along with the data released there by close()');
     }
 
     /** @param array<string, mixed> $options */
@@ -440,6 +618,31 @@ final class SessionHandlerTest extends TestCase
         $this->assertSame(201, $r->status, $r->describe());
         $this->assertIsString($r->body['cfid'] ?? null);
         return $r->body['cfid'];
+    }
+
+    /**
+     * Runs PHP's session functions with the handler in a PHP process of their own (tests/session_calls.php),
+     * and returns what it printed.
+     *
+     * @param array<string, mixed> $in
+     * @return array<string, mixed>
+     */
+    private function phpSession(array $in, string $app = 'shop', ?string $key = null): array
+    {
+        $env = ['SCOPESTORE_URL' => Services::$url, 'SCOPESTORE_APP' => $app,
+            'SCOPESTORE_KEY' => $key ?? Services::$key] + array_filter(getenv(), 'is_string');
+        $cmd = [PHP_BINARY, '-d', 'session.serialize_handler=php_serialize', '-d', 'display_errors=stderr',
+            __DIR__ . '/session_calls.php', json_encode($in, JSON_THROW_ON_ERROR)];
+        $p = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+        $this->assertIsResource($p);
+        $out = (string) stream_get_contents($pipes[1]);
+        $err = (string) stream_get_contents($pipes[2]);
+        fclose($pipes[1]);
+        fclose($pipes[2]);
+        $this->assertSame(0, proc_close($p), $out . $err);
+        $decoded = json_decode($out, true);
+        $this->assertIsArray($decoded, $out . $err);
+        return $decoded;
     }
 
     /** @return array<mixed> the session's data in scopestore */
