@@ -42,13 +42,12 @@ func (a *Console) appCreate(c echo.Context) error {
 	default:
 		return err
 	}
-	return a.renderKey(c, keyView{App: f.Name, Key: key})
+	return showKeyOnce(c, keyView{App: f.Name, Key: key})
 }
 
 // renderKey shows a new API key, in no URL and not cached: the config
-// store keeps only its hash and this page is the only time it shows. A
-// new app's key and a rotated one are answered to the POST itself; a key
-// added is shown by the GET that the POST leads to (appKeyAdded).
+// store keeps only its hash and this page is the only time it shows: the
+// GET that the POST which made it leads to (showKeyOnce, appNewKey).
 func (a *Console) renderKey(c echo.Context, v keyView) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
 	v.BaseURL = c.Scheme() + "://" + c.Request().Host

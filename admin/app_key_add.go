@@ -6,8 +6,19 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// keyAddedPath is the page that shows a key just added to app, once.
-func keyAddedPath(app string) string { return appPath(app, "/keys/added") }
+// newKeyPath is the page that shows a key just made for app (the app's
+// first, a rotated one or one more), once.
+func newKeyPath(app string) string { return appPath(app, "/keys/new") }
+
+// showKeyOnce leads to the page that shows v's key once: the POST that made
+// it answers a redirect, so that a reload of the page makes, or revokes,
+// nothing.
+func showKeyOnce(c echo.Context, v keyView) error {
+	if err := keepOnce(c, newKeyPath(v.App), v); err != nil {
+		return err
+	}
+	return redirect(c, newKeyPath(v.App))
+}
 
 // appKeyAdd issues one more API key for an app and leads to the page that
 // shows it once (a reload of that page adds no other key); the app's other
@@ -23,20 +34,17 @@ func (a *Console) appKeyAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := keepOnce(c, keyAddedPath(name), keyView{App: name, Key: key, Added: true, Label: k.Label}); err != nil {
-		return err
-	}
-	return redirect(c, keyAddedPath(name))
+	return showKeyOnce(c, keyView{App: name, Key: key, Added: true, Label: k.Label})
 }
 
-// appKeyAdded shows the key that appKeyAdd made, the only time it is
+// appNewKey shows the key that showKeyOnce kept, the only time it is
 // shown; shown already, the page leads back to the app's keys and says so.
-func (a *Console) appKeyAdded(c echo.Context) error {
+func (a *Console) appNewKey(c echo.Context) error {
 	name := c.Param("name")
 	var v keyView
 	if !takeOnce(c, &v) {
 		setFlash(c, "warn", "A new API key is shown once, and it was shown already: scopestore keeps only its hash. "+
-			"If you did not copy it, add another key and revoke that one.")
+			"If you did not copy it, add another key and revoke the one you did not copy.")
 		return redirect(c, appPath(name, "#keys"))
 	}
 	return a.renderKey(c, v)

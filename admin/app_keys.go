@@ -18,7 +18,7 @@ func (a *Console) appRotate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.renderKey(c, keyView{App: name, Key: key, Rotated: true})
+	return showKeyOnce(c, keyView{App: name, Key: key, Rotated: true})
 }
 
 func (a *Console) appRevoke(c echo.Context) error {

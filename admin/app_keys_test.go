@@ -59,7 +59,7 @@ func TestAddKeyKeepsTheOthers(t *testing.T) {
 	form.Set("label", "  web servers ")
 	p = tc.post("/admin/apps/shop/keys", form)
 	mustStatus(t, p, http.StatusSeeOther)
-	if p.location != "/admin/apps/shop/keys/added" {
+	if p.location != "/admin/apps/shop/keys/new" {
 		t.Fatalf("add key → %q", p.location)
 	}
 	p = tc.get(p.location)

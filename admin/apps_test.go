@@ -15,6 +15,8 @@ func (tc *testConsole) createApp(t *testing.T, name string) string {
 	t.Helper()
 	tc.get("/admin/apps")
 	p := tc.post("/admin/apps", url.Values{"name": {name}})
+	mustStatus(t, p, http.StatusSeeOther)
+	p = tc.get(p.location)
 	mustStatus(t, p, http.StatusOK)
 	key := p.testid("api-key")
 	if !strings.HasPrefix(key, "ssk_") {
@@ -36,10 +38,12 @@ func TestCreateAppShowsTheKeyOnce(t *testing.T) {
 		t.Errorf("no empty state:\n%s", p.body)
 	}
 	p := tc.post("/admin/apps", url.Values{"name": {"shop"}})
-	mustStatus(t, p, http.StatusOK)
-	if p.location != "" {
-		t.Errorf("the key page redirects to %q", p.location)
+	mustStatus(t, p, http.StatusSeeOther)
+	if p.location != "/admin/apps/shop/keys/new" || strings.Contains(p.body, "ssk_") {
+		t.Fatalf("the POST leads to %q (body %q); want the new key's page, and no key in the POST's answer", p.location, p.body)
 	}
+	p = tc.get(p.location)
+	mustStatus(t, p, http.StatusOK)
 	key := p.testid("api-key")
 	if !tc.authenticates(key, "shop") {
 		t.Fatalf("the key %q shown does not authenticate as shop", key)
@@ -55,16 +59,12 @@ func TestCreateAppShowsTheKeyOnce(t *testing.T) {
 		t.Errorf("curl example %q", curl)
 	}
 
-	// The key page is never cached.
-	req, _ := http.NewRequest("POST", tc.srv.URL+"/admin/apps", strings.NewReader(url.Values{"name": {"blog"}, "_csrf": {tc.csrf}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := tc.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	// The key page is never cached, and a reload shows no key.
+	if p.header.Get("Cache-Control") != "no-store" {
+		t.Errorf("key page: Cache-Control %q", p.header.Get("Cache-Control"))
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
-		t.Errorf("key page: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	if again := tc.get("/admin/apps/shop/keys/new"); again.status != http.StatusSeeOther || strings.Contains(again.body, "ssk_") {
+		t.Errorf("reload of the key page: %d, key shown %v", again.status, strings.Contains(again.body, "ssk_"))
 	}
 
 	// The list shows the app, and no page shows the key again.
@@ -123,6 +123,9 @@ func TestRotateKey(t *testing.T) {
 	}
 
 	p = tc.post("/admin/apps/shop/rotate", url.Values{"confirm": {"yes"}})
+	mustStatus(t, p, http.StatusSeeOther)
+	keyPage := p.location
+	p = tc.get(keyPage)
 	mustStatus(t, p, http.StatusOK)
 	fresh := p.testid("api-key")
 	if fresh == "" || fresh == old {
@@ -136,6 +139,12 @@ func TestRotateKey(t *testing.T) {
 	}
 	if !tc.authenticates(fresh, "shop") {
 		t.Error("the new key does not work")
+	}
+	// A reload of the key's page rotates nothing again, and shows no key.
+	p = tc.get(keyPage)
+	if p.status != http.StatusSeeOther || strings.Contains(p.body, "ssk_") || !tc.authenticates(fresh, "shop") {
+		t.Errorf("reload of the rotated key's page: %d, key shown %v, the key shown before still works %v",
+			p.status, strings.Contains(p.body, "ssk_"), tc.authenticates(fresh, "shop"))
 	}
 }
 

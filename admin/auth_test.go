@@ -133,5 +133,5 @@ func TestPostWithoutValidCSRFTokenIsRefused(t *testing.T) {
 	}
 	// The same form with the page's token goes through.
 	tc.get("/admin/apps")
-	mustStatus(t, tc.post("/admin/apps", url.Values{"name": {"shop"}}), http.StatusOK)
+	mustStatus(t, tc.post("/admin/apps", url.Values{"name": {"shop"}}), http.StatusSeeOther)
 }

@@ -18,7 +18,7 @@ func TestCSRFTokenRotatedAtLoginAndLogout(t *testing.T) {
 	if tc.csrf == "" || tc.csrf == before {
 		t.Fatalf("after login the token is %q, the same as before", tc.csrf)
 	}
-	mustStatus(t, tc.post("/admin/apps", url.Values{"name": {"shop"}}), http.StatusOK)
+	mustStatus(t, tc.post("/admin/apps", url.Values{"name": {"shop"}}), http.StatusSeeOther)
 
 	// Logging out ends the signed-in session's token too.
 	signedIn := tc.csrf

@@ -89,7 +89,7 @@ func (a *Console) routes() *echo.Echo {
 	s.POST("/apps/:name/rotate", a.appRotate, appName)
 	s.POST("/apps/:name/revoke", a.appRevoke, appName)
 	s.POST("/apps/:name/keys", a.appKeyAdd, appName)
-	s.GET("/apps/:name/keys/added", a.appKeyAdded, noStore, appName)
+	s.GET("/apps/:name/keys/new", a.appNewKey, noStore, appName)
 	s.GET("/apps/:name/keys/:id/revoke", a.appKeyRevokeForm, appName)
 	s.POST("/apps/:name/keys/:id/revoke", a.appKeyRevoke, appName)
 	s.POST("/apps/:name/delete", a.appDelete, appName)

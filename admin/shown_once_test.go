@@ -117,7 +117,7 @@ func TestAddedKeyIsShownOnceAfterItsPost(t *testing.T) {
 	form.Set("label", "web servers")
 	p := tc.post("/admin/apps/shop/keys", form)
 	mustStatus(t, p, http.StatusSeeOther)
-	if p.location != "/admin/apps/shop/keys/added" {
+	if p.location != "/admin/apps/shop/keys/new" {
 		t.Fatalf("the form leads to %q", p.location)
 	}
 	if strings.Contains(p.body, "ssk_") || strings.Contains(strings.Join(p.header.Values("Set-Cookie"), "\n"), "ssk_") {
@@ -151,8 +151,8 @@ func TestAddedKeyIsShownOnceAfterItsPost(t *testing.T) {
 	// Kept for shop, it does not open on another app's page.
 	tc.createApp(t, "blog")
 	p = tc.post("/admin/apps/shop/keys", browserForm(t, tc.get("/admin/apps/shop"), `[data-testid="add-key-form"]`))
-	tc.carryCookie(t, "/admin/apps/blog/keys/added", "scopestore_once", onceCookieOf(t, p))
-	if p := tc.get("/admin/apps/blog/keys/added"); p.status != http.StatusSeeOther || strings.Contains(p.body, "ssk_") {
+	tc.carryCookie(t, "/admin/apps/blog/keys/new", "scopestore_once", onceCookieOf(t, p))
+	if p := tc.get("/admin/apps/blog/keys/new"); p.status != http.StatusSeeOther || strings.Contains(p.body, "ssk_") {
 		t.Errorf("shop's key opened on blog's page: %d\n%s", p.status, p.body)
 	}
 }
