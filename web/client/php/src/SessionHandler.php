@@ -420,10 +420,9 @@ final class SessionHandler implements
      * Ends a session (session_destroy); one that is already gone is fine. Called by session_regenerate_id(true),
      * it rotates the session instead (see rotate).
      *
-     * A session that this request read at its new cfid (it came with the cookie of a session rotated since)
-     * ends at its new cfid, read-only as the request is otherwise: ending a session gives nobody access to
-     * it, and a logout in flight with the old cookie must not leave the session open. Its old cfid, which
-     * answers only for the rotation's grace, then leads to no session: a request that brings it starts a new one.
+     * A request that came with the cookie of a session rotated since (read-only) ends only what its cookie
+     * names, the old cfid, never the session at its new cfid: that request may be the one of whoever planted
+     * the old cookie, who must not be able to log the visitor out (the Go and Node clients do the same).
      */
     public function destroy(string $id): bool
     {
@@ -433,7 +432,7 @@ final class SessionHandler implements
         if (self::calledBy('session_regenerate_id')) {
             return $this->rotate($id);
         }
-        $cfid = $this->readOnly[$id]['to'] ?? $this->aliases[$id] ?? $id;
+        $cfid = isset($this->readOnly[$id]) ? $id : ($this->aliases[$id] ?? $id);
         $this->forget($id);
         unset($this->sessions[$cfid]);
         $r = $this->client->delete($cfid);
