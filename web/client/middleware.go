@@ -39,7 +39,8 @@ type requestState struct {
 // when the handler returns; a failure then can only be logged.
 //
 // A request that comes with the cookie of a session rotated since reads
-// the new session but changes nothing and gets no cookie (see Scope and
+// the new session but changes nothing and gets no cookie, though its
+// Invalidate ends the old cfid and deletes the cookie (see Scope and
 // Scope.ReadOnly): only the request that rotated hands out the new cfid.
 func (c *Client) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -183,8 +183,8 @@ func TestMiddleware_OldCookieIsNotMovedToTheNewCFID(t *testing.T) {
 
 // R2: a request whose load found its cfid rotated is read-only: its Set,
 // Incr and Delete are saved nowhere, neither at the new cfid nor at the
-// old; Rotate and Invalidate refuse with ErrRotated; one warning is logged
-// for each request that dropped changes.
+// old; Rotate refuses with ErrRotated; one warning is logged for each
+// request that dropped changes. (Invalidate: see R2b.)
 func TestMiddleware_OldCookieIsReadOnly(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, ts *testServer) {
 		a := newRotationApp(t, ts, nil)
@@ -200,7 +200,6 @@ func TestMiddleware_OldCookieIsReadOnly(t *testing.T) {
 		}{
 			{"/change", http.StatusOK, "true <nil> 1 7", 1},
 			{"/login", http.StatusConflict, "rotated\n", 2}, // its Set is dropped, and Rotate refused
-			{"/logout", http.StatusConflict, "rotated\n", 2},
 		} {
 			a.calls.take()
 			p, err := stale.get(a.url + tc.path)
@@ -217,6 +216,90 @@ func TestMiddleware_OldCookieIsReadOnly(t *testing.T) {
 				t.Fatalf("after request %d (%s), %d warnings, want %d", i+1, tc.path, got, tc.warnings)
 			}
 			a.unchanged(t, fresh, freshBefore, old, oldBefore)
+		}
+	})
+}
+
+// R2b: Invalidate in a request that came with the old cookie of a rotated
+// session ends only what that cookie names: the old cfid is deleted and the
+// cookie cleared, but the session at its new cfid — the victim's, logged in,
+// when the old cookie was planted — is left as it was, and its cfid is never
+// named. A change after it starts a new session with a cfid of its own.
+func TestMiddleware_OldCookieInvalidateEndsOnlyTheOldCFID(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, ts *testServer) {
+		a := newRotationApp(t, ts, func(mux *http.ServeMux) {
+			mux.HandleFunc("/logout-flash", func(w http.ResponseWriter, r *http.Request) {
+				s := client.SessionFrom(r)
+				if err := s.Invalidate(); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+					return
+				}
+				s.Set("flash", "bye")
+				fmt.Fprint(w, s.ReadOnly())
+			})
+		})
+		for _, path := range []string{"/logout", "/logout-flash"} {
+			victim, old, fresh := a.logIn(t)
+			freshBefore := a.stored(t, fresh)
+			stale := a.stale(t, old)
+			a.calls.take()
+			p, err := stale.get(a.url + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.status != http.StatusOK {
+				t.Fatalf("%s with the old cookie: %d %q, want 200 (Invalidate returns nil)", path, p.status, p.body)
+			}
+			calls := a.calls.take()
+			if len(calls) < 3 || methods(calls[:3]) != "GET GET DELETE" || calls[2] != "DELETE /api/v1/apps/shop/sessions/"+old {
+				t.Fatalf("%s with the old cookie called %q, want a GET of the old cfid and of the new, then a DELETE of the old", path, calls)
+			}
+			for _, c := range calls {
+				if strings.HasPrefix(c, "DELETE ") && c != "DELETE /api/v1/apps/shop/sessions/"+old {
+					t.Fatalf("%s with the old cookie deleted %q: only the old cfid may end", path, c)
+				}
+			}
+			if _, err := a.api.Sessions().Get(context.Background(), old); !errors.Is(err, client.ErrNotFound) {
+				t.Fatalf("%s: the old cfid %s: %v, want it gone (404)", path, old, err)
+			}
+			if got := a.stored(t, fresh); got.Version != freshBefore.Version || !reflect.DeepEqual(got.Data, freshBefore.Data) || got.RotatedTo != "" {
+				t.Fatalf("%s with the old cookie changed the new session: %+v, was %+v", path, got, freshBefore)
+			}
+			for _, v := range p.header.Values("Set-Cookie") {
+				if strings.Contains(v, fresh) {
+					t.Fatalf("%s with the old cookie was told the new cfid: %q", path, v)
+				}
+			}
+			if strings.Contains(p.body, fresh) {
+				t.Fatalf("%s with the old cookie was told the new cfid: %q", path, p.body)
+			}
+			switch path {
+			case "/logout":
+				for _, name := range []string{"CFID", "CFTOKEN"} {
+					if ck := p.setCookieOf(name); ck == nil || ck.MaxAge >= 0 || ck.Value != "" {
+						t.Fatalf("/logout with the old cookie did not delete %s: %v", name, p.cookies)
+					}
+				}
+				if got := stale.cookie(a.url, "CFID"); got != "" {
+					t.Fatalf("after /logout the browser still holds the cookie %s", got)
+				}
+			case "/logout-flash":
+				// Not read-only any more: the flash starts a session of its own.
+				next := stale.cookie(a.url, "CFID")
+				if p.body != "false" || next == "" || next == old || next == fresh {
+					t.Fatalf("/logout-flash with the old cookie: %q, cookie %q (old %s, new %s); want \"false\" and a cfid of its own", p.body, next, old, fresh)
+				}
+				if got := a.stored(t, next).Data; got["flash"] != "bye" || got["user"] != nil {
+					t.Fatalf("the session after /logout-flash holds %v", got)
+				}
+			}
+			// The victim is still logged in, at the cfid of its login.
+			if q := victim.mustGet(a.url + "/show?k=user"); q.body != "user=ann" || victim.cookie(a.url, "CFID") != fresh {
+				t.Fatalf("after %s with the old cookie, the victim sees %q with cookie %s, want user=ann at %s", path, q.body, victim.cookie(a.url, "CFID"), fresh)
+			}
+		}
+		if got := a.log.count(readOnlyWarning); got != 0 {
+			t.Fatalf("%d read-only warnings, want none: nothing was dropped", got)
 		}
 	})
 }

@@ -33,10 +33,12 @@ var ErrResponseCommitted = errors.New("client: the response is already written: 
 // A request that came with the cookie of a session rotated since (another
 // request called Rotate, at a login, and the old cfid is in its grace) is
 // read-only: Get answers the new session's data, but Set, Incr and Delete
-// change nothing, Rotate and Invalidate return an error, no cookie is sent,
-// and the middleware saves nothing and logs a warning when changes were
-// dropped. Handing that request the new cfid would undo the rotation's
-// defence against session fixation. ReadOnly tells such a request apart.
+// change nothing, Rotate returns an error, no cookie is sent, and the
+// middleware saves nothing and logs a warning when changes were dropped.
+// Handing that request the new cfid would undo the rotation's defence
+// against session fixation. Invalidate ends only what its cookie names, the
+// old cfid, and deletes the cookie; it never touches the new session.
+// ReadOnly tells such a request apart.
 type Scope struct {
 	rs         *requestState
 	api        *Scopes
@@ -432,6 +434,7 @@ func (s *Scope) ID() string {
 // ReadOnly reports whether the request came with the cookie of a session
 // rotated since, so that it reads the new session's data but its changes
 // are dropped (against session fixation); it loads the scope like Get.
+// After Invalidate it reports false: the request has no session any more.
 func (s *Scope) ReadOnly() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -439,8 +442,7 @@ func (s *Scope) ReadOnly() bool {
 	return s.readOnly
 }
 
-// errReadOnly says why Rotate and Invalidate refuse a read-only scope.
-// The caller holds s.mu.
+// errReadOnly says why Rotate refuses a read-only scope. The caller holds s.mu.
 func (s *Scope) errReadOnly(verb string) error {
 	return fmt.Errorf("client: %s the %s: the request came with the cookie of a session rotated since, so it is read-only: %w",
 		verb, s.noun(), ErrRotated)
@@ -490,9 +492,16 @@ func (s *Scope) Rotate() error {
 }
 
 // Invalidate ends the scope in scopestore and deletes the visitor's cookie;
-// a change after it starts a new scope with a new cfid. On a read-only
-// scope it returns an error that matches ErrRotated and changes nothing:
-// the session is no longer the one the visitor's cookie named.
+// a change after it starts a new scope with a new cfid.
+//
+// On a read-only scope it ends only what the request's cookie names: it
+// deletes the old cfid (the rotated record; already gone is fine) and the
+// cookie, and never touches the session at its new cfid. That request may
+// be the one of whoever planted the old cookie, who must not be able to
+// log the visitor out; a logout sent just before the login's answer still
+// deletes this browser's cookie, and the new session then lapses unused.
+// After it the scope is no longer read-only: it has none, as after any
+// Invalidate.
 func (s *Scope) Invalidate() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -502,16 +511,19 @@ func (s *Scope) Invalidate() error {
 	if err := s.load(); err != nil {
 		return err
 	}
-	if s.readOnly {
-		return s.errReadOnly("invalidate")
-	}
 	if s.rec != nil {
-		err := s.api.Delete(s.apiContext(s.rs.r.Context()), s.cfid)
+		cfid := s.cfid
+		if s.readOnly {
+			// rec is the new session's: end only the rotated record the
+			// cookie names, never the session it was rotated to.
+			cfid = s.browser
+		}
+		err := s.api.Delete(s.apiContext(s.rs.r.Context()), cfid)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("invalidate the %s: %w", s.noun(), err)
 		}
 	}
-	s.rec, s.cfid, s.cftoken, s.create, s.token = nil, "", "", false, ""
+	s.rec, s.cfid, s.cftoken, s.create, s.token, s.readOnly = nil, "", "", false, "", false
 	s.data, s.changes = map[string]any{}, changes{}
 	s.cookieAction = cookieKeep
 	if s.browser != "" {

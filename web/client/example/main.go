@@ -109,10 +109,7 @@ func login(w http.ResponseWriter, r *http.Request) {
 
 // logout ends the session and deletes its cookie.
 func logout(w http.ResponseWriter, r *http.Request) {
-	if err := client.SessionFrom(r).Invalidate(); errors.Is(err, client.ErrRotated) {
-		http.Error(w, "this session was just renewed: reload the page", http.StatusConflict)
-		return
-	} else if err != nil {
+	if err := client.SessionFrom(r).Invalidate(); err != nil {
 		http.Error(w, "could not end the session: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
