@@ -108,11 +108,9 @@ func (a *Console) apiKeyRevoke(c echo.Context) error {
 	if err != nil || id <= 0 {
 		return apiError(a, c, scopes.Errorf(scopes.ENotFound, "there is no API key %q: GET %s/apps/%s/keys lists the keys' ids", clipMessage(c.Param("id"), 40), APIPrefix, app))
 	}
-	force := false
-	if s := c.QueryParam("force"); s != "" {
-		if force, err = strconv.ParseBool(s); err != nil {
-			return apiError(a, c, scopes.Errorf(scopes.EInvalid, "force=%q: use force=true to revoke the app's last active key", clipMessage(s, 40)))
-		}
+	force, err := forceParam(c, "revoke the app's last active key")
+	if err != nil {
+		return apiError(a, c, err)
 	}
 	k, left, err := a.Directory.RevokeKey(c.Request().Context(), app, id, force)
 	if errors.Is(err, scopes.ErrLastKey) {

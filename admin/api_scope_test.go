@@ -65,9 +65,17 @@ func TestAdminAPIStorageChangeIsVerified(t *testing.T) {
 			if got := c.stored(); got != before || tc.auditCount(t) != audited {
 				t.Fatalf("the refused change saved %s = %q (was %q), %d audit entries (were %d)", c.setting, got, before, tc.auditCount(t), audited)
 			}
-			// A force that is not true is no force.
+			// A force that is not true is no force, and one that is no
+			// boolean is refused, saving nothing either.
 			if status, _, _ := tc.apiDo(t, "PATCH", c.path+"?force=false", "application/json", body, nil); status != http.StatusConflict {
 				t.Errorf("?force=false: %d, want 409", status)
+			}
+			if status, _, msg := tc.apiDo(t, "PATCH", c.path+"?force=maybe", "application/json", body, nil); status != http.StatusBadRequest ||
+				!strings.Contains(msg, "use force=true") {
+				t.Errorf("?force=maybe: %d %q, want 400 saying to use force=true", status, msg)
+			}
+			if got := c.stored(); got != before {
+				t.Fatalf("a refused force saved %s = %q (was %q)", c.setting, got, before)
 			}
 
 			var set struct {

@@ -14,8 +14,9 @@ import (
 // console's confirmation page does, since every app that uses it would
 // answer 503 at once.
 func (a *Console) refuseUnreachable(c echo.Context, values map[string]string) error {
-	if force, _ := strconv.ParseBool(c.QueryParam("force")); force {
-		return nil
+	force, err := forceParam(c, "save a setting whose storage does not pass Verify")
+	if err != nil || force {
+		return err
 	}
 	for name, value := range values {
 		if !scopes.StorageSetting(name) || strings.EqualFold(strings.TrimSpace(value), scopes.Inherit) {
@@ -47,4 +48,19 @@ func UnreachableRefusal(setting, storage, why string) error {
 	return scopes.Errorf(scopes.EConflict, "%s: storage %s did not pass Verify just now (%s), and every app that uses it would answer "+
 		"503 at once: nothing saved. Fix the connection (its Verify on the console, or 'scopestore connection verify %s'), "+
 		"or save anyway with --force (?force=true on the admin API)", setting, storage, why, storage)
+}
+
+// forceParam reads ?force: absent is false, and a value that is not a
+// boolean is refused, naming what force=true does (for), rather than read
+// as false.
+func forceParam(c echo.Context, does string) (bool, error) {
+	s := c.QueryParam("force")
+	if s == "" {
+		return false, nil
+	}
+	force, err := strconv.ParseBool(s)
+	if err != nil {
+		return false, scopes.Errorf(scopes.EInvalid, "force=%q: use force=true to %s", clipMessage(s, 40), does)
+	}
+	return force, nil
 }
