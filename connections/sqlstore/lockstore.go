@@ -24,9 +24,10 @@ import (
 
 var _ scopes.Locker = (*Store)(nil)
 
-// lockAttempts bounds how often a lock transaction is run again that lost
-// a deadlock (MySQL, when two requests create one lock's fence row at once)
-// or found SQLite busy past its busy_timeout (many lockers on one file).
+// lockAttempts bounds how often a lock transaction (or a release) is run
+// again that lost a deadlock (MySQL, when two requests create one lock's
+// fence row at once) or found SQLite busy past its busy_timeout (many
+// lockers on one file).
 const lockAttempts = 5
 
 // TryLock takes the lock if it is free at now.
@@ -174,8 +175,18 @@ func (s *Store) Unlock(ctx context.Context, app, name, token string, now time.Ti
 	if err := s.lockTables(ctx); err != nil {
 		return false, err
 	}
-	res, err := s.writer.ExecContext(ctx, s.lockSQL(`DELETE FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
-		app, name, token, now.UnixMilli())
+	var res sql.Result
+	var err error
+	for attempt := 1; ; attempt++ {
+		// A release that found the database busy or lost a deadlock applied
+		// nothing: it is sent again, as TryLock is, rather than leave the
+		// lock held until its lease runs out.
+		res, err = s.writer.ExecContext(ctx, s.lockSQL(`DELETE FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
+			app, name, token, now.UnixMilli())
+		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
+			break
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: unlock %s: %w", name, err)
 	}
