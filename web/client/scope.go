@@ -442,12 +442,6 @@ func (s *Scope) ReadOnly() bool {
 	return s.readOnly
 }
 
-// errReadOnly says why Rotate refuses a read-only scope. The caller holds s.mu.
-func (s *Scope) errReadOnly(verb string) error {
-	return fmt.Errorf("client: %s the %s: the request came with the cookie of a session rotated since, so it is read-only: %w",
-		verb, s.noun(), ErrRotated)
-}
-
 // Rotate moves the session to a new cfid with the same data and sends the
 // visitor the new cookie — call it when a user logs in, against session
 // fixation. Pending changes go to the new cfid. It must be called before
@@ -465,7 +459,8 @@ func (s *Scope) Rotate() error {
 		return err
 	}
 	if s.readOnly {
-		return s.errReadOnly("rotate")
+		return fmt.Errorf("client: rotate the %s: the request came with the cookie of a session rotated since, so it is read-only: %w",
+			s.noun(), ErrRotated)
 	}
 	if s.rs.w.committed.Load() {
 		return ErrResponseCommitted
