@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -22,12 +21,10 @@ func (s *Store) BreakLock(ctx context.Context, app, name string, now time.Time) 
 	if err := s.lockTables(ctx); err != nil {
 		return nil, err
 	}
-	for attempt := 1; ; attempt++ {
+	err = retryTransient(func() (err error) {
 		broken, err = s.breakLock(ctx, app, name, now)
-		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: break lock %s: %w", name, err)
 	}

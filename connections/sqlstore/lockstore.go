@@ -30,17 +30,27 @@ var _ scopes.Locker = (*Store)(nil)
 // lockers on one file).
 const lockAttempts = 5
 
+// retryTransient runs op again while it fails because the database was
+// busy or it lost a deadlock (such a failure applied nothing), up to
+// lockAttempts runs in all, and returns its last error.
+func retryTransient(op func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := op()
+		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
+			return err
+		}
+	}
+}
+
 // TryLock takes the lock if it is free at now.
 func (s *Store) TryLock(ctx context.Context, app string, req scopes.LockRequest, now time.Time) (lock scopes.Lock, h scopes.LockHolder, ok bool, err error) {
 	if err := s.lockTables(ctx); err != nil {
 		return lock, h, false, err
 	}
-	for attempt := 1; ; attempt++ {
+	err = retryTransient(func() (err error) {
 		lock, h, ok, err = s.tryLock(ctx, app, req, now)
-		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return lock, h, false, fmt.Errorf("sqlstore: lock %s: %w", req.Name, err)
 	}
@@ -144,30 +154,41 @@ func (s *Store) Renew(ctx context.Context, app, name, token string, lease time.D
 	if err := s.lockTables(ctx); err != nil {
 		return time.Time{}, false, err
 	}
-	ms := now.UnixMilli()
-	expires := ms + lease.Milliseconds()
-	res, err := s.writer.ExecContext(ctx, s.lockSQL(`UPDATE `+locksTable+` SET expires = ? WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
-		expires, app, name, token, ms)
+	expires := now.UnixMilli() + lease.Milliseconds()
+	var live bool
+	// A renewal sets the same end however often it runs: one that found
+	// the database busy is sent again, as a lock request is, rather than
+	// fail and let the lease run out under a live holder.
+	err := retryTransient(func() (err error) {
+		live, err = s.renew(ctx, app, name, token, expires, now)
+		return err
+	})
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("sqlstore: renew lock %s: %w", name, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("sqlstore: renew lock %s: %w", name, err)
-	}
-	if n == 0 {
-		// MySQL counts a row whose value stays the same as not affected:
-		// a renewal within the millisecond of the lock, with its lease.
-		var live int
-		if err := s.writer.GetContext(ctx, &live, s.lockSQL(`SELECT COUNT(*) FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires = ?`),
-			app, name, token, expires); err != nil {
-			return time.Time{}, false, fmt.Errorf("sqlstore: renew lock %s: %w", name, err)
-		}
-		if live == 0 {
-			return time.Time{}, false, nil
-		}
+	if !live {
+		return time.Time{}, false, nil
 	}
 	return time.UnixMilli(expires), true, nil
+}
+
+func (s *Store) renew(ctx context.Context, app, name, token string, expires int64, now time.Time) (bool, error) {
+	res, err := s.writer.ExecContext(ctx, s.lockSQL(`UPDATE `+locksTable+` SET expires = ? WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
+		expires, app, name, token, now.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return n > 0, err
+	}
+	// MySQL counts a row whose value stays the same as not affected: a
+	// renewal within the millisecond of the lock, with its lease, or one
+	// sent again after a busy answer that had applied after all.
+	var live int
+	err = s.writer.GetContext(ctx, &live, s.lockSQL(`SELECT COUNT(*) FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires = ?`),
+		app, name, token, expires)
+	return live > 0, err
 }
 
 // Unlock ends the holder token's lease.
@@ -176,17 +197,14 @@ func (s *Store) Unlock(ctx context.Context, app, name, token string, now time.Ti
 		return false, err
 	}
 	var res sql.Result
-	var err error
-	for attempt := 1; ; attempt++ {
-		// A release that found the database busy or lost a deadlock applied
-		// nothing: it is sent again, as TryLock is, rather than leave the
-		// lock held until its lease runs out.
+	// A release that found the database busy or lost a deadlock applied
+	// nothing: it is sent again, as TryLock is, rather than leave the lock
+	// held until its lease runs out.
+	err := retryTransient(func() (err error) {
 		res, err = s.writer.ExecContext(ctx, s.lockSQL(`DELETE FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
 			app, name, token, now.UnixMilli())
-		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
-			break
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: unlock %s: %w", name, err)
 	}
