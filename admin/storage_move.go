@@ -373,24 +373,18 @@ func endDetail(j scopes.StorageMove) string {
 
 // busyMove tells whether a job that runs now on some instance moves one
 // of the plan's parts, for the confirmation page to refuse the change
-// before it is saved; the config store refuses it again, atomically, when
-// the job starts (AddStorageMove).
+// before it is saved. It reads the claims that AddStorageMove checks,
+// whatever the job's age, and tells a live holder as AddStorageMove does;
+// the config store refuses the job again, atomically, when it starts.
 func (s *storageMoves) busyMove(ctx context.Context, parts []scopes.StorageMovePart) (*scopes.MoveBusyError, error) {
-	jobs, err := s.Admins.StorageMoves(ctx, moveListLimit)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
-	for _, j := range jobs {
-		if !j.Active() || j.Orphaned(now) {
-			continue
+	for _, p := range parts {
+		j, found, err := s.Admins.StorageMoveClaim(ctx, p.App, p.Kind)
+		if err != nil {
+			return nil, err
 		}
-		for _, held := range j.Parts {
-			for _, p := range parts {
-				if !held.Done.Complete && held.App == p.App && held.Kind == p.Kind {
-					return &scopes.MoveBusyError{Job: j.ID, App: p.App, Kind: p.Kind}, nil
-				}
-			}
+		if found && j.Active() && !j.Orphaned(now) {
+			return &scopes.MoveBusyError{Job: j.ID, App: p.App, Kind: p.Kind}, nil
 		}
 	}
 	return nil, nil

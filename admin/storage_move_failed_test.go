@@ -121,9 +121,9 @@ func TestStorageMoveRunFails(t *testing.T) {
 }
 
 // racyMoves is the config store with its answers about moves changed on
-// demand: hide answers no job to the list (as a read made just before
-// another instance started one), refuse fails the start of a job (as a
-// config store that went down after the change was saved).
+// demand: hide answers no job to the list and no claim (as reads made just
+// before another instance started one), refuse fails the start of a job
+// (as a config store that went down after the change was saved).
 type racyMoves struct {
 	scopes.AdminStore
 	hide, refuse atomic.Bool
@@ -134,6 +134,13 @@ func (s *racyMoves) StorageMoves(ctx context.Context, limit int) ([]scopes.Stora
 		return nil, nil
 	}
 	return s.AdminStore.StorageMoves(ctx, limit)
+}
+
+func (s *racyMoves) StorageMoveClaim(ctx context.Context, app string, kind scopes.Kind) (scopes.StorageMove, bool, error) {
+	if s.hide.Load() {
+		return scopes.StorageMove{}, false, nil
+	}
+	return s.AdminStore.StorageMoveClaim(ctx, app, kind)
 }
 
 func (s *racyMoves) AddStorageMove(ctx context.Context, m scopes.StorageMove, now time.Time) error {

@@ -2,11 +2,13 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -160,6 +162,14 @@ func TestStorageMoveOrphanIsResumedElsewhere(t *testing.T) {
 // with a link to the job; nothing is saved.
 func TestStorageMoveSecondStartRefused(t *testing.T) {
 	a, b, job := startSlowMove(t, 3, &moveClock{})
+	// Jobs of other apps that started later and ended leave the running
+	// one out of the newest that the list of moves shows: the check must
+	// find it all the same.
+	endedMoves(t, a.config, 30)
+	newest, err := a.config.StorageMoves(context.Background(), 25)
+	if err != nil || slices.ContainsFunc(newest, func(m scopes.StorageMove) bool { return "/admin/storage-moves/"+m.ID == job }) {
+		t.Fatalf("the running job is still among the 25 newest (%v)", err)
+	}
 	// Sessions created since live in file, the new storage.
 	a.createScopes(t, "shop", scopes.Session, 2)
 	form := browserForm(t, b.get("/admin/apps/shop"), `[data-testid="settings-form"]`)
@@ -187,5 +197,26 @@ func TestStorageMoveSecondStartRefused(t *testing.T) {
 	mustStatus(t, p, http.StatusSeeOther)
 	if p.location == job || !strings.HasPrefix(p.location, "/admin/storage-moves/") {
 		t.Errorf("after the stop, the change leads to %q", p.location)
+	}
+}
+
+// endedMoves stores n jobs of other apps that started after every job so
+// far and ended.
+func endedMoves(t *testing.T, store scopes.StorageMoveStore, n int) {
+	t.Helper()
+	ctx := context.Background()
+	at := time.Now().Add(time.Minute)
+	for i := range n {
+		id := fmt.Sprintf("ended-%02d", i)
+		m := scopes.StorageMove{ID: id, Title: "an old change", Back: "/admin/scope", State: scopes.MoveStarting,
+			StartedBy: "admin:alice", Runner: "z:8080", RunID: id + "-run", Created: at.Add(time.Duration(i) * time.Second),
+			Parts: []scopes.StorageMovePart{{Move: scopes.Move{App: fmt.Sprintf("app%02d", i), Kind: scopes.Session, From: "memory", To: "file"}}}}
+		if err := store.AddStorageMove(ctx, m, m.Created); err != nil {
+			t.Fatal(err)
+		}
+		m.State, m.Finished = scopes.MoveDone, m.Created
+		if _, err := store.SaveStorageMove(ctx, m, m.Created); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

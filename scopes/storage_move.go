@@ -129,6 +129,10 @@ type StorageMoveStore interface {
 	StorageMove(ctx context.Context, id string) (m StorageMove, found bool, err error)
 	// StorageMoves lists up to limit jobs, newest first.
 	StorageMoves(ctx context.Context, limit int) ([]StorageMove, error)
+	// StorageMoveClaim returns the job that holds the claim on app's
+	// scopes of kind, however old it is; whether it still runs is for the
+	// caller to tell (Active, Orphaned), as AddStorageMove does.
+	StorageMoveClaim(ctx context.Context, app string, kind Kind) (m StorageMove, found bool, err error)
 	// SaveStorageMove writes the parts, state, last error and finish time
 	// of m as run m.RunID, with now as its heartbeat, releasing its claims
 	// once the job is no longer active, and returns whether a stop was

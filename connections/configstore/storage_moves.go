@@ -247,6 +247,21 @@ func (s *Store) readMove(ctx context.Context, q sqlx.QueryerContext, id string) 
 	return m, err == nil, err
 }
 
+// StorageMoveClaim returns the job that holds the claim on app's scopes of
+// kind: one row at most, since (app, kind) is the claims' primary key.
+func (s *Store) StorageMoveClaim(ctx context.Context, app string, kind scopes.Kind) (scopes.StorageMove, bool, error) {
+	var r moveRow
+	err := sqlx.GetContext(ctx, s.db, &r, s.q(selectMoves+` WHERE id = (SELECT move_id FROM storage_move_claims WHERE app = ? AND kind = ?)`),
+		app, string(kind))
+	if errors.Is(err, sql.ErrNoRows) {
+		return scopes.StorageMove{}, false, nil
+	} else if err != nil {
+		return scopes.StorageMove{}, false, s.wrap("read the claim of a storage move", err)
+	}
+	m, err := r.move()
+	return m, err == nil, err
+}
+
 // StorageMoves lists up to limit jobs, newest first.
 func (s *Store) StorageMoves(ctx context.Context, limit int) ([]scopes.StorageMove, error) {
 	var rows []moveRow

@@ -106,9 +106,28 @@ var moveStoreTests = []struct {
 		third.Parts[0].Kind = scopes.Session
 		must(t, "AddStorageMove of another kind", e.s.AddStorageMove(ctx, third, now))
 
+		// The claims name their jobs, for the console's check before a change.
+		for _, c := range []struct {
+			app  string
+			kind scopes.Kind
+			job  string
+		}{{"shop", scopes.Session, "job1"}, {"blog", scopes.Client, "job1"}, {"blog", scopes.Session, "job3"}, {"shop", scopes.Client, ""}} {
+			m, found, err := e.s.StorageMoveClaim(ctx, c.app, c.kind)
+			must(t, "StorageMoveClaim", err)
+			if found != (c.job != "") || m.ID != c.job || (found && (!m.Active() || len(m.Parts) == 0)) {
+				t.Fatalf("the claim on %s's %s scopes: %+v, %v; want job %q", c.app, c.kind, m, found, c.job)
+			}
+		}
+
 		// A runner silent for more than MoveOrphanAfter holds nothing.
 		later := now.Add(scopes.MoveOrphanAfter + time.Second)
+		if m, found, _ := e.s.StorageMoveClaim(ctx, "blog", scopes.Client); !found || !m.Orphaned(later) {
+			t.Fatalf("the claim of a silent runner: %+v, %v; want job1, orphaned", m, found)
+		}
 		must(t, "AddStorageMove past an orphan", e.s.AddStorageMove(ctx, second, later))
+		if m, _, _ := e.s.StorageMoveClaim(ctx, "blog", scopes.Client); m.ID != "job2" {
+			t.Fatalf("the claim taken over from an orphan is %q's, want job2's", m.ID)
+		}
 		// ... and the orphan cannot resume while the new job runs.
 		if _, _, err := e.s.ResumeStorageMove(ctx, "job1", "b:8080", "run-b", later); !errors.As(err, &busy) || busy.Job != "job2" {
 			t.Fatalf("resume of an orphan whose scopes another job moves: %v", err)
