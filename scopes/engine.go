@@ -61,6 +61,9 @@ type Engine struct {
 	limits limiter
 	// watched holds the Announcers this engine watches.
 	watched sync.Map
+	// pause, when not nil, replaces the cleaner's wait between two batches
+	// (tests).
+	pause func(ctx context.Context, d time.Duration)
 }
 
 // NewEngine returns an engine over storages with the default idle time and

@@ -3,6 +3,7 @@ package scopes
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // CleanBatch bounds each delete the cleaner sends to a storage.
@@ -39,12 +40,21 @@ func (e *Engine) Clean(ctx context.Context) (map[string]int, error) {
 	return deleted, errors.Join(errs...)
 }
 
+// deleteExpired deletes st's expired scopes a batch at a time. After a full
+// batch it pauses as long as the batch took before it sends the next, so
+// that while it catches up with many expired scopes it keeps the storage
+// busy at most half the time, and the requests served meanwhile keep their
+// latency: on MariaDB, with 100,000 rows to delete, the p99 of the loads
+// beside it went from 3.3–3.5× to 1.8–2.35× of their p99 without a cleaner
+// (scopebench's cleaner scenario), for a run 25–40% longer. The pause is
+// measured on the wall clock, not on e.Now, which tests move at will.
 func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (total int, err error) {
 	if e.Observer != nil {
 		defer func() { e.Observer.ObserveClean(name, total, err) }()
 	}
 	now := e.now()
 	for ctx.Err() == nil {
+		began := time.Now()
 		keys, err := st.DeleteExpired(ctx, now, CleanBatch)
 		total += len(keys)
 		if e.Ends != nil {
@@ -57,6 +67,21 @@ func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (tota
 		if len(keys) < CleanBatch {
 			break
 		}
+		e.cleanPause(ctx, time.Since(began))
 	}
 	return total, ctx.Err()
+}
+
+// cleanPause waits d, or until ctx ends.
+func (e *Engine) cleanPause(ctx context.Context, d time.Duration) {
+	if e.pause != nil {
+		e.pause(ctx, d)
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
