@@ -121,19 +121,12 @@ func TestStorageMoveRunFails(t *testing.T) {
 }
 
 // racyMoves is the config store with its answers about moves changed on
-// demand: hide answers no job to the list and no claim (as reads made just
-// before another instance started one), refuse fails the start of a job
-// (as a config store that went down after the change was saved).
+// demand: hide answers no claim (as a read made just before another
+// instance started a job), refuse fails the start of a job (as a config
+// store that went down after the change was saved).
 type racyMoves struct {
 	scopes.AdminStore
 	hide, refuse atomic.Bool
-}
-
-func (s *racyMoves) StorageMoves(ctx context.Context, limit int) ([]scopes.StorageMove, error) {
-	if s.hide.Load() {
-		return nil, nil
-	}
-	return s.AdminStore.StorageMoves(ctx, limit)
 }
 
 func (s *racyMoves) StorageMoveClaim(ctx context.Context, app string, kind scopes.Kind) (scopes.StorageMove, bool, error) {

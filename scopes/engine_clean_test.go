@@ -46,6 +46,18 @@ func TestEngine_CleanerPausesBetweenBatches(t *testing.T) {
 	}
 }
 
+// The memory storage, which serves no other process, is swept without
+// pauses.
+func TestEngine_MemorySweepDoesNotPause(t *testing.T) {
+	e := NewEngine(nil)
+	paused := 0
+	e.pause = func(context.Context, time.Duration) { paused++ }
+	st := &expiredBacklog{n: 2*CleanBatch + 1}
+	if n, err := e.deleteExpired(context.Background(), StorageMemory, st); err != nil || n != 2*CleanBatch+1 || paused != 0 {
+		t.Fatalf("deleted %d (%v) with %d pauses, want %d and none", n, err, paused, 2*CleanBatch+1)
+	}
+}
+
 // A cleaner stopped during its pause (scopestore shutting down) does not
 // wait it out, and sends no other batch.
 func TestEngine_CleanerStopsDuringItsPause(t *testing.T) {

@@ -236,8 +236,13 @@ func (s *Store) StorageMove(ctx context.Context, id string) (scopes.StorageMove,
 }
 
 func (s *Store) readMove(ctx context.Context, q sqlx.QueryerContext, id string) (scopes.StorageMove, bool, error) {
+	return s.readMoveWhere(ctx, q, `id = ?`, id)
+}
+
+// readMoveWhere reads the one job that where (with its args) selects.
+func (s *Store) readMoveWhere(ctx context.Context, q sqlx.QueryerContext, where string, args ...any) (scopes.StorageMove, bool, error) {
 	var r moveRow
-	err := sqlx.GetContext(ctx, q, &r, s.q(selectMoves+` WHERE id = ?`), id)
+	err := sqlx.GetContext(ctx, q, &r, s.q(selectMoves+` WHERE `+where), args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return scopes.StorageMove{}, false, nil
 	} else if err != nil {
@@ -250,16 +255,11 @@ func (s *Store) readMove(ctx context.Context, q sqlx.QueryerContext, id string) 
 // StorageMoveClaim returns the job that holds the claim on app's scopes of
 // kind: one row at most, since (app, kind) is the claims' primary key.
 func (s *Store) StorageMoveClaim(ctx context.Context, app string, kind scopes.Kind) (scopes.StorageMove, bool, error) {
-	var r moveRow
-	err := sqlx.GetContext(ctx, s.db, &r, s.q(selectMoves+` WHERE id = (SELECT move_id FROM storage_move_claims WHERE app = ? AND kind = ?)`),
-		app, string(kind))
-	if errors.Is(err, sql.ErrNoRows) {
-		return scopes.StorageMove{}, false, nil
-	} else if err != nil {
-		return scopes.StorageMove{}, false, s.wrap("read the claim of a storage move", err)
+	m, found, err := s.readMoveWhere(ctx, s.db, `id = (SELECT move_id FROM storage_move_claims WHERE app = ? AND kind = ?)`, app, string(kind))
+	if err != nil {
+		return m, false, s.wrap("read the claim of a storage move", err)
 	}
-	m, err := r.move()
-	return m, err == nil, err
+	return m, found, nil
 }
 
 // StorageMoves lists up to limit jobs, newest first.

@@ -24,10 +24,10 @@ import (
 
 var _ scopes.Locker = (*Store)(nil)
 
-// lockAttempts bounds how often a lock transaction (or a release) is run
-// again that lost a deadlock (MySQL, when two requests create one lock's
-// fence row at once) or found SQLite busy past its busy_timeout (many
-// lockers on one file).
+// lockAttempts bounds how often a lock's statements (to take, renew,
+// release or break it) are run again that lost a deadlock (MySQL, when two
+// requests create one lock's fence row at once) or found SQLite busy past
+// its busy_timeout (many lockers on one file).
 const lockAttempts = 5
 
 // retryTransient runs op again while it fails because the database was
@@ -154,6 +154,7 @@ func (s *Store) Renew(ctx context.Context, app, name, token string, lease time.D
 	if err := s.lockTables(ctx); err != nil {
 		return time.Time{}, false, err
 	}
+	began := time.Now()
 	expires := now.UnixMilli() + lease.Milliseconds()
 	var live bool
 	// A renewal sets the same end however often it runs: one that found
@@ -166,7 +167,9 @@ func (s *Store) Renew(ctx context.Context, app, name, token string, lease time.D
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("sqlstore: renew lock %s: %w", name, err)
 	}
-	if !live {
+	// A renewal that waited longer than the lease for a busy database set
+	// an end that has passed: the holder must not be told it holds a lease.
+	if !live || time.Since(began) >= lease {
 		return time.Time{}, false, nil
 	}
 	return time.UnixMilli(expires), true, nil
@@ -183,8 +186,7 @@ func (s *Store) renew(ctx context.Context, app, name, token string, expires int6
 		return n > 0, err
 	}
 	// MySQL counts a row whose value stays the same as not affected: a
-	// renewal within the millisecond of the lock, with its lease, or one
-	// sent again after a busy answer that had applied after all.
+	// renewal within the millisecond of the lock, with its lease.
 	var live int
 	err = s.writer.GetContext(ctx, &live, s.lockSQL(`SELECT COUNT(*) FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires = ?`),
 		app, name, token, expires)
