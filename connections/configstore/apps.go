@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -41,21 +40,12 @@ func (s *Store) CreateApp(ctx context.Context, name, keyHash string, now time.Ti
 	}
 	// Creates at once may deadlock on MySQL, whose lockApps cannot lock rows
 	// of an empty table: the attempt after sees the app the other one made.
-	for attempt := 1; ; attempt++ {
-		err = s.createApp(ctx, name, keyHash, now)
-		if err == nil || !sqlerr.Transient(err) || attempt == createAttempts {
-			return err
-		}
-		// Apart, at random: creates that deadlocked together and came back
-		// at once would deadlock again (seen under load, four at a time).
-		t := time.NewTimer(rand.N(time.Duration(attempt) * 10 * time.Millisecond))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
+	// The attempts come apart, at random: creates that deadlocked together
+	// and came back at once would deadlock again (seen under load, four at
+	// a time).
+	return sqlerr.Retry(ctx, createAttempts, 10*time.Millisecond, func() error {
+		return s.createApp(ctx, name, keyHash, now)
+	})
 }
 
 // createAttempts is how many times CreateApp tries when transactions beside

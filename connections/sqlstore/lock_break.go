@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -21,7 +22,7 @@ func (s *Store) BreakLock(ctx context.Context, app, name string, now time.Time) 
 	if err := s.lockTables(ctx); err != nil {
 		return nil, err
 	}
-	err = retryTransient(func() (err error) {
+	err = sqlerr.Retry(ctx, lockAttempts, 0, func() (err error) {
 		broken, err = s.breakLock(ctx, app, name, now)
 		return err
 	})

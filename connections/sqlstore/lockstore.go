@@ -30,24 +30,12 @@ var _ scopes.Locker = (*Store)(nil)
 // its busy_timeout (many lockers on one file).
 const lockAttempts = 5
 
-// retryTransient runs op again while it fails because the database was
-// busy or it lost a deadlock (such a failure applied nothing), up to
-// lockAttempts runs in all, and returns its last error.
-func retryTransient(op func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || !sqlerr.Transient(err) || attempt == lockAttempts {
-			return err
-		}
-	}
-}
-
 // TryLock takes the lock if it is free at now.
 func (s *Store) TryLock(ctx context.Context, app string, req scopes.LockRequest, now time.Time) (lock scopes.Lock, h scopes.LockHolder, ok bool, err error) {
 	if err := s.lockTables(ctx); err != nil {
 		return lock, h, false, err
 	}
-	err = retryTransient(func() (err error) {
+	err = sqlerr.Retry(ctx, lockAttempts, 0, func() (err error) {
 		lock, h, ok, err = s.tryLock(ctx, app, req, now)
 		return err
 	})
@@ -160,7 +148,7 @@ func (s *Store) Renew(ctx context.Context, app, name, token string, lease time.D
 	// A renewal sets the same end however often it runs: one that found
 	// the database busy is sent again, as a lock request is, rather than
 	// fail and let the lease run out under a live holder.
-	err := retryTransient(func() (err error) {
+	err := sqlerr.Retry(ctx, lockAttempts, 0, func() (err error) {
 		live, err = s.renew(ctx, app, name, token, expires, now)
 		return err
 	})
@@ -202,7 +190,7 @@ func (s *Store) Unlock(ctx context.Context, app, name, token string, now time.Ti
 	// A release that found the database busy or lost a deadlock applied
 	// nothing: it is sent again, as TryLock is, rather than leave the lock
 	// held until its lease runs out.
-	err := retryTransient(func() (err error) {
+	err := sqlerr.Retry(ctx, lockAttempts, 0, func() (err error) {
 		res, err = s.writer.ExecContext(ctx, s.lockSQL(`DELETE FROM `+locksTable+` WHERE app = ? AND name = ? AND token = ? AND expires > ?`),
 			app, name, token, now.UnixMilli())
 		return err
