@@ -64,3 +64,22 @@ func TestLockRowsCleaned(t *testing.T) {
 		t.Fatalf("after the hour: %v, %d rows", err, count())
 	}
 }
+
+// A renewal whose lease is shorter than the renewal itself took sets an end
+// that has passed: it reports the lease over, not held.
+func TestLockRenewLongerThanItsLease(t *testing.T) {
+	ctx := context.Background()
+	s, _ := MustOpenSQLite(t)
+	now := time.Now()
+	req := scopes.LockRequest{Name: "r", Type: scopes.LockExclusive, Token: scopes.NewLockToken(now), Lease: time.Minute}
+	if _, _, ok, err := s.TryLock(ctx, "shop", req, now); err != nil || !ok {
+		t.Fatalf("TryLock: %v, %v", ok, err)
+	}
+	if _, ok, err := s.Renew(ctx, "shop", "r", req.Token, time.Minute, now); err != nil || !ok {
+		t.Fatalf("a renewal within its lease: %v, %v", ok, err)
+	}
+	// A nanosecond: any renewal takes longer than that.
+	if end, ok, err := s.Renew(ctx, "shop", "r", req.Token, time.Nanosecond, now); err != nil || ok || !end.IsZero() {
+		t.Fatalf("a renewal longer than its lease: %v, %v, %v; want not held", end, ok, err)
+	}
+}
