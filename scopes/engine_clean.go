@@ -46,8 +46,8 @@ func (e *Engine) Clean(ctx context.Context) (map[string]int, error) {
 // many expired scopes it keeps the storage busy about half the time, and
 // the requests served meanwhile keep their latency: on MariaDB, with
 // 100,000 rows to delete, the p99 of the loads beside it went from 3.3–3.5×
-// to 1.8–2.35× of their p99 without a cleaner (scopebench's cleaner
-// scenario), for a run 25–40% longer. The memory storage, which serves no
+// to 1.8–2.4× of their p99 without a cleaner (scopebench's cleaner
+// scenario), for a run 15–40% longer. The memory storage, which serves no
 // other process, is swept without pauses. The pause is measured on the wall
 // clock, not on e.Now, which tests move at will.
 func (e *Engine) deleteExpired(ctx context.Context, name string, st Store) (total int, err error) {
