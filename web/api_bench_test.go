@@ -292,3 +292,33 @@ func BenchmarkAPICycleHTTP(b *testing.B) {
 		b.Fatal(f)
 	}
 }
+
+// BenchmarkAPILock is an uncontended exclusive lock and its release, in
+// the memory lock storage, through the echo router: the API's own work on
+// the lock-redis scenario's requests.
+func BenchmarkAPILock(b *testing.B) {
+	a := newBenchAPI(b, nil)
+	body := []byte(`{"type":"exclusive","timeout":"0","lease":"30s"}`)
+	const path = "/api/v1/apps/bench/locks/counter"
+	b.ReportAllocs()
+	for b.Loop() {
+		rec, err := a.serve("POST", path, body, http.StatusCreated)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var l struct {
+			Token string `json:"token"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil {
+			b.Fatal(err)
+		}
+		req := httptest.NewRequest("DELETE", path, nil)
+		req.Header.Set("Authorization", "Bearer "+a.key)
+		req.Header.Set("Lock-Token", l.Token)
+		res := httptest.NewRecorder()
+		a.h.ServeHTTP(res, req)
+		if res.Code != http.StatusNoContent {
+			b.Fatalf("DELETE: %d %s", res.Code, res.Body.Bytes())
+		}
+	}
+}
