@@ -55,10 +55,12 @@ func serveBare(ctx context.Context, cfg config, stderr io.Writer) error {
 		st, err = newRedisClusterBare(cfg.RedisCluster, cfg.Prefix)
 	case bareMemcached:
 		st, err = newMemcachedBare(cfg.Memcached, cfg.Prefix)
+	case floorRedis, floorRedisLocal:
+		st, err = newFloorBare(cfg.RedisURL, cfg.Prefix, cfg.Serve == floorRedisLocal)
 	case luceeSQL:
 		st, err = newLuceeBare(cfg.DSN)
 	default:
-		return fmt.Errorf("unknown bare server %q: use %s, %s, %s, %s or %s", cfg.Serve, bareMemory, bareRedis, bareRedisCluster, bareMemcached, luceeSQL)
+		return fmt.Errorf("unknown bare server %q: use %s, %s, %s, %s, %s, %s or %s", cfg.Serve, bareMemory, bareRedis, bareRedisCluster, bareMemcached, floorRedis, floorRedisLocal, luceeSQL)
 	}
 	if err != nil {
 		return err

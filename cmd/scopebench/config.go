@@ -107,7 +107,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.Memcached, "memcached", cfg.Memcached, "memcached host:port for the memcached scenario, loopback only (default $"+envMemcached+"; when empty, scopebench starts one)")
 	fs.StringVar(&cfg.MySQL, "mysql", cfg.MySQL, "MariaDB/MySQL DSN, loopback only; its database is ignored (default $"+envMySQL+" or "+defaultMySQL+")")
 	fs.StringVar(&cfg.Scopestore, "scopestore", "", "a scopestore binary to run instead of building one")
-	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, bare-memcached, lucee-sql) or a Go app (app-go, app-scs) instead of the benchmark")
+	fs.StringVar(&cfg.Serve, "serve", "", "internal: run a bare server (bare-memory, bare-redis, bare-redis-cluster, bare-memcached, floor-redis, floor-redis-local, lucee-sql) or a Go app (app-go, app-scs) instead of the benchmark")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "internal: the address of -serve")
 	fs.StringVar(&cfg.Prefix, "prefix", "", "internal: the Redis key prefix of -serve bare-redis, bare-redis-cluster and app-scs")
 	fs.StringVar(&cfg.DSN, "dsn", "", "internal: the MySQL DSN of -serve lucee-sql")

@@ -97,12 +97,24 @@ var scenarios = []scenario{
 	{name: "cleaner", target: "≤ 3", met: atMost(3), mysql: true, run: (*bench).cleaner},
 	{name: "rss-redis", target: "≤ +32 MiB", met: atMost(32), redis: true, run: (*bench).rss},
 	{name: "heap-memory", target: "≤ 1.5", met: atMost(1.5), run: (*bench).heap},
+	{name: floorRedis, target: noTarget, redis: true,
+		run: func(b *bench, ctx context.Context) (Result, error) {
+			return b.floorVersus(ctx, floorRedis, floorRedis, false)
+		}},
+	{name: floorRedisLocal, target: noTarget, redis: true,
+		run: func(b *bench, ctx context.Context) (Result, error) {
+			return b.floorVersus(ctx, floorRedisLocal, floorRedisLocal, false)
+		}},
+	{name: floorLockRedis, target: noTarget, redis: true,
+		run: func(b *bench, ctx context.Context) (Result, error) {
+			return b.floorVersus(ctx, floorLockRedis, floorRedis, true)
+		}},
 }
 
 // runOrder runs the scenarios that share a setting together, so that the
 // server's settings change as seldom as possible.
 var runOrder = []string{"memory", "cookie", "redis-cluster", "memcached", "patch-redis", "lock-redis", "app-go", "app-express", "redis-cluster-3", "redis-local", "mysql-cluster", "patch-mysql",
-	"cleaner", "rows-1m", "rss-redis", "heap-memory"}
+	"cleaner", "rows-1m", "rss-redis", "heap-memory", floorRedis, floorRedisLocal, floorLockRedis}
 
 func scenarioNames() []string {
 	names := make([]string, len(scenarios))
