@@ -81,8 +81,10 @@ func answer(l scopes.Lock) lockAnswer {
 
 // appendJSON appends the answer as httpapi.Encode writes it, newline
 // included, without encoding/json's reflection, which took a twentieth of
-// the CPU of a lock and its release. jsontext replaces invalid UTF-8 in a
-// name with U+FFFD, as encoding/json does, and reports it: nothing to do.
+// the CPU of a lock and its release. Only U+2028 and U+2029 differ: written
+// as they are, where encoding/json escapes them (the same JSON string).
+// ValidateLockName keeps invalid UTF-8 out of names, and jsontext would
+// put U+FFFD in its place anyway: its error needs no answer.
 func (a lockAnswer) appendJSON(b []byte) []byte {
 	b = append(b, `{"name":`...)
 	b, _ = jsontext.AppendQuote(b, a.Name)
@@ -101,14 +103,23 @@ func (a lockAnswer) appendJSON(b []byte) []byte {
 	return append(b, "\"}\n"...)
 }
 
-// writeLock answers with a lock taken or renewed.
+// writeLock answers with a lock taken or renewed; indented, through
+// echo's JSON, when the request asks for ?pretty (or echo debugs), as the
+// other answers are.
 func writeLock(c echo.Context, status int, l scopes.Lock) error {
+	if c.Request().URL.RawQuery != "" || c.Echo().Debug {
+		if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {
+			return c.JSON(status, answer(l))
+		}
+	}
 	return c.JSONBlob(status, answer(l).appendJSON(make([]byte, 0, 192)))
 }
 
 // decodeLockForm reads a lock body. The usual one, a flat object of plain
-// strings and numbers, takes one scan; anything else goes to
-// unmarshalStrict, which says what is wrong with it.
+// strings and numbers under the three names, takes CompactJSON's pass (two
+// with whitespace, which it then removes from body in place); anything else
+// (null, escapes, names in other cases, errors) goes to unmarshalStrict on
+// the unchanged body, which takes it as before or says what is wrong.
 func decodeLockForm(body []byte, f *lockForm) error {
 	fast := body[0] == '{'
 	_, ok := scopes.CompactJSON(body, func(key, value []byte) bool {

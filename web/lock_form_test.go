@@ -17,6 +17,11 @@ import (
 func TestDecodeLockForm(t *testing.T) {
 	for _, body := range []string{
 		`{}`,
+		`{"timeout":1e3,"lease":-0}`,
+		`{"type":"a","type":"b"}`,
+		`{"type":""}`,
+		`{"type":"é"}`,
+		"{\n  \"type\": \"readonly\",\n  \"owner\": \"me\"\n}",
 		`{"type":"exclusive","timeout":"0","lease":"30s"}`,
 		` { "type" : "readonly" , "timeout" : 5 , "lease" : 1.5 } `,
 		`{"timeout":-1,"lease":"1m","timeout":"2s"}`,
@@ -49,7 +54,7 @@ func TestDecodeLockForm(t *testing.T) {
 }
 
 // TestLockAnswerJSON checks appendJSON against httpapi.Encode, which the
-// other answers use.
+// other answers use, and that ?pretty still indents a lock's answer.
 func TestLockAnswerJSON(t *testing.T) {
 	at := time.Date(2026, 12, 5, 1, 2, 3, 456789000, time.UTC)
 	for _, a := range []lockAnswer{

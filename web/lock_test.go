@@ -479,3 +479,20 @@ func TestLockBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestLockAnswerPretty checks that ?pretty indents a lock's answer, as it
+// does the API's other answers, and that the plain answer is one line.
+func TestLockAnswerPretty(t *testing.T) {
+	apis, key := newLockPair(t, nil)
+	a := apis[0]
+	r := a.do("POST", lockPath+"p?pretty", key, `{"timeout":"0"}`)
+	mustStatus(t, r, http.StatusCreated)
+	if !bytes.Contains(r.body, []byte("{\n  \"name\": \"p\",")) {
+		t.Errorf("?pretty answered %s, want it indented", r.body)
+	}
+	r = a.do("POST", lockPath+"q", key, `{"timeout":"0"}`)
+	mustStatus(t, r, http.StatusCreated)
+	if bytes.Count(r.body, []byte("\n")) != 1 || !bytes.HasPrefix(r.body, []byte(`{"name":"q","type":"exclusive","token":"`)) {
+		t.Errorf("the plain answer is %s, want one line", r.body)
+	}
+}

@@ -14,10 +14,11 @@ import (
 
 // The floor servers: bare servers whose storage is scopestore's own Redis
 // storage (connections/redis), with nothing of the rest of scopestore: no
-// auth, no validation, no engine, no metrics. They measure what the
-// storage's contract (a compare-and-set write, its exactly-once marker, the
-// expiry index and, with cluster = false, the announcement to the other
-// instances) costs by itself, against bare-redis's GET and SET.
+// auth, no validation, no metrics, and of the engine only its copy of each
+// scope. They measure what the storage's contract (a compare-and-set write
+// on the rev read before, its exactly-once marker, the expiry index and,
+// with cluster = false, the announcement to the other instances) costs by
+// itself, against bare-redis's GET and SET.
 const (
 	floorRedis      = "floor-redis"
 	floorRedisLocal = "floor-redis-local"
@@ -25,17 +26,27 @@ const (
 	floorLockRedis = "floor-lock-redis"
 )
 
-// floorBare keeps scopes in scopestore's Redis storage; with local set, a
-// load is answered from the copies this server wrote, as scopestore does
-// with cluster = false, and a save is announced to the other instances.
+// floorBare keeps scopes in scopestore's Redis storage, and the last
+// record it loaded or wrote of each, as scopestore's engine does: a save is
+// a compare-and-set on that record's rev (read first when there is none; a
+// create expects no scope). With
+// local set, a load is answered from that record when there is one, as
+// with cluster = false, a save is announced to the other instances, and
+// their announcements drop the records they wrote.
 type floorBare struct {
 	store *redis.Store
 	local bool
-	mu    sync.RWMutex
-	// copies are the scopes this server wrote, by cfid, with local set.
-	copies map[string]scopes.Record
+	mu    sync.Mutex
+	// records are the last loaded or written record of each scope.
+	records map[scopes.Key]scopes.Record
+	// drops counts the announcements received: a record read or written
+	// while one arrived may be older than the write it announced, and is
+	// not kept (the engine's stale copies).
+	drops uint64
 }
 
+// newFloorBare opens scopestore's Redis storage under prefix+"floor:", and
+// with local set subscribes to the other instances' announcements.
 func newFloorBare(rawURL, prefix string, local bool) (*floorBare, error) {
 	if prefix == "" {
 		return nil, errors.New("-prefix is required: every key must be under the run's prefix")
@@ -45,11 +56,12 @@ func newFloorBare(rawURL, prefix string, local bool) (*floorBare, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &floorBare{store: st, local: local, copies: map[string]scopes.Record{}}
+	f := &floorBare{store: st, local: local, records: map[scopes.Key]scopes.Record{}}
 	if local {
 		st.Watch(func(k scopes.Key) {
 			f.mu.Lock()
-			delete(f.copies, k.CFID)
+			delete(f.records, k)
+			f.drops++
 			f.mu.Unlock()
 		})
 	}
@@ -60,34 +72,55 @@ func (f *floorBare) key(app, cfid string) scopes.Key {
 	return scopes.Key{App: app, Kind: scopes.Session, CFID: cfid}
 }
 
-func (f *floorBare) load(ctx context.Context, app, cfid string) ([]byte, bool, error) {
-	if f.local {
-		f.mu.RLock()
-		rec, ok := f.copies[cfid]
-		f.mu.RUnlock()
-		if ok {
-			return rec.Data, true, nil
-		}
+// record returns the record kept of k, and the announcements counted so far.
+func (f *floorBare) record(k scopes.Key) (scopes.Record, bool, uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	rec, ok := f.records[k]
+	return rec, ok, f.drops
+}
+
+// keep keeps rec unless an announcement arrived since drops was read.
+func (f *floorBare) keep(rec scopes.Record, drops uint64) {
+	f.mu.Lock()
+	if f.drops == drops {
+		f.records[rec.Key] = rec
 	}
-	rec, found, err := f.store.Load(ctx, f.key(app, cfid), time.Now())
+	f.mu.Unlock()
+}
+
+func (f *floorBare) load(ctx context.Context, app, cfid string) ([]byte, bool, error) {
+	k := f.key(app, cfid)
+	rec, ok, drops := f.record(k)
+	if ok && f.local {
+		return rec.Data, true, nil
+	}
+	rec, found, err := f.store.Load(ctx, k, time.Now())
 	if err != nil || !found {
 		return nil, false, err
 	}
+	f.keep(rec, drops)
 	return rec.Data, true, nil
 }
 
 func (f *floorBare) save(ctx context.Context, app, cfid string, value []byte) error {
 	now := time.Now()
-	expect := "*"
-	if f.local {
-		f.mu.RLock()
-		if rec, ok := f.copies[cfid]; ok {
-			expect = rec.Rev
+	k := f.key(app, cfid)
+	cur, ok, drops := f.record(k)
+	if !ok {
+		// As the engine does without a copy: read the stored scope first
+		// (none for a create). The bench's cycles always have one.
+		var err error
+		if cur, ok, err = f.store.Load(ctx, k, now); err != nil {
+			return err
 		}
-		f.mu.RUnlock()
 	}
-	rec := scopes.Record{Key: f.key(app, cfid), Rev: scopes.NewRev(), TimeCreated: now, LastVisit: now,
-		Expires: now.Add(bareTimeout), Version: 1, Data: json.RawMessage(value)}
+	expect := scopes.ExpectAbsent
+	if ok {
+		expect = cur.Rev
+	}
+	rec := scopes.Record{Key: k, Rev: scopes.NewRev(), TimeCreated: now, LastVisit: now,
+		Expires: now.Add(bareTimeout), Version: cur.Version + 1, Data: json.RawMessage(value)}
 	write := f.store.Write
 	if f.local {
 		write = f.store.WriteAnnounced
@@ -97,13 +130,11 @@ func (f *floorBare) save(ctx context.Context, app, cfid string, value []byte) er
 		return err
 	}
 	if !res.Written {
-		return fmt.Errorf("floor: the write of %s was not applied", cfid)
+		// A bare server has no answer for a conflict: the bench's clients
+		// never share a scope, so this is a fault.
+		return fmt.Errorf("floor: the write of %s was refused: the stored scope is not the one this server read", cfid)
 	}
-	if f.local {
-		f.mu.Lock()
-		f.copies[cfid] = res.Rec
-		f.mu.Unlock()
-	}
+	f.keep(res.Rec, drops)
 	return nil
 }
 

@@ -33,6 +33,31 @@ func TestFloorRedis(t *testing.T) {
 	}
 }
 
+// TestFloorRedisComparesAndSets checks that a floor save is the engine's
+// compare-and-set on the rev it read: a save from a stale read is refused.
+func TestFloorRedisComparesAndSets(t *testing.T) {
+	url, prefix := conntest.RedisURL(t), conntest.RedisPrefix(t)
+	ctx := context.Background()
+	a := openFloor(t, url, prefix, false)
+	b := openFloor(t, url, prefix, false)
+	cfid := scopes.NewCFID()
+	if err := a.save(ctx, "shop", cfid, []byte(`{"n":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.load(ctx, "shop", cfid); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.save(ctx, "shop", cfid, []byte(`{"n":2}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.save(ctx, "shop", cfid, []byte(`{"n":3}`)); err == nil {
+		t.Fatal("a save from a stale read was applied")
+	}
+	if got, _, _ := b.store.Load(ctx, b.key("shop", cfid), time.Now()); string(got.Data) != `{"n":2}` {
+		t.Fatalf("stored %s after the refused save, want {\"n\":2}", got.Data)
+	}
+}
+
 // TestFloorRedisLocalDropsCopies checks that floor-redis-local, like
 // scopestore with cluster = false, drops its copy of a scope that another
 // instance wrote.
