@@ -105,7 +105,7 @@ func (a lockAnswer) appendJSON(b []byte) []byte {
 
 // writeLock answers with a lock taken or renewed; indented, through
 // echo's JSON, when the request asks for ?pretty (or echo debugs), as the
-// other answers are.
+// answers written with c.JSON are and lock answers were.
 func writeLock(c echo.Context, status int, l scopes.Lock) error {
 	if c.Request().URL.RawQuery != "" || c.Echo().Debug {
 		if _, pretty := c.QueryParams()["pretty"]; pretty || c.Echo().Debug {

@@ -54,7 +54,7 @@ func TestDecodeLockForm(t *testing.T) {
 }
 
 // TestLockAnswerJSON checks appendJSON against httpapi.Encode, which the
-// other answers use, and that ?pretty still indents a lock's answer.
+// other answers use (TestLockAnswerPretty checks ?pretty).
 func TestLockAnswerJSON(t *testing.T) {
 	at := time.Date(2026, 12, 5, 1, 2, 3, 456789000, time.UTC)
 	for _, a := range []lockAnswer{

@@ -481,7 +481,8 @@ func TestLockBadInput(t *testing.T) {
 }
 
 // TestLockAnswerPretty checks that ?pretty indents a lock's answer, as it
-// does the API's other answers, and that the plain answer is one line.
+// did before the answer was written by hand, and that the plain answer is
+// one line.
 func TestLockAnswerPretty(t *testing.T) {
 	apis, key := newLockPair(t, nil)
 	a := apis[0]

@@ -28,8 +28,8 @@ const (
 
 // floorBare keeps scopes in scopestore's Redis storage, and the last
 // record it loaded or wrote of each, as scopestore's engine does: a save is
-// a compare-and-set on that record's rev (read first when there is none; a
-// create expects no scope). With
+// a compare-and-set on that record's rev (a create, without a record,
+// expects no scope). With
 // local set, a load is answered from that record when there is one, as
 // with cluster = false, a save is announced to the other instances, and
 // their announcements drop the records they wrote.
@@ -80,10 +80,13 @@ func (f *floorBare) record(k scopes.Key) (scopes.Record, bool, uint64) {
 	return rec, ok, f.drops
 }
 
-// keep keeps rec unless an announcement arrived since drops was read.
+// keep keeps rec unless an announcement arrived since drops was read (of
+// any scope: coarser than the engine's per-scope stale mark, and enough for
+// a bench whose one server hears no other instance), or a newer record of
+// the scope is kept already.
 func (f *floorBare) keep(rec scopes.Record, drops uint64) {
 	f.mu.Lock()
-	if f.drops == drops {
+	if cur, ok := f.records[rec.Key]; f.drops == drops && (!ok || cur.Version <= rec.Version) {
 		f.records[rec.Key] = rec
 	}
 	f.mu.Unlock()
@@ -106,15 +109,9 @@ func (f *floorBare) load(ctx context.Context, app, cfid string) ([]byte, bool, e
 func (f *floorBare) save(ctx context.Context, app, cfid string, value []byte) error {
 	now := time.Now()
 	k := f.key(app, cfid)
+	// Without a record, a save is a create, as the bench's POST is: its
+	// cycles always load before they save.
 	cur, ok, drops := f.record(k)
-	if !ok {
-		// As the engine does without a copy: read the stored scope first
-		// (none for a create). The bench's cycles always have one.
-		var err error
-		if cur, ok, err = f.store.Load(ctx, k, now); err != nil {
-			return err
-		}
-	}
 	expect := scopes.ExpectAbsent
 	if ok {
 		expect = cur.Rev
@@ -126,16 +123,31 @@ func (f *floorBare) save(ctx context.Context, app, cfid string, value []byte) er
 		write = f.store.WriteAnnounced
 	}
 	res, err := write(ctx, rec, expect, now)
-	if err != nil {
+	switch {
+	case err != nil:
+		// As the engine does: a record whose write failed is not trusted.
+		f.forget(k)
 		return err
-	}
-	if !res.Written {
-		// A bare server has no answer for a conflict: the bench's clients
-		// never share a scope, so this is a fault.
+	case !res.Written:
+		// The engine would apply the change again on the stored record; a
+		// bare server has no such answer, and the bench's clients never
+		// share a scope: a fault. The stored record replaces the kept one.
+		if res.Found {
+			f.keep(res.Rec, drops)
+		} else {
+			f.forget(k)
+		}
 		return fmt.Errorf("floor: the write of %s was refused: the stored scope is not the one this server read", cfid)
 	}
 	f.keep(res.Rec, drops)
 	return nil
+}
+
+// forget drops the record kept of k.
+func (f *floorBare) forget(k scopes.Key) {
+	f.mu.Lock()
+	delete(f.records, k)
+	f.mu.Unlock()
 }
 
 // lock takes name as scopestore's Redis lock storage does: one script that
