@@ -171,7 +171,7 @@ func (f *floorBare) close() error { return f.store.Close() }
 func (b *bench) floorVersus(ctx context.Context, name, server string, lock bool) (Result, error) {
 	baseline, setup, op := bareRedis, b.createScopes, b.cycleOp
 	if lock {
-		baseline, setup, op = bareRedis+"-lock", noSetup, b.lockOp
+		baseline, setup, op = bareRedisLock, noSetup, b.lockOp
 	}
 	res := Result{Baseline: baseline}
 	f, err := b.startBare(ctx, server)
@@ -191,7 +191,7 @@ func (b *bench) floorVersus(ctx context.Context, name, server string, lock bool)
 		return res, err
 	}
 	r := throughput(s, base, baseline)
-	r.note = "scopestore's Redis storage behind the bare server's routes, nothing else of scopestore: what the storage's contract costs by itself (see the README's Floors)"
+	r.note = "scopestore's Redis storage behind the bare server's routes, with the engine's copy of each scope and nothing else of scopestore: what the storage's contract costs by itself (see the README's Floors)"
 	return r, nil
 }
 

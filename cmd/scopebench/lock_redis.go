@@ -19,6 +19,9 @@ import (
 // does what a hand-written Redis lock does: SET NX PX to take it, a Lua
 // compare-and-delete to release it. Each client locks a name of its own.
 
+// bareRedisLock names the bare-redis server's lock routes as a baseline.
+const bareRedisLock = bareRedis + "-lock"
+
 // locksPath is the bench app's lock routes.
 const locksPath = "/api/v1/apps/" + benchApp + "/locks/"
 
@@ -67,7 +70,7 @@ func (w *worker) doHeader(ctx context.Context, method, url, key, header, value s
 // lockRedis measures lockOp on scopestore with lockStorage on Redis in
 // turns with the bare Redis lock, and divides the throughputs.
 func (b *bench) lockRedis(ctx context.Context) (Result, error) {
-	const bare = bareRedis + "-lock"
+	const bare = bareRedisLock
 	res := Result{Baseline: bare}
 	if _, err := b.cli(ctx, "app", "settings", benchApp, "--lock-storage", redisConn); err != nil {
 		return res, err
