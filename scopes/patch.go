@@ -79,8 +79,9 @@ func validValue(v []byte) bool {
 func (p Patch) Apply(data json.RawMessage) (json.RawMessage, error) {
 	m := map[string]json.RawMessage{}
 	if len(data) > 0 {
-		// "null" unmarshals without error into a nil map.
-		if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		// "null" unmarshals without error into a nil map, and encoding/json
+		// keeps invalid UTF-8 in a value as it is: ValidJSON refuses it.
+		if err := json.Unmarshal(data, &m); err != nil || m == nil || !ValidJSON(data) {
 			return nil, Errorf(ECorrupt, "the scope's data is not a JSON object")
 		}
 	}
