@@ -13,6 +13,16 @@ import (
 // write script publishes them in the same round trip as the write, and
 // every instance that keeps copies (cluster = false) subscribes. In Cluster
 // mode a PUBLISH reaches the subscribers of every node.
+//
+// An instance that watches also subscribes to a channel of its own,
+// <prefix>changed:<instance>, on the same connection, so that a script can
+// count the other instances listening (PUBSUB NUMSUB of both channels) and
+// publish only when there is one: a lone instance, the usual cluster = false
+// set-up, would otherwise have Redis send it every one of its own writes,
+// which it reads and drops. The count and the write are one script, so an
+// instance that subscribes a moment later reads the scope from Redis, after
+// the write. In Cluster mode NUMSUB counts one node's subscribers only, and
+// every write is published.
 
 // subscribeTimeout bounds how long Watch waits for Redis to confirm its
 // subscription.
@@ -26,6 +36,29 @@ func (s *Store) WriteAnnounced(ctx context.Context, rec scopes.Record, expect st
 // channel is the pub/sub channel of this connection's announcements.
 func (s *Store) channel() string { return s.prefix + "changed" }
 
+// ownChannel is the channel by which this instance's subscription is told
+// from the others', or "" in Cluster mode, where every write is announced.
+func (s *Store) ownChannel() string {
+	if s.cluster {
+		return ""
+	}
+	return s.channel() + ":" + s.instance
+}
+
+// announceLua defines announce(channel, message, own) for the scripts that
+// announce: it publishes message unless own is set and every subscriber of
+// channel is a subscriber of own, that is this instance. When NUMSUB fails
+// (an ACL that allows PUBLISH only), it publishes.
+const announceLua = `
+local function announce(channel, message, own)
+  if own ~= '' then
+    local n = redis.pcall('PUBSUB', 'NUMSUB', channel, own)
+    if type(n) == 'table' and n.err == nil and tonumber(n[2]) <= tonumber(n[4]) then return end
+  end
+  redis.call('PUBLISH', channel, message)
+end
+`
+
 // announcement is the message that announces a write of key.
 func (s *Store) announcement(key scopes.Key) string {
 	return s.instance + " " + key.App + " " + string(key.Kind) + " " + key.CFID
@@ -36,7 +69,13 @@ func (s *Store) announcement(key scopes.Key) string {
 // subscribes again by itself after a broken connection; what was published
 // meanwhile is lost, so copies may be stale for that long.
 func (s *Store) Watch(changed func(scopes.Key)) {
-	sub := s.client.Subscribe(context.Background(), s.channel())
+	channels := []string{s.channel()}
+	if own := s.ownChannel(); own != "" {
+		channels = append(channels, own)
+	}
+	// One SUBSCRIBE for both, here and when go-redis subscribes again, so
+	// that a script never counts this instance under one channel only.
+	sub := s.client.Subscribe(context.Background(), channels...)
 	// Wait for Redis to confirm the subscription, so that the writes
 	// announced after Watch returns reach this instance; go-redis
 	// subscribes again by itself if this fails or the connection breaks.

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +48,73 @@ func TestAnnouncementsReachOtherInstances(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A write or delete that no other instance listens for is not published:
+// Redis would only send it back to the writer, which drops it. A listener
+// by pattern, which NUMSUB does not count, sees what is published. Once a
+// second instance watches, both are. In Cluster mode, where NUMSUB counts
+// one node's subscribers, every write is.
+func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			params := b.params(t)
+			writer := MustOpen(t, params)
+			writer.Watch(func(scopes.Key) {})
+			spy := writer.client.PSubscribe(ctx, globQuote(writer.channel()))
+			t.Cleanup(func() { _ = spy.Close() })
+			if _, err := spy.Receive(ctx); err != nil {
+				t.Fatal(err)
+			}
+			published := spy.Channel()
+			// published waits for one message when want is true, and makes
+			// sure that none comes within a moment when it is false.
+			expect := func(what string, want bool) {
+				t.Helper()
+				wait := 200 * time.Millisecond
+				if want {
+					wait = 5 * time.Second
+				}
+				select {
+				case m := <-published:
+					if !want {
+						t.Errorf("the %s was published (%q) while no other instance listened", what, m.Payload)
+					}
+				case <-time.After(wait):
+					if want {
+						t.Errorf("the %s was not published within %s", what, wait)
+					}
+				}
+			}
+			lone := !writer.cluster
+
+			now := time.Now()
+			rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
+			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
+			}
+			expect("lone write", !lone)
+			if _, err := writer.Delete(ctx, rec.Key); err != nil {
+				t.Fatal(err)
+			}
+			expect("lone delete", !lone)
+
+			MustOpen(t, params).Watch(func(scopes.Key) {})
+			rec = newRecord("shop", scopes.Session, now, `{"n":2}`)
+			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
+			}
+			expect("write with another instance watching", true)
+			if _, err := writer.Delete(ctx, rec.Key); err != nil {
+				t.Fatal(err)
+			}
+			expect("delete with another instance watching", true)
+		})
+	}
+}
+
+// globQuote escapes the characters that PSUBSCRIBE's patterns give a meaning.
+func globQuote(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`).Replace(s)
 }

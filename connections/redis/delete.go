@@ -15,9 +15,9 @@ func (s *Store) Delete(ctx context.Context, key scopes.Key) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	// Instances that keep copies (they Watch) drop theirs; deletes are rare
-	// enough to announce always, from the CLI and the console too.
-	reply, err := s.runScript(ctx, deleteScript, k, []string{k, s.lexKey(tag), s.expKey(tag)}, []any{key.CFID, s.channel(), s.announcement(key)})
+	// Instances that keep copies (they Watch) drop theirs; a delete from the
+	// CLI or the console, which do not watch, is announced to every one.
+	reply, err := s.runScript(ctx, deleteScript, k, []string{k, s.lexKey(tag), s.expKey(tag)}, []any{key.CFID, s.channel(), s.announcement(key), s.ownChannel()})
 	if err != nil {
 		return false, fmt.Errorf("redis: delete %s %s: %w", key.App, key.Kind, err)
 	}

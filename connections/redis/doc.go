@@ -14,6 +14,8 @@
 //	<prefix>{<app>:<kind>:<d>}w:<rev>    a write's marker, kept markerTTL, to recognise it sent again
 //	<prefix>indexes                      set of the "<app>:<kind>" pairs, which DeleteExpired walks
 //	<prefix>changed                      pub/sub channel of announced writes (announce.go)
+//	<prefix>changed:<instance>           pub/sub channel of one watching instance, never published to:
+//	                                     the scripts count the others by it (announce.go)
 //	<prefix>{verify:<random>}…           Verify's probe, deleted at once, or after a minute
 //
 // Writes. Every write is one Lua script (script.go), so one round trip:

@@ -25,9 +25,9 @@ import (
 //
 // KEYS: scope, lex index, expiry index, marker. ARGV: expect ("" absent,
 // "*" any, or a rev), value, PXAT, cfid, expires (ms), now (ms), marker TTL
-// (ms), the value's rev, and the channel and message that announce the
-// write ("" for none; see announce.go).
-var writeScript = goredis.NewScript(`
+// (ms), the value's rev, and the channel, message and own channel that
+// announce the write ("" for none; see announce.go).
+var writeScript = goredis.NewScript(announceLua + `
 if redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 -- The envelope's header is all the checks read: a string of a few hundred
 -- bytes rather than the whole value, which Lua would copy and hash. A
@@ -58,7 +58,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
 if not cur then redis.call('ZADD', KEYS[2], 0, ARGV[4]) end
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
 redis.call('SET', KEYS[4], '1', 'PX', ARGV[7])
-if ARGV[9] ~= '' then redis.call('PUBLISH', ARGV[9], ARGV[10]) end
+if ARGV[9] ~= '' then announce(ARGV[9], ARGV[10], ARGV[11]) end
 return {1}
 `)
 
@@ -204,14 +204,14 @@ return {1, v}
 `)
 
 // deleteScript deletes a scope and its index entries and returns {1} when
-// there was a value, {0} otherwise. ARGV: cfid, and the channel and message
-// that announce the delete ("" for none). KEYS: scope, lex index, expiry
-// index.
-var deleteScript = goredis.NewScript(`
+// there was a value, {0} otherwise. ARGV: cfid, and the channel, message
+// and own channel that announce the delete ("" for none). KEYS: scope, lex
+// index, expiry index.
+var deleteScript = goredis.NewScript(announceLua + `
 local n = redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-if n == 1 and ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+if n == 1 and ARGV[2] ~= '' then announce(ARGV[2], ARGV[3], ARGV[4]) end
 return {n}
 `)
 

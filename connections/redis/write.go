@@ -45,11 +45,11 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 	s.register(ctx, rec.App, rec.Kind)
 	rec, value := stored(rec)
 	keys := []string{k, s.lexKey(tag), s.expKey(tag), s.markerKey(tag, rec.Rev)}
-	channel, message := "", ""
+	channel, message, own := "", "", ""
 	if announce {
-		channel, message = s.channel(), s.announcement(rec.Key)
+		channel, message, own = s.channel(), s.announcement(rec.Key), s.ownChannel()
 	}
-	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev, channel, message}
+	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev, channel, message, own}
 	reply, err := s.runScript(ctx, writeScript, k, keys, args)
 	if err != nil {
 		return scopes.WriteResult{}, fmt.Errorf("redis: write %s %s: %w", rec.App, rec.Kind, err)
