@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -48,12 +50,16 @@ func (s *Store) ownChannel() string {
 // announceLua defines announce(channel, message, own) for the scripts that
 // announce: it publishes message unless own is set and every subscriber of
 // channel is a subscriber of own, that is this instance. When NUMSUB fails
-// (an ACL that allows PUBLISH only), it publishes.
+// (an ACL that allows PUBLISH only) or answers in another shape, it
+// publishes.
 const announceLua = `
 local function announce(channel, message, own)
   if own ~= '' then
     local n = redis.pcall('PUBSUB', 'NUMSUB', channel, own)
-    if type(n) == 'table' and n.err == nil and tonumber(n[2]) <= tonumber(n[4]) then return end
+    if type(n) == 'table' and n.err == nil then
+      local all, mine = tonumber(n[2]), tonumber(n[4])
+      if all and mine and all <= mine then return end
+    end
   end
   redis.call('PUBLISH', channel, message)
 end
@@ -75,15 +81,18 @@ func (s *Store) Watch(changed func(scopes.Key)) {
 	}
 	// One SUBSCRIBE for both, here and when go-redis subscribes again, so
 	// that a script never counts this instance under one channel only.
-	sub := s.client.Subscribe(context.Background(), channels...)
-	// Wait for Redis to confirm the subscription, so that the writes
-	// announced after Watch returns reach this instance; go-redis
-	// subscribes again by itself if this fails or the connection breaks.
-	ctx, cancel := context.WithTimeout(context.Background(), subscribeTimeout)
-	if _, err := sub.Receive(ctx); err != nil {
+	sub, err := s.subscribe(channels)
+	if len(channels) > 1 && goredis.HasErrorPrefix(err, "NOPERM") {
+		// A Redis user allowed the shared channel only: without its own
+		// channel this instance counts as another listener, and every
+		// write is announced, as before there was one.
+		s.log.Warn("the Redis user may not subscribe to this instance's own channel, so every write is announced, also when no other instance listens; allow the channels "+s.channel()+"* to spare that", "channel", channels[1], "err", err)
+		_ = sub.Close()
+		sub, err = s.subscribe(channels[:1])
+	}
+	if err != nil {
 		s.log.Warn("could not subscribe to the announcements of other instances' writes yet; copies may be stale until it can", "channel", s.channel(), "err", err)
 	}
-	cancel()
 	go func() {
 		for msg := range sub.Channel() {
 			f := strings.Fields(msg.Payload)
@@ -96,4 +105,16 @@ func (s *Store) Watch(changed func(scopes.Key)) {
 	s.closersMu.Lock()
 	s.closers = append(s.closers, sub.Close)
 	s.closersMu.Unlock()
+}
+
+// subscribe subscribes to channels and waits, at most subscribeTimeout, for
+// Redis to confirm, so that the writes announced after Watch returns reach
+// this instance; go-redis subscribes again by itself if this fails (but for
+// a refusal) or the connection breaks.
+func (s *Store) subscribe(channels []string) (*goredis.PubSub, error) {
+	sub := s.client.Subscribe(context.Background(), channels...)
+	ctx, cancel := context.WithTimeout(context.Background(), subscribeTimeout)
+	defer cancel()
+	_, err := sub.Receive(ctx)
+	return sub, err
 }

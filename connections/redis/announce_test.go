@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,15 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 				}
 			}
 			lone := !writer.cluster
+			if lone {
+				// The writer listens under both channels: a lone write is
+				// not published because it is its own listener, not
+				// because it listens to nothing.
+				n, err := writer.client.PubSubNumSub(ctx, writer.channel(), writer.ownChannel()).Result()
+				if err != nil || n[writer.channel()] != 1 || n[writer.ownChannel()] != 1 {
+					t.Fatalf("NUMSUB = %v, %v; want the writer subscribed to both channels", n, err)
+				}
+			}
 
 			now := time.Now()
 			rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
@@ -99,6 +109,18 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 				t.Fatal(err)
 			}
 			expect("lone delete", !lone)
+
+			// A delete from a store that does not watch (the CLI's, the
+			// console's) reaches the one instance that does.
+			rec = newRecord("shop", scopes.Session, now, `{"n":3}`)
+			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
+			}
+			expect("lone write", !lone)
+			if _, err := MustOpen(t, params).Delete(ctx, rec.Key); err != nil {
+				t.Fatal(err)
+			}
+			expect("delete by a store that does not watch", true)
 
 			MustOpen(t, params).Watch(func(scopes.Key) {})
 			rec = newRecord("shop", scopes.Session, now, `{"n":2}`)
@@ -117,4 +139,46 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 // globQuote escapes the characters that PSUBSCRIBE's patterns give a meaning.
 func globQuote(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`, `]`, `\]`).Replace(s)
+}
+
+// A Redis user allowed the shared channel but not the instance's own gets
+// the shared one alone, and then every write is published, as before there
+// was an own channel: a refused SUBSCRIBE would have left the instance deaf.
+func TestWatchWithoutPermissionForTheOwnChannel(t *testing.T) {
+	ctx := context.Background()
+	params := realParams(t)
+	admin := MustOpen(t, params)
+	user, password := "scopestore-test-"+scopes.NewRev(), scopes.NewRev()
+	err := admin.client.Do(ctx, "ACL", "SETUSER", user, "on", ">"+password, "resetchannels", "&"+admin.channel(), "~"+params["prefix"]+"*", "+@all").Err()
+	if err != nil {
+		t.Skipf("this Redis has no ACL (Redis 6 or later has): %v", err)
+	}
+	t.Cleanup(func() { _ = admin.client.Do(context.Background(), "ACL", "DELUSER", user).Err() })
+	u, err := url.Parse(params["url"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(user, password)
+	limited := MustOpen(t, map[string]string{"url": u.String(), "prefix": params["prefix"]})
+	limited.Watch(func(scopes.Key) {})
+	n, err := admin.client.PubSubNumSub(ctx, limited.channel(), limited.ownChannel()).Result()
+	if err != nil || n[limited.channel()] != 1 || n[limited.ownChannel()] != 0 {
+		t.Fatalf("NUMSUB = %v, %v; want the limited user subscribed to the shared channel only", n, err)
+	}
+
+	spy := admin.client.PSubscribe(ctx, globQuote(admin.channel()))
+	t.Cleanup(func() { _ = spy.Close() })
+	if _, err := spy.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
+	if res, err := limited.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+		t.Fatalf("WriteAnnounced = %+v, %v", res, err)
+	}
+	select {
+	case <-spy.Channel():
+	case <-time.After(5 * time.Second):
+		t.Error("the write of an instance without its own channel was not published")
+	}
 }
