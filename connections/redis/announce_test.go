@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
+
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -26,9 +28,7 @@ func TestAnnouncementsReachOtherInstances(t *testing.T) {
 
 			now := time.Now()
 			rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
-			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
-				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
-			}
+			mustCreateAnnounced(t, writer, rec, now)
 			if _, err := writer.Delete(ctx, rec.Key); err != nil {
 				t.Fatal(err)
 			}
@@ -63,12 +63,7 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 			params := b.params(t)
 			writer := MustOpen(t, params)
 			writer.Watch(func(scopes.Key) {})
-			spy := writer.client.PSubscribe(ctx, globQuote(writer.channel()))
-			t.Cleanup(func() { _ = spy.Close() })
-			if _, err := spy.Receive(ctx); err != nil {
-				t.Fatal(err)
-			}
-			published := spy.Channel()
+			published := spyOn(t, writer)
 			// published waits for one message when want is true, and makes
 			// sure that none comes within a moment when it is false.
 			expect := func(what string, want bool) {
@@ -101,9 +96,7 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 
 			now := time.Now()
 			rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
-			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
-				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
-			}
+			mustCreateAnnounced(t, writer, rec, now)
 			expect("lone write", !lone)
 			if _, err := writer.Delete(ctx, rec.Key); err != nil {
 				t.Fatal(err)
@@ -113,9 +106,7 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 			// A delete from a store that does not watch (the CLI's, the
 			// console's) reaches the one instance that does.
 			rec = newRecord("shop", scopes.Session, now, `{"n":3}`)
-			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
-				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
-			}
+			mustCreateAnnounced(t, writer, rec, now)
 			expect("lone write", !lone)
 			if _, err := MustOpen(t, params).Delete(ctx, rec.Key); err != nil {
 				t.Fatal(err)
@@ -124,15 +115,33 @@ func TestAnnouncementsOnlyWhenAnotherInstanceListens(t *testing.T) {
 
 			MustOpen(t, params).Watch(func(scopes.Key) {})
 			rec = newRecord("shop", scopes.Session, now, `{"n":2}`)
-			if res, err := writer.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
-				t.Fatalf("WriteAnnounced = %+v, %v", res, err)
-			}
+			mustCreateAnnounced(t, writer, rec, now)
 			expect("write with another instance watching", true)
 			if _, err := writer.Delete(ctx, rec.Key); err != nil {
 				t.Fatal(err)
 			}
 			expect("delete with another instance watching", true)
 		})
+	}
+}
+
+// spyOn listens to s's announcements by pattern, which NUMSUB does not
+// count, and returns what is published.
+func spyOn(t *testing.T, s *Store) <-chan *goredis.Message {
+	t.Helper()
+	spy := s.client.PSubscribe(context.Background(), globQuote(s.channel()))
+	t.Cleanup(func() { _ = spy.Close() })
+	if _, err := spy.Receive(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return spy.Channel()
+}
+
+// mustCreateAnnounced creates rec through s, announced.
+func mustCreateAnnounced(t *testing.T, s *Store, rec scopes.Record, now time.Time) {
+	t.Helper()
+	if res, err := s.WriteAnnounced(context.Background(), rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+		t.Fatalf("WriteAnnounced = %+v, %v", res, err)
 	}
 }
 
@@ -166,18 +175,12 @@ func TestWatchWithoutPermissionForTheOwnChannel(t *testing.T) {
 		t.Fatalf("NUMSUB = %v, %v; want the limited user subscribed to the shared channel only", n, err)
 	}
 
-	spy := admin.client.PSubscribe(ctx, globQuote(admin.channel()))
-	t.Cleanup(func() { _ = spy.Close() })
-	if _, err := spy.Receive(ctx); err != nil {
-		t.Fatal(err)
-	}
+	published := spyOn(t, admin)
 	now := time.Now()
 	rec := newRecord("shop", scopes.Session, now, `{"n":1}`)
-	if res, err := limited.WriteAnnounced(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
-		t.Fatalf("WriteAnnounced = %+v, %v", res, err)
-	}
+	mustCreateAnnounced(t, limited, rec, now)
 	select {
-	case <-spy.Channel():
+	case <-published:
 	case <-time.After(5 * time.Second):
 		t.Error("the write of an instance without its own channel was not published")
 	}
