@@ -19,7 +19,7 @@ const connFormError = "_form"
 // the name of the param each one sets. The password is apart: it is the
 // connection's secret, write-only.
 var connTypeFields = map[string][]string{
-	"redis":    {"url", "host", "port", "mode", "master", "database", "tls", "username", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout"},
+	"redis":    {"url", "host", "port", "mode", "master", "database", "tls", "username", "prefix", "pool_size", "timeout", "autopipeline", "min_replicas_acked", "replica_timeout"},
 	"mysql":    {"host", "port", "database", "username", "strict", "pool_size", "timeout", "dsn"},
 	"postgres": {"host", "port", "database", "username", "pool_size", "timeout", "url"},
 	"sqlite":   {"file"},
@@ -35,7 +35,7 @@ var connTypeFields = map[string][]string{
 var timeoutParams = map[string]bool{"timeout": true, "replica_timeout": true}
 
 // connCheckboxDefaults are the checkbox params and their value when unset.
-var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true}
+var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true, "autopipeline": true}
 
 // connectionForm is a cache or datasource form as submitted: the fields of
 // its type by param name, the password apart, and one message per field.
@@ -94,6 +94,11 @@ func readConnectionForm(c echo.Context, kind, typ string) connectionForm {
 			if p == "tls" && v == "false" {
 				v = "" // off is the default: no need to store it
 			}
+			if p == "autopipeline" && v == "true" {
+				// The default, which is off in mode cluster: true would
+				// be refused there.
+				v = ""
+			}
 		}
 		if p == "mode" && v == "standalone" {
 			v = ""
@@ -130,7 +135,7 @@ var connFieldLabels = map[string]string{
 	"master": "Master", "database": "Database", "tls": "Use TLS", "username": "User name",
 	"password": "Password", "prefix": "Key prefix", "pool_size": "Pool size", "timeout": "Timeout",
 	"min_replicas_acked": "Replicas to wait for", "replica_timeout": "Replica wait",
-	"strict": "Throw error upon data truncation", "dsn": "DSN", "file": "File", "storage": "Storage",
+	"strict": "Throw error upon data truncation", "autopipeline": "Autopipelining", "dsn": "DSN", "file": "File", "storage": "Storage",
 	"servers": "Servers", "bucket": "Bucket", "scope": "Scope", "collection": "Collection",
 }
 

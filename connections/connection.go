@@ -34,7 +34,7 @@ type typeSpec struct {
 
 // types lists every connection type scopestore knows.
 var types = map[string]typeSpec{
-	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout"}, [][]string{{"url"}, {"host"}}},
+	"redis":     {KindCache, []string{"url", "host", "port", "username", "database", "tls", "mode", "master", "prefix", "pool_size", "timeout", "min_replicas_acked", "replica_timeout", "autopipeline"}, [][]string{{"url"}, {"host"}}},
 	"memcached": {KindCache, []string{"servers", "prefix", "pool_size", "timeout"}, [][]string{{"servers"}}},
 	"couchbase": {KindCache, []string{"url", "bucket", "scope", "collection", "username", "timeout"}, [][]string{{"url", "bucket"}}},
 	"couchdb":   {KindCache, []string{"url", "username", "timeout"}, [][]string{{"url"}}},
@@ -253,7 +253,7 @@ func checkParam(typ, name, value string) string {
 				return "must be a Redis database number: 0, 1, 2…"
 			}
 		}
-	case "tls", "strict":
+	case "tls", "strict", "autopipeline":
 		if _, _, err := scopes.CanonicalSetting(scopes.SessionCluster, value); err != nil {
 			return "must be true or false"
 		}

@@ -37,6 +37,7 @@ var connectionParams = []struct{ name, help string }{
 	{"timeout", "dial and I/O timeout, e.g. 5s"},
 	{"min-replicas-acked", "Redis: replicas that must acknowledge each write (WAIT) before it is answered, default 0"},
 	{"replica-timeout", "Redis: how long a write waits for min-replicas-acked, default 1s"},
+	{"autopipeline", "Redis: false to send each command alone rather than together with concurrent requests' (default true; mode cluster: false)"},
 }
 
 func connectionCommand() *command {

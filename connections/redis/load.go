@@ -39,7 +39,7 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 
 // get returns the value under k; a missing key is found false, never goredis.Nil.
 func (s *Store) get(ctx context.Context, k string) ([]byte, bool, error) {
-	value, err := s.client.Get(ctx, k).Bytes()
+	value, err := s.reads.Get(ctx, k).Bytes()
 	if errors.Is(err, goredis.Nil) {
 		return nil, false, nil
 	}

@@ -50,9 +50,10 @@ const (
 // Open returns a store over the Redis connection c. Its params are those of
 // the redis connection type: url, or host (a comma-separated list in
 // sentinel and cluster modes) and port; username, database, tls; mode
-// (standalone, sentinel with master, or cluster); prefix, pool_size and
-// timeout (the read and write timeout). c.Secret is the password; username
-// and the secret apply to the data nodes, not to sentinels.
+// (standalone, sentinel with master, or cluster); prefix, pool_size,
+// timeout (the read and write timeout) and autopipeline (autopipeline.go).
+// c.Secret is the password; username and the secret apply to the data
+// nodes, not to sentinels.
 //
 // Open checks the configuration, with an *scopes.Error with code EInvalid
 // naming the param at fault, but does not connect: while Redis is down each
@@ -67,9 +68,20 @@ func Open(_ context.Context, c scopes.Connection) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	pipelined, err := autopipelineParam(c, opts.IsClusterMode)
+	if err != nil {
+		return nil, err
+	}
 	s := newStore(newClient(opts, false), prefix, opts.IsClusterMode)
 	s.writer = newClient(opts, true)
+	s.scripts = s.writer
 	s.replicas, s.replicaTimeout = replicas, replicaTimeout
+	if pipelined {
+		if err := s.autopipeline(); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 

@@ -33,7 +33,12 @@ type Store struct {
 	// tests that make a Store with newStore.
 	client goredis.UniversalClient
 	writer goredis.UniversalClient
-	prefix string
+	// reads and scripts send what every request sends, Load's GET and the
+	// scripts (see send): client and writer themselves, or with
+	// autopipelining (autopipeline.go) their go-redis AutoPipeliners.
+	reads   goredis.Cmdable
+	scripts goredis.Scripter
+	prefix  string
 	// cluster is set in Cluster mode, where keys of different slots cannot
 	// meet in one command.
 	cluster bool
@@ -66,6 +71,8 @@ func newStore(client goredis.UniversalClient, prefix string, cluster bool) *Stor
 	return &Store{
 		client:    client,
 		writer:    client,
+		reads:     client,
+		scripts:   client,
 		prefix:    prefix,
 		cluster:   cluster,
 		markerTTL: defaultMarkerTTL,

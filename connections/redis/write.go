@@ -127,7 +127,7 @@ func notApplied(err error) bool {
 // round trip when replicas are to acknowledge it.
 func (s *Store) send(ctx context.Context, script *goredis.Script, k string, keys []string, args []any) ([]any, error) {
 	if s.replicas == 0 {
-		return script.Run(ctx, s.writer, keys, args...).Slice()
+		return script.Run(ctx, s.scripts, keys, args...).Slice()
 	}
 	// WAIT must reach the master that ran the script: in Cluster mode, the
 	// master of the key's slot, not a node the client picks at random.
