@@ -14,7 +14,9 @@ import (
 // the command. With autopipelining, go-redis's AutoPipeliner (its blocking
 // face) sends the commands of concurrent requests together, one write and
 // one read for many, while each request still waits for its own answer; a
-// command sent while none is waiting goes at once. scopebench measured
+// command sent while none is waiting goes at once. A batch runs on its own
+// context, bounded by the read and write timeouts, so that a request that
+// ends early fails none of the others' commands. scopebench measured
 // redis-cluster at 0.88 of bare-redis with it, 0.65 without, in one run.
 //
 // It is on by default, and off in Cluster mode, where the store follows

@@ -156,3 +156,44 @@ func TestAutopipelineSendsConcurrentLoadsTogether(t *testing.T) {
 		})
 	}
 }
+
+// A request that ends while its load waits in a batch fails none of the
+// other loads of that batch.
+func TestAutopipelineCancelledRequestLeavesTheOthers(t *testing.T) {
+	s := MustOpen(t, realParams(t))
+	now := time.Now()
+	const n = 8
+	recs := make([]scopes.Record, n)
+	for i := range recs {
+		recs[i] = newRecord("shop", scopes.Session, now, fmt.Sprintf(`{"i":%d}`, i))
+		save(t, s, recs[i])
+	}
+	h := &batchHook{hold: make(chan struct{})}
+	s.client.AddHook(h)
+	cancelled, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i, rec := range recs {
+		ctx := context.Background()
+		if i == n-1 {
+			ctx = cancelled
+		}
+		wg.Go(func() {
+			got, found, err := s.Load(ctx, rec.Key, now)
+			if err == nil && (!found || string(got.Data) != string(rec.Data)) {
+				err = fmt.Errorf("found %v, data %s, want %s", found, got.Data, rec.Data)
+			}
+			errs[i] = err
+		})
+	}
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	close(h.hold)
+	wg.Wait()
+	for i, err := range errs[:n-1] {
+		if err != nil {
+			t.Errorf("load %d, batched with a cancelled one: %v", i, err)
+		}
+	}
+	t.Logf("the cancelled load answered %v; loads per batch: %v", errs[n-1], h.loads)
+}
