@@ -28,3 +28,28 @@ func TestConnectionFormReadsTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// The autopipeline box is checked on a new Redis form; checked it stores
+// nothing (the default, which is off in mode cluster), unchecked it stores
+// false.
+func TestConnectionFormAutopipeline(t *testing.T) {
+	if !newConnectionForm(kindCache, "redis").checked("autopipeline") {
+		t.Error("a new Redis form has autopipelining unchecked")
+	}
+	for box, want := range map[string]string{"on": "", "": "false"} {
+		form := url.Values{"name": {"c"}, "host": {"h"}}
+		if box != "" {
+			form.Set("autopipeline", box)
+		}
+		f := readConnectionForm(fuzzContext(form, ""), kindCache, "redis")
+		if got, ok := f.Params["autopipeline"]; got != want || (want == "" && ok) {
+			t.Errorf("box %q: autopipeline stored as %q (set %v), want %q", box, got, ok, want)
+		}
+		if !f.validate() {
+			t.Errorf("box %q: form refused: %v", box, f.Errors)
+		}
+		if f.checked("autopipeline") != (box != "") {
+			t.Errorf("box %q: shown again checked %v", box, f.checked("autopipeline"))
+		}
+	}
+}

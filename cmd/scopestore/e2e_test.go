@@ -75,6 +75,11 @@ func TestAdministratorStory(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#f-prefix"), prefix),
 	)
 	screenshot(t, ctx, "03-cache-form")
+	// Autopipelining is on unless the administrator unticks it.
+	autopipeline, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="field-autopipeline"]').checked`))
+	if err != nil || !autopipeline {
+		t.Errorf("the new Redis cache form has autopipelining ticked %v (%v), want ticked", autopipeline, err)
+	}
 	step("save cache", chromedp.Click(id("submit")), chromedp.WaitVisible(id("flash")))
 	if f := text(`[data-testid="flash"]`); !strings.Contains(f, "connect") || strings.Contains(strings.ToLower(f), "fail") {
 		t.Fatalf("verify on save: %q", f)
@@ -178,6 +183,8 @@ func TestAdministratorStory(t *testing.T) {
 	step("narrow cache form", chromedp.EmulateViewport(390, 900), chromedp.Navigate(url+"/admin/caches/new?type=redis"),
 		chromedp.WaitVisible(chromedp.CSS("#f-min_replicas_acked")), chromedp.ScrollIntoView(chromedp.CSS("#f-min_replicas_acked")))
 	screenshot(t, ctx, "13-cache-form-narrow")
+	step("narrow cache form: pool", chromedp.ScrollIntoView(chromedp.CSS(`[data-testid="field-autopipeline"]`)))
+	screenshot(t, ctx, "13-cache-form-pool-narrow")
 	step("wide", chromedp.EmulateReset())
 
 	// The app's call succeeds, and its session lives in the Redis cache.
