@@ -183,8 +183,8 @@ func TestAdministratorStory(t *testing.T) {
 	step("narrow cache form", chromedp.EmulateViewport(390, 900), chromedp.Navigate(url+"/admin/caches/new?type=redis"),
 		chromedp.WaitVisible(chromedp.CSS("#f-min_replicas_acked")), chromedp.ScrollIntoView(chromedp.CSS("#f-min_replicas_acked")))
 	screenshot(t, ctx, "13-cache-form-narrow")
-	step("narrow cache form: pool", chromedp.ScrollIntoView(chromedp.CSS(`[data-testid="field-autopipeline"]`)))
-	screenshot(t, ctx, "13-cache-form-pool-narrow")
+	// The whole form, its Autopipelining box among the pool's fields, at both widths.
+	shotsWideAndNarrow(t, ctx, "13-cache-form", chromedp.WaitVisible(chromedp.CSS(`[data-testid="field-autopipeline"]`)))
 	step("wide", chromedp.EmulateReset())
 
 	// The app's call succeeds, and its session lives in the Redis cache.
