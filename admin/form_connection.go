@@ -37,6 +37,12 @@ var timeoutParams = map[string]bool{"timeout": true, "replica_timeout": true}
 // connCheckboxDefaults are the checkbox params and their value when unset.
 var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true, "autopipeline": true}
 
+// connCheckboxUnstored are the checkbox params stored only when off their
+// default: there is no need to store tls off, and autopipeline's default is
+// off in mode cluster, where true would be refused. strict is stored either
+// way.
+var connCheckboxUnstored = map[string]bool{"tls": true, "autopipeline": true}
+
 // connectionForm is a cache or datasource form as submitted: the fields of
 // its type by param name, the password apart, and one message per field.
 type connectionForm struct {
@@ -91,12 +97,7 @@ func readConnectionForm(c echo.Context, kind, typ string) connectionForm {
 		v := strings.TrimSpace(c.FormValue(p))
 		if _, ok := connCheckboxDefaults[p]; ok {
 			v = strconv.FormatBool(v != "")
-			if p == "tls" && v == "false" {
-				v = "" // off is the default: no need to store it
-			}
-			if p == "autopipeline" && v == "true" {
-				// The default, which is off in mode cluster: true would
-				// be refused there.
+			if connCheckboxUnstored[p] && v == strconv.FormatBool(connCheckboxDefaults[p]) {
 				v = ""
 			}
 		}

@@ -43,7 +43,9 @@ func autopipelineParam(c scopes.Connection, cluster bool) (bool, error) {
 
 // autopipeline sends reads and scripts through the AutoPipeliners of client
 // and writer, which keep their options: the writer's still sends each
-// script once. Closing the clients closes them.
+// script once. A store whose writes wait for replicas sends each script
+// with its WAIT in a pipeline of its own (send), so only its reads are
+// autopipelined. Closing the clients closes them.
 func (s *Store) autopipeline() error {
 	reader, ok := s.client.(*goredis.Client)
 	writer, wok := s.writer.(*goredis.Client)
@@ -54,10 +56,14 @@ func (s *Store) autopipeline() error {
 	if err != nil {
 		return fmt.Errorf("redis: autopipeline: %w", err)
 	}
+	s.reads = reads
+	if s.replicas > 0 {
+		return nil
+	}
 	scripts, err := writer.AutoPipeline()
 	if err != nil {
 		return fmt.Errorf("redis: autopipeline: %w", err)
 	}
-	s.reads, s.scripts = reads, scripts
+	s.scripts = scripts
 	return nil
 }

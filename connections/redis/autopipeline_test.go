@@ -18,14 +18,17 @@ import (
 // naming the param.
 func TestAutopipelineParam(t *testing.T) {
 	for _, tc := range []struct {
-		params  map[string]string
-		on      bool
-		refused bool
+		params       map[string]string
+		on           bool
+		scriptsAlone bool
+		refused      bool
 	}{
 		{params: map[string]string{}, on: true},
 		{params: map[string]string{"autopipeline": "true"}, on: true},
 		{params: map[string]string{"autopipeline": "false"}},
 		{params: map[string]string{"mode": "sentinel", "master": "m"}, on: true},
+		// Writes that wait for replicas keep their own pipeline with WAIT.
+		{params: map[string]string{"min_replicas_acked": "1"}, on: true, scriptsAlone: true},
 		{params: map[string]string{"mode": "cluster"}},
 		{params: map[string]string{"mode": "cluster", "autopipeline": "false"}},
 		{params: map[string]string{"mode": "cluster", "autopipeline": "true"}, refused: true},
@@ -47,8 +50,8 @@ func TestAutopipelineParam(t *testing.T) {
 		}
 		_, reads := s.reads.(*goredis.AutoPipeliner)
 		_, scripts := s.scripts.(*goredis.AutoPipeliner)
-		if reads != tc.on || scripts != tc.on {
-			t.Errorf("%v: reads autopipelined %v, scripts %v, want %v", tc.params, reads, scripts, tc.on)
+		if reads != tc.on || scripts != (tc.on && !tc.scriptsAlone) {
+			t.Errorf("%v: reads autopipelined %v, scripts %v, want %v and %v", tc.params, reads, scripts, tc.on, tc.on && !tc.scriptsAlone)
 		}
 		_ = s.Close()
 	}
@@ -96,6 +99,26 @@ func (h *batchHook) see(cmds []goredis.Cmder) {
 	h.mu.Unlock()
 }
 
+// savedSessions saves n sessions, each with data of its own.
+func savedSessions(t *testing.T, s *Store, n int, now time.Time) []scopes.Record {
+	t.Helper()
+	recs := make([]scopes.Record, n)
+	for i := range recs {
+		recs[i] = newRecord("shop", scopes.Session, now, fmt.Sprintf(`{"i":%d}`, i))
+		save(t, s, recs[i])
+	}
+	return recs
+}
+
+// loadOwn loads rec and fails unless it comes back with its own data.
+func loadOwn(ctx context.Context, s *Store, rec scopes.Record, now time.Time) error {
+	got, found, err := s.Load(ctx, rec.Key, now)
+	if err == nil && (!found || string(got.Data) != string(rec.Data)) {
+		err = fmt.Errorf("load of %s: found %v, data %s, want %s", rec.CFID, found, got.Data, rec.Data)
+	}
+	return err
+}
+
 // With autopipelining, the loads of concurrent requests go to Redis
 // together while one batch is on its way, and each gets its own answer;
 // with it off, each load is a command of its own.
@@ -108,23 +131,15 @@ func TestAutopipelineSendsConcurrentLoadsTogether(t *testing.T) {
 			s := MustOpen(t, params)
 			now := time.Now()
 			const n = 24
-			recs := make([]scopes.Record, n)
-			for i := range recs {
-				recs[i] = newRecord("shop", scopes.Session, now, fmt.Sprintf(`{"i":%d}`, i))
-				save(t, s, recs[i])
-			}
+			recs := savedSessions(t, s, n, now)
 			h := &batchHook{hold: make(chan struct{})}
 			s.client.AddHook(h)
 			var wg sync.WaitGroup
 			errs := make(chan error, n)
 			for _, rec := range recs {
 				wg.Go(func() {
-					got, found, err := s.Load(ctx, rec.Key, now)
-					switch {
-					case err != nil:
+					if err := loadOwn(ctx, s, rec, now); err != nil {
 						errs <- err
-					case !found || string(got.Data) != string(rec.Data):
-						errs <- fmt.Errorf("load of %s: found %v, data %s, want %s", rec.CFID, found, got.Data, rec.Data)
 					}
 				})
 			}
@@ -163,11 +178,7 @@ func TestAutopipelineCancelledRequestLeavesTheOthers(t *testing.T) {
 	s := MustOpen(t, realParams(t))
 	now := time.Now()
 	const n = 8
-	recs := make([]scopes.Record, n)
-	for i := range recs {
-		recs[i] = newRecord("shop", scopes.Session, now, fmt.Sprintf(`{"i":%d}`, i))
-		save(t, s, recs[i])
-	}
+	recs := savedSessions(t, s, n, now)
 	h := &batchHook{hold: make(chan struct{})}
 	s.client.AddHook(h)
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -178,13 +189,7 @@ func TestAutopipelineCancelledRequestLeavesTheOthers(t *testing.T) {
 		if i == n-1 {
 			ctx = cancelled
 		}
-		wg.Go(func() {
-			got, found, err := s.Load(ctx, rec.Key, now)
-			if err == nil && (!found || string(got.Data) != string(rec.Data)) {
-				err = fmt.Errorf("found %v, data %s, want %s", found, got.Data, rec.Data)
-			}
-			errs[i] = err
-		})
+		wg.Go(func() { errs[i] = loadOwn(ctx, s, rec, now) })
 	}
 	time.Sleep(300 * time.Millisecond)
 	cancel()
