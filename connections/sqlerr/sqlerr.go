@@ -63,3 +63,12 @@ func Answered(err error) bool {
 	var liteErr *sqlite.Error
 	return errors.As(err, &myErr) || errors.As(err, &pgErr) || errors.As(err, &liteErr)
 }
+
+// PreparedLimit reports whether err is MySQL's or MariaDB's refusal to
+// prepare a statement because the server holds max_prepared_stmt_count
+// prepared statements already (16,382 by default, shared by every client).
+// Nothing but the prepare was sent.
+func PreparedLimit(err error) bool {
+	var myErr *mysql.MySQLError
+	return errors.As(err, &myErr) && myErr.Number == 1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED
+}

@@ -46,6 +46,11 @@ type dialect struct {
 	// transactionalDDL tells whether a migration can run in one transaction.
 	// MySQL commits DDL implicitly: there every step stands alone.
 	transactionalDDL bool
+	// prepare runs the statements of Load and Write prepared on the server
+	// (see preparedStmts). go-sql-driver sends text queries unless told to
+	// prepare; pgx prepares and caches them by itself; SQLite runs in the
+	// process, where preparing was not measured.
+	prepare bool
 }
 
 // prevRevs is the new value of prev_revs in a write that replaces a row:
@@ -137,6 +142,7 @@ var mysqlDialect = dialect{
 	isolation:        sql.LevelReadCommitted,
 	schema:           mysqlSchema{},
 	transactionalDDL: false,
+	prepare:          true,
 }
 
 var pgUpsert, pgCreate = onConflict("strpos")

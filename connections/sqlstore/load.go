@@ -22,7 +22,7 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 		return scopes.Record{}, false, err
 	}
 	var r row
-	if err := s.reader.GetContext(ctx, &r, st.get, key.CFID, key.App); errors.Is(err, sql.ErrNoRows) {
+	if err := s.getRow(ctx, s.reader, &r, st.get, key.CFID, key.App); errors.Is(err, sql.ErrNoRows) {
 		return scopes.Record{}, false, nil
 	} else if err != nil {
 		return scopes.Record{}, false, fmt.Errorf("sqlstore: load %s: %w", st.table, err)

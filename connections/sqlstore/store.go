@@ -70,7 +70,10 @@ type Store struct {
 	init, shared readiness
 	// lockInit creates the lock tables on first use (lock_tables.go).
 	lockInit lockInit
-	log      *slog.Logger
+	// stmts holds the statements of Load and Write prepared on the
+	// server, where the dialect prepares them (see prepared.go).
+	stmts preparedStmts
+	log   *slog.Logger
 }
 
 var (
@@ -88,6 +91,7 @@ func newStore(d dialect, writer, reader *sqlx.DB) *Store {
 		byKind:  make(map[scopes.Kind]*statements, len(kindTables)),
 		log:     slog.Default().With("store", "sqlstore", "dialect", d.name),
 	}
+	s.stmts.off = !d.prepare
 	for _, kt := range kindTables {
 		st := d.statements(kt.table)
 		s.byKind[kt.kind] = &st
@@ -127,7 +131,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.init.stop()
 	s.shared.stop()
-	var err error
+	err := s.stmts.close()
 	closed := map[*sqlx.DB]bool{}
 	for _, db := range []*sqlx.DB{s.reader, s.writer, s.admin, s.inspect} {
 		if !closed[db] {

@@ -67,7 +67,7 @@ func (s *Store) Write(ctx context.Context, rec scopes.Record, expect string, now
 	switch {
 	case expect == scopes.ExpectAny:
 		// It changes no row only where the write was applied already.
-		if _, err := s.writer.ExecContext(ctx, st.upsert, rec.CFID, rec.App, expires, data, rec.Rev); err != nil {
+		if _, err := s.exec(ctx, s.writer, st.upsert, rec.CFID, rec.App, expires, data, rec.Rev); err != nil {
 			return scopes.WriteResult{}, writeError(st, err)
 		}
 		return written(rec), nil
@@ -76,12 +76,12 @@ func (s *Store) Write(ctx context.Context, rec scopes.Record, expect string, now
 		for range s.d.createNows {
 			args = append(args, nowMillis)
 		}
-		res, err = s.writer.ExecContext(ctx, st.create, args...)
+		res, err = s.exec(ctx, s.writer, st.create, args...)
 	case strings.HasPrefix(expect, legacyPrefix):
 		return s.writeLegacy(ctx, st, rec, expires, data, expect, now)
 	default:
 		prefix := revPrefix(expect)
-		res, err = s.writer.ExecContext(ctx, st.cas, expires, data, rec.Rev, rec.CFID, rec.App, expect,
+		res, err = s.exec(ctx, s.writer, st.cas, expires, data, rec.Rev, rec.CFID, rec.App, expect,
 			utf8.RuneCountInString(prefix), prefix, nowMillis)
 	}
 	if ok, err := changed(res, err); err != nil {
@@ -153,7 +153,7 @@ func (s *Store) resolve(ctx context.Context, st *statements, rec scopes.Record, 
 // the write before it on SQLite; ok is false when there is none.
 func (s *Store) get(ctx context.Context, st *statements, key scopes.Key) (row, bool, error) {
 	var r row
-	err := s.writer.GetContext(ctx, &r, st.get, key.CFID, key.App)
+	err := s.getRow(ctx, s.writer, &r, st.get, key.CFID, key.App)
 	if errors.Is(err, sql.ErrNoRows) {
 		return row{}, false, nil
 	}

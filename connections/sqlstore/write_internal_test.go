@@ -21,11 +21,20 @@ import (
 	"github.com/scopestore/scopestore/scopes"
 )
 
+// counters are what a countingConnector counted: each Exec, Query and
+// Begin, and each call of a prepared statement, in sent; the statements
+// prepared, in prepares. While refusePrepare is set, a prepare fails as on
+// a server that holds max_prepared_stmt_count statements already.
+type counters struct {
+	sent, prepares atomic.Int64
+	refusePrepare  atomic.Bool
+}
+
 // countingConnector counts the statements sent through the connections it
-// makes: each Exec, Query, Prepare and Begin.
+// makes (see counters).
 type countingConnector struct {
 	driver.Connector
-	n *atomic.Int64
+	c *counters
 }
 
 func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -33,7 +42,7 @@ func (c countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: conn, n: c.n}, nil
+	return &countingConn{Conn: conn, c: c.c}, nil
 }
 
 // dsnConnector is a driver.Connector for a driver that has none.
@@ -47,12 +56,12 @@ func (c dsnConnector) Driver() driver.Driver                        { return c.d
 
 type countingConn struct {
 	driver.Conn
-	n *atomic.Int64
+	c *counters
 }
 
 func (c *countingConn) count(err error) {
 	if !errors.Is(err, driver.ErrSkip) {
-		c.n.Add(1)
+		c.c.sent.Add(1)
 	}
 }
 
@@ -76,16 +85,46 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 	return rows, err
 }
 
+// PrepareContext counts a prepare apart, in prepares, and returns a
+// statement whose calls are counted as statements sent.
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	c.n.Add(1)
-	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		return p.PrepareContext(ctx, query)
+	c.c.prepares.Add(1)
+	if c.c.refusePrepare.Load() {
+		// ER_MAX_PREPARED_STMT_COUNT_REACHED, as MariaDB words it
+		return nil, &mysql.MySQLError{Number: 1461,
+			Message: "Can't create more than max_prepared_stmt_count statements (current value: 16382)"}
 	}
-	return c.Conn.Prepare(query)
+	var stmt driver.Stmt
+	var err error
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		stmt, err = p.PrepareContext(ctx, query)
+	} else {
+		stmt, err = c.Conn.Prepare(query)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: stmt, c: c.c}, nil
+}
+
+// countingStmt counts the calls of a prepared statement.
+type countingStmt struct {
+	driver.Stmt
+	c *counters
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.c.sent.Add(1)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.c.sent.Add(1)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.n.Add(1)
+	c.c.sent.Add(1)
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		return b.BeginTx(ctx, opts)
 	}
@@ -121,22 +160,22 @@ func (c *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 }
 
 // countedStore returns a store of dialect whose requests (Load, Write) go
-// through one counted connection; its tables are prepared already.
-func countedStore(t *testing.T, dialect string) (*Store, *atomic.Int64) {
+// through one counted connection (see countingConnector); its tables are
+// prepared already.
+func countedStore(t *testing.T, dialect string) (s *Store, c *counters) {
 	t.Helper()
 	ctx := context.Background()
-	n := new(atomic.Int64)
-	var s *Store
+	c = new(counters)
 	var connector driver.Connector
 	var driverName string
 	switch dialect {
 	case nameMySQL:
-		c := scopes.Connection{Name: "count", Type: nameMySQL, Params: map[string]string{"dsn": conntest.MySQLDSN(t)}}
+		conn := scopes.Connection{Name: "count", Type: nameMySQL, Params: map[string]string{"dsn": conntest.MySQLDSN(t)}}
 		var err error
-		if s, err = OpenMySQL(ctx, c); err != nil {
+		if s, err = OpenMySQL(ctx, conn); err != nil {
 			t.Fatal(err)
 		}
-		cfg, _, err := mysqlConfig(c)
+		cfg, _, err := mysqlConfig(conn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +206,7 @@ func countedStore(t *testing.T, dialect string) (*Store, *atomic.Int64) {
 	if err := s.Ping(ctx); err != nil { // prepares the tables
 		t.Fatal(err)
 	}
-	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, n}), driverName)
+	db := sqlx.NewDb(sql.OpenDB(countingConnector{connector, c}), driverName)
 	db.SetMaxOpenConns(1)
 	for _, old := range []*sqlx.DB{s.writer, s.reader} {
 		if old != s.admin {
@@ -180,7 +219,7 @@ func countedStore(t *testing.T, dialect string) (*Store, *atomic.Int64) {
 		_ = s.admin.Close()
 		s.admin, s.inspect = db, db
 	}
-	return s, n
+	return s, c
 }
 
 // A write costs one statement when it succeeds, two when it meets a
@@ -192,11 +231,11 @@ func TestWriteStatements(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
 			now := time.Now()
-			s, n := countedStore(t, dialect)
-			questions := func() int64 {
+			s, c := countedStore(t, dialect)
+			status := func(variable string) int64 {
 				var name string
 				var v int64
-				if err := s.writer.QueryRowxContext(ctx, `SHOW SESSION STATUS LIKE 'Questions'`).Scan(&name, &v); err != nil {
+				if err := s.writer.QueryRowxContext(ctx, `SHOW SESSION STATUS LIKE '`+variable+`'`).Scan(&name, &v); err != nil {
 					t.Fatal(err)
 				}
 				return v
@@ -206,15 +245,15 @@ func TestWriteStatements(t *testing.T) {
 			measure := func(call func()) (int64, int64) {
 				var q0 int64
 				if dialect == nameMySQL {
-					q0 = questions()
+					q0 = status("Questions")
 				}
-				before := n.Load()
+				before := c.sent.Load()
 				call()
-				sent := n.Load() - before
+				sent := c.sent.Load() - before
 				if dialect != nameMySQL {
 					return sent, sent
 				}
-				return sent, questions() - q0 - 1
+				return sent, status("Questions") - q0 - 1
 			}
 			key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
 			cur := scopes.Record{Key: key, Version: 1, Expires: now.Add(time.Hour), Data: []byte(`{"n":1}`)}
@@ -283,6 +322,28 @@ func TestWriteStatements(t *testing.T) {
 				if sent != step.want || server != step.want {
 					t.Errorf("%s: %d statements sent, %d received by the server; want %d", step.what, sent, server, step.want)
 				}
+			}
+
+			// MySQL runs them prepared, each prepared once on the
+			// connection: another load and compare-and-set prepare
+			// nothing and run as prepared statements on the server.
+			if dialect != nameMySQL {
+				if p := c.prepares.Load(); p != 0 {
+					t.Errorf("%d statements prepared on %s; want none", p, dialect)
+				}
+				return
+			}
+			before, executed := c.prepares.Load(), status("Com_stmt_execute")
+			live, _, err := s.Load(ctx, key, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write("compare-and-set again", next(live), live.Rev, true)
+			if p := c.prepares.Load(); before == 0 || p != before {
+				t.Errorf("%d statements prepared by the steps, %d by another load and compare-and-set; want some, then none", before, p-before)
+			}
+			if e := status("Com_stmt_execute") - executed; e != 2 {
+				t.Errorf("the server ran %d prepared statements for a load and a compare-and-set; want 2", e)
 			}
 		})
 	}
