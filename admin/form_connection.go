@@ -20,7 +20,7 @@ const connFormError = "_form"
 // connection's secret, write-only.
 var connTypeFields = map[string][]string{
 	"redis":    {"url", "host", "port", "mode", "master", "database", "tls", "username", "prefix", "pool_size", "timeout", "autopipeline", "min_replicas_acked", "replica_timeout"},
-	"mysql":    {"host", "port", "database", "username", "strict", "pool_size", "timeout", "dsn"},
+	"mysql":    {"host", "port", "database", "username", "strict", "prepare", "pool_size", "timeout", "dsn"},
 	"postgres": {"host", "port", "database", "username", "pool_size", "timeout", "url"},
 	"sqlite":   {"file"},
 	// memcached, CouchDB and Couchbase: the password, when there is one,
@@ -35,13 +35,13 @@ var connTypeFields = map[string][]string{
 var timeoutParams = map[string]bool{"timeout": true, "replica_timeout": true}
 
 // connCheckboxDefaults are the checkbox params and their value when unset.
-var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true, "autopipeline": true}
+var connCheckboxDefaults = map[string]bool{"tls": false, "strict": true, "autopipeline": true, "prepare": true}
 
 // connCheckboxUnstored are the checkbox params stored only when off their
-// default: there is no need to store tls off, and autopipeline's default is
-// off in mode cluster, where true would be refused. strict is stored either
-// way.
-var connCheckboxUnstored = map[string]bool{"tls": true, "autopipeline": true}
+// default: there is no need to store tls off or prepare on, and
+// autopipeline's default is off in mode cluster, where true would be
+// refused. strict is stored either way.
+var connCheckboxUnstored = map[string]bool{"tls": true, "autopipeline": true, "prepare": true}
 
 // connectionForm is a cache or datasource form as submitted: the fields of
 // its type by param name, the password apart, and one message per field.
@@ -136,7 +136,7 @@ var connFieldLabels = map[string]string{
 	"master": "Master", "database": "Database", "tls": "Use TLS", "username": "User name",
 	"password": "Password", "prefix": "Key prefix", "pool_size": "Pool size", "timeout": "Timeout",
 	"min_replicas_acked": "Replicas to wait for", "replica_timeout": "Replica wait",
-	"strict": "Throw error upon data truncation", "autopipeline": "Autopipelining", "dsn": "DSN", "file": "File", "storage": "Storage",
+	"strict": "Throw error upon data truncation", "autopipeline": "Autopipelining", "prepare": "Prepared statements", "dsn": "DSN", "file": "File", "storage": "Storage",
 	"servers": "Servers", "bucket": "Bucket", "scope": "Scope", "collection": "Collection",
 }
 

@@ -29,27 +29,39 @@ func TestConnectionFormReadsTimeouts(t *testing.T) {
 	}
 }
 
-// The autopipeline box is checked on a new Redis form; checked it stores
-// nothing (the default, which is off in mode cluster), unchecked it stores
+// The boxes ticked by default (Redis autopipelining, MySQL prepared
+// statements) are checked on a new form; checked they store nothing (the
+// default; autopipelining's is off in mode cluster), unchecked they store
 // false.
-func TestConnectionFormAutopipeline(t *testing.T) {
-	if !newConnectionForm(kindCache, "redis").checked("autopipeline") {
-		t.Error("a new Redis form has autopipelining unchecked")
-	}
-	for box, want := range map[string]string{"on": "", "": "false"} {
-		form := url.Values{"name": {"c"}, "host": {"h"}}
-		if box != "" {
-			form.Set("autopipeline", box)
+func TestConnectionFormBoxesOnByDefault(t *testing.T) {
+	for _, tc := range []struct {
+		kind, typ, param string
+		form             url.Values
+	}{
+		{kindCache, "redis", "autopipeline", url.Values{"name": {"c"}, "host": {"h"}}},
+		{kindDatasource, "mysql", "prepare", url.Values{"name": {"d"}, "host": {"h"}, "database": {"sessions"}}},
+	} {
+		if !newConnectionForm(tc.kind, tc.typ).checked(tc.param) {
+			t.Errorf("a new %s form has %s unchecked", tc.typ, tc.param)
 		}
-		f := readConnectionForm(fuzzContext(form, ""), kindCache, "redis")
-		if got, ok := f.Params["autopipeline"]; got != want || (want == "" && ok) {
-			t.Errorf("box %q: autopipeline stored as %q (set %v), want %q", box, got, ok, want)
-		}
-		if !f.validate() {
-			t.Errorf("box %q: form refused: %v", box, f.Errors)
-		}
-		if f.checked("autopipeline") != (box != "") {
-			t.Errorf("box %q: shown again checked %v", box, f.checked("autopipeline"))
+		for box, want := range map[string]string{"on": "", "": "false"} {
+			form := url.Values{}
+			for k, v := range tc.form {
+				form[k] = v
+			}
+			if box != "" {
+				form.Set(tc.param, box)
+			}
+			f := readConnectionForm(fuzzContext(form, ""), tc.kind, tc.typ)
+			if got, ok := f.Params[tc.param]; got != want || (want == "" && ok) {
+				t.Errorf("%s box %q: %s stored as %q (set %v), want %q", tc.typ, box, tc.param, got, ok, want)
+			}
+			if !f.validate() {
+				t.Errorf("%s box %q: form refused: %v", tc.typ, box, f.Errors)
+			}
+			if f.checked(tc.param) != (box != "") {
+				t.Errorf("%s box %q: shown again checked %v", tc.typ, box, f.checked(tc.param))
+			}
 		}
 	}
 }

@@ -39,7 +39,7 @@ var types = map[string]typeSpec{
 	"couchbase": {KindCache, []string{"url", "bucket", "scope", "collection", "username", "timeout"}, [][]string{{"url", "bucket"}}},
 	"couchdb":   {KindCache, []string{"url", "username", "timeout"}, [][]string{{"url"}}},
 	"ram":       {KindCache, nil, nil},
-	"mysql":     {KindDatasource, []string{"dsn", "host", "port", "database", "username", "strict", "pool_size", "timeout"}, [][]string{{"dsn"}, {"host", "database"}}},
+	"mysql":     {KindDatasource, []string{"dsn", "host", "port", "database", "username", "strict", "pool_size", "timeout", "prepare"}, [][]string{{"dsn"}, {"host", "database"}}},
 	"postgres":  {KindDatasource, []string{"url", "host", "port", "database", "username", "pool_size", "timeout"}, [][]string{{"url"}, {"host", "database"}}},
 	"sqlite":    {KindDatasource, []string{"file"}, [][]string{{"file"}}},
 }
@@ -253,7 +253,7 @@ func checkParam(typ, name, value string) string {
 				return "must be a Redis database number: 0, 1, 2…"
 			}
 		}
-	case "tls", "strict", "autopipeline":
+	case "tls", "strict", "autopipeline", "prepare":
 		if _, _, err := scopes.CanonicalSetting(scopes.SessionCluster, value); err != nil {
 			return "must be true or false"
 		}

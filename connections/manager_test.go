@@ -43,7 +43,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		"port":      "must be a whole number from 1 to 65535",
 		"pool_size": "must be a whole number from 1 to 10000",
 		"timeout":   "must be a whole number of seconds from 1s, such as 2s, 10s or 1m",
-		"url":       "does not apply to a MySQL connection, which takes dsn, host, port, database, username, strict, pool_size, timeout",
+		"url":       "does not apply to a MySQL connection, which takes dsn, host, port, database, username, strict, pool_size, timeout, prepare",
 		"database":  "is required for a MySQL connection, or give a dsn instead",
 	}
 	for param, rule := range want {

@@ -33,6 +33,7 @@ var connectionParams = []struct{ name, help string }{
 	{"master", "Redis Sentinel master name"},
 	{"prefix", "Redis or memcached key prefix, default scopestore:"},
 	{"strict", "MySQL: throw an error upon data truncation (strict SQL mode), default true"},
+	{"prepare", "MySQL: false to send loads and writes as text rather than as statements prepared on the server, for a proxy that mishandles those (default true)"},
 	{"pool-size", "largest number of open connections"},
 	{"timeout", "dial and I/O timeout, e.g. 5s"},
 	{"min-replicas-acked", "Redis: replicas that must acknowledge each write (WAIT) before it is answered, default 0"},

@@ -96,7 +96,15 @@ func TestAdministratorStory(t *testing.T) {
 	host, port, _ := strings.Cut(cfgDSN.Addr, ":")
 	step("new datasource",
 		chromedp.Navigate(url+"/admin/datasources/new?type=mysql"),
-		chromedp.WaitVisible(id("connection-form")),
+		chromedp.WaitVisible(id("connection-form")))
+	// Prepared statements are on unless the administrator unticks them.
+	prepared, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="field-prepare"]').checked`))
+	if err != nil || !prepared {
+		t.Errorf("the new MySQL datasource form has prepared statements ticked %v (%v), want ticked", prepared, err)
+	}
+	// The whole form, its Prepared statements box among the options, at both widths.
+	shotsWideAndNarrow(t, ctx, "05-datasource-form", chromedp.WaitVisible(chromedp.CSS(`[data-testid="field-prepare"]`)))
+	step("fill datasource",
 		chromedp.SendKeys(chromedp.CSS("#f-name"), "sstorage"),
 		chromedp.SendKeys(chromedp.CSS("#f-host"), host),
 		chromedp.SendKeys(chromedp.CSS("#f-port"), port),

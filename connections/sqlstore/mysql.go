@@ -44,8 +44,12 @@ const (
 // not fit fails rather than being truncated; false keeps the server's mode.
 // pool_size (default 20) bounds the open connections; timeout (default 5s)
 // bounds connecting, and reads and writes on a connection wait up to 30s.
+// prepare (default true) runs Load's and Write's statements prepared on the
+// server (see preparedStmts); false sends them as text, as every other
+// statement is, for a proxy in front of the server that handles prepared
+// statements badly.
 func OpenMySQL(ctx context.Context, c scopes.Connection) (*Store, error) {
-	cfg, pool, err := mysqlConfig(c)
+	cfg, opts, err := mysqlConfig(c)
 	if err != nil {
 		return nil, err
 	}
@@ -53,8 +57,8 @@ func OpenMySQL(ctx context.Context, c scopes.Connection) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: connection %q: %w", c.Name, err)
 	}
-	main.SetMaxOpenConns(pool)
-	main.SetMaxIdleConns(pool)
+	main.SetMaxOpenConns(opts.pool)
+	main.SetMaxIdleConns(opts.pool)
 	main.SetConnMaxLifetime(connMaxLifetime)
 	main.SetConnMaxIdleTime(connMaxIdleTime)
 
@@ -74,6 +78,7 @@ func OpenMySQL(ctx context.Context, c scopes.Connection) (*Store, error) {
 	admin.SetConnMaxIdleTime(connMaxIdleTime)
 
 	s := newStore(mysqlDialect, main, main)
+	s.stmts.off = !opts.prepare
 	s.admin, s.inspect = admin, admin
 	s.addr = cfg.Addr
 	s.locks = newLockNames(cfg.DBName)
@@ -90,12 +95,30 @@ func openMySQLPool(cfg *mysql.Config) (*sqlx.DB, error) {
 	return sqlx.NewDb(sql.OpenDB(connector), "mysql"), nil
 }
 
+// mysqlOptions are a mysql connection's parameters that are not the
+// driver's.
+type mysqlOptions struct {
+	pool    int  // pool_size
+	prepare bool // prepare
+}
+
 // mysqlConfig reads a mysql connection's parameters into a driver
-// configuration and a pool size.
-func mysqlConfig(c scopes.Connection) (*mysql.Config, int, error) {
+// configuration and the store's options.
+func mysqlConfig(c scopes.Connection) (*mysql.Config, mysqlOptions, error) {
 	p := c.Params
-	bad := func(format string, args ...any) (*mysql.Config, int, error) {
-		return nil, 0, scopes.Errorf(scopes.EInvalidSettings, "connection %q: "+format, append([]any{c.Name}, args...)...)
+	bad := func(format string, args ...any) (*mysql.Config, mysqlOptions, error) {
+		return nil, mysqlOptions{}, scopes.Errorf(scopes.EInvalidSettings, "connection %q: "+format, append([]any{c.Name}, args...)...)
+	}
+	flag := func(name string, def bool) (bool, error) {
+		v := p[name]
+		if v == "" {
+			return def, nil
+		}
+		_, b, err := scopes.CanonicalSetting(scopes.SessionCluster, v)
+		if err != nil {
+			return false, fmt.Errorf("%s %q must be true or false", name, v)
+		}
+		return b == "true", nil
 	}
 	var cfg *mysql.Config
 	dsn := strings.TrimPrefix(p["dsn"], "mysql://")
@@ -142,13 +165,13 @@ func mysqlConfig(c scopes.Connection) (*mysql.Config, int, error) {
 		cfg.WriteTimeout = defaultWriteTimeout
 	}
 
-	strict := true
-	if v := p["strict"]; v != "" {
-		_, b, err := scopes.CanonicalSetting(scopes.SessionCluster, v)
-		if err != nil {
-			return bad("strict %q must be true or false", v)
-		}
-		strict = b == "true"
+	strict, err := flag("strict", true)
+	if err != nil {
+		return bad("%v", err)
+	}
+	opts := mysqlOptions{pool: defaultPoolSize}
+	if opts.prepare, err = flag("prepare", true); err != nil {
+		return bad("%v", err)
 	}
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
@@ -173,15 +196,14 @@ func mysqlConfig(c scopes.Connection) (*mysql.Config, int, error) {
 	cfg.RejectReadOnly = true
 	cfg.Logger = mysqlLogger{}
 
-	pool := defaultPoolSize
 	if v := p["pool_size"]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			return bad("pool_size %q must be a number from 1", v)
 		}
-		pool = n
+		opts.pool = n
 	}
-	return cfg, pool, nil
+	return cfg, opts, nil
 }
 
 // mysqlLogger sends the driver's own messages (a connection found broken,

@@ -24,53 +24,53 @@ func TestMySQLConfig(t *testing.T) {
 		name string
 		c    scopes.Connection
 		// check inspects the configuration; "" in wantErr means none.
-		check   func(t *testing.T, cfg *mysql.Config, pool int)
+		check   func(t *testing.T, cfg *mysql.Config, opts mysqlOptions)
 		wantErr string
 	}{
 		{"host and parts", conn("s3cret", "host", "db.internal", "database", "sessions", "username", "lucee"),
-			func(t *testing.T, cfg *mysql.Config, pool int) {
+			func(t *testing.T, cfg *mysql.Config, opts mysqlOptions) {
 				if cfg.Addr != "db.internal:3306" || cfg.DBName != "sessions" || cfg.User != "lucee" || cfg.Passwd != "s3cret" || cfg.Net != "tcp" {
 					t.Errorf("cfg %s@%s(%s)/%s password %q", cfg.User, cfg.Net, cfg.Addr, cfg.DBName, cfg.Passwd)
 				}
 				if cfg.Timeout != 5*time.Second || cfg.ReadTimeout != 30*time.Second || cfg.WriteTimeout != 30*time.Second {
 					t.Errorf("timeouts %v %v %v; want 5s, 30s, 30s", cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout)
 				}
-				if cfg.Params["sql_mode"] != "'TRADITIONAL'" || !cfg.InterpolateParams || !cfg.RejectReadOnly || pool != 20 {
-					t.Errorf("sql_mode %q, interpolateParams %v, rejectReadOnly %v, pool %d", cfg.Params["sql_mode"], cfg.InterpolateParams, cfg.RejectReadOnly, pool)
+				if cfg.Params["sql_mode"] != "'TRADITIONAL'" || !cfg.InterpolateParams || !cfg.RejectReadOnly || opts.pool != 20 || !opts.prepare {
+					t.Errorf("sql_mode %q, interpolateParams %v, rejectReadOnly %v, pool %d, prepare %v", cfg.Params["sql_mode"], cfg.InterpolateParams, cfg.RejectReadOnly, opts.pool, opts.prepare)
 				}
 			}, ""},
 		{"IPv6 host and port", conn("", "host", "::1", "port", "3307", "database", "s"),
-			func(t *testing.T, cfg *mysql.Config, _ int) {
+			func(t *testing.T, cfg *mysql.Config, _ mysqlOptions) {
 				if cfg.Addr != "[::1]:3307" {
 					t.Errorf("addr %q", cfg.Addr)
 				}
 			}, ""},
 		{"dsn with its own password", conn("other", "dsn", "mysql://u:pw@tcp(h:3306)/d?readTimeout=10s&interpolateParams=false"),
-			func(t *testing.T, cfg *mysql.Config, _ int) {
+			func(t *testing.T, cfg *mysql.Config, _ mysqlOptions) {
 				if cfg.Passwd != "pw" || cfg.ReadTimeout != 10*time.Second || cfg.InterpolateParams {
 					t.Errorf("password %q, readTimeout %v, interpolateParams %v: the DSN's own settings win", cfg.Passwd, cfg.ReadTimeout, cfg.InterpolateParams)
 				}
 			}, ""},
 		{"found rows stay off", conn("", "dsn", "u@tcp(h:3306)/d?clientFoundRows=true"),
-			func(t *testing.T, cfg *mysql.Config, _ int) {
+			func(t *testing.T, cfg *mysql.Config, _ mysqlOptions) {
 				if cfg.ClientFoundRows {
 					t.Error("clientFoundRows from the DSN is on: Write's create would take a live row for a new one")
 				}
 			}, ""},
 		{"dsn takes the secret", conn("s3cret", "dsn", "u@tcp(h:3306)/d"),
-			func(t *testing.T, cfg *mysql.Config, _ int) {
+			func(t *testing.T, cfg *mysql.Config, _ mysqlOptions) {
 				if cfg.Passwd != "s3cret" {
 					t.Errorf("password %q", cfg.Passwd)
 				}
 			}, ""},
-		{"not strict", conn("", "host", "h", "database", "d", "strict", "false", "timeout", "2s", "pool_size", "3"),
-			func(t *testing.T, cfg *mysql.Config, pool int) {
-				if _, set := cfg.Params["sql_mode"]; set || cfg.Timeout != 2*time.Second || pool != 3 {
-					t.Errorf("sql_mode %q, timeout %v, pool %d", cfg.Params["sql_mode"], cfg.Timeout, pool)
+		{"not strict, not prepared", conn("", "host", "h", "database", "d", "strict", "false", "timeout", "2s", "pool_size", "3", "prepare", "false"),
+			func(t *testing.T, cfg *mysql.Config, opts mysqlOptions) {
+				if _, set := cfg.Params["sql_mode"]; set || cfg.Timeout != 2*time.Second || opts.pool != 3 || opts.prepare {
+					t.Errorf("sql_mode %q, timeout %v, pool %d, prepare %v", cfg.Params["sql_mode"], cfg.Timeout, opts.pool, opts.prepare)
 				}
 			}, ""},
 		{"dsn's sql_mode", conn("", "dsn", "u@tcp(h:3306)/d?sql_mode=%27ANSI%27"),
-			func(t *testing.T, cfg *mysql.Config, _ int) {
+			func(t *testing.T, cfg *mysql.Config, _ mysqlOptions) {
 				if cfg.Params["sql_mode"] != "'ANSI'" {
 					t.Errorf("sql_mode %q", cfg.Params["sql_mode"])
 				}
@@ -78,13 +78,14 @@ func TestMySQLConfig(t *testing.T) {
 		{"no database", conn("", "dsn", "u@tcp(h:3306)/"), nil, "no database"},
 		{"bad dsn", conn("", "dsn", "u@h:3306/d"), nil, "not a go-sql-driver DSN"},
 		{"bad strict", conn("", "host", "h", "database", "d", "strict", "maybe"), nil, "strict"},
+		{"bad prepare", conn("", "host", "h", "database", "d", "prepare", "sometimes"), nil, "prepare"},
 		{"bad pool", conn("", "host", "h", "database", "d", "pool_size", "0"), nil, "pool_size"},
 		{"bad timeout", conn("", "host", "h", "database", "d", "timeout", "soon"), nil, "timeout"},
 		{"no host", conn("", "database", "d"), nil, "host"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, pool, err := mysqlConfig(tc.c)
+			cfg, opts, err := mysqlConfig(tc.c)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || scopes.ErrorCode(err) != scopes.EInvalidSettings {
 					t.Fatalf("err %v; want an %s error about %s", err, scopes.EInvalidSettings, tc.wantErr)
@@ -97,7 +98,7 @@ func TestMySQLConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tc.check(t, cfg, pool)
+			tc.check(t, cfg, opts)
 		})
 	}
 }

@@ -75,3 +75,28 @@ func TestPreparedRefused(t *testing.T) {
 		})
 	}
 }
+
+// With prepare=false a MySQL store prepares nothing: each statement is sent
+// as text, one round trip each, as on the other dialects.
+func TestPrepareOff(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	s, c := countedStore(t, nameMySQL, "prepare", "false")
+	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
+	rec := scopes.Record{Key: key, Version: 1, Rev: scopes.NewRev(), Expires: now.Add(time.Hour), Data: []byte(`{"n":1}`)}
+	if res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now); err != nil || !res.Written {
+		t.Fatalf("create: %+v, %v", res, err)
+	}
+	got, ok, err := s.Load(ctx, key, now)
+	if err != nil || !ok {
+		t.Fatalf("Load = %v, %v", ok, err)
+	}
+	next := got
+	next.Rev, next.Version = scopes.NewRev(), 2
+	if res, err := s.Write(ctx, next, got.Rev, now); err != nil || !res.Written {
+		t.Fatalf("compare-and-set: %+v, %v", res, err)
+	}
+	if p, sent := c.prepares.Load(), c.sent.Load(); p != 0 || sent != 3 {
+		t.Errorf("%d statements prepared and %d sent for a create, a load and a compare-and-set; want 0 and 3", p, sent)
+	}
+}

@@ -161,8 +161,8 @@ func (c *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 
 // countedStore returns a store of dialect whose requests (Load, Write) go
 // through one counted connection (see countingConnector); its tables are
-// prepared already.
-func countedStore(t *testing.T, dialect string) (s *Store, c *counters) {
+// prepared already. params are pairs of connection params, for MySQL.
+func countedStore(t *testing.T, dialect string, params ...string) (s *Store, c *counters) {
 	t.Helper()
 	ctx := context.Background()
 	c = new(counters)
@@ -171,6 +171,9 @@ func countedStore(t *testing.T, dialect string) (s *Store, c *counters) {
 	switch dialect {
 	case nameMySQL:
 		conn := scopes.Connection{Name: "count", Type: nameMySQL, Params: map[string]string{"dsn": conntest.MySQLDSN(t)}}
+		for i := 0; i+1 < len(params); i += 2 {
+			conn.Params[params[i]] = params[i+1]
+		}
 		var err error
 		if s, err = OpenMySQL(ctx, conn); err != nil {
 			t.Fatal(err)
