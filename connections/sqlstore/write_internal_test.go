@@ -24,11 +24,16 @@ import (
 // counters are what a countingConnector counted: each Exec, Query and
 // Begin, and each call of a prepared statement, in sent; the statements
 // prepared, in prepares. While refusePrepare is set, a prepare fails as on
-// a server that holds max_prepared_stmt_count statements already.
+// a server that holds max_prepared_stmt_count statements already; while
+// failAfterExec is set, a prepared statement's Exec runs and then fails, as
+// when the connection breaks before the answer arrives.
 type counters struct {
-	sent, prepares atomic.Int64
-	refusePrepare  atomic.Bool
+	sent, prepares               atomic.Int64
+	refusePrepare, failAfterExec atomic.Bool
 }
+
+// errLostAnswer is the error of an Exec that ran while failAfterExec was set.
+var errLostAnswer = errors.New("read tcp 127.0.0.1:3306: connection reset by peer (injected after the statement ran)")
 
 // countingConnector counts the statements sent through the connections it
 // makes (see counters).
@@ -115,7 +120,11 @@ type countingStmt struct {
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	s.c.sent.Add(1)
-	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	res, err := s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
+	if err == nil && s.c.failAfterExec.Load() {
+		return nil, errLostAnswer
+	}
+	return res, err
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
