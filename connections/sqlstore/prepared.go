@@ -59,6 +59,13 @@ func (p *preparedStmts) turnOff() (stmts map[preparedKey]*sqlx.Stmt, wasOn bool)
 	return stmts, wasOn
 }
 
+// isOff reports whether the store sends its statements as text.
+func (p *preparedStmts) isOff() bool {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.off
+}
+
 // closeAll closes stmts, each on every connection it was prepared on.
 func closeAll(stmts map[preparedKey]*sqlx.Stmt) error {
 	var err error

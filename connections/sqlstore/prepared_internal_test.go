@@ -261,3 +261,40 @@ func TestPrepareOff(t *testing.T) {
 		t.Errorf("%d statements prepared and %d sent for a create, a load and a compare-and-set; want 0 and 3", p, sent)
 	}
 }
+
+// Verify reads its probe row back as loads read scopes: prepared, where the
+// store prepares. A server or proxy that takes no prepared statements fails
+// the read check with what to do; one that prepares no more statements, or
+// a store with prepare=false, reads as text and passes.
+func TestVerifyPrepared(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		params       []string
+		set          func(c *counters)
+		wantPrepares int64
+		wantErr      string
+	}{
+		{"prepared", nil, func(*counters) {}, 1, ""},
+		{"no prepared statements", nil, func(c *counters) { c.noPrepare.Store(true) }, 1, "set the connection's prepare to false"},
+		{"the server prepares no more", nil, func(c *counters) { c.refusePrepare.Store(true) }, 1, ""},
+		{"prepare=false", []string{"prepare", "false"}, func(c *counters) { c.noPrepare.Store(true) }, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, c := countedStore(t, nameMySQL, tc.params...)
+			tc.set(c)
+			for _, h := range s.Verify(context.Background()) {
+				switch {
+				case h.Name == checkRead && tc.wantErr != "":
+					if h.Err == nil || !strings.Contains(h.Err.Error(), tc.wantErr) {
+						t.Errorf("read check: %v; want an error that says to %s", h.Err, tc.wantErr)
+					}
+				case h.Err != nil:
+					t.Errorf("%s check: %v", h.Name, h.Err)
+				}
+			}
+			if p := c.prepares.Load(); p != tc.wantPrepares {
+				t.Errorf("Verify prepared %d statements; want %d", p, tc.wantPrepares)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/scopestore/scopestore/connections/sqlerr"
 	"github.com/scopestore/scopestore/scopes"
 )
 
@@ -87,8 +88,7 @@ func (s *Store) probe(ctx context.Context, conn *sqlx.Conn, table string) []scop
 	}
 	out := []scopes.Health{{Name: checkWrite}}
 
-	var got string
-	err := conn.QueryRowxContext(ctx, q("SELECT v FROM "+table+" WHERE k = ?"), "probe").Scan(&got)
+	got, err := s.readProbe(ctx, conn, q("SELECT v FROM "+table+" WHERE k = ?"))
 	if err == nil && got != probeValue {
 		err = fmt.Errorf("read back %q, wrote %q: check the character set of the database and the connection (utf8mb4 on MySQL)", got, probeValue)
 	}
@@ -102,6 +102,30 @@ func (s *Store) probe(ctx context.Context, conn *sqlx.Conn, table string) []scop
 		}
 	}
 	return append(out, scopes.Health{Name: checkDelete, Err: wrapIf("delete the row", err)})
+}
+
+// readProbe reads the probe row back as loads read scopes: with a statement
+// prepared on the server where the store prepares them (see
+// preparedStmts), so that a server or proxy that cannot run one fails here,
+// with what to do, rather than on every load. A server that prepares no
+// more statements is no failure: the store then sends its statements as
+// text, and so does this read.
+func (s *Store) readProbe(ctx context.Context, conn *sqlx.Conn, query string) (string, error) {
+	var got string
+	if s.stmts.isOff() {
+		return got, conn.QueryRowxContext(ctx, query, "probe").Scan(&got)
+	}
+	stmt, err := conn.PreparexContext(ctx, query)
+	if sqlerr.PreparedLimit(err) {
+		return got, conn.QueryRowxContext(ctx, query, "probe").Scan(&got)
+	}
+	if err != nil {
+		return got, fmt.Errorf("prepare the read on the server, as loads are: %w "+
+			"(if a proxy in front of the server does not take prepared statements, set the connection's prepare to false: "+
+			"--prepare false, or untick Prepared statements in the console)", err)
+	}
+	defer func() { _ = stmt.Close() }()
+	return got, stmt.QueryRowxContext(ctx, "probe").Scan(&got)
 }
 
 // explain turns a failure to connect into a message that names the server.

@@ -25,11 +25,12 @@ import (
 // Begin, and each call of a prepared statement, in sent; the statements
 // prepared, in prepares. While refusePrepare is set, a prepare fails as on
 // a server that holds max_prepared_stmt_count statements already; while
-// failAfterExec is set, a prepared statement's Exec runs and then fails, as
-// when the connection breaks before the answer arrives.
+// noPrepare is set, it fails as through a proxy that takes no prepared
+// statements; while failAfterExec is set, a prepared statement's Exec runs
+// and then fails, as when the connection breaks before the answer arrives.
 type counters struct {
-	sent, prepares               atomic.Int64
-	refusePrepare, failAfterExec atomic.Bool
+	sent, prepares                          atomic.Int64
+	refusePrepare, noPrepare, failAfterExec atomic.Bool
 }
 
 // errLostAnswer is the error of an Exec that ran while failAfterExec was set.
@@ -94,6 +95,10 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 // statement whose calls are counted as statements sent.
 func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	c.c.prepares.Add(1)
+	if c.c.noPrepare.Load() {
+		// ER_UNSUPPORTED_PS
+		return nil, &mysql.MySQLError{Number: 1295, Message: "This command is not supported in the prepared statement protocol yet"}
+	}
 	if c.c.refusePrepare.Load() {
 		// ER_MAX_PREPARED_STMT_COUNT_REACHED, as MariaDB words it
 		return nil, &mysql.MySQLError{Number: 1461,
