@@ -28,8 +28,9 @@ const errStmtClosed = "sql: statement is closed"
 type preparedStmts struct {
 	mu    sync.RWMutex
 	stmts map[preparedKey]*sqlx.Stmt
-	// off is set when the dialect does not prepare, when the server
-	// refused to prepare, and when the store closed.
+	// off is set when the dialect does not prepare, when the connection's
+	// prepare param is false, when the server refused to prepare, and when
+	// the store closed.
 	off bool
 }
 
