@@ -114,11 +114,11 @@ func mysqlConfig(c scopes.Connection) (*mysql.Config, mysqlOptions, error) {
 		if v == "" {
 			return def, nil
 		}
-		_, b, err := scopes.CanonicalSetting(scopes.SessionCluster, v)
+		b, err := scopes.ParseBool(v)
 		if err != nil {
 			return false, fmt.Errorf("%s %q must be true or false", name, v)
 		}
-		return b == "true", nil
+		return b, nil
 	}
 	var cfg *mysql.Config
 	dsn := strings.TrimPrefix(p["dsn"], "mysql://")

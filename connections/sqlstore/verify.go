@@ -112,20 +112,19 @@ func (s *Store) probe(ctx context.Context, conn *sqlx.Conn, table string) []scop
 // text, and so does this read.
 func (s *Store) readProbe(ctx context.Context, conn *sqlx.Conn, query string) (string, error) {
 	var got string
-	if s.stmts.isOff() {
-		return got, conn.QueryRowxContext(ctx, query, "probe").Scan(&got)
+	if !s.stmts.isOff() {
+		stmt, err := conn.PreparexContext(ctx, query)
+		switch {
+		case err == nil:
+			defer func() { _ = stmt.Close() }()
+			return got, stmt.QueryRowxContext(ctx, "probe").Scan(&got)
+		case !sqlerr.PreparedLimit(err):
+			return got, fmt.Errorf("prepare the read on the server, as loads are: %w "+
+				"(if a proxy in front of the server does not take prepared statements, set the connection's prepare to false: "+
+				"--prepare false, or untick Prepared statements in the console)", err)
+		}
 	}
-	stmt, err := conn.PreparexContext(ctx, query)
-	if sqlerr.PreparedLimit(err) {
-		return got, conn.QueryRowxContext(ctx, query, "probe").Scan(&got)
-	}
-	if err != nil {
-		return got, fmt.Errorf("prepare the read on the server, as loads are: %w "+
-			"(if a proxy in front of the server does not take prepared statements, set the connection's prepare to false: "+
-			"--prepare false, or untick Prepared statements in the console)", err)
-	}
-	defer func() { _ = stmt.Close() }()
-	return got, stmt.QueryRowxContext(ctx, "probe").Scan(&got)
+	return got, conn.QueryRowxContext(ctx, query, "probe").Scan(&got)
 }
 
 // explain turns a failure to connect into a message that names the server.

@@ -249,14 +249,7 @@ func TestWriteStatements(t *testing.T) {
 			ctx := context.Background()
 			now := time.Now()
 			s, c := countedStore(t, dialect)
-			status := func(variable string) int64 {
-				var name string
-				var v int64
-				if err := s.writer.QueryRowxContext(ctx, `SHOW SESSION STATUS LIKE '`+variable+`'`).Scan(&name, &v); err != nil {
-					t.Fatal(err)
-				}
-				return v
-			}
+			status := func(variable string) int64 { return sessionStatus(t, s, variable) }
 			// The statements a call sent, by the counter and on MySQL by
 			// the server; SHOW STATUS counts itself once.
 			measure := func(call func()) (int64, int64) {
