@@ -20,7 +20,10 @@ type Config struct {
 	MaxScopeSize byteSize
 	// MemoryBudget bounds what the instance holds in memory: the memory
 	// storage's scopes and the copies of scopes in other storages.
-	MemoryBudget    byteSize
+	MemoryBudget byteSize
+	// GCHeapFloor is the heap size below which the garbage collector
+	// does not run (see tuneGC); 0 leaves Go's collector as it is.
+	GCHeapFloor     byteSize
 	IdleTime        time.Duration
 	ResolveTime     time.Duration
 	RotateGrace     time.Duration
@@ -70,6 +73,7 @@ func defaultConfig() Config {
 		DataDir:         "./data",
 		MaxScopeSize:    scopes.DefaultMaxScopeSize,
 		MemoryBudget:    defaultMemoryBudget,
+		GCHeapFloor:     defaultGCHeapFloor,
 		IdleTime:        scopes.DefaultIdleTime,
 		ResolveTime:     scopes.DefaultResolveTime,
 		RotateGrace:     scopes.DefaultRotateGrace,
@@ -91,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.PreviousSecretKeys, "previous-secret-keys", c.PreviousSecretKeys, "comma-separated secret keys used before --secret-key: they still open the cookie-stored client scopes' tokens they sealed, until those expire, and decrypt the connection passwords they encrypted, until 'scopestore connection rekey' encrypts those with --secret-key")
 	fs.Var(&c.MaxScopeSize, "max-scope-size", "largest `size` of scope data accepted, e.g. 1MiB, 512KiB or bytes")
 	fs.Var(&c.MemoryBudget, "memory-budget", "most `size` this instance holds in memory: the memory storage's scopes and the copies of other storages' scopes (copies give way first, then writes to memory get 507); 0: no budget")
+	fs.Var(&c.GCHeapFloor, "gc-heap-floor", "heap `size` up to which the garbage collector lets the heap grow before it runs while the live heap is small, e.g. 16MiB, for less CPU spent collecting; 0: Go's default (a GOGC variable also leaves it)")
 	fs.DurationVar(&c.IdleTime, "idle-time", c.IdleTime, "how long an unused scope with cluster=false stays in memory")
 	fs.DurationVar(&c.ResolveTime, "resolve-time", c.ResolveTime, "how long a write that a storage did not answer is sent again to learn whether it was applied, before it is answered 503")
 	fs.DurationVar(&c.RotateGrace, "rotate-grace", c.RotateGrace, "how long the old cfid of a rotated session still answers, read-only, naming the new one (0: it ends at once)")
@@ -107,7 +112,7 @@ func (c *Config) register(fs *flag.FlagSet) []string {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For or X-Real-IP names the client (default: none, the connection's address is the client's)")
 	fs.BoolVar(&c.WebhookAllowHTTP, "webhook-allow-http", c.WebhookAllowHTTP, "let end-of-scope webhooks use plain http (default: https only)")
 	fs.Var(&c.WebhookAllowNetworks, "webhook-allow-networks", "comma-separated CIDRs or IPs of internal networks that end-of-scope webhooks may reach, e.g. 10.1.2.0/24 (default: none; loopback, private, link-local, CGNAT, multicast and unspecified addresses are refused)")
-	return []string{"addr", "data-dir", "config-dsn", "secret-key", "previous-secret-keys", "max-scope-size", "memory-budget", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "server", "token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
+	return []string{"addr", "data-dir", "config-dsn", "secret-key", "previous-secret-keys", "max-scope-size", "memory-budget", "gc-heap-floor", "idle-time", "resolve-time", "rotate-grace", "cleaner-interval", "audit-retention", "cache-ttl", "shutdown-timeout", "log-level", "log-format", "admin-password", "metrics-token", "server", "token", "trusted-proxies", "webhook-allow-http", "webhook-allow-networks"}
 }
 
 // validate checks the settings together, naming the flag and its variable.
@@ -124,6 +129,8 @@ func (c *Config) validate() error {
 		return bad("max-scope-size", "must be between 1KiB and 64MiB")
 	case c.MemoryBudget != 0 && c.MemoryBudget < 16<<20:
 		return bad("memory-budget", "must be 0 (no budget) or at least 16MiB")
+	case c.GCHeapFloor != 0 && (c.GCHeapFloor < 4<<20 || c.GCHeapFloor > 64<<30):
+		return bad("gc-heap-floor", "must be 0 (Go's default) or between 4MiB and 64GiB")
 	case c.AuditRetention < 0:
 		return bad("audit-retention", "must be 0 (keep every entry) or a duration like 2160h")
 	case c.IdleTime < time.Second:

@@ -62,6 +62,7 @@ func serve(rc *runContext) error {
 		logger.Warn("--server (SCOPESTORE_SERVER) is for the commands that reach a running server; serve runs one and ignores it",
 			"server", cfg.Server)
 	}
+	defer tuneGC(int(cfg.GCHeapFloor), logger)()
 	svc, err := open(rc.ctx, cfg, logger)
 	if err != nil {
 		return err
