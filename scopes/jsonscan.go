@@ -1,7 +1,6 @@
 package scopes
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -61,10 +60,12 @@ var strPlain = func() (t [256]bool) {
 // string does not hold as it is (a quote, a backslash, a control
 // character, a byte of a UTF-8 sequence), or len(b): eight bytes at a
 // time, then one at a time.
-func plainEnd(b []byte, i int) int {
+func plainEnd[T string | []byte](b T, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
+		// The compiler makes one 8-byte load of this, from a string too.
+		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
+			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
 		q := x ^ (ones * '"')
 		s := x ^ (ones * '\\')
 		// The lowest flagged byte of each test is exact, so is that of their

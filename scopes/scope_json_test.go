@@ -3,6 +3,8 @@ package scopes
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 )
@@ -27,6 +29,55 @@ func TestScopeAppendJSONMatchesEncodingJSON(t *testing.T) {
 		got := string(sc.AppendJSON(nil)) + "\n"
 		if got != want.String() {
 			t.Errorf("AppendJSON:\n%s\nencoding/json:\n%s", got, want.String())
+		}
+	}
+}
+
+// appendJSONTime writes what AppendFormat writes in RFC3339Nano, quoted,
+// for UTC times (its own path) and others (AppendFormat's).
+func TestAppendJSONTimeMatchesRFC3339Nano(t *testing.T) {
+	east := time.FixedZone("east", 5*3600+30*60)
+	times := []time.Time{
+		{},
+		time.Date(2026, 12, 6, 3, 4, 5, 0, time.UTC),
+		time.Date(2026, 12, 6, 3, 4, 5, 120_000_000, time.UTC),
+		time.Date(2026, 1, 9, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(2026, 1, 9, 0, 0, 0, 1, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 100, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 6, 3, 4, 5, 343_000_000, east),
+		time.UnixMilli(1_796_000_000_123), // Local
+	}
+	for i := range 2000 {
+		times = append(times, time.UnixMilli(int64(i)*7_919_993_111+int64(i%1000)).UTC())
+	}
+	for _, tm := range times {
+		want := `"` + tm.Format(time.RFC3339Nano) + `"`
+		if got := string(appendJSONTime(nil, tm)); got != want {
+			t.Fatalf("appendJSONTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// appendJSONString escapes what encoding/json escapes (without HTML
+// escaping), wherever the byte falls in the eight-byte runs it skips.
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	pieces := []string{"a", "bcdefghij", "\"", "\\", "\n", "\x01", "\x7f", "é", "\u2028", "\u2029", "\xff", "\xe2\x80", "<&>", "z"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 5000 {
+		var s strings.Builder
+		for range rng.IntN(12) {
+			s.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s.String()); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(appendJSONString(nil, s.String())) + "\n"; got != want.String() {
+			t.Fatalf("appendJSONString(%q) = %s, encoding/json: %s", s.String(), got, want.String())
 		}
 	}
 }
