@@ -63,9 +63,11 @@ var strPlain = func() (t [256]bool) {
 func plainEnd[T string | []byte](b T, i int) int {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for ; i+8 <= len(b); i += 8 {
-		// The compiler makes one 8-byte load of this, from a string too.
-		x := uint64(b[i]) | uint64(b[i+1])<<8 | uint64(b[i+2])<<16 | uint64(b[i+3])<<24 |
-			uint64(b[i+4])<<32 | uint64(b[i+5])<<40 | uint64(b[i+6])<<48 | uint64(b[i+7])<<56
+		// The compiler makes one 8-byte load of this, from a string too,
+		// with one bounds check.
+		w := b[i : i+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 		q := x ^ (ones * '"')
 		s := x ^ (ones * '\\')
 		// The lowest flagged byte of each test is exact, so is that of their
