@@ -44,7 +44,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 // checkKey accepts an API key of the app named in the path.
 func (s *Server) checkKey(c echo.Context) error {
-	key, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+	key, ok := bearer(header(c.Request(), echo.HeaderAuthorization))
 	if !ok {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore"`)
 		return scopes.Errorf(scopes.EUnauthorized, "an API key is required: send Authorization: Bearer <key>")

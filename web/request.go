@@ -45,6 +45,17 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// header returns the request's first value of the header named canonical,
+// a name in canonical form (textproto.CanonicalMIMEHeaderKey): Header.Get
+// would canonicalise the name again on every call, which costs as much as
+// the lookup itself, several times a request.
+func header(r *http.Request, canonical string) string {
+	if v := r.Header[canonical]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
 // readBody reads the request body, refusing one over the limit.
 func readBody(c echo.Context) ([]byte, error) {
 	body, err := readAll(c.Request().Body, c.Request().ContentLength)

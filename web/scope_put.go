@@ -17,11 +17,11 @@ func (s *Server) putScope(k scopes.Kind) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		create, err := httpapi.ParseIfNoneMatch(c.Request().Header.Get("If-None-Match"))
+		create, err := httpapi.ParseIfNoneMatch(header(c.Request(), ifNoneMatchHeader))
 		if err != nil {
 			return err
 		}
-		ifMatch := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+		ifMatch := strings.TrimSpace(header(c.Request(), ifMatchHeader))
 		if create && ifMatch != "" && ifMatch != "*" {
 			return scopes.Errorf(scopes.EInvalid, "If-Match and If-None-Match contradict each other: send If-None-Match: * to create, If-Match to replace")
 		}
