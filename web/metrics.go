@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -44,10 +43,10 @@ type Metrics struct {
 
 	// The label values seen so far and their series, so that a request
 	// costs no label lookup in the vectors (hashing, UTF-8 checks, a lock).
-	requestSeries  sync.Map // requestLabels → prometheus.Counter
-	durationSeries sync.Map // requestLabels (status 0) → prometheus.Observer
-	opSeries       sync.Map // opLabels → prometheus.Counter
-	opDurSeries    sync.Map // opLabels (result "") → prometheus.Observer
+	requestSeries  series[requestLabels, prometheus.Counter]
+	durationSeries series[requestLabels, prometheus.Observer] // status 0
+	opSeries       series[opLabels, prometheus.Counter]
+	opDurSeries    series[opLabels, prometheus.Observer] // result ""
 }
 
 type requestLabels struct {
@@ -58,21 +57,15 @@ type requestLabels struct {
 type opLabels struct{ storage, op, result string }
 
 func (m *Metrics) requestCounter(k requestLabels) prometheus.Counter {
-	if c, ok := m.requestSeries.Load(k); ok {
-		return c.(prometheus.Counter)
-	}
-	c := m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status))
-	m.requestSeries.Store(k, c)
-	return c
+	return m.requestSeries.get(k, func() prometheus.Counter {
+		return m.requests.WithLabelValues(k.route, k.method, strconv.Itoa(k.status))
+	})
 }
 
 func (m *Metrics) requestObserver(k requestLabels) prometheus.Observer {
-	if o, ok := m.durationSeries.Load(k); ok {
-		return o.(prometheus.Observer)
-	}
-	o := m.requestDuration.WithLabelValues(k.route, k.method)
-	m.durationSeries.Store(k, o)
-	return o
+	return m.durationSeries.get(k, func() prometheus.Observer {
+		return m.requestDuration.WithLabelValues(k.route, k.method)
+	})
 }
 
 // NewMetrics returns the metrics of one scopestore instance, with a gauge of
@@ -137,20 +130,12 @@ func NewMetrics(engine *scopes.Engine) *Metrics {
 
 // ObserveOp implements scopes.Observer.
 func (m *Metrics) ObserveOp(storage, op, result string, d time.Duration) {
-	k := opLabels{storage, op, result}
-	c, ok := m.opSeries.Load(k)
-	if !ok {
-		c = m.ops.WithLabelValues(storage, op, result)
-		m.opSeries.Store(k, c)
-	}
-	c.(prometheus.Counter).Inc()
-	k.result = ""
-	o, ok := m.opDurSeries.Load(k)
-	if !ok {
-		o = m.opDuration.WithLabelValues(storage, op)
-		m.opDurSeries.Store(k, o)
-	}
-	o.(prometheus.Observer).Observe(d.Seconds())
+	m.opSeries.get(opLabels{storage, op, result}, func() prometheus.Counter {
+		return m.ops.WithLabelValues(storage, op, result)
+	}).Inc()
+	m.opDurSeries.get(opLabels{storage, op, ""}, func() prometheus.Observer {
+		return m.opDuration.WithLabelValues(storage, op)
+	}).Observe(d.Seconds())
 	if result == scopes.ResultUnavailable || result == scopes.ResultError {
 		m.storageErrors.WithLabelValues(storage).Inc()
 	}
