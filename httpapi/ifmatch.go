@@ -77,7 +77,14 @@ func parseETag(tag string) (version int64, weak, ok bool) {
 
 // ETag returns the ETag of a scope version: the version in quotes.
 func ETag(version int64) string {
-	return `"` + strconv.FormatInt(version, 10) + `"`
+	return string(AppendETag(nil, version))
+}
+
+// AppendETag appends ETag(version) to b.
+func AppendETag(b []byte, version int64) []byte {
+	b = append(b, '"')
+	b = strconv.AppendInt(b, version, 10)
+	return append(b, '"')
 }
 
 // ParseIfNoneMatch reads an If-None-Match value on a write: "*" asks to

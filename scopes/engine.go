@@ -133,7 +133,9 @@ func (e *Engine) target(ctx context.Context, set Settings, k Kind) (target, erro
 	if h, ok := st.(MemoryHolder); ok && inMemory {
 		t.holder = h
 		if e.limits.memory.Load() == nil {
-			e.limits.memory.Store(&h)
+			// A copy of its own, so that only this first time allocates.
+			held := h
+			e.limits.memory.Store(&held)
 		}
 	}
 	return t, nil

@@ -27,39 +27,41 @@ func (s *Server) routes() *echo.Echo {
 
 	// Runtime API: every route authenticates an API key that reaches one app.
 	// Middleware goes on each route rather than on a group, so that a known
-	// path with the wrong method answers 405, not 404.
+	// path with the wrong method answers 405, not 404; and it is applied
+	// here, once, because echo applies a route's middleware on every
+	// request, making its closures anew.
 	const app = "/api/v1/apps/:app"
-	mw := []echo.MiddlewareFunc{s.authenticate, s.limitBody}
+	api := func(h echo.HandlerFunc) echo.HandlerFunc { return s.authenticate(s.limitBody(h)) }
 	for _, kind := range scopes.Kinds {
 		k := struct {
 			kind scopes.Kind
 			path string
 		}{kind, "/" + kindPath(kind)}
-		e.POST(app+k.path, s.createScope(k.kind), mw...)
-		e.GET(app+k.path, s.listScopes(k.kind), mw...)
-		e.DELETE(app+k.path, s.clearScopes(k.kind), mw...)
-		e.GET(app+k.path+"/count", s.countScopes(k.kind), mw...)
-		e.GET(app+k.path+"/:cfid", s.getScope(k.kind), mw...)
-		e.PUT(app+k.path+"/:cfid", s.putScope(k.kind), mw...)
-		e.PATCH(app+k.path+"/:cfid", s.patchScope(k.kind), mw...)
-		e.DELETE(app+k.path+"/:cfid", s.deleteScope(k.kind), mw...)
-		e.POST(app+k.path+"/:cfid/touch", s.touchScope(k.kind), mw...)
+		e.POST(app+k.path, api(s.createScope(k.kind)))
+		e.GET(app+k.path, api(s.listScopes(k.kind)))
+		e.DELETE(app+k.path, api(s.clearScopes(k.kind)))
+		e.GET(app+k.path+"/count", api(s.countScopes(k.kind)))
+		e.GET(app+k.path+"/:cfid", api(s.getScope(k.kind)))
+		e.PUT(app+k.path+"/:cfid", api(s.putScope(k.kind)))
+		e.PATCH(app+k.path+"/:cfid", api(s.patchScope(k.kind)))
+		e.DELETE(app+k.path+"/:cfid", api(s.deleteScope(k.kind)))
+		e.POST(app+k.path+"/:cfid/touch", api(s.touchScope(k.kind)))
 	}
-	e.POST(app+"/sessions/:cfid/rotate", s.rotateSession, mw...)
-	e.GET(app+"/settings", s.getSettings, mw...)
-	e.PUT(app+"/settings", s.putSettings, mw...)
+	e.POST(app+"/sessions/:cfid/rotate", api(s.rotateSession))
+	e.GET(app+"/settings", api(s.getSettings))
+	e.PUT(app+"/settings", api(s.putSettings))
 
 	// The shared scopes: the app's application scope, and the server
 	// scope that every app's key reads (shared_*.go).
 	for path, k := range map[string]scopes.Kind{app + "/application": scopes.Application, "/api/v1/server": scopes.Server} {
-		e.GET(path, s.getShared(k), mw...)
-		e.PUT(path, s.putShared(k), mw...)
-		e.PATCH(path, s.patchShared(k), mw...)
+		e.GET(path, api(s.getShared(k)))
+		e.PUT(path, api(s.putShared(k)))
+		e.PATCH(path, api(s.patchShared(k)))
 	}
 
 	// Named locks (cflock across instances): lock.go.
-	e.POST(app+"/locks/:name", s.acquireLock, mw...)
-	e.POST(app+"/locks/:name/renew", s.renewLock, mw...)
-	e.DELETE(app+"/locks/:name", s.releaseLock, mw...)
+	e.POST(app+"/locks/:name", api(s.acquireLock))
+	e.POST(app+"/locks/:name/renew", api(s.renewLock))
+	e.DELETE(app+"/locks/:name", api(s.releaseLock))
 	return e
 }
