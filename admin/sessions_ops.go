@@ -60,10 +60,11 @@ func scopeKey(app, kind, cfid string) (scopes.Key, error) {
 	if err != nil {
 		return scopes.Key{}, err
 	}
-	if !scopes.ValidCFID(cfid) {
+	lower, ok := scopes.ParseCFID(cfid)
+	if !ok {
 		return scopes.Key{}, scopes.Errorf(scopes.EInvalid, "%q is not a cfid: a cfid is a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e.", clipMessage(cfid, 80))
 	}
-	return scopes.Key{App: app, Kind: k, CFID: strings.ToLower(cfid)}, nil
+	return scopes.Key{App: app, Kind: k, CFID: lower}, nil
 }
 
 // sessionsListPath is the Sessions page of an app's scopes of kind k.

@@ -3,6 +3,7 @@ package scopes
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 )
 
 // NewCFID returns a random version-4 UUID: 122 random bits from crypto/rand.
@@ -28,21 +29,52 @@ func NewCFID() string {
 // ValidCFID reports whether s is a UUID in its canonical 36-character form
 // (hex digits of either case), the only cfid scopestore accepts.
 func ValidCFID(s string) bool {
-	if len(s) != 36 {
-		return false
+	valid, _ := checkCFID(s)
+	return valid
+}
+
+// ParseCFID returns s in lower case, the form scopes are keyed by, when it
+// is a valid cfid (see ValidCFID).
+func ParseCFID(s string) (string, bool) {
+	valid, upper := checkCFID(s)
+	if upper {
+		s = strings.ToLower(s)
 	}
-	for i := 0; i < 36; i++ {
-		c := s[i]
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
+	return s, valid
+}
+
+// cfidDigit marks the bytes of a UUID's hex digits: lower for 0-9 and a-f,
+// upper for A-F.
+var cfidDigit = func() (t [256]uint8) {
+	for _, c := range "0123456789abcdef" {
+		t[c] = cfidLower
+	}
+	for _, c := range "ABCDEF" {
+		t[c] = cfidUpper
+	}
+	return t
+}()
+
+const (
+	cfidLower = 1 << iota
+	cfidUpper
+)
+
+// checkCFID tells whether s is a valid cfid, and whether it holds upper-case
+// digits: one pass, a table lookup a digit, as every API request makes it.
+func checkCFID(s string) (valid, hasUpper bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false, false
+	}
+	seen := cfidDigit['0']
+	for _, group := range [...][2]int{{0, 8}, {9, 13}, {14, 18}, {19, 23}, {24, 36}} {
+		for _, c := range []byte(s[group[0]:group[1]]) {
+			d := cfidDigit[c]
+			if d == 0 {
+				return false, false
 			}
-		default:
-			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-				return false
-			}
+			seen |= d
 		}
 	}
-	return true
+	return true, seen&cfidUpper != 0
 }

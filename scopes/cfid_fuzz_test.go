@@ -24,5 +24,9 @@ func FuzzValidCFID(f *testing.F) {
 		if ok && !ValidCFID(strings.ToLower(s)) {
 			t.Fatalf("ValidCFID(%q) but not its lower case", s)
 		}
+		parsed, pok := ParseCFID(s)
+		if pok != ok || ok && parsed != strings.ToLower(s) {
+			t.Fatalf("ParseCFID(%q) = %q, %v; want its lower case, %v", s, parsed, pok, ok)
+		}
 	})
 }

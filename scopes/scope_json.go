@@ -76,35 +76,39 @@ func appendJSONTime(b []byte, t time.Time) []byte {
 		b = t.AppendFormat(b, time.RFC3339Nano)
 		return append(b, '"')
 	}
-	// The scopes' times are UTC: written digit by digit, as RFC3339Nano
-	// writes them, it costs a fifth of AppendFormat, six times an answer.
+	// The scopes' times are UTC: written digit by digit into an array, as
+	// RFC3339Nano writes them, it costs a fifth of AppendFormat, six times
+	// an answer.
 	hour, minute, sec := t.Clock()
-	b = append(b, '"')
-	b = append2(append2(b, year/100), year%100)
-	b = append2(append(b, '-'), int(month))
-	b = append2(append(b, '-'), day)
-	b = append2(append(b, 'T'), hour)
-	b = append2(append(b, ':'), minute)
-	b = append2(append(b, ':'), sec)
+	buf := [36]byte{'"', 0, 0, 0, 0, '-', 0, 0, '-', 0, 0, 'T', 0, 0, ':', 0, 0, ':', 0, 0}
+	put2(buf[1:3], year/100)
+	put2(buf[3:5], year%100)
+	put2(buf[6:8], int(month))
+	put2(buf[9:11], day)
+	put2(buf[12:14], hour)
+	put2(buf[15:17], minute)
+	put2(buf[18:20], sec)
+	n := 20
 	if ns := t.Nanosecond(); ns != 0 {
 		// Up to nine digits, with the trailing zeros left out.
-		frac := [10]byte{'.'}
-		for i := 9; i > 0; i-- {
-			frac[i] = byte('0' + ns%10)
+		buf[20] = '.'
+		for i := 29; i > 20; i-- {
+			buf[i] = byte('0' + ns%10)
 			ns /= 10
 		}
-		n := len(frac)
-		for frac[n-1] == '0' {
+		n = 30
+		for buf[n-1] == '0' {
 			n--
 		}
-		b = append(b, frac[:n]...)
 	}
-	return append(b, 'Z', '"')
+	buf[n], buf[n+1] = 'Z', '"'
+	return append(b, buf[:n+2]...)
 }
 
-// append2 appends n, from 0 to 99, as two digits.
-func append2(b []byte, n int) []byte {
-	return append(b, byte('0'+n/10), byte('0'+n%10))
+// put2 writes v, from 0 to 99, as two digits.
+func put2(b []byte, v int) {
+	_ = b[1]
+	b[0], b[1] = byte('0'+v/10), byte('0'+v%10)
 }
 
 const hexDigits = "0123456789abcdef"

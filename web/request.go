@@ -20,11 +20,11 @@ import (
 // scopeKey reads and checks the app and cfid of the path. A cfid that is not
 // a UUID is refused before any storage is touched.
 func scopeKey(c echo.Context, k scopes.Kind) (scopes.Key, error) {
-	cfid := c.Param("cfid")
-	if !scopes.ValidCFID(cfid) {
+	cfid, ok := scopes.ParseCFID(c.Param("cfid"))
+	if !ok {
 		return scopes.Key{}, scopes.Errorf(scopes.EInvalid, "cfid %q is not a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e", truncate(cfid, 80))
 	}
-	return scopes.Key{App: c.Param("app"), Kind: k, CFID: strings.ToLower(cfid)}, nil
+	return scopes.Key{App: c.Param("app"), Kind: k, CFID: cfid}, nil
 }
 
 // scopeRequest reads and checks the scope named by the path and returns it

@@ -192,10 +192,11 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // sessionKey reads the cfid argument, refused unless it is a UUID.
 func sessionKey(app string, k scopes.Kind, cfid string) (scopes.Key, error) {
-	if !scopes.ValidCFID(cfid) {
+	lower, ok := scopes.ParseCFID(cfid)
+	if !ok {
 		return scopes.Key{}, usageErrorf("%q is not a cfid: a cfid is a UUID like 0f8fad5b-d9cb-469f-a165-70867728950e", cfid)
 	}
-	return scopes.Key{App: app, Kind: k, CFID: strings.ToLower(cfid)}, nil
+	return scopes.Key{App: app, Kind: k, CFID: lower}, nil
 }
 
 func sessionsShow(rc *runContext, svc *services, args []string) error {
