@@ -104,5 +104,25 @@ func NewScope(r *Record, storage string) *Scope {
 
 // URLToken returns the CFML urltoken built-in, "CFID=…&CFTOKEN=…".
 func URLToken(cfid, cftoken string) string {
-	return "CFID=" + url.QueryEscape(cfid) + "&CFTOKEN=" + url.QueryEscape(cftoken)
+	return "CFID=" + queryEscape(cfid) + "&CFTOKEN=" + queryEscape(cftoken)
 }
+
+// queryEscape is url.QueryEscape, which a cfid, a UUID, never needs: its
+// digits and dashes are passed by one table lookup each, rather than by
+// QueryEscape's own scan, twice an answer.
+func queryEscape(s string) string {
+	for i := 0; i < len(s); i++ {
+		if !unreserved[s[i]] {
+			return url.QueryEscape(s)
+		}
+	}
+	return s
+}
+
+// unreserved marks the bytes that url.QueryEscape leaves as they are.
+var unreserved = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~" {
+		t[c] = true
+	}
+	return t
+}()

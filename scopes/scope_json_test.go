@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -79,5 +80,19 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		if got := string(appendJSONString(nil, s.String())) + "\n"; got != want.String() {
 			t.Fatalf("appendJSONString(%q) = %s, encoding/json: %s", s.String(), got, want.String())
 		}
+	}
+}
+
+// queryEscape is url.QueryEscape, for every byte.
+func TestQueryEscapeMatchesURL(t *testing.T) {
+	for c := range 256 {
+		for _, s := range []string{string(rune(c)), string([]byte{byte(c)}), "0f8fad5b-d9cb-469f" + string([]byte{byte(c)}) + "x"} {
+			if got, want := queryEscape(s), url.QueryEscape(s); got != want {
+				t.Fatalf("queryEscape(%q) = %q, url.QueryEscape: %q", s, got, want)
+			}
+		}
+	}
+	if got := URLToken("0F8FAD5B-d9cb-469f-a165-70867728950e", "a b&c"); got != "CFID=0F8FAD5B-d9cb-469f-a165-70867728950e&CFTOKEN=a+b%26c" {
+		t.Fatalf("URLToken: %q", got)
 	}
 }
