@@ -25,8 +25,16 @@ func NewAPIKey() (key, hash string) {
 // here: keys carry 256 random bits, so there is nothing to brute-force, and
 // every API request checks one.
 func HashAPIKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
+	sum := keyDigest(key)
 	return hex.EncodeToString(sum[:])
+}
+
+// keyDigest is the SHA-256 of an API key, HashAPIKey's digest, which the
+// directory's cache is keyed by. The key's bytes are hashed from a buffer
+// on the stack when they fit, as keys do, not from a new one.
+func keyDigest(key string) [sha256.Size]byte {
+	var buf [128]byte
+	return sha256.Sum256(append(buf[:0], key...))
 }
 
 var appNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)

@@ -66,7 +66,7 @@ func checkCFID(s string) (valid, hasUpper bool) {
 	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false, false
 	}
-	seen := cfidDigit['0']
+	var seen uint8
 	for _, group := range [...][2]int{{0, 8}, {9, 13}, {14, 18}, {19, 23}, {24, 36}} {
 		for _, c := range []byte(s[group[0]:group[1]]) {
 			d := cfidDigit[c]

@@ -89,13 +89,6 @@ func configError(err error) error {
 	return Unavailable("the config store", err)
 }
 
-// keyDigest is the SHA-256 of an API key, whose bytes are hashed from a
-// buffer on the stack when they fit, as keys do, not from a new one.
-func keyDigest(key string) [sha256.Size]byte {
-	var buf [128]byte
-	return sha256.Sum256(append(buf[:0], key...))
-}
-
 // Authenticate returns the app that owns an API key.
 func (d *Directory) Authenticate(ctx context.Context, key string) (string, error) {
 	if key == "" {

@@ -231,7 +231,7 @@ func (s *Server) renewLock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lock, err := s.locks.Renew(c.Request().Context(), c.Param("app"), name, c.Request().Header.Get(lockTokenHeader), lease)
+	lock, err := s.locks.Renew(c.Request().Context(), c.Param("app"), name, header(c.Request(), lockTokenHeader), lease)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (s *Server) releaseLock(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.locks.Release(c.Request().Context(), c.Param("app"), name, c.Request().Header.Get(lockTokenHeader)); err != nil {
+	if err := s.locks.Release(c.Request().Context(), c.Param("app"), name, header(c.Request(), lockTokenHeader)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

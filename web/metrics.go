@@ -196,7 +196,7 @@ func methodLabel(method string) string {
 // presents it as a bearer token.
 func (s *Server) serveMetrics(c echo.Context) error {
 	if s.metricsToken != "" {
-		got, _ := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
+		got, _ := bearer(header(c.Request(), echo.HeaderAuthorization))
 		if !sameToken(got, s.metricsToken) {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="scopestore metrics"`)
 			return scopes.Errorf(scopes.EUnauthorized, "the metrics token is required: send Authorization: Bearer <--metrics-token>")

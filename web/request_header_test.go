@@ -13,7 +13,7 @@ import (
 // header looks names up as they are: each one given must be canonical, or
 // it would never find the header a client sent.
 func TestHeaderNamesAreCanonical(t *testing.T) {
-	for _, name := range []string{echo.HeaderAuthorization, ifMatchHeader, ifNoneMatchHeader, httpapi.IfFenceHeader} {
+	for _, name := range []string{echo.HeaderAuthorization, ifMatchHeader, ifNoneMatchHeader, httpapi.IfFenceHeader, lockTokenHeader, scopeTokenHeader} {
 		if c := textproto.CanonicalMIMEHeaderKey(name); c != name {
 			t.Errorf("%q is not canonical: %q", name, c)
 		}

@@ -23,7 +23,7 @@ func scopeContext(c echo.Context, set scopes.Settings, k scopes.Kind) context.Co
 	if set.Of(k).Storage != scopes.StorageCookie {
 		return req.Context()
 	}
-	tok := &scopes.ScopeToken{In: req.Header.Get(scopeTokenHeader)}
+	tok := &scopes.ScopeToken{In: header(req, scopeTokenHeader)}
 	ctx := scopes.WithScopeToken(req.Context(), tok)
 	// writeScope finds the token in the request's context.
 	c.SetRequest(req.WithContext(ctx))

@@ -6,7 +6,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // defaultGCHeapFloor is --gc-heap-floor's default. Go's collector runs
@@ -30,8 +30,11 @@ var gcMetrics = []string{"/gc/heap/live:bytes", "/gc/scan/stack:bytes", "/gc/sca
 // is under half of floor, the next collection starts when the heap
 // reaches floor rather than when it doubles. Past that, GOGC is Go's 100.
 type gcFloor struct {
-	floor   uint64
-	stopped atomic.Bool
+	floor uint64
+	// mu keeps stop and a cleanup's afterGC apart, so that nothing sets
+	// GOGC once stop has put Go's 100 back.
+	mu      sync.Mutex
+	stopped bool
 	sample  []metrics.Sample
 }
 
@@ -57,7 +60,9 @@ func tuneGC(floor int, logger *slog.Logger) (stop func()) {
 	}
 	g.afterGC()
 	return func() {
-		g.stopped.Store(true)
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.stopped = true
 		debug.SetGCPercent(100)
 	}
 }
@@ -65,7 +70,9 @@ func tuneGC(floor int, logger *slog.Logger) (stop func()) {
 // afterGC sets GOGC for the live heap the last collection found, and asks
 // to run again after the next one.
 func (g *gcFloor) afterGC() {
-	if g.stopped.Load() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped {
 		return
 	}
 	metrics.Read(g.sample)
