@@ -251,7 +251,7 @@ func (e *Engine) base(ctx context.Context, t target, ent *tierEntry, key Key, no
 		}
 		return ent.rec, true, nil
 	}
-	rec, found, err := t.store.Load(ctx, key, now)
+	rec, found, err := e.read(ctx, t, ent, key, now)
 	if err != nil {
 		return Record{}, false, e.storageError(t.name, err)
 	}
@@ -260,6 +260,16 @@ func (e *Engine) base(ctx context.Context, t target, ent *tierEntry, key Key, no
 	}
 	ent.rec, ent.ok = rec, t.copies
 	return rec, true, nil
+}
+
+// read loads key from the storage. A KnownLoader is given the data of the
+// record the entry last held, stale or not: most loads find the same bytes
+// stored, which then need no second check.
+func (e *Engine) read(ctx context.Context, t target, ent *tierEntry, key Key, now time.Time) (Record, bool, error) {
+	if kl, ok := t.store.(KnownLoader); ok && ent.rec.Key == key {
+		return kl.LoadKnown(ctx, key, now, ent.rec.Data)
+	}
+	return t.store.Load(ctx, key, now)
 }
 
 // write is Store.Write that resolves an unknown outcome: when the storage

@@ -110,11 +110,23 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 // with one scan of the data (json.Valid) where json.Unmarshal makes two and
 // copies; ok is false for anything else, which DecodeRecord then reads
 // with encoding/json.
-func decodeExact(key Key, b []byte) (rec Record, ok bool) { return parseExact(key, b, false) }
+func decodeExact(key Key, b []byte) (rec Record, ok bool) { return parseExact(key, b, nil, false) }
 
-// parseExact is decodeExact; sealed skips the scan and the copy of the
-// data (see DecodeSealedRecord).
-func parseExact(key Key, b []byte, sealed bool) (rec Record, ok bool) {
+// DecodeRecordKnown is DecodeRecord for a caller that holds data it checked
+// before, known (the data of its copy of the record): stored data that is
+// the same bytes is neither scanned again nor copied, and the record
+// shares known. Anything else is read as DecodeRecord reads it.
+func DecodeRecordKnown(key Key, b []byte, known json.RawMessage) (Record, error) {
+	if rec, ok := parseExact(key, b, known, false); ok {
+		return rec, nil
+	}
+	return DecodeRecord(key, b)
+}
+
+// parseExact is decodeExact; data equal to known, or sealed, skips the
+// scan and the copy of the data (see DecodeRecordKnown and
+// DecodeSealedRecord).
+func parseExact(key Key, b []byte, known json.RawMessage, sealed bool) (rec Record, ok bool) {
 	p := envParser{b: b}
 	if !p.lit(`{"v":1,"rev":`) {
 		return rec, false
@@ -135,9 +147,14 @@ func parseExact(key Key, b []byte, sealed bool) (rec Record, ok bool) {
 		return rec, false
 	}
 	data := bytes.Trim(b[p.i:len(b)-1], jsonSpace)
-	// Sealed data was checked when it was encoded, and authenticated
-	// since: it is kept in place.
-	if !sealed {
+	switch {
+	case sealed:
+		// Sealed data was checked when it was encoded, and authenticated
+		// since: it is kept in place.
+	case len(known) > 0 && bytes.Equal(data, known):
+		// The same bytes as data checked before are the same valid JSON.
+		data = known
+	default:
 		if !ValidJSON(data) {
 			return rec, false
 		}

@@ -7,7 +7,7 @@ package scopes
 // nor copied, which is most of a token's reading time. b must not change
 // afterwards: the record's data is a slice of it.
 func DecodeSealedRecord(key Key, b []byte) (Record, error) {
-	if rec, ok := parseExact(key, b, true); ok {
+	if rec, ok := parseExact(key, b, nil, true); ok {
 		return rec, nil
 	}
 	return DecodeRecord(key, b)

@@ -121,6 +121,15 @@ type Announcer interface {
 	Watch(changed func(Key))
 }
 
+// KnownLoader is a Store whose Load checks the data it reads as JSON: given
+// the data of the copy the caller holds of the record, which was checked
+// when it was read or written, it skips the check of stored data that is
+// the same bytes, and shares them.
+type KnownLoader interface {
+	// LoadKnown is Load, told known, the caller's copy of the data.
+	LoadKnown(ctx context.Context, key Key, now time.Time, known json.RawMessage) (rec Record, found bool, err error)
+}
+
 // Changer is a Store that can change a stored record in place, in one round
 // trip, without the caller reading it first: a visit, a touch, or a save of
 // new data. The engine uses it where it holds no copy to write from.

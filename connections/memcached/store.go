@@ -3,6 +3,7 @@ package memcached
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -164,6 +165,12 @@ func expiration(expires, now time.Time) int32 {
 // A value that is not in scopestore's format is an *scopes.Error with code
 // ECorrupt.
 func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
+	return s.LoadKnown(ctx, key, now, nil)
+}
+
+// LoadKnown is Load that neither checks nor copies stored data that is the
+// bytes of known (scopes.KnownLoader).
+func (s *Store) LoadKnown(ctx context.Context, key scopes.Key, now time.Time, known json.RawMessage) (scopes.Record, bool, error) {
 	k, err := s.keyOf(key)
 	if err != nil {
 		return scopes.Record{}, false, err
@@ -177,7 +184,7 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 		return scopes.Record{}, false, nil
 	}
 	env, revs := split(it.Value)
-	rec, err := scopes.DecodeRecord(key, env)
+	rec, err := scopes.DecodeRecordKnown(key, env, known)
 	if err != nil {
 		return scopes.Record{}, false, err
 	}

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -15,6 +16,12 @@ import (
 // A value that is not in scopestore's format is an *scopes.Error with code
 // ECorrupt.
 func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
+	return s.LoadKnown(ctx, key, now, nil)
+}
+
+// LoadKnown is Load that neither checks nor copies stored data that is the
+// bytes of known (scopes.KnownLoader).
+func (s *Store) LoadKnown(ctx context.Context, key scopes.Key, now time.Time, known json.RawMessage) (scopes.Record, bool, error) {
 	k, _, err := s.keyOf(key)
 	if err != nil {
 		return scopes.Record{}, false, err
@@ -26,7 +33,7 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 	if !found {
 		return scopes.Record{}, false, nil
 	}
-	rec, err := scopes.DecodeRecord(key, value)
+	rec, err := scopes.DecodeRecordKnown(key, value, known)
 	if err != nil {
 		return scopes.Record{}, false, err
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,6 +15,12 @@ import (
 // with the rev of its row (see rowRev). A row that is not in scopestore's
 // format (one written by Lucee, say) is an *scopes.Error with code ECorrupt.
 func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
+	return s.LoadKnown(ctx, key, now, nil)
+}
+
+// LoadKnown is Load that neither checks nor copies stored data that is the
+// bytes of known (scopes.KnownLoader).
+func (s *Store) LoadKnown(ctx context.Context, key scopes.Key, now time.Time, known json.RawMessage) (scopes.Record, bool, error) {
 	st, err := s.table(key.Kind)
 	if err != nil {
 		return scopes.Record{}, false, err
@@ -27,17 +34,18 @@ func (s *Store) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes
 	} else if err != nil {
 		return scopes.Record{}, false, fmt.Errorf("sqlstore: load %s: %w", st.table, err)
 	}
-	return decode(key, r, now)
+	return decode(key, r, now, known)
 }
 
-// decode reads a row of key as of now: an expired row is no record.
-func decode(key scopes.Key, r row, now time.Time) (scopes.Record, bool, error) {
+// decode reads a row of key as of now: an expired row is no record. Data
+// that is the bytes of known is not checked again (scopes.DecodeRecordKnown).
+func decode(key scopes.Key, r row, now time.Time, known json.RawMessage) (scopes.Record, bool, error) {
 	// The column decides, as it does for List and DeleteExpired; both are
 	// 13-digit strings (see millis).
 	if r.Expires <= millis(now) {
 		return scopes.Record{}, false, nil
 	}
-	rec, err := scopes.DecodeRecord(key, r.Data)
+	rec, err := scopes.DecodeRecordKnown(key, r.Data, known)
 	if err != nil {
 		return scopes.Record{}, false, err
 	}

@@ -111,7 +111,7 @@ func (s *Store) writeLegacy(ctx context.Context, st *statements, rec scopes.Reco
 	if !ok {
 		return scopes.WriteResult{}, nil
 	}
-	cur, found, err := decode(rec.Key, r, now)
+	cur, found, err := decode(rec.Key, r, now, nil)
 	if err != nil {
 		return scopes.WriteResult{}, err
 	}
@@ -142,7 +142,7 @@ func (s *Store) resolve(ctx context.Context, st *statements, rec scopes.Record, 
 	if r.holds(rec.Rev) {
 		return written(rec), nil
 	}
-	cur, found, err := decode(rec.Key, r, now)
+	cur, found, err := decode(rec.Key, r, now, nil)
 	if err != nil {
 		return scopes.WriteResult{}, err
 	}

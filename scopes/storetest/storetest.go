@@ -59,6 +59,7 @@ var cases = []testCase{
 	{"SaveLoadRoundTrip", testSaveLoadRoundTrip},
 	{"EmptyDataLoadsAsObject", testEmptyData},
 	{"SaveCopiesData", testSaveCopiesData},
+	{"LoadKnown", testLoadKnown},
 	{"SaveOverwrites", testSaveOverwrites},
 	{"LoadMissing", testLoadMissing},
 	{"Expired", testExpired},
