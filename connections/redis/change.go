@@ -93,13 +93,13 @@ func (s *Store) Change(ctx context.Context, key scopes.Key, c scopes.Change, now
 	if c.Rev == "" {
 		return scopes.Record{}, false, false, scopes.Errorf(scopes.EInvalid, "a change needs a rev (scopes.NewRev)")
 	}
-	s.register(ctx, key.App, key.Kind)
+	s.register(ctx, key.App, key.Kind, tag)
 	hit := "0"
 	if c.Hit {
 		hit = "1"
 	}
 	lastVisit, expires := c.LastVisit.UnixMilli(), c.Expires.UnixMilli()
-	keys := []string{k, s.lexKey(tag), s.expKey(tag), s.markerKey(tag, c.Rev)}
+	keys := s.scriptKeys(k, tag, c.Rev)
 	args := []any{c.Rev, string(c.Data), strconv.FormatInt(c.IfVersion, 10), hit, lastVisit, expires,
 		max(expires+expiryGrace.Milliseconds(), 1), now.UnixMilli(), s.markerTTL.Milliseconds(), key.CFID, c.MaxSize}
 	if c.Patch != nil {

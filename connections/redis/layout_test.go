@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +168,33 @@ func TestBucketChar(t *testing.T) {
 	} {
 		if got := bucketChar(cfid); got != want {
 			t.Errorf("bucketChar(%q) = %q, want %q", cfid, got, want)
+		}
+	}
+}
+
+// scriptKeys cuts three keys from one string: they must be the keys that
+// lexKey, expKey and markerKey name, and the member that register takes
+// from the tag must be kindOf's.
+func TestScriptKeys(t *testing.T) {
+	for _, prefix := range []string{"scopestore:", ""} {
+		s := &Store{prefix: prefix}
+		for _, key := range []scopes.Key{
+			{App: "shop", Kind: scopes.Session, CFID: "c0ffee00-0000-4000-8000-000000000000"},
+			{App: "a", Kind: scopes.Application, CFID: "application"},
+			{App: "intranet-2", Kind: scopes.Client, CFID: "0"},
+		} {
+			k, tag, err := s.keyOf(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := s.scriptKeys(k, tag, "Zr3v-_x")
+			want := []string{s.scopeKey(tag, key.CFID), s.lexKey(tag), s.expKey(tag), s.markerKey(tag, "Zr3v-_x")}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("prefix %q, %v: scriptKeys = %q, want %q", prefix, key, got, want)
+			}
+			if member := tag[:len(tag)-len(":0")]; member != kindOf(key.App, key.Kind) {
+				t.Errorf("%v: register's member %q, want %q", key, member, kindOf(key.App, key.Kind))
+			}
 		}
 	}
 }

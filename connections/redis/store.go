@@ -91,7 +91,7 @@ func kindOf(app string, kind scopes.Kind) string { return app + ":" + string(kin
 
 // bucketOf returns the hash tag's content shared by a scope's keys.
 func bucketOf(app string, kind scopes.Kind, cfid string) string {
-	return bucketTag(kindOf(app, kind), bucketChar(cfid))
+	return app + ":" + string(kind) + ":" + string(bucketChar(cfid))
 }
 
 // bucketTag returns the hash tag's content of the bucket c of a registry
@@ -130,6 +130,16 @@ func (s *Store) expKey(tag string) string { return s.prefix + "{" + tag + "}exp"
 
 // markerKey is the key of the marker of the write rev in bucket tag.
 func (s *Store) markerKey(tag, rev string) string { return s.prefix + "{" + tag + "}w:" + rev }
+
+// scriptKeys are the keys of a script that writes the scope k of bucket
+// tag: k, lexKey, expKey and markerKey of rev. The last three are cut from
+// one string: every write builds them, and one allocation is cheaper than
+// three.
+func (s *Store) scriptKeys(k, tag, rev string) []string {
+	all := s.prefix + "{" + tag + "}idx" + s.prefix + "{" + tag + "}exp" + s.prefix + "{" + tag + "}w:" + rev
+	n := len(s.prefix) + len(tag) + len("{}idx")
+	return []string{k, all[:n], all[n : 2*n], all[2*n:]}
+}
 
 // registryKey is the key of the set of the (app, kind) pairs that have
 // scopes, which DeleteExpired walks.

@@ -42,15 +42,15 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 	if rec.Rev == "" {
 		return scopes.WriteResult{}, scopes.Errorf(scopes.EInvalid, "a record to write needs a rev (scopes.NewRev)")
 	}
-	s.register(ctx, rec.App, rec.Kind)
+	s.register(ctx, rec.App, rec.Kind, tag)
 	rec, value := stored(rec)
-	keys := []string{k, s.lexKey(tag), s.expKey(tag), s.markerKey(tag, rec.Rev)}
-	channel, message, own := "", "", ""
+	keys := s.scriptKeys(k, tag, rec.Rev)
+	a := &writeArgs{expect: expect, value: value, pxat: expireAt(rec), cfid: rec.CFID, expires: rec.Expires.UnixMilli(),
+		now: now.UnixMilli(), markerTTL: s.markerTTL.Milliseconds(), rev: rec.Rev}
 	if announce {
-		channel, message, own = s.channel(), s.announcement(rec.Key), s.ownChannel()
+		a.channel, a.message, a.own = s.channel(), s.announcement(rec.Key), s.ownChannel()
 	}
-	args := []any{expect, value, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), s.markerTTL.Milliseconds(), rec.Rev, channel, message, own}
-	reply, err := s.runScript(ctx, writeScript, k, keys, args)
+	reply, err := s.runScript(ctx, writeScript, k, keys, a.list())
 	if err != nil {
 		return scopes.WriteResult{}, fmt.Errorf("redis: write %s %s: %w", rec.App, rec.Kind, err)
 	}
@@ -69,6 +69,23 @@ func (s *Store) write(ctx context.Context, rec scopes.Record, expect string, now
 		return scopes.WriteResult{}, err
 	}
 	return scopes.WriteResult{Rec: got, Found: true}, nil
+}
+
+// writeArgs are writeScript's arguments (see its doc), in one allocation:
+// go-redis takes arguments as interface values, and a pointer in one, which
+// it reads through, needs no allocation of its own, as a string or a number
+// put in an interface does (seven of them per write).
+type writeArgs struct {
+	expect, cfid, rev, channel, message, own string
+	pxat, expires, now, markerTTL            int64
+	value                                    []byte
+	args                                     [11]any
+}
+
+// list returns the arguments in writeScript's order.
+func (a *writeArgs) list() []any {
+	a.args = [11]any{&a.expect, a.value, &a.pxat, &a.cfid, &a.expires, &a.now, &a.markerTTL, &a.rev, &a.channel, &a.message, &a.own}
+	return a.args[:]
 }
 
 // runScript sends a script that writes the scope under k (see send), and
@@ -175,8 +192,10 @@ func (s *Store) reloadOnFailure(ctx context.Context) {
 // once per Store, in the background: the registry lives in one slot, and
 // writes of scopes must not wait for the master that holds it, nor fail
 // with it. A failure is logged and tried again by a write a second later.
-func (s *Store) register(ctx context.Context, app string, kind scopes.Kind) {
-	member := kindOf(app, kind)
+func (s *Store) register(ctx context.Context, app string, kind scopes.Kind, tag string) {
+	// The scope's bucket tag without its bucket is kindOf(app, kind), with
+	// no allocation.
+	member := tag[:len(tag)-len(":0")]
 	v, ok := s.registered.Load(member)
 	if !ok {
 		v, _ = s.registered.LoadOrStore(member, &registration{})
