@@ -421,12 +421,17 @@ value:
 		}
 		r += 4
 	default:
-		// A small integer is the common number: inline it; the rest, and
-		// what follows the digits, goes to scanNumber.
+		// A small integer, or one with a fraction (a price), is the common
+		// number: inline it; the rest, and what follows it, goes to
+		// scanNumber.
 		if c >= '1' && c <= '9' {
 			i := r + 1
 			for i < n && b[i] >= '0' && b[i] <= '9' {
 				i++
+			}
+			if i+1 < n && b[i] == '.' && b[i+1] >= '0' && b[i+1] <= '9' {
+				for i += 2; i < n && b[i] >= '0' && b[i] <= '9'; i++ {
+				}
 			}
 			if i < n && (b[i] == ',' || b[i] == '}' || b[i] == ']') {
 				r = i

@@ -75,7 +75,9 @@ func TestCompactJSONMatchesJsontext(t *testing.T) {
 		`"\ud83d\ude00"`, `"\uD83D\uDE00x"`, `"\udc00"`, `"\ud800\ud800"`, `"\ud800x"`, `"\ud800\u00e9"`, `"\ud800\"`,
 		"\"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"", "\"\xc3\"", "\"\xc3\xa9\xc3\"", "\"\xed\xa0\x80\"", "\"\xc0\xaf\"", "\"\xf4\x90\x80\x80\"",
 		"{\"k\xff\":1}", "{\"data\":{\"a\":\"abcdefghijklmnopqrstuvwxyz\x80\"}}", "\"abcdefgh\xe2\x82\xacabcdefgh\xff\"",
-		"{\"\xef\xbf\xbd\":\"\xef\xbf\xbd\"}"} {
+		"{\"\xef\xbf\xbd\":\"\xef\xbf\xbd\"}",
+		// Numbers with a fraction, which the fast path takes inline up to what follows them.
+		`{"p":12.99}`, `[1.5,2]`, `[1.]`, `[1.e3]`, `[12.99e3]`, `[1.5 ]`, `[9.9x]`, `{"a":1.}`, `[1..2]`, `[1.2.3]`, `7.25`} {
 		checkScan(t, []byte(s))
 	}
 }
