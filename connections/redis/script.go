@@ -25,17 +25,20 @@ import (
 //
 // KEYS: scope, lex index, expiry index, marker. ARGV: expect ("" absent,
 // "*" any, or a rev), value, PXAT, cfid, expires (ms), now (ms), marker TTL
-// (ms), the value's rev, and the channel, message and own channel that
-// announce the write ("" for none; see announce.go).
+// (ms), the value's rev, and, for a write to announce, the channel, message
+// and own channel that announce it (see announce.go). Every argument is a
+// Lua string that Redis makes and collects again on each call: those that
+// are not needed are left out.
 var writeScript = goredis.NewScript(announceLua + `
 if redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
--- The envelope's header is all the checks read: a string of a few hundred
--- bytes rather than the whole value, which Lua would copy and hash. A
--- header longer than that (a long cftoken, a legacy value) is read whole.
-local cur = redis.call('GETRANGE', KEYS[1], 0, 511)
+-- The envelope's header is all the checks read: its first 256 bytes, about
+-- 210 with a UUID for cftoken, rather than the whole value, which Lua would
+-- copy and collect. A header longer than that (a long cftoken, a rotated
+-- record, a legacy value) is read whole.
+local cur = redis.call('GETRANGE', KEYS[1], 0, 255)
 if cur == '' then
   cur = false
-elseif #cur == 512 and not string.find(cur, '"data":', 1, true) then
+elseif #cur == 256 and not string.find(cur, '"data":', 1, true) then
   cur = redis.call('GET', KEYS[1])
 end
 local live = false
@@ -58,7 +61,7 @@ redis.call('SET', KEYS[1], ARGV[2], 'PXAT', ARGV[3])
 if not cur then redis.call('ZADD', KEYS[2], 0, ARGV[4]) end
 redis.call('ZADD', KEYS[3], ARGV[5], ARGV[4])
 redis.call('SET', KEYS[4], '1', 'PX', ARGV[7])
-if ARGV[9] ~= '' then announce(ARGV[9], ARGV[10], ARGV[11]) end
+if #ARGV > 8 and ARGV[9] ~= '' then announce(ARGV[9], ARGV[10], ARGV[11]) end
 return {1}
 `)
 

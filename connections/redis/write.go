@@ -82,9 +82,13 @@ type writeArgs struct {
 	args                                     [11]any
 }
 
-// list returns the arguments in writeScript's order.
+// list returns the arguments in writeScript's order, without the three of
+// the announcement when there is none.
 func (a *writeArgs) list() []any {
 	a.args = [11]any{&a.expect, a.value, &a.pxat, &a.cfid, &a.expires, &a.now, &a.markerTTL, &a.rev, &a.channel, &a.message, &a.own}
+	if a.channel == "" {
+		return a.args[:8]
+	}
 	return a.args[:]
 }
 
