@@ -30,7 +30,6 @@ import (
 // Lua string that Redis makes and collects again on each call: those that
 // are not needed are left out.
 var writeScript = goredis.NewScript(announceLua + `
-if redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 -- The envelope's header is all the checks read: its first 256 bytes, about
 -- 210 with a UUID for cftoken, rather than the whole value, which Lua would
 -- copy and collect. A header longer than that (a long cftoken, a rotated
@@ -41,17 +40,24 @@ if cur == '' then
 elseif #cur == 256 and not string.find(cur, '"data":', 1, true) then
   cur = redis.call('GET', KEYS[1])
 end
-local live = false
+local live, rev = false, false
 if cur then
   local e = string.match(cur, '"expires":(%-?%d+)')
   live = e ~= nil and tonumber(e) > tonumber(ARGV[6])
 end
+if live then
+  rev = string.match(cur, '^{"v":%d+,"rev":"([^"]*)"')
+  if not rev then rev = 'legacy-' .. (string.match(cur, '"version":(%-?%d+)') or '0') end
+  if rev == ARGV[8] then return {1} end
+end
 local expect = ARGV[1]
+-- A compare-and-set that finds the rev it expects live was not applied
+-- before: the live rev would be its own, or a later one, never an earlier
+-- one again. Any other write looks for the marker that an earlier call with
+-- the same rev left.
+if rev ~= expect and redis.call('EXISTS', KEYS[4]) == 1 then return {1} end
 if expect ~= '*' then
   if live then
-    local rev = string.match(cur, '^{"v":%d+,"rev":"([^"]*)"')
-    if not rev then rev = 'legacy-' .. (string.match(cur, '"version":(%-?%d+)') or '0') end
-    if rev == ARGV[8] then return {1} end
     if rev ~= expect then return {0, redis.call('GET', KEYS[1])} end
   elseif expect ~= '' then
     return {0}
