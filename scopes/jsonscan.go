@@ -453,6 +453,15 @@ after:
 	if len(stack) == 1 && stack[0] == '{' && member != nil && !member(b[keyStart:keyEnd], b[valStart:r]) {
 		return spaced, false
 	}
+	// Compact JSON, what clients send, has a comma and then the next token:
+	// one test for both rather than two whitespace loops.
+	if r+1 < n && b[r] == ',' && b[r+1] > ' ' {
+		r++
+		if stack[len(stack)-1] == '[' {
+			goto value
+		}
+		goto key
+	}
 	for r < n && b[r] <= ' ' && isSpace(b[r]) {
 		r++
 		spaced = true
@@ -509,6 +518,11 @@ key:
 	}
 	if len(stack) == 1 {
 		keyEnd = r
+	}
+	// As after a value: a colon and then the value, in one test.
+	if r+1 < n && b[r] == ':' && b[r+1] > ' ' {
+		r++
+		goto value
 	}
 	for r < n && b[r] <= ' ' && isSpace(b[r]) {
 		r++
