@@ -82,6 +82,12 @@ func DecodeRecord(key Key, b []byte) (Record, error) {
 	if rec, ok := decodeExact(key, b); ok {
 		return rec, nil
 	}
+	return decodeEnvelope(key, b)
+}
+
+// decodeEnvelope reads with encoding/json an envelope that parseExact did
+// not take: one written by an earlier scopestore, or not one at all.
+func decodeEnvelope(key Key, b []byte) (Record, error) {
 	var e envelope
 	if err := json.Unmarshal(b, &e); err != nil || e.V != envelopeVersion || len(e.Data) == 0 || e.Data[0] != '{' {
 		return Record{}, &Error{Code: ECorrupt, Err: err,
@@ -120,7 +126,7 @@ func DecodeRecordKnown(key Key, b []byte, known json.RawMessage) (Record, error)
 	if rec, ok := parseExact(key, b, known, false); ok {
 		return rec, nil
 	}
-	return DecodeRecord(key, b)
+	return decodeEnvelope(key, b)
 }
 
 // parseExact is decodeExact; data equal to known, or sealed, skips the

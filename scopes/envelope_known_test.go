@@ -32,6 +32,13 @@ func TestDecodeRecordKnown(t *testing.T) {
 		t.Error("other data is kept in place; want a copy, as DecodeRecord makes")
 	}
 
+	// An envelope in another form (fields in another order) is read by
+	// encoding/json, as DecodeRecord reads it.
+	got, err = DecodeRecordKnown(rec.Key, []byte(`{"v":1,"version":2,"data":{"cart":[1,2],"name":"Zoë"},"rev":"r1"}`), known)
+	if err != nil || got.Version != 2 || got.Rev != "r1" || string(got.Data) != string(known) {
+		t.Fatalf("DecodeRecordKnown of an envelope in another form = %+v, %v", got, err)
+	}
+
 	// Stored data that is not JSON is corrupt whatever the caller knows.
 	rec.Data = json.RawMessage(`{"cart":[1,2}`)
 	if _, err := DecodeRecordKnown(rec.Key, EncodeRecord(rec), known); ErrorCode(err) != ECorrupt {

@@ -10,5 +10,6 @@ func DecodeSealedRecord(key Key, b []byte) (Record, error) {
 	if rec, ok := parseExact(key, b, nil, true); ok {
 		return rec, nil
 	}
-	return DecodeRecord(key, b)
+	// parseExact refused the envelope's form, which decodeExact would too.
+	return decodeEnvelope(key, b)
 }
