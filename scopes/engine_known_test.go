@@ -38,7 +38,7 @@ func (clusteredApp) ServerLayer(context.Context) (scopes.Layer, error) { return 
 func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 	ctx := context.Background()
 	st := &knownStore{mapStore: &mapStore{recs: map[scopes.Key]scopes.Record{}}}
-	storages := knownStorages{st}
+	storages := mapStorages{st}
 	e := scopes.NewEngine(storages)
 	eff, err := scopes.NewDirectory(clusteredApp{}, storages).Effective(ctx, "shop")
 	if err != nil || !eff.Settings.Session.Cluster {
@@ -70,12 +70,3 @@ func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 		t.Errorf("a load of a scope this instance holds no copy of went through LoadKnown with %q", st.known)
 	}
 }
-
-// knownStorages is the one storage "db", a knownStore.
-type knownStorages struct{ st *knownStore }
-
-func (m knownStorages) Store(context.Context, string) (scopes.Store, error) { return m.st, nil }
-func (m knownStorages) Names(context.Context, scopes.Kind) ([]string, error) {
-	return []string{"db"}, nil
-}
-func (m knownStorages) Open() map[string]scopes.Store { return map[string]scopes.Store{"db": m.st} }

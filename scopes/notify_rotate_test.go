@@ -73,7 +73,7 @@ func (s *mapStore) DeleteExpired(_ context.Context, now time.Time, limit int) ([
 }
 
 // mapStorages is the one storage "db".
-type mapStorages struct{ st *mapStore }
+type mapStorages struct{ st scopes.Store }
 
 func (m mapStorages) Store(context.Context, string) (scopes.Store, error) { return m.st, nil }
 func (m mapStorages) Names(context.Context, scopes.Kind) ([]string, error) {

@@ -192,6 +192,9 @@ func TestScriptKeys(t *testing.T) {
 			if strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("prefix %q, %v: scriptKeys = %q, want %q", prefix, key, got, want)
 			}
+			if want := bucketTag(kindOf(key.App, key.Kind), bucketChar(key.CFID)); tag != want {
+				t.Errorf("%v: tag %q, want bucketTag's %q", key, tag, want)
+			}
 			if member := tag[:len(tag)-len(":0")]; member != kindOf(key.App, key.Kind) {
 				t.Errorf("%v: register's member %q, want %q", key, member, kindOf(key.App, key.Kind))
 			}

@@ -89,7 +89,9 @@ const buckets = "0123456789abcdef"
 // kindOf returns the registry member of an app's scopes of one kind.
 func kindOf(app string, kind scopes.Kind) string { return app + ":" + string(kind) }
 
-// bucketOf returns the hash tag's content shared by a scope's keys.
+// bucketOf returns the hash tag's content shared by a scope's keys:
+// bucketTag(kindOf(app, kind), bucketChar(cfid)), in one concatenation
+// (register cuts kindOf's part back out of it).
 func bucketOf(app string, kind scopes.Kind, cfid string) string {
 	return app + ":" + string(kind) + ":" + string(bucketChar(cfid))
 }

@@ -96,7 +96,9 @@ func (s *Store) Verify(ctx context.Context) []scopes.Health {
 			rec := scopes.Record{Key: scopes.Key{App: "verify", Kind: scopes.Session, CFID: "verify"}, Rev: rev, CFToken: "0",
 				TimeCreated: now, LastVisit: now, Expires: now.Add(verifyTTL), Version: 1}
 			_, env := stored(rec)
-			reply, err := s.runScript(ctx, writeScript, probe, scriptKeys, []any{scopes.ExpectAbsent, env, expireAt(rec), rec.CFID, rec.Expires.UnixMilli(), now.UnixMilli(), verifyTTL.Milliseconds(), rev, "", "", ""})
+			a := &writeArgs{expect: scopes.ExpectAbsent, value: env, pxat: expireAt(rec), cfid: rec.CFID, expires: rec.Expires.UnixMilli(),
+				now: now.UnixMilli(), markerTTL: verifyTTL.Milliseconds(), rev: rev}
+			reply, err := s.runScript(ctx, writeScript, probe, scriptKeys, a.list())
 			if err == nil && (len(reply) == 0 || reply[0] != int64(1)) {
 				err = fmt.Errorf("the script answered %v, want [1] (written)", reply)
 			}

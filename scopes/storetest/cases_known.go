@@ -10,8 +10,8 @@ import (
 
 // testLoadKnown checks a scopes.KnownLoader: the caller's copy of the data
 // is shared when the stored data is the same bytes, and the stored data is
-// read as it is when the copy is stale. A store that is no KnownLoader
-// passes.
+// read as it is when the copy is stale. It is skipped for a store that
+// is no KnownLoader.
 func testLoadKnown(t *testing.T, s scopes.Store) {
 	kl, ok := s.(scopes.KnownLoader)
 	if !ok {
