@@ -3,6 +3,7 @@ package scopes_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -10,10 +11,18 @@ import (
 )
 
 // knownStore is a mapStore that is a scopes.KnownLoader and keeps the known
-// data of each LoadKnown.
+// data of each LoadKnown; its loads fail with fail when that is set.
 type knownStore struct {
 	*mapStore
 	known []json.RawMessage
+	fail  error
+}
+
+func (s *knownStore) Load(ctx context.Context, key scopes.Key, now time.Time) (scopes.Record, bool, error) {
+	if s.fail != nil {
+		return scopes.Record{}, false, s.fail
+	}
+	return s.mapStore.Load(ctx, key, now)
 }
 
 func (s *knownStore) LoadKnown(ctx context.Context, key scopes.Key, now time.Time, known json.RawMessage) (scopes.Record, bool, error) {
@@ -68,5 +77,40 @@ func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 	}
 	if len(st.known) != 0 {
 		t.Errorf("a load of a scope this instance holds no copy of went through LoadKnown with %q", st.known)
+	}
+}
+
+// A storage that fails in LoadKnown fails the load with EUnavailable, also
+// when this instance holds a copy of the scope: never the copy, which may be
+// stale with cluster = true, and never an empty scope.
+func TestEngine_KnownLoaderFailureIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	st := &knownStore{mapStore: &mapStore{recs: map[scopes.Key]scopes.Record{}}}
+	storages := mapStorages{st}
+	e := scopes.NewEngine(storages)
+	eff, err := scopes.NewDirectory(clusteredApp{}, storages).Effective(ctx, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := e.Create(ctx, eff.Settings, "shop", scopes.Session, []byte(`{"user":"ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: sc.CFID}
+	if _, err := e.Save(ctx, eff.Settings, key, []byte(`{"user":"bob"}`)); err != nil {
+		t.Fatal(err)
+	}
+	st.known = nil
+	st.fail = errors.New("connection refused")
+	got, err := e.Load(ctx, eff.Settings, key)
+	if scopes.ErrorCode(err) != scopes.EUnavailable {
+		t.Fatalf("Load from a failing storage = %+v, %v; want %s", got, err, scopes.EUnavailable)
+	}
+	if len(st.known) != 1 || string(st.known[0]) != `{"user":"bob"}` {
+		t.Errorf("LoadKnown was told %q; want the saved data once", st.known)
+	}
+	st.fail = nil
+	if got, err := e.Load(ctx, eff.Settings, key); err != nil || string(got.Data) != `{"user":"bob"}` {
+		t.Errorf("Load once the storage is back = %+v, %v", got, err)
 	}
 }

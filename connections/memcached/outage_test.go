@@ -50,6 +50,9 @@ func TestOutage(t *testing.T) {
 	} else if scopes.ErrorCode(err) != scopes.EInternal || !strings.HasPrefix(err.Error(), "memcached: load shop session: ") {
 		t.Errorf("store Load: %v; want a plain error that the engine names (503)", err)
 	}
+	if _, found, err := s.LoadKnown(ctx, key, now, []byte(`{"n":1}`)); err == nil || found {
+		t.Errorf("store LoadKnown with memcached down = found %v, %v; want an error", found, err)
+	}
 	rec := newRecord("shop", scopes.Session, now, `{}`)
 	if res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now); err == nil || res.Written {
 		t.Errorf("store Write with memcached down = %+v, %v; want an error", res, err)

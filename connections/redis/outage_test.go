@@ -30,6 +30,13 @@ func TestServerDown(t *testing.T) {
 			}
 			return err
 		}},
+		{"LoadKnown", "redis: load shop session: ", func() error {
+			_, found, err := s.LoadKnown(ctx, rec.Key, now, rec.Data)
+			if found {
+				t.Error("LoadKnown found a record on a server that is down")
+			}
+			return err
+		}},
 		{"Write", "redis: write shop session: ", func() error {
 			res, err := s.Write(ctx, rec, scopes.ExpectAbsent, now)
 			if res.Written {

@@ -33,6 +33,10 @@ func TestOutageOpenSucceeds(t *testing.T) {
 			} else if !strings.Contains(err.Error(), "connection refused") {
 				t.Errorf("Load error %q does not say the connection was refused", err)
 			}
+			known := []byte(`{"n":1}`)
+			if rec, found, err := s.LoadKnown(ctx, key, time.Now(), known); err == nil || found || rec.Data != nil {
+				t.Errorf("LoadKnown from a server that is down = %+v, %v, %v; want an error", rec, found, err)
+			}
 			for _, expect := range []string{scopes.ExpectAny, scopes.ExpectAbsent, scopes.NewRev()} {
 				// Not an *scopes.Error: the engine sends the write again until
 				// the server answers (see Store.Write).
