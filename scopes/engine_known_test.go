@@ -42,9 +42,11 @@ func (clusteredApp) App(context.Context, string) (scopes.App, bool, error) {
 }
 func (clusteredApp) ServerLayer(context.Context) (scopes.Layer, error) { return nil, nil }
 
-// A load of the storage hands a KnownLoader the data of the record this
-// instance wrote last, and nothing for a scope it holds no copy of.
-func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
+// savedOnKnownStore starts an engine on a knownStore with cluster = true,
+// creates a session of {"user":"ann"} and saves {"user":"bob"} in it, so
+// that the engine holds the saved record; known is emptied after.
+func savedOnKnownStore(t *testing.T) (*knownStore, *scopes.Engine, scopes.Settings, scopes.Key) {
+	t.Helper()
 	ctx := context.Background()
 	st := &knownStore{mapStore: &mapStore{recs: map[scopes.Key]scopes.Record{}}}
 	storages := mapStorages{st}
@@ -62,7 +64,15 @@ func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.known = nil
-	got, err := e.Load(ctx, eff.Settings, key)
+	return st, e, eff.Settings, key
+}
+
+// A load of the storage hands a KnownLoader the data of the record this
+// instance wrote last, and nothing for a scope it holds no copy of.
+func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
+	ctx := context.Background()
+	st, e, set, key := savedOnKnownStore(t)
+	got, err := e.Load(ctx, set, key)
 	if err != nil || string(got.Data) != `{"user":"bob"}` {
 		t.Fatalf("Load = %+v, %v", got, err)
 	}
@@ -72,7 +82,7 @@ func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 
 	st.known = nil
 	other := scopes.Key{App: "shop", Kind: scopes.Session, CFID: scopes.NewCFID()}
-	if _, err := e.Load(ctx, eff.Settings, other); scopes.ErrorCode(err) != scopes.ENotFound {
+	if _, err := e.Load(ctx, set, other); scopes.ErrorCode(err) != scopes.ENotFound {
 		t.Fatalf("Load of a missing scope = %v; want not found", err)
 	}
 	if len(st.known) != 0 {
@@ -85,24 +95,9 @@ func TestEngine_LoadHandsTheHeldDataToAKnownLoader(t *testing.T) {
 // stale with cluster = true, and never an empty scope.
 func TestEngine_KnownLoaderFailureIsUnavailable(t *testing.T) {
 	ctx := context.Background()
-	st := &knownStore{mapStore: &mapStore{recs: map[scopes.Key]scopes.Record{}}}
-	storages := mapStorages{st}
-	e := scopes.NewEngine(storages)
-	eff, err := scopes.NewDirectory(clusteredApp{}, storages).Effective(ctx, "shop")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := e.Create(ctx, eff.Settings, "shop", scopes.Session, []byte(`{"user":"ann"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := scopes.Key{App: "shop", Kind: scopes.Session, CFID: sc.CFID}
-	if _, err := e.Save(ctx, eff.Settings, key, []byte(`{"user":"bob"}`)); err != nil {
-		t.Fatal(err)
-	}
-	st.known = nil
+	st, e, set, key := savedOnKnownStore(t)
 	st.fail = errors.New("connection refused")
-	got, err := e.Load(ctx, eff.Settings, key)
+	got, err := e.Load(ctx, set, key)
 	if scopes.ErrorCode(err) != scopes.EUnavailable {
 		t.Fatalf("Load from a failing storage = %+v, %v; want %s", got, err, scopes.EUnavailable)
 	}
@@ -110,7 +105,7 @@ func TestEngine_KnownLoaderFailureIsUnavailable(t *testing.T) {
 		t.Errorf("LoadKnown was told %q; want the saved data once", st.known)
 	}
 	st.fail = nil
-	if got, err := e.Load(ctx, eff.Settings, key); err != nil || string(got.Data) != `{"user":"bob"}` {
+	if got, err := e.Load(ctx, set, key); err != nil || string(got.Data) != `{"user":"bob"}` {
 		t.Errorf("Load once the storage is back = %+v, %v", got, err)
 	}
 }
