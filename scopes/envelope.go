@@ -34,7 +34,7 @@ func EncodeRecord(r Record) []byte {
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, r.Version, 10)
 	if r.RotatedTo != "" {
-		// Before "data", where the stores' fast paths (decodeExact, the
+		// Before "data", where the stores' fast paths (parseExact, the
 		// Redis scripts) expect it: a rotated record takes the slow ones,
 		// which refuse to change it.
 		b = append(b, `,"rotatedto":`...)
@@ -78,12 +78,7 @@ type envelope struct {
 // DecodeRecord reads an envelope written by EncodeRecord. A value in any
 // other format (a row written by Lucee, say) is an *Error with code ECorrupt
 // that names the scope, so that one bad value never breaks the others.
-func DecodeRecord(key Key, b []byte) (Record, error) {
-	if rec, ok := decodeExact(key, b); ok {
-		return rec, nil
-	}
-	return decodeEnvelope(key, b)
-}
+func DecodeRecord(key Key, b []byte) (Record, error) { return DecodeRecordKnown(key, b, nil) }
 
 // decodeEnvelope reads with encoding/json an envelope that parseExact did
 // not take: one written by an earlier scopestore, or not one at all.
@@ -112,16 +107,11 @@ func decodeEnvelope(key Key, b []byte) (Record, error) {
 	}, nil
 }
 
-// decodeExact reads an envelope in exactly the form EncodeRecord writes it,
-// with one scan of the data (json.Valid) where json.Unmarshal makes two and
-// copies; ok is false for anything else, which DecodeRecord then reads
-// with encoding/json.
-func decodeExact(key Key, b []byte) (rec Record, ok bool) { return parseExact(key, b, nil, false) }
-
 // DecodeRecordKnown is DecodeRecord for a caller that holds data it checked
 // before, known (the data of its copy of the record): stored data that is
 // the same bytes is neither scanned again nor copied, and the record
-// shares known. Anything else is read as DecodeRecord reads it.
+// shares known. Anything else is read as DecodeRecord reads it (DecodeRecord
+// is this with no known data).
 func DecodeRecordKnown(key Key, b []byte, known json.RawMessage) (Record, error) {
 	if rec, ok := parseExact(key, b, known, false); ok {
 		return rec, nil
@@ -129,9 +119,11 @@ func DecodeRecordKnown(key Key, b []byte, known json.RawMessage) (Record, error)
 	return decodeEnvelope(key, b)
 }
 
-// parseExact is decodeExact; data equal to known, or sealed, skips the
-// scan and the copy of the data (see DecodeRecordKnown and
-// DecodeSealedRecord).
+// parseExact reads an envelope in exactly the form EncodeRecord writes it,
+// with one scan of the data (ValidJSON) where json.Unmarshal makes two and
+// copies; ok is false for anything else, which decodeEnvelope then reads
+// with encoding/json. Data equal to known, or sealed, skips the scan and
+// the copy of the data (see DecodeRecordKnown and DecodeSealedRecord).
 func parseExact(key Key, b []byte, known json.RawMessage, sealed bool) (rec Record, ok bool) {
 	p := envParser{b: b}
 	if !p.lit(`{"v":1,"rev":`) {

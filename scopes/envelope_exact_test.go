@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// decodeExact reads what EncodeRecord writes as encoding/json does, and
+// parseExact reads what EncodeRecord writes as encoding/json does, and
 // leaves anything else to it.
-func TestDecodeExactMatchesUnmarshal(t *testing.T) {
+func TestParseExactMatchesUnmarshal(t *testing.T) {
 	now := time.UnixMilli(time.Now().UnixMilli())
 	key := Key{App: "shop", Kind: Client, CFID: NewCFID()}
 	for _, rec := range []Record{
@@ -17,9 +17,9 @@ func TestDecodeExactMatchesUnmarshal(t *testing.T) {
 		{Key: key, CFToken: "", TimeCreated: time.UnixMilli(-5), Expires: time.UnixMilli(0), Version: 1, Rev: "x", Data: json.RawMessage(`{}`)},
 	} {
 		b := EncodeRecord(rec)
-		fast, ok := decodeExact(key, b)
+		fast, ok := parseExact(key, b, nil, false)
 		if !ok {
-			t.Fatalf("decodeExact refused %s", b)
+			t.Fatalf("parseExact refused %s", b)
 		}
 		var e envelope
 		if err := json.Unmarshal(b, &e); err != nil {
@@ -28,7 +28,7 @@ func TestDecodeExactMatchesUnmarshal(t *testing.T) {
 		slow := Record{Key: key, Rev: e.Rev, CFToken: e.CFToken, TimeCreated: time.UnixMilli(e.TimeCreated), LastVisit: time.UnixMilli(e.LastVisit),
 			HitCount: e.HitCount, Expires: time.UnixMilli(e.Expires), Version: e.Version, Data: e.Data}
 		if !reflect.DeepEqual(fast, slow) {
-			t.Errorf("decodeExact(%s) = %+v, want %+v", b, fast, slow)
+			t.Errorf("parseExact(%s) = %+v, want %+v", b, fast, slow)
 		}
 	}
 	for _, v := range []string{
@@ -38,8 +38,8 @@ func TestDecodeExactMatchesUnmarshal(t *testing.T) {
 		`{"v":1,"cftoken":"a\"b","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{}}`,
 		`{"v":2,"cftoken":"0","timecreated":1,"lastvisit":1,"hitcount":0,"expires":1,"version":1,"data":{}}`,
 	} {
-		if _, ok := decodeExact(key, []byte(v)); ok {
-			t.Errorf("decodeExact accepted %s", v)
+		if _, ok := parseExact(key, []byte(v), nil, false); ok {
+			t.Errorf("parseExact accepted %s", v)
 		}
 	}
 }

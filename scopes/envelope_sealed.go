@@ -10,6 +10,6 @@ func DecodeSealedRecord(key Key, b []byte) (Record, error) {
 	if rec, ok := parseExact(key, b, nil, true); ok {
 		return rec, nil
 	}
-	// parseExact refused the envelope's form, which decodeExact would too.
+	// parseExact refused the envelope's form, as DecodeRecord's would.
 	return decodeEnvelope(key, b)
 }
