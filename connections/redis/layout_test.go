@@ -173,7 +173,7 @@ func TestBucketChar(t *testing.T) {
 }
 
 // scriptKeys cuts three keys from one string: they must be the keys that
-// lexKey, expKey and markerKey name, and the member that register takes
+// lexKey, expKey and markerKey name, and the member that memberOf cuts
 // from the tag must be kindOf's.
 func TestScriptKeys(t *testing.T) {
 	for _, prefix := range []string{"scopestore:", ""} {
@@ -195,8 +195,8 @@ func TestScriptKeys(t *testing.T) {
 			if want := bucketTag(kindOf(key.App, key.Kind), bucketChar(key.CFID)); tag != want {
 				t.Errorf("%v: tag %q, want bucketTag's %q", key, tag, want)
 			}
-			if member := tag[:len(tag)-len(":0")]; member != kindOf(key.App, key.Kind) {
-				t.Errorf("%v: register's member %q, want %q", key, member, kindOf(key.App, key.Kind))
+			if member := memberOf(tag); member != kindOf(key.App, key.Kind) {
+				t.Errorf("%v: memberOf = %q, want %q", key, member, kindOf(key.App, key.Kind))
 			}
 		}
 	}

@@ -90,11 +90,14 @@ const buckets = "0123456789abcdef"
 func kindOf(app string, kind scopes.Kind) string { return app + ":" + string(kind) }
 
 // bucketOf returns the hash tag's content shared by a scope's keys:
-// bucketTag(kindOf(app, kind), bucketChar(cfid)), in one concatenation
-// (register cuts kindOf's part back out of it).
+// bucketTag(kindOf(app, kind), bucketChar(cfid)), in one concatenation.
 func bucketOf(app string, kind scopes.Kind, cfid string) string {
 	return app + ":" + string(kind) + ":" + string(bucketChar(cfid))
 }
+
+// memberOf returns the registry member of a scope's bucket tag, kindOf(app,
+// kind), as a slice of the tag: a write needs it and makes no string.
+func memberOf(tag string) string { return tag[:len(tag)-len(":0")] }
 
 // bucketTag returns the hash tag's content of the bucket c of a registry
 // member ("<app>:<kind>").

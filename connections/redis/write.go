@@ -197,9 +197,7 @@ func (s *Store) reloadOnFailure(ctx context.Context) {
 // writes of scopes must not wait for the master that holds it, nor fail
 // with it. A failure is logged and tried again by a write a second later.
 func (s *Store) register(ctx context.Context, app string, kind scopes.Kind, tag string) {
-	// The scope's bucket tag without its bucket is kindOf(app, kind), with
-	// no allocation.
-	member := tag[:len(tag)-len(":0")]
+	member := memberOf(tag)
 	v, ok := s.registered.Load(member)
 	if !ok {
 		v, _ = s.registered.LoadOrStore(member, &registration{})
