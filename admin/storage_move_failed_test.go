@@ -104,7 +104,7 @@ func TestStorageMoveRunFails(t *testing.T) {
 	if got := strings.TrimSpace(row.Find(`[data-testid="moves-moved"]`).Text()); got != "3 of 10" {
 		t.Errorf("the list shows %q moved", got)
 	}
-	if e := tc.auditOf(t, "storage.move.end"); !strings.Contains(e.Detail, "3 moved") || !strings.Contains(e.Detail, `then it stopped: storage "memory" is unavailable`) {
+	if e := tc.waitAudit(t, "storage.move.end"); !strings.Contains(e.Detail, "3 moved") || !strings.Contains(e.Detail, `then it stopped: storage "memory" is unavailable`) {
 		t.Errorf("end audit: %+v", e)
 	}
 

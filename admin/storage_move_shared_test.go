@@ -99,7 +99,7 @@ func TestStorageMoveStopOnAnotherInstanceAndResumeAfterRestart(t *testing.T) {
 	if got := stopped.testid("move-state"); got != "stopped" {
 		t.Fatalf("the job ended %q", got)
 	}
-	if e := a.auditOf(t, "storage.move.end"); !strings.Contains(e.Detail, "stopped by the operator") {
+	if e := a.waitAudit(t, "storage.move.end"); !strings.Contains(e.Detail, "stopped by the operator") {
 		t.Errorf("end audit: %+v", e)
 	}
 

@@ -28,6 +28,23 @@ func (tc *testConsole) waitMove(t *testing.T, path string) page {
 	}
 }
 
+// waitAudit returns the newest audit entry of action, waiting up to 10 s for
+// one: a move's runner records storage.move.end just after it saves the
+// end state that waitMove reads.
+func (tc *testConsole) waitAudit(t *testing.T, action string) scopes.AuditEntry {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if e, ok := tc.findAudit(t, action); ok {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no audit entry %s after 10s", action)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // liveIn counts app's live scopes of kind k in storage.
 func (tc *testConsole) liveIn(t *testing.T, app string, k scopes.Kind, storage string) int64 {
 	t.Helper()
@@ -117,7 +134,7 @@ func TestStorageChangeMovesLiveScopes(t *testing.T) {
 	if n := tc.liveIn(t, "shop", scopes.Client, "file"); n != 2 {
 		t.Errorf("%d client scopes, want the 2 that did not move", n)
 	}
-	end := tc.auditOf(t, "storage.move.end")
+	end := tc.waitAudit(t, "storage.move.end")
 	if end.Target != "shop" || !strings.Contains(end.Detail, "30 moved, 0 skipped (already in the new storage), 0 failed") || !strings.Contains(end.Detail, "done") {
 		t.Errorf("end audit: %+v", end)
 	}
@@ -179,7 +196,7 @@ func TestStorageMoveStopAndResume(t *testing.T) {
 	if n := tc.liveIn(t, "shop", scopes.Session, "memory"); n != 12 {
 		t.Errorf("%d sessions in memory after a stop before the start, want 12", n)
 	}
-	if e := tc.auditOf(t, "storage.move.end"); !strings.Contains(e.Detail, "stopped by the operator") || e.Target != "the server defaults" {
+	if e := tc.waitAudit(t, "storage.move.end"); !strings.Contains(e.Detail, "stopped by the operator") || e.Target != "the server defaults" {
 		t.Errorf("end audit of a stopped job: %+v", e)
 	}
 
@@ -195,7 +212,13 @@ func TestStorageMoveStopAndResume(t *testing.T) {
 	if e := tc.auditOf(t, "storage.move.start"); !strings.Contains(e.Detail, "resuming") {
 		t.Errorf("start audit of the resumed run: %+v", e)
 	}
-	entries, _ := tc.config.Audit(ctx, 0, 1)
+	// The resumed run's end is recorded just after the state waitMove read.
+	var entries []scopes.AuditEntry
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if entries, _ = tc.config.Audit(ctx, 0, 1); len(entries) == 1 && entries[0].Action == "storage.move.end" {
+			break
+		}
+	}
 	if len(entries) != 1 || entries[0].Action != "storage.move.end" || !strings.Contains(entries[0].Detail, "12 moved") {
 		t.Errorf("last audit: %+v", entries)
 	}

@@ -54,17 +54,27 @@ func (tc *testConsole) signedIn() bool {
 // auditOf returns the newest entry of the action, failing without one.
 func (tc *testConsole) auditOf(t *testing.T, action string) scopes.AuditEntry {
 	t.Helper()
+	e, ok := tc.findAudit(t, action)
+	if !ok {
+		t.Fatalf("no audit entry %s", action)
+	}
+	return e
+}
+
+// findAudit returns the newest audit entry of action, found false when
+// there is none.
+func (tc *testConsole) findAudit(t *testing.T, action string) (scopes.AuditEntry, bool) {
+	t.Helper()
 	entries, err := tc.config.Audit(context.Background(), 0, 200)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
 		if e.Action == action {
-			return e
+			return e, true
 		}
 	}
-	t.Fatalf("no audit entry %s", action)
-	return scopes.AuditEntry{}
+	return scopes.AuditEntry{}, false
 }
 
 func TestUsersPageAddsAndListsUsers(t *testing.T) {
